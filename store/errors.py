@@ -1,0 +1,123 @@
+"""Typed errors of the session store.
+
+Every error names the thing it is about (usually the store path) and, where there is one, the
+fix. Messages are plain text meant to be shown to an operator as they are.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+from pathlib import Path
+
+
+class StoreError(Exception):
+    """Base class: something about a session store went wrong."""
+
+    def __init__(self, path: Path | str, message: str, *, fix: str | None = None) -> None:
+        self.path = str(path)
+        self.message = message
+        self.fix = fix
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        text = f"{self.path}: {self.message}"
+        if self.fix:
+            text += f" ({self.fix})"
+        return text
+
+
+class StoreReadError(StoreError):
+    """The store could not be read into a valid store. Writes are refused until it is fixed."""
+
+
+class StoreCorruptError(StoreReadError):
+    """The file exists but is not a JSON object we can read losslessly.
+
+    ``position`` is the byte offset of the problem when known.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        message: str,
+        *,
+        position: int | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.position = position
+        super().__init__(
+            path,
+            message,
+            fix=fix
+            or "fix the file by hand, or run recovery, which first keeps a timestamped copy",
+        )
+
+
+class StoreUnreadableError(StoreReadError):
+    """The path exists but cannot be read (permissions, a directory, a FIFO, an I/O error)."""
+
+
+class StoreTooLargeError(StoreReadError):
+    """The file is larger than the configured limit; it is refused instead of loaded."""
+
+
+class StoreWriteError(StoreError):
+    """A write failed. Nothing in the failed batch was acknowledged; the old file is intact."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        message: str,
+        *,
+        errno: int | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.errno = errno
+        super().__init__(path, message, fix=fix or _fix_for_errno(errno))
+
+
+class RenamedButNotDurableError(StoreWriteError):
+    """The new file is in place and visible, but the directory fsync failed.
+
+    Readers see the new state; the batch is not acknowledged as durable.
+    """
+
+
+class StoreReadOnlyError(StoreError):
+    """The store is open read-only (by choice, permissions, or an unknown schema)."""
+
+
+class StoreLockTimeoutError(StoreError):
+    """Another process held the store's lock for longer than the timeout."""
+
+
+class StoreConflictError(StoreError):
+    """The file kept changing underneath us; the batch was retried and finally given up."""
+
+
+class StoreClosedError(StoreError):
+    """The store was closed while the operation was queued."""
+
+
+class EntryRemovedError(StoreError):
+    """The entry an edit was aimed at no longer exists."""
+
+
+def _fix_for_errno(code: int | None) -> str | None:
+    if code is None:
+        return None
+    return {
+        _errno.ENOSPC: "the disk is full: free some space and retry",
+        _errno.EDQUOT: "the disk quota is exhausted: free some space and retry",
+        _errno.EACCES: "permission denied: check the owner and mode of the file and its directory",
+        _errno.EPERM: "operation not permitted: check the owner and mode of the file and directory",
+        _errno.EROFS: "the file system is read-only: remount it read-write or open with --read-only",
+        _errno.EIO: "an I/O error from the device: check the disk, then retry",
+    }.get(code)
+
+
+def describe_oserror(exc: OSError) -> str:
+    """A short human description of an OSError without a traceback."""
+    name = _errno.errorcode.get(exc.errno or 0, "error")
+    reason = exc.strerror or str(exc)
+    return f"{reason} [{name}]"
