@@ -1,1 +1,83 @@
 """The OpenClaw session store, done better. Knows nothing of screens: no Textual, no Rich."""
+
+from .backends.base import Issue
+from .errors import (
+    EntryRemovedError,
+    RenamedButNotDurableError,
+    StoreClosedError,
+    StoreConflictError,
+    StoreCorruptError,
+    StoreError,
+    StoreLockTimeoutError,
+    StoreReadError,
+    StoreReadOnlyError,
+    StoreTooLargeError,
+    StoreUnreadableError,
+    StoreWriteError,
+)
+from .events import (
+    ENTRY_EVENTS,
+    ConnectionState,
+    EntryAdded,
+    EntryChanged,
+    EntryRemoved,
+    Resync,
+    StoreErrorEvent,
+    StoreEvent,
+    StoreReloaded,
+)
+from .paths import (
+    StoreLocation,
+    find_store,
+    json_store_path,
+    list_agents,
+    resolve_state_dir,
+    sqlite_store_path,
+)
+from .session_store import SessionStore, StoreHealth, Subscription, merge_entry, open_store
+
+__all__ = [
+    "ENTRY_EVENTS",
+    "ConnectionState",
+    "EntryAdded",
+    "EntryChanged",
+    "EntryRemoved",
+    "EntryRemovedError",
+    "Issue",
+    "RenamedButNotDurableError",
+    "Resync",
+    "SessionStore",
+    "StoreClosedError",
+    "StoreConflictError",
+    "StoreCorruptError",
+    "StoreError",
+    "StoreErrorEvent",
+    "StoreEvent",
+    "StoreHealth",
+    "StoreLocation",
+    "StoreLockTimeoutError",
+    "StoreReadError",
+    "StoreReadOnlyError",
+    "StoreReloaded",
+    "StoreTooLargeError",
+    "StoreUnreadableError",
+    "StoreWriteError",
+    "Subscription",
+    "find_store",
+    "json_store_path",
+    "list_agents",
+    "merge_entry",
+    "open_store",
+    "resolve_state_dir",
+    "sqlite_store_path",
+]
+
+
+def __getattr__(name: str) -> object:
+    # SessionEntry lives in store.model (written separately); import it lazily so the JSON path
+    # does not depend on pydantic being imported at startup.
+    if name == "SessionEntry":
+        from .model import SessionEntry
+
+        return SessionEntry
+    raise AttributeError(f"module 'store' has no attribute {name!r}")

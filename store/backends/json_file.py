@@ -1,0 +1,169 @@
+"""``sessions.json``: the OpenClaw <= 2026.7.35 store, one JSON object written whole."""
+
+from __future__ import annotations
+
+import errno as errno_mod
+import os
+import stat as stat_mod
+from pathlib import Path
+from typing import ClassVar
+
+from .. import codec
+from ..atomic import DEFAULT_SYSCALLS, Syscalls, atomic_write, remove_stale_temps
+from ..errors import (
+    StoreReadOnlyError,
+    StoreTooLargeError,
+    StoreUnreadableError,
+    describe_oserror,
+)
+from ..lock import StoreLock
+from .base import Backend, Changes, ConflictError, Issue, Signature, Snapshot
+
+DEFAULT_MAX_BYTES = 512 * 2**20
+
+
+def file_signature(st: os.stat_result) -> Signature:
+    return Signature((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+
+
+class JsonFileBackend(Backend):
+    kind: ClassVar[str] = "json"
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        max_bytes: int | None = DEFAULT_MAX_BYTES,
+        syscalls: Syscalls = DEFAULT_SYSCALLS,
+        lock_timeout: float = 10.0,
+        lock_stale_after: float = 30.0,
+    ) -> None:
+        super().__init__(path, read_only=read_only, max_bytes=max_bytes)
+        self.syscalls = syscalls
+        self.lock = StoreLock(path, timeout=lock_timeout, stale_after=lock_stale_after)
+        self.last_written_size: int | None = None
+        self._temps_swept = False
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def signature(self) -> Signature | None:
+        try:
+            return file_signature(os.stat(self.path))
+        except FileNotFoundError:
+            return None
+        except NotADirectoryError:
+            return None
+        except OSError as exc:
+            # Unstattable is not "missing": give a distinct signature so a reload is attempted
+            # and reports the real error.
+            return Signature(("error", exc.errno))
+
+    def read(self) -> Snapshot:
+        path = self.path
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except (FileNotFoundError, NotADirectoryError):
+            return Snapshot(entries={}, signature=None)
+        except OSError as exc:
+            raise StoreUnreadableError(
+                path, f"cannot open the store: {describe_oserror(exc)}", fix=_read_fix(exc)
+            ) from None
+        try:
+            st = os.fstat(fd)
+            if stat_mod.S_ISDIR(st.st_mode):
+                raise StoreUnreadableError(
+                    path,
+                    "the store path is a directory, not a file",
+                    fix="move the directory away; the store is recreated on the next write",
+                )
+            if not stat_mod.S_ISREG(st.st_mode):
+                raise StoreUnreadableError(
+                    path,
+                    "the store path is not a regular file (a FIFO, socket or device)",
+                    fix="replace it with the real sessions.json",
+                )
+            if self.max_bytes is not None and st.st_size > self.max_bytes:
+                raise StoreTooLargeError(
+                    path,
+                    f"the store is {st.st_size:,} bytes, over the {self.max_bytes:,}-byte limit",
+                    fix="raise the limit (max_bytes) if this is expected, or prune the store",
+                )
+            raw = _read_all(fd, st.st_size)
+        except OSError as exc:
+            raise StoreUnreadableError(
+                path, f"cannot read the store: {describe_oserror(exc)}", fix=_read_fix(exc)
+            ) from None
+        finally:
+            os.close(fd)
+        decoded = codec.loads(raw, str(path))
+        issues: list[Issue] = []
+        for key, value in decoded.entries.items():
+            problem = codec.entry_problem(key, value)
+            if problem is not None:
+                issues.append(Issue(key, problem[0], problem[1]))
+        read_only_reason = None
+        if decoded.duplicate_keys:
+            names = ", ".join(sorted({repr(k) for _, k in decoded.duplicate_keys})[:5])
+            message = (
+                f"the file repeats keys ({names}); only the last of each is shown, and writing "
+                "is refused because it would drop the others"
+            )
+            issues.append(Issue(None, "duplicate_keys", message))
+            read_only_reason = f"{path}: {message} (remove the duplicates by hand)"
+        return Snapshot(
+            entries=decoded.entries,
+            signature=file_signature(st),
+            issues=issues,
+            read_only_reason=read_only_reason,
+            raw=raw,
+        )
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def commit(self, base: Signature | None, changes: Changes) -> Signature:
+        if self.read_only:
+            raise StoreReadOnlyError(self.path, "the store is open read-only")
+        data = codec.dumps(changes.entries)
+        return self.write_bytes(base, data)
+
+    def write_bytes(self, base: Signature | None, data: bytes) -> Signature:
+        def unchanged_since_base() -> None:
+            # Lock-free writers (OpenClaw 2026.7.35) do not take our lock: re-check right
+            # before the rename. The remaining window is the rename itself.
+            if self.signature() != base:
+                raise ConflictError(str(self.path))
+
+        with self.lock.hold():
+            unchanged_since_base()
+            if not self._temps_swept:
+                remove_stale_temps(self.path, self.syscalls)
+                self._temps_swept = True
+            st = atomic_write(
+                self.path, data, sys=self.syscalls, before_replace=unchanged_since_base
+            )
+        self.last_written_size = len(data)
+        return file_signature(st)
+
+    def watch_paths(self) -> list[Path]:
+        return [self.path.parent]
+
+
+def _read_all(fd: int, size_hint: int) -> bytes:
+    chunks: list[bytes] = []
+    want = max(size_hint, 1 << 16)
+    while True:
+        chunk = os.read(fd, want)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        want = 1 << 20
+    return b"".join(chunks)
+
+
+def _read_fix(exc: OSError) -> str | None:
+    if exc.errno in (errno_mod.EACCES, errno_mod.EPERM):
+        return "check the owner and mode of the file and its directory"
+    if exc.errno == errno_mod.EIO:
+        return "an I/O error from the device: check the disk"
+    return None

@@ -1,0 +1,222 @@
+"""Reading and writing the bytes of an OpenClaw ``sessions.json``.
+
+OpenClaw writes ``JSON.stringify(store, null, 2)``: two-space indent, no trailing newline, non-ASCII
+kept, key order kept. ``orjson`` with ``OPT_INDENT_2`` produces the same bytes for everything
+OpenClaw writes and is ~20x faster than the standard library, so it is the fast path both ways.
+
+Where orjson is lossy or refuses, the exact standard library takes over:
+
+* loading: orjson silently turns integers beyond 64 bits into floats, keeps only the last of
+  duplicate keys and rejects lone surrogates (which JavaScript emits when a label is cut
+  mid-emoji). We therefore accept the orjson result only if re-serializing it reproduces the input
+  bytes exactly; anything else is parsed again by ``json`` with duplicate-key detection.
+* writing: orjson raises for integers beyond 64 bits and lone surrogates; ``json`` writes them
+  exactly (lone surrogates as ``\\udXXX`` escapes, as JavaScript does).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from .errors import StoreCorruptError
+
+BOM = b"\xef\xbb\xbf"
+_INDENT = orjson.OPT_INDENT_2
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(slots=True)
+class Decoded:
+    """A parsed store plus what the parser noticed without refusing the file."""
+
+    entries: dict[str, Any]
+    canonical: bool  # the bytes are exactly what ``dumps(entries)`` writes
+    duplicate_keys: list[tuple[str | None, str]] = field(default_factory=list)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON (OpenClaw cannot read it either)")
+
+
+def loads(raw: bytes, path: str) -> Decoded:
+    """Parse store bytes. Raises ``StoreCorruptError`` naming the path and the position."""
+    if raw.startswith(BOM):
+        raise StoreCorruptError(
+            path,
+            "the file starts with a UTF-8 byte order mark (BOM); OpenClaw reads such a file as "
+            "an empty store, so writing is refused",
+            position=0,
+            fix="remove the first three bytes, or run recovery (it keeps a copy, then strips the "
+            "BOM)",
+        )
+    if not raw.strip():
+        raise StoreCorruptError(path, "the file is empty (0 bytes of JSON)", position=0)
+    gc_was_enabled = gc.isenabled()
+    # Parsing builds millions of objects; collections during that are pure overhead.
+    gc.disable()
+    try:
+        decoded = _loads_fast(raw)
+        if decoded is None:
+            decoded = _loads_exact(raw, path)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return decoded
+
+
+def _loads_fast(raw: bytes) -> Decoded | None:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(value, dict):
+        return None  # the exact path produces the precise message
+    try:
+        again = orjson.dumps(value, option=_INDENT)
+    except TypeError:
+        return None
+    if again != raw:
+        return None
+    return Decoded(entries=value, canonical=True)
+
+
+def _loads_exact(raw: bytes, path: str) -> Decoded:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoreCorruptError(
+            path,
+            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            position=exc.start,
+        ) from None
+    duplicates: list[tuple[str | None, str]] = []
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    duplicates.append((None, key))
+                seen.add(key)
+        return obj
+
+    try:
+        value = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        position = len(text[: exc.pos].encode("utf-8"))
+        raise StoreCorruptError(
+            path,
+            f"invalid JSON at line {exc.lineno} column {exc.colno} (byte {position}): {exc.msg}",
+            position=position,
+        ) from None
+    except ValueError as exc:  # NaN / Infinity
+        raise StoreCorruptError(path, f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise StoreCorruptError(
+            path, "the JSON is nested too deeply to be a session store"
+        ) from None
+    if not isinstance(value, dict):
+        raise StoreCorruptError(
+            path,
+            f"the top level is {_json_type(value)}, not an object of sessions",
+            position=0,
+        )
+    return Decoded(entries=value, canonical=False, duplicate_keys=duplicates)
+
+
+def dumps(entries: Mapping[str, Any]) -> bytes:
+    """Serialize exactly as OpenClaw does (``JSON.stringify(store, null, 2)``)."""
+    try:
+        return orjson.dumps(entries, option=_INDENT)
+    except TypeError:
+        return dumps_exact(entries)
+
+
+def dumps_exact(entries: Mapping[str, Any]) -> bytes:
+    """The slow, exact serializer: big integers and lone surrogates as JavaScript writes them."""
+    text = json.dumps(entries, indent=2, ensure_ascii=False, allow_nan=False)
+    # Python pairs surrogates on load, so any surrogate code point left here is a lone one;
+    # JSON.stringify writes those as escapes, which keeps the output valid UTF-8.
+    text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text.encode("utf-8")
+
+
+def clone(value: Any) -> Any:
+    """Deep copy of a JSON value (dicts, lists, scalars): much faster than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {k: clone(v) if isinstance(v, dict | list) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) if isinstance(v, dict | list) else v for v in value]
+    return value
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality that also distinguishes what serializes differently (key order, 1 vs 1.0)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        if len(a) != len(b) or list(a) != list(b):
+            return False
+        return all(json_equal(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+_SAFE_SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]*")
+
+
+def is_safe_session_id(value: Any) -> bool:
+    """OpenClaw's rule: ``^[A-Za-z0-9][A-Za-z0-9._:@-]*$``, at most 255 chars, not ``.``/``..``.
+
+    Surrounding whitespace is tolerated (OpenClaw trims it). An unsafe id is never used as a path.
+    """
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return (
+        0 < len(text) <= 255
+        and text not in (".", "..")
+        and _SAFE_SESSION_ID.fullmatch(text) is not None
+    )
+
+
+def entry_problem(key: str, value: Any) -> tuple[str, str] | None:
+    """Why an entry must be quarantined (kept untouched, reported), as (code, message)."""
+    if not isinstance(value, dict):
+        return (
+            "not_an_object",
+            f"entry {key!r} is {_json_type(value)}, not an object; it is kept in the file "
+            "untouched and hidden from the session list",
+        )
+    if "sessionId" in value and not is_safe_session_id(value["sessionId"]):
+        return (
+            "unsafe_session_id",
+            f"entry {key!r} has an unsafe sessionId {value['sessionId']!r}; it is kept but never "
+            "used to open, follow or delete a file",
+        )
+    return None

@@ -1,0 +1,202 @@
+"""``<store>.lock``: the cross-process lock around a commit's read-check-write.
+
+The scheme later OpenClaw versions use: the lock file is created with ``O_CREAT|O_EXCL`` and holds
+JSON ``{"pid", "createdAt", ...}``; waiters poll; a lock whose owner is dead (or that is older than
+``stale_after``) is broken. Breaking is inherently racy, so the lock is re-read (inode and content)
+right before unlinking and only unlinked if unchanged.
+
+The lock is held only while the commit checks the fingerprint and writes, never while a mutator
+runs. It is a separate path: the data file is replaced on every write, so it cannot carry a lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import pid_alive
+from .errors import StoreLockTimeoutError, StoreWriteError, describe_oserror
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_STALE_AFTER = 30.0
+
+
+def lock_path_for(store_path: Path) -> Path:
+    return store_path.with_name(store_path.name + ".lock")
+
+
+def _process_start_ticks(pid: int) -> int | None:
+    """Start time of ``pid`` in clock ticks since boot (Linux); detects pid reuse."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    # The command name (field 2) may contain spaces and parentheses: split after the last ")".
+    fields = data[data.rfind(b")") + 2 :].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+_OWN_START = _process_start_ticks(os.getpid())
+_HOST = socket.gethostname()
+
+
+@dataclass(frozen=True, slots=True)
+class LockInfo:
+    pid: int | None
+    created_at_ms: int | None
+    start_ticks: int | None
+    host: str | None
+
+
+def read_lock(path: Path) -> tuple[LockInfo, bytes, int] | None:
+    """Parse a lock file: (info, raw bytes, inode), or None when it does not exist."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    try:
+        inode = os.fstat(fd).st_ino
+        raw = os.read(fd, 4096)
+    finally:
+        os.close(fd)
+    info = LockInfo(None, None, None, None)
+    with contextlib.suppress(ValueError, TypeError, AttributeError):
+        data = json.loads(raw)
+        created = data.get("createdAt")
+        info = LockInfo(
+            pid=data.get("pid") if isinstance(data.get("pid"), int) else None,
+            created_at_ms=int(created) if isinstance(created, int | float) else None,
+            start_ticks=data.get("startTicks") if isinstance(data.get("startTicks"), int) else None,
+            host=data.get("hostname") if isinstance(data.get("hostname"), str) else None,
+        )
+    return info, raw, inode
+
+
+def is_stale(info: LockInfo, lock_mtime: float, stale_after: float, now: float) -> bool:
+    created = info.created_at_ms / 1000 if info.created_at_ms is not None else lock_mtime
+    if now - created > stale_after:
+        return True
+    if info.pid is None:
+        # Unparseable (e.g. a writer died between create and write): only age can tell.
+        return now - lock_mtime > stale_after
+    if info.host not in (None, _HOST):
+        return False  # another machine's pid says nothing here
+    if not pid_alive(info.pid):
+        return True
+    if info.start_ticks is not None:
+        current = _process_start_ticks(info.pid)
+        if current is not None and current != info.start_ticks:
+            return True  # the pid was reused by another process
+    return False
+
+
+class StoreLock:
+    """An O_EXCL lock file. Use ``with lock.hold(): ...`` from a worker thread."""
+
+    def __init__(
+        self,
+        store_path: Path,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        stale_after: float = DEFAULT_STALE_AFTER,
+    ) -> None:
+        self.store_path = store_path
+        self.path = lock_path_for(store_path)
+        self.timeout = timeout
+        self.stale_after = stale_after
+        self.broken_stale = 0  # how many stale locks this object broke (for tests and reports)
+
+    def _payload(self) -> bytes:
+        return json.dumps(
+            {
+                "pid": os.getpid(),
+                "createdAt": int(time.time() * 1000),
+                "startTicks": _OWN_START,
+                "hostname": _HOST,
+                "tool": "openclaw-tui",
+            }
+        ).encode()
+
+    def try_acquire(self) -> bool:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
+        try:
+            fd = os.open(self.path, flags, 0o600)
+        except FileExistsError:
+            return False
+        try:
+            os.write(fd, self._payload())
+        finally:
+            os.close(fd)
+        return True
+
+    def acquire(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        delay = 0.001
+        while True:
+            try:
+                if self.try_acquire():
+                    return
+            except FileNotFoundError:
+                # The directory itself is missing: the commit creates it; nothing to wait for.
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                continue
+            except OSError as exc:
+                raise StoreWriteError(
+                    self.store_path,
+                    f"could not create the lock file {self.path.name}: {describe_oserror(exc)}",
+                    errno=exc.errno,
+                ) from None
+            self._break_if_stale()
+            if time.monotonic() >= deadline:
+                holder = read_lock(self.path)
+                who = f" (held by pid {holder[0].pid})" if holder and holder[0].pid else ""
+                raise StoreLockTimeoutError(
+                    self.store_path,
+                    f"timed out after {self.timeout:g} s waiting for the lock {self.path}{who}",
+                    fix="another program is writing this store; retry, or remove the lock file "
+                    "if no such program is running",
+                )
+            # Polling is the protocol (OpenClaw's lock has no wakeup); back off to stay cheap.
+            time.sleep(delay)
+            delay = min(delay * 2, 0.025)
+
+    def _break_if_stale(self) -> None:
+        try:
+            found = read_lock(self.path)
+            if found is None:
+                return
+            info, raw, inode = found
+            st = os.lstat(self.path)
+            if st.st_ino != inode or not is_stale(info, st.st_mtime, self.stale_after, time.time()):
+                return
+            again = read_lock(self.path)
+            if again is None or again[1] != raw or again[2] != inode:
+                return  # someone else broke or re-took it meanwhile
+            os.unlink(self.path)
+            self.broken_stale += 1
+        except OSError:
+            return
+
+    def release(self) -> None:
+        found = read_lock(self.path)
+        if found is not None and found[0].pid == os.getpid():
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
