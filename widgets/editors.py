@@ -24,7 +24,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from widgets.command_bar import literal_text
+from widgets.command_bar import literal_text, visible_control_chars
 
 INHERIT_LABEL = "inherit"
 
@@ -233,10 +233,13 @@ class TextEditor(EditorScreen):
         )
         self.current = current
         self.placeholder = placeholder
+        # An Input would swallow control characters; prefill their visible spelling instead,
+        # and treat submitting that spelling unchanged as "no change" so data is never rewritten.
+        self.shown_current = visible_control_chars(current or "")
 
     def compose_body(self) -> ComposeResult:
         yield Input(
-            value=self.current or "",
+            value=self.shown_current,
             placeholder=self.placeholder,
             select_on_focus=False,
             id="editor-input",
@@ -249,6 +252,9 @@ class TextEditor(EditorScreen):
     def _on_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value
+        if self.current is not None and text == self.shown_current != self.current:
+            self.dismiss(None)
+            return
         self.choose(text if text.strip() else None)
 
 

@@ -312,6 +312,17 @@ async def test_text_editor_submits_and_empty_clears() -> None:
         assert app.chosen[-1] == ("label", "New")
 
 
+async def test_text_editor_shows_control_characters_and_keeps_them_unless_edited() -> None:
+    app = EditorHost(lambda: TextEditor("label", "Label", "red\x1b[31m"), [(True, "")])
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: app.editor.is_current)
+        field = app.editor.query_one(Input)
+        assert field.value == "red\\x1b[31m"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.result is None)
+        assert app.chosen == [], "submitting the shown value unchanged writes nothing"
+
+
 async def test_model_editor_suggests_filters_and_default_clears() -> None:
     models = ["openai/gpt-5.2", "openai/gpt-4.1", "anthropic/claude-opus-4-5"]
     app = EditorHost(
