@@ -1,0 +1,881 @@
+"""``openclaw-agent.sqlite``: the per-agent session rows of OpenClaw >= 2026.8.
+
+The table ``session_nodes`` holds one row per session key: the whole entry in ``entry_json`` plus
+columns that mirror some of its fields (``label``, ``status``, lineage, timestamps, ...). What this
+backend writes was learnt by watching OpenClaw 2026.9.6 write rows (see ``interop/``):
+
+* ``current_session_id`` and ``updated_at`` must equal the entry's ``sessionId`` and ``updatedAt``;
+* ``parent_session_key``/``spawned_by``/``fork_source_session_key`` must equal the entry's lineage,
+  or OpenClaw demands a repair of the whole store;
+* triggers reset ``entry_valid`` to 0 and queue the key in
+  ``session_canonical_validation_pending`` whenever the entry changes. OpenClaw refuses to read a
+  row whose ``entry_valid`` is not 1, and sets it to 1 itself, in the same transaction, once the
+  row passes the identity check above. We run the same check and do the same; the pending queue is
+  left to the triggers (OpenClaw re-validates queued keys itself);
+* a delete of a row that still has its session window is a tombstone (``entry_json = '{}'``,
+  ``entry_valid = -1``) that keeps the window and transcripts; a row without any window is deleted;
+* ``session_windows`` is OpenClaw's projection: a window it misses is created by its next write.
+  We only keep the current window's ``updated_at`` and ``display_name`` in step, as it does.
+
+We never change the schema or the journal mode, each commit is one short ``BEGIN IMMEDIATE``
+transaction, and no transaction is ever left open between calls.
+"""
+
+from __future__ import annotations
+
+import errno as errno_mod
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import orjson
+
+from ..codec import entry_problem, is_safe_session_id
+from ..errors import (
+    StoreCorruptError,
+    StoreLockTimeoutError,
+    StoreReadError,
+    StoreReadOnlyError,
+    StoreUnreadableError,
+    StoreWriteError,
+)
+from ..keys import canonical_key
+from .base import Backend, Changes, ConflictError, Issue, Signature, Snapshot
+
+# Schema versions whose rows we have verified OpenClaw accepts (2026.9.6 writes 23).
+KNOWN_SCHEMA_VERSIONS: frozenset[int] = frozenset({23})
+# Rows must have these columns for us to read them at all.
+CORE_COLUMNS = ("session_key", "current_session_id", "entry_json", "entry_valid", "updated_at")
+OWNER_COLUMNS = (
+    "owner_actor_type",
+    "owner_actor_id",
+    "owner_assigned_by_type",
+    "owner_assigned_by_id",
+    "owner_assigned_at",
+)
+TOMBSTONE_JSON = "{}"
+STATUS_VALUES = frozenset({"running", "done", "failed", "killed", "timeout"})
+CREATED_VIA_VALUES = frozenset(
+    {"operator", "spawn", "channel", "cron", "talk", "run", "plugin", "internal"}
+)
+ACTOR_TYPES = frozenset({"human", "agent", "system"})
+MAX_SAFE_INTEGER = 2**53 - 1
+# Signature parts: ("sqlite", st_dev, st_ino, connection epoch, data_version, own commits).
+_VERSION, _COMMITS = 4, 5
+_IN_CHUNK = 500  # keys per "IN (...)" query, well under SQLite's variable limit
+
+BusyHook = Callable[[int], None]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and abs(value) <= MAX_SAFE_INTEGER:
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_SAFE_INTEGER:
+        return int(value)
+    return None
+
+
+def _sub(entry: Mapping[str, Any], field: str, sub: str) -> Any:
+    value = entry.get(field)
+    return value.get(sub) if isinstance(value, Mapping) else None
+
+
+def _actor(value: Any) -> tuple[str, str] | None:
+    if not isinstance(value, Mapping):
+        return None
+    kind, ident = value.get("type"), value.get("id")
+    if kind in ACTOR_TYPES and isinstance(ident, str) and ident.strip():
+        return kind, ident
+    return None
+
+
+def mirrored_columns(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``session_nodes`` columns OpenClaw derives from an entry, as it fills them.
+
+    A value of the wrong type gives NULL, as OpenClaw writes it (the entry keeps the value).
+    """
+    status = entry.get("status")
+    if status == "interrupted":  # OpenClaw files it under "failed"
+        status = "failed"
+    created_actor = _actor(entry.get("createdActor"))
+    spawned_by = _text(entry.get("spawnedBy"))
+    created_via = entry.get("createdVia")
+    return {
+        "status": status if status in STATUS_VALUES else None,
+        "created_at": _int(entry.get("createdAt")),
+        "created_via": created_via if created_via in CREATED_VIA_VALUES else None,
+        "created_actor_type": created_actor[0] if created_actor else None,
+        "created_actor_id": created_actor[1] if created_actor else None,
+        "project_id": _text(entry.get("projectId")),
+        "parent_session_key": _text(entry.get("parentSessionKey")) or spawned_by,
+        "spawned_by": spawned_by,
+        "fork_source_session_key": _text(_sub(entry, "forkSource", "sessionKey")),
+        "fork_source_session_id": _text(_sub(entry, "forkSource", "sessionId")),
+        "fork_source_entry_id": _text(_sub(entry, "forkSource", "entryId")),
+        "label": _text(entry.get("label")),
+        "display_name": _text(entry.get("displayName")),
+        "category": _text(entry.get("category")),
+        "icon": _text(entry.get("icon")),
+        "pinned_at": _int(entry.get("pinnedAt")),
+        "archived_at": _int(entry.get("archivedAt")),
+        "last_read_at": _int(entry.get("lastReadAt")),
+        "last_interaction_at": _int(entry.get("lastInteractionAt")),
+        "last_activity_at": _int(entry.get("lastActivityAt")),
+    }
+
+
+def owner_from_columns(values: tuple[Any, ...]) -> dict[str, Any] | None:
+    """The ``owner`` OpenClaw projects onto an entry from the owner columns (they win)."""
+    actor = _actor({"type": values[0], "id": values[1]})
+    if actor is None:
+        return None
+    owner: dict[str, Any] = {"actor": {"type": actor[0], "id": actor[1]}}
+    assigned_by = _actor({"type": values[2], "id": values[3]})
+    if assigned_by is not None:
+        owner["assignedBy"] = {"type": assigned_by[0], "id": assigned_by[1]}
+    assigned_at = _int(values[4])
+    if assigned_at is not None:
+        owner["assignedAt"] = assigned_at
+    return owner
+
+
+def owner_to_columns(owner: Any) -> tuple[Any, ...] | None:
+    """Owner columns for an entry's ``owner``; None when it has not the shape OpenClaw reads."""
+    if not isinstance(owner, Mapping):
+        return None
+    actor = _actor(owner.get("actor"))
+    if actor is None:
+        return None
+    assigned_by = _actor(owner.get("assignedBy"))
+    return (
+        actor[0],
+        actor[1],
+        assigned_by[0] if assigned_by else None,
+        assigned_by[1] if assigned_by else None,
+        _int(owner.get("assignedAt")),
+    )
+
+
+def encode_entry(entry: Mapping[str, Any]) -> str:
+    """``JSON.stringify(entry)``: compact, key order and non-ASCII kept."""
+    try:
+        return orjson.dumps(entry).decode("utf-8")
+    except TypeError:
+        # Integers beyond 64 bits and lone surrogates: the exact standard library path.
+        return json.dumps(entry, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def decode_entry(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # orjson refuses lone surrogates that JavaScript can write; json takes them.
+        return json.loads(text, parse_constant=_reject_constant)
+
+
+@dataclass(slots=True)
+class _Row:
+    """What we last saw of one row, to tell foreign changes from our own."""
+
+    updated_at: Any
+    entry_valid: Any
+    current_session_id: Any
+    entry_json: Any
+    owner: tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class _SchemaInfo:
+    user_version: int
+    meta_version: int | None
+    columns: frozenset[str]
+    has_windows: bool
+    read_only_reason: str | None
+
+
+class SqliteBackend(Backend):
+    """One agent's ``openclaw-agent.sqlite`` (table ``session_nodes``)."""
+
+    kind: ClassVar[str] = "sqlite"
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        max_bytes: int | None = None,
+        lock_timeout: float = 10.0,
+        busy_slice: float = 0.25,
+        full_rescan_interval: float = 60.0,
+        on_busy: BusyHook | None = None,
+    ) -> None:
+        super().__init__(Path(path), read_only=read_only, max_bytes=max_bytes)
+        self.lock_timeout = lock_timeout
+        self.busy_slice = busy_slice
+        self.full_rescan_interval = full_rescan_interval
+        # Called (from the worker thread) each time the database was found locked and the
+        # operation is about to be retried: for logs and for tests that release the lock then.
+        self.on_busy = on_busy
+        self._mutex = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._conn_ident: tuple[int, int] | None = None
+        self._conn_read_only = False
+        self._epoch = 0
+        self._local_commits = 0
+        self._schema: _SchemaInfo | None = None
+        self._rows: dict[str, _Row] = {}
+        self._entries: dict[str, Any] = {}
+        self._issues: dict[str, Issue] = {}
+        self._tombstones: set[str] = set()
+        self._last_full_scan = 0.0
+        self._last_signature: Signature | None = None
+        self.full_reads = 0
+        self.incremental_reads = 0
+        self.rows_reread = 0
+
+    # -- connection ----------------------------------------------------------------------------
+
+    def _uri(self, mode: str) -> str:
+        return f"{self.path.resolve().as_uri()}?mode={mode}"
+
+    def _open(self, st: os.stat_result) -> sqlite3.Connection:
+        self._close_conn()
+        read_only = self.read_only or not os.access(self.path, os.W_OK)
+        try:
+            conn = sqlite3.connect(
+                self._uri("ro" if read_only else "rw"),
+                uri=True,
+                isolation_level=None,  # autocommit: we open every transaction ourselves
+                check_same_thread=False,  # worker threads; self._mutex serializes use
+                timeout=self.busy_slice,
+            )
+        except sqlite3.Error as exc:
+            raise self._read_error(exc, "cannot open the database") from None
+        # Deletes cascade to the rows that hang off a session, as when OpenClaw deletes.
+        conn.execute("PRAGMA foreign_keys = ON")
+        self._conn = conn
+        self._conn_ident = (st.st_dev, st.st_ino)
+        self._conn_read_only = read_only
+        self._epoch += 1
+        self._schema = None
+        self._rows.clear()
+        self._entries.clear()
+        self._issues.clear()
+        self._tombstones.clear()
+        return conn
+
+    def _close_conn(self) -> None:
+        if self._conn is not None:
+            with suppress(sqlite3.Error):
+                self._conn.close()
+        self._conn = None
+        self._conn_ident = None
+
+    def _connection(self) -> sqlite3.Connection | None:
+        """The open connection (reopened if the file was replaced), or None if it is missing."""
+        try:
+            st = os.stat(self.path)
+        except (FileNotFoundError, NotADirectoryError):
+            self._close_conn()
+            return None
+        except OSError as exc:
+            raise StoreUnreadableError(
+                self.path, f"cannot stat the database: {exc.strerror or exc}"
+            ) from None
+        if not os.path.isfile(self.path):
+            raise StoreUnreadableError(
+                self.path,
+                "the store path is not a regular file",
+                fix="point --store at the agent's openclaw-agent.sqlite",
+            )
+        if self._conn is None or self._conn_ident != (st.st_dev, st.st_ino):
+            return self._open(st)
+        return self._conn
+
+    def close(self) -> None:
+        with self._mutex:
+            self._close_conn()
+
+    # -- errors and retries --------------------------------------------------------------------
+
+    def _read_error(self, exc: sqlite3.Error, doing: str) -> StoreReadError:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            return StoreCorruptError(
+                self.path,
+                f"the file is not a readable SQLite database ({exc}); it was left untouched",
+                fix="restore it from a backup, or stop the Gateway and run "
+                "`openclaw doctor --session-sqlite recover`",
+            )
+        if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+            return StoreUnreadableError(
+                self.path,
+                f"{doing}: {exc}",
+                fix="check the owner and mode of the file and its directory",
+            )
+        return StoreUnreadableError(self.path, f"{doing}: {exc} [{name or 'sqlite error'}]")
+
+    def _write_error(self, exc: sqlite3.Error) -> StoreWriteError:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        code = next(
+            (
+                errno
+                for prefix, errno in (
+                    ("SQLITE_FULL", errno_mod.ENOSPC),
+                    ("SQLITE_IOERR", errno_mod.EIO),
+                    ("SQLITE_READONLY", errno_mod.EACCES),
+                    ("SQLITE_PERM", errno_mod.EACCES),
+                )
+                if name.startswith(prefix)
+            ),
+            None,
+        )
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            return StoreWriteError(
+                self.path,
+                f"the database is corrupt ({exc}); nothing was written",
+                fix="restore it from a backup, or stop the Gateway and run "
+                "`openclaw doctor --session-sqlite recover`",
+            )
+        if name.startswith("SQLITE_CONSTRAINT"):
+            return StoreWriteError(
+                self.path,
+                f"the database refused the row ({exc}); nothing was written",
+                fix="this OpenClaw schema constrains the value; report it with the entry",
+            )
+        return StoreWriteError(self.path, f"the write failed: {exc} [{name}]", errno=code)
+
+    @staticmethod
+    def _is_busy(exc: sqlite3.Error) -> bool:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+
+    def _retry_busy(self, operation: Callable[[], Any], what: str) -> Any:
+        """Run ``operation``, retrying while another process holds the database's lock."""
+        deadline = time.monotonic() + self.lock_timeout
+        attempt = 0
+        while True:
+            try:
+                return operation()
+            except sqlite3.OperationalError as exc:
+                if not self._is_busy(exc):
+                    raise
+                attempt += 1
+                if time.monotonic() >= deadline:
+                    raise StoreLockTimeoutError(
+                        self.path,
+                        f"the database stayed locked by another process for over "
+                        f"{self.lock_timeout:g} s while {what}; nothing was changed",
+                        fix="retry in a moment; if it persists, look for a stuck process "
+                        f"holding the database (`fuser {self.path}`)",
+                    ) from None
+                if self.on_busy is not None:
+                    self.on_busy(attempt)
+
+    @contextmanager
+    def _transaction(self, conn: sqlite3.Connection, begin: str) -> Iterator[None]:
+        conn.execute(begin)
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- schema --------------------------------------------------------------------------------
+
+    def _schema_info(self, conn: sqlite3.Connection) -> _SchemaInfo:
+        user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if self._schema is not None and self._schema.user_version == user_version:
+            return self._schema
+        columns = frozenset(
+            row[1] for row in conn.execute("SELECT * FROM pragma_table_info('session_nodes')")
+        )
+        if not columns:
+            raise StoreReadError(
+                self.path,
+                "this SQLite file has no session_nodes table, so it is not an OpenClaw agent "
+                "database (OpenClaw >= 2026.8 keeps sessions in "
+                "<state>/agents/<agent>/agent/openclaw-agent.sqlite)",
+                fix="point --store at the agent's openclaw-agent.sqlite or its sessions.json",
+            )
+        missing = [c for c in CORE_COLUMNS if c not in columns]
+        if missing:
+            raise StoreReadError(
+                self.path,
+                f"session_nodes lacks the columns {', '.join(missing)}; this OpenClaw schema "
+                "(user_version {user_version}) is not one openclaw-tui can read",
+                fix="use the openclaw-tui release that matches this OpenClaw",
+            )
+        meta_version: int | None = None
+        try:
+            row = conn.execute(
+                "SELECT schema_version FROM schema_meta WHERE meta_key = 'primary'"
+            ).fetchone()
+            meta_version = row[0] if row else None
+        except sqlite3.OperationalError:
+            meta_version = None
+        has_windows = bool(
+            conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_windows'"
+            ).fetchone()
+        )
+        reason = None
+        versions = {user_version} | ({meta_version} if meta_version is not None else set())
+        unknown = sorted(v for v in versions if v not in KNOWN_SCHEMA_VERSIONS)
+        if unknown:
+            known = ", ".join(str(v) for v in sorted(KNOWN_SCHEMA_VERSIONS))
+            reason = (
+                f"{self.path}: the database has schema version {unknown[0]}, which openclaw-tui "
+                f"does not know (it knows {known}, written by OpenClaw 2026.9.6); it is shown "
+                "read-only because writing rows in a layout this OpenClaw may not accept could "
+                "make it refuse the store (update openclaw-tui to edit it)"
+            )
+        elif self.read_only:
+            reason = f"{self.path}: opened read-only"
+        elif self._conn_read_only:
+            reason = (
+                f"{self.path}: no write permission on the database; it is shown read-only "
+                "(check the owner and mode of the file and its directory)"
+            )
+        self._schema = _SchemaInfo(user_version, meta_version, columns, has_windows, reason)
+        return self._schema
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def signature(self) -> Signature | None:
+        with self._mutex:
+            try:
+                conn = self._connection()
+            except StoreReadError as exc:
+                return Signature(("error", exc.message))
+            if conn is None:
+                return None
+            try:
+                version = self._retry_busy(
+                    lambda: conn.execute("PRAGMA data_version").fetchone()[0], "checking it"
+                )
+            except (sqlite3.Error, StoreLockTimeoutError) as exc:
+                # Not "unchanged": make the engine read, which reports the real error.
+                return Signature(("error", str(exc)))
+            assert self._conn_ident is not None
+            return Signature(
+                ("sqlite", *self._conn_ident, self._epoch, version, self._local_commits)
+            )
+
+    def read(self) -> Snapshot:
+        with self._mutex:
+            conn = self._connection()
+            if conn is None:
+                self._rows.clear()
+                self._entries.clear()
+                return Snapshot(entries={}, signature=None)
+            try:
+                return self._retry_busy(lambda: self._read(conn), "reading it")
+            except sqlite3.Error as exc:
+                raise self._read_error(exc, "cannot read the session rows") from None
+
+    def _read(self, conn: sqlite3.Connection) -> Snapshot:
+        # One read transaction: the rows, the schema and data_version all from the same state.
+        with self._transaction(conn, "BEGIN"):
+            schema = self._schema_info(conn)
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            full = not self._rows or (
+                time.monotonic() - self._last_full_scan > self.full_rescan_interval
+            )
+            if full:
+                self._full_scan(conn, schema)
+            else:
+                self._incremental_scan(conn, schema)
+        assert self._conn_ident is not None
+        signature = Signature(
+            ("sqlite", *self._conn_ident, self._epoch, version, self._local_commits)
+        )
+        self._last_signature = signature
+        return Snapshot(
+            entries=dict(self._entries),
+            signature=signature,
+            issues=list(self._issues.values()),
+            read_only_reason=schema.read_only_reason,
+        )
+
+    def _select(self, schema: _SchemaInfo) -> str:
+        owner = ", ".join(OWNER_COLUMNS) if all(c in schema.columns for c in OWNER_COLUMNS) else ""
+        cols = "session_key, updated_at, entry_valid, current_session_id, entry_json"
+        return f"SELECT {cols}{', ' + owner if owner else ''} FROM session_nodes"
+
+    def _full_scan(self, conn: sqlite3.Connection, schema: _SchemaInfo) -> None:
+        self._rows.clear()
+        self._issues.clear()
+        self._tombstones.clear()
+        previous = self._entries
+        self._entries = {}
+        for row in conn.execute(self._select(schema) + " ORDER BY rowid"):
+            self._take_row(row, previous)
+        self._last_full_scan = time.monotonic()
+        self.full_reads += 1
+
+    def _incremental_scan(self, conn: sqlite3.Connection, schema: _SchemaInfo) -> None:
+        # The (updated_at, session_key) index gives every key with its updated_at without
+        # touching the entry text; only rows whose updated_at or validity moved are re-read.
+        current: dict[str, Any] = dict(
+            conn.execute("SELECT session_key, updated_at FROM session_nodes ORDER BY updated_at")
+        )
+        not_valid = dict(
+            conn.execute(
+                "SELECT session_key, entry_valid FROM session_nodes WHERE entry_valid != 1"
+            )
+        )
+        changed = [
+            key
+            for key, updated_at in current.items()
+            if (seen := self._rows.get(key)) is None
+            or seen.updated_at != updated_at
+            or (seen.entry_valid != 1) != (key in not_valid)
+            or (key in not_valid and seen.entry_valid != not_valid[key])
+        ]
+        for key in [k for k in self._rows if k not in current]:
+            self._forget(key)
+        self._reread(conn, schema, changed)
+        self.incremental_reads += 1
+
+    def _reread(self, conn: sqlite3.Connection, schema: _SchemaInfo, keys: list[str]) -> None:
+        query = self._select(schema)
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start : start + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(f"{query} WHERE session_key IN ({marks})", chunk):
+                self._take_row(row, self._entries)
+        self.rows_reread += len(keys)
+
+    @staticmethod
+    def _row_state(row: tuple[Any, ...]) -> _Row:
+        owner = tuple(row[5:10]) if len(row) >= 10 else (None,) * 5
+        return _Row(row[1], row[2], row[3], row[4], owner)
+
+    def _take_row(
+        self, row: tuple[Any, ...], previous: Mapping[str, Any], known: Any = None
+    ) -> None:
+        key = row[0]
+        state = self._row_state(row)
+        seen = self._rows.get(key)
+        self._rows[key] = state
+        self._issues.pop(key, None)
+        if state.entry_valid == -1 and state.entry_json == TOMBSTONE_JSON:
+            # OpenClaw's delete: the row stays (keeping the session's window), the entry is gone.
+            self._tombstones.add(key)
+            self._entries.pop(key, None)
+            return
+        self._tombstones.discard(key)
+        if known is not None:
+            # A row we just wrote: publish the caller's own dict, no decoding.
+            self._entries[key] = known
+        elif seen == state and key in previous:
+            # Unchanged row: keep the very same entry object, so consumers can diff by identity.
+            self._entries[key] = previous[key]
+        else:
+            self._entries[key] = self._entry_from_row(key, state)
+
+    def _entry_from_row(self, key: str, row: _Row) -> Any:
+        text = row.entry_json
+        try:
+            entry = decode_entry(text) if isinstance(text, str) else None
+        except ValueError as exc:
+            self._issues[key] = Issue(
+                key,
+                "invalid_json",
+                f"row {key!r} holds entry_json that is not valid JSON ({exc}); it is kept "
+                "untouched and hidden from the session list",
+            )
+            return text
+        if not isinstance(entry, dict):
+            problem = entry_problem(key, entry)
+            code, message = problem or ("not_an_object", f"row {key!r} is not an object")
+            self._issues[key] = Issue(key, code, message)
+            return entry
+        owner = owner_from_columns(row.owner)
+        if owner is not None:
+            entry["owner"] = owner
+        problem = entry_problem(key, entry)
+        if problem is not None:
+            self._issues[key] = Issue(key, problem[0], problem[1])
+        elif (
+            entry.get("sessionId") != row.current_session_id
+            or entry.get("updatedAt") != row.updated_at
+        ):
+            self._issues[key] = Issue(
+                key,
+                "row_mismatch",
+                f"row {key!r}: its sessionId/updatedAt differ from the row's current_session_id/"
+                "updated_at, so OpenClaw treats it as needing repair (openclaw doctor --fix); "
+                "saving it from openclaw-tui writes them consistently",
+            )
+        elif row.entry_valid == -1:
+            self._issues[key] = Issue(
+                key, "invalid_row", f"OpenClaw marked row {key!r} invalid (entry_valid = -1)"
+            )
+        return entry
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def commit(self, base: Signature | None, changes: Changes) -> Signature:
+        with self._mutex:
+            if self.read_only:
+                raise StoreReadOnlyError(self.path, "the store is open read-only")
+            conn = self._connection()
+            if conn is None:
+                raise StoreWriteError(
+                    self.path,
+                    "the SQLite store does not exist, and openclaw-tui never creates OpenClaw's "
+                    "schema",
+                    fix="start the OpenClaw Gateway once for this agent, or use a sessions.json",
+                )
+            rows = self._prepare(changes)
+            touched = [key for key, _, _ in rows] + sorted(changes.removed)
+            result: list[Signature] = []
+
+            def attempt() -> None:
+                with self._transaction(conn, "BEGIN IMMEDIATE"):
+                    schema = self._schema_info(conn)
+                    if schema.read_only_reason is not None:
+                        raise StoreReadOnlyError(self.path, schema.read_only_reason)
+                    now = self._current_signature(conn)
+                    if base is None or now.parts != base.parts:
+                        # Something else committed since the batch's base. The gateway writes
+                        # transcripts all the time, so this is only a conflict when one of the
+                        # rows this batch touches moved (rows are independent). Otherwise the
+                        # batch goes in, and the returned signature keeps the base's version so
+                        # the engine still reads the foreign changes afterwards.
+                        if base is None or base != self._last_signature:
+                            raise ConflictError(str(self.path))
+                        if self._rows_moved(conn, schema, touched):
+                            raise ConflictError(str(self.path))
+                        stale = base.parts[_VERSION]
+                    else:
+                        stale = None
+                    self._apply(conn, schema, rows, changes.removed)
+                    parts = list(now.parts)
+                    parts[_COMMITS] = self._local_commits + 1
+                    if stale is not None:
+                        parts[_VERSION] = stale
+                    result[:] = [Signature(tuple(parts))]
+
+            try:
+                self._retry_busy(attempt, "writing to it")
+            except sqlite3.Error as exc:
+                raise self._write_error(exc) from None
+            self._local_commits += 1
+            self._remember_commit(conn, rows, touched)
+            self._last_signature = result[0]
+            return result[0]
+
+    def _current_signature(self, conn: sqlite3.Connection) -> Signature:
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        assert self._conn_ident is not None
+        return Signature(("sqlite", *self._conn_ident, self._epoch, version, self._local_commits))
+
+    def _rows_moved(self, conn: sqlite3.Connection, schema: _SchemaInfo, keys: list[str]) -> bool:
+        """Whether any of ``keys`` differs in the database from the row we last read."""
+        query = self._select(schema)
+        found: dict[str, _Row] = {}
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start : start + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(f"{query} WHERE session_key IN ({marks})", chunk):
+                found[row[0]] = self._row_state(row)
+        return any(found.get(key) != self._rows.get(key) for key in keys)
+
+    def _prepare(self, changes: Changes) -> list[tuple[str, dict[str, Any], str]]:
+        """Check every upsert before touching the database: (key, entry, entry_json)."""
+        prepared: list[tuple[str, dict[str, Any], str]] = []
+        for key, entry in changes.upserts.items():
+            if not isinstance(entry, dict):
+                raise StoreWriteError(
+                    self.path,
+                    f"entry {key!r} is not an object; OpenClaw cannot read such a row",
+                    fix="edit the entry into an object first",
+                )
+            session_id = entry.get("sessionId")
+            if not is_safe_session_id(session_id) or session_id != session_id.strip():
+                raise StoreWriteError(
+                    self.path,
+                    f"entry {key!r} has no valid sessionId ({session_id!r}); OpenClaw rejects "
+                    "such a row and then refuses the whole store",
+                    fix="give the entry a sessionId like a UUID",
+                )
+            if _int(entry.get("updatedAt")) is None:
+                raise StoreWriteError(
+                    self.path,
+                    f"entry {key!r} has no integral updatedAt ({entry.get('updatedAt')!r}); "
+                    "OpenClaw requires a millisecond timestamp in every row",
+                    fix="set updatedAt to the current time in milliseconds",
+                )
+            for field in ("spawnedBy", "parentSessionKey"):
+                if (
+                    field in entry
+                    and entry[field] is not None
+                    and not isinstance(entry[field], str)
+                ):
+                    raise StoreWriteError(
+                        self.path,
+                        f"entry {key!r} has a {field} that is not a string; OpenClaw would "
+                        "refuse the store",
+                        fix=f"make {field} a session key or remove it",
+                    )
+            row = dict(entry)
+            # The row columns are authoritative for the owner; OpenClaw projects them back.
+            row.pop("owner", None)
+            prepared.append((key, entry, encode_entry(row)))
+        return prepared
+
+    def _apply(
+        self,
+        conn: sqlite3.Connection,
+        schema: _SchemaInfo,
+        rows: list[tuple[str, dict[str, Any], str]],
+        removed: Iterable[str],
+    ) -> None:
+        owner_columns = all(c in schema.columns for c in OWNER_COLUMNS)
+        for key, entry, text in rows:
+            existing = conn.execute(
+                "SELECT 1 FROM session_nodes WHERE session_key = ?", (key,)
+            ).fetchone()
+            if existing is None:
+                self._check_new_key(key)
+            values = {
+                "current_session_id": entry["sessionId"],
+                "entry_json": text,
+                "updated_at": _int(entry["updatedAt"]),
+            }
+            values.update(
+                (col, value)
+                for col, value in mirrored_columns(entry).items()
+                if col in schema.columns
+            )
+            if owner_columns:
+                owner = owner_to_columns(entry.get("owner"))
+                values.update(zip(OWNER_COLUMNS, owner or (None,) * 5, strict=True))
+            names = list(values)
+            if existing is None:
+                conn.execute(
+                    f"INSERT INTO session_nodes (session_key, {', '.join(names)}) "
+                    f"VALUES (?, {', '.join('?' * len(names))})",
+                    [key, *(values[n] for n in names)],
+                )
+            else:
+                conn.execute(
+                    f"UPDATE session_nodes SET {', '.join(f'{n} = ?' for n in names)} "
+                    "WHERE session_key = ?",
+                    [*(values[n] for n in names), key],
+                )
+            # The triggers have just reset entry_valid to 0; the row passed OpenClaw's identity
+            # check in _prepare (sessionId/updatedAt present and equal to the columns), so it is
+            # certified valid in the same transaction, as OpenClaw's own writer does.
+            conn.execute("UPDATE session_nodes SET entry_valid = 1 WHERE session_key = ?", (key,))
+            if schema.has_windows:
+                display = _text(entry.get("displayName")) or _text(entry.get("label"))
+                conn.execute(
+                    "UPDATE session_windows SET updated_at = max(updated_at, ?), "
+                    "display_name = ? WHERE session_id = ? AND session_key = ?",
+                    (values["updated_at"], display, entry["sessionId"], key),
+                )
+        for key in removed:
+            self._delete_row(conn, schema, key)
+
+    def _check_new_key(self, key: str) -> None:
+        canonical = canonical_key(key)
+        suggestion = canonical if canonical.startswith("agent:") else f"agent:main:{canonical}"
+        if key != canonical or not (key.startswith("agent:") or key in ("global", "unknown")):
+            raise StoreWriteError(
+                self.path,
+                f"the new session key {key!r} is not in OpenClaw's canonical form; OpenClaw "
+                "2026.9.6 refuses the whole store when a row's key is not canonical",
+                fix=f"use {suggestion!r}",
+            )
+
+    def _delete_row(self, conn: sqlite3.Connection, schema: _SchemaInfo, key: str) -> None:
+        row = conn.execute(
+            "SELECT current_session_id FROM session_nodes WHERE session_key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            return
+        windows: list[tuple[str]] = (
+            conn.execute(
+                "SELECT session_id FROM session_windows WHERE session_key = ?", (key,)
+            ).fetchall()
+            if schema.has_windows
+            else []
+        )
+        if not windows:
+            conn.execute("DELETE FROM session_nodes WHERE session_key = ?", (key,))
+            return
+        if (row[0],) not in windows:
+            raise StoreWriteError(
+                self.path,
+                f"cannot delete {key!r}: it has transcript windows but none for its current "
+                "session, so OpenClaw could neither keep a tombstone nor drop the row without "
+                "losing history",
+                fix="delete it from OpenClaw (`openclaw sessions` / the Control UI) instead",
+            )
+        # A tombstone as OpenClaw writes it: the window and transcripts stay reachable.
+        conn.execute(
+            "UPDATE session_nodes SET entry_json = ?, label = NULL, display_name = NULL "
+            "WHERE session_key = ?",
+            (TOMBSTONE_JSON, key),
+        )
+        conn.execute("UPDATE session_nodes SET entry_valid = -1 WHERE session_key = ?", (key,))
+
+    def _remember_commit(
+        self,
+        conn: sqlite3.Connection,
+        rows: list[tuple[str, dict[str, Any], str]],
+        keys: list[str],
+    ) -> None:
+        """Record our own rows as seen, so the next read neither re-reads nor re-decodes them."""
+        schema = self._schema
+        assert schema is not None
+        written = {key: entry for key, entry, _ in rows}
+        query = self._select(schema)
+        found: set[str] = set()
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start : start + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(f"{query} WHERE session_key IN ({marks})", chunk):
+                key = row[0]
+                found.add(key)
+                self._take_row(row, self._entries, written.get(key))
+        for key in keys:
+            if key not in found:
+                self._forget(key)
+
+    def _forget(self, key: str) -> None:
+        self._rows.pop(key, None)
+        self._entries.pop(key, None)
+        self._issues.pop(key, None)
+        self._tombstones.discard(key)
+
+    def watch_paths(self) -> list[Path]:
+        return [self.path.parent]
+
+    def watch_filter(self, path: Path) -> bool:
+        # The -shm file changes on every read (ours too); the db, WAL and journal carry commits.
+        name = self.path.name
+        return path.name in (name, f"{name}-wal", f"{name}-journal")
