@@ -1,0 +1,703 @@
+"""The session browser's view model: rows keyed by session key, filter, sort, live apply.
+
+Pure Python (no Textual, no Rich) so it can be unit-tested and benchmarked on its own.
+
+Per-event cost does not grow with the store: the visible rows live in a ``SortedKeyList``
+ordered by ``(sort value, key)``; a change removes and re-inserts only the touched key
+(O(log n)) and re-evaluates the filter for that key only. A rebuild (new filter, new sort,
+``Resync``, ``StoreReloaded``) is the only O(n) path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sortedcontainers import SortedKeyList
+
+from store.events import (
+    EntryAdded,
+    EntryChanged,
+    EntryRemoved,
+    Resync,
+    StoreEvent,
+    StoreReloaded,
+)
+from store.keys import channel_of, classify_key
+from store.model import entry_issues
+
+Entry = Mapping[str, Any]
+Clock = Callable[[], float]
+"""Returns wall-clock seconds since the epoch; injectable so ages are fixed in snapshots."""
+
+
+def invalid_fields(entry: Entry) -> dict[str, str]:
+    """Fields whose value OpenClaw would not accept, with why. The values are kept as they are.
+
+    The store's own validation, so the table, the detail pane and the store agree.
+    """
+    try:
+        return entry_issues(entry)
+    except Exception as exc:  # a validator bug must not hide the session or crash the screen
+        return {"": f"could not validate this entry: {exc}"}
+
+
+# --- cell formatting --------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def label_of(entry: Entry) -> str:
+    """What a person calls the session: label, else displayName, subject, origin label."""
+    for name in ("label", "displayName", "subject"):
+        value = entry.get(name)
+        if value not in (None, ""):
+            return _text(value)
+    origin = entry.get("origin")
+    if isinstance(origin, Mapping) and origin.get("label"):
+        return _text(origin["label"])
+    return ""
+
+
+def model_of(entry: Entry) -> str:
+    """The model override as provider/model, marked ``(auto)`` when the runtime chose it."""
+    provider = entry.get("providerOverride")
+    model = entry.get("modelOverride")
+    if not provider and not model:
+        return ""
+    text = f"{_text(provider)}/{_text(model)}" if provider else _text(model)
+    if entry.get("modelOverrideSource") == "auto":
+        text += " (auto)"
+    return text
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def compact_count(n: float) -> str:
+    if n < 1000:
+        return str(int(n))
+    if n < 10_000:
+        return f"{n / 1000:.1f}k"
+    if n < 1_000_000:
+        return f"{n / 1000:.0f}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+def tokens_of(entry: Entry) -> str:
+    """Total tokens and the share of the context window ("?" when the total is stale)."""
+    total = _number(entry.get("totalTokens"))
+    if total is None:
+        inp = _number(entry.get("inputTokens")) or 0.0
+        out = _number(entry.get("outputTokens")) or 0.0
+        total = inp + out if (inp or out) else None
+    if total is None:
+        return ""
+    text = compact_count(total)
+    context = _number(entry.get("contextTokens"))
+    if entry.get("totalTokensFresh") is False:
+        text += " ?%"
+    elif context:
+        text += f" {round(100 * total / context)}%"
+    return text
+
+
+def tokens_sort_value(entry: Entry) -> float:
+    # As OpenClaw's Control UI: total, else input, else output.
+    for name in ("totalTokens", "inputTokens", "outputTokens"):
+        value = _number(entry.get(name))
+        if value is not None:
+            return value
+    return -1.0
+
+
+def levels_of(entry: Entry) -> str:
+    verbose = entry.get("verboseLevel")
+    reasoning = entry.get("reasoningLevel")
+    if verbose is None and reasoning is None:
+        return ""
+    return f"{_text(verbose) or '·'}/{_text(reasoning) or '·'}"
+
+
+def relative_age(updated_ms: Any, now_s: float) -> str:
+    """``12s``, ``5m``, ``3h``, ``2d``, ``4w``, ``1y``; ``-`` when unknown."""
+    value = _number(updated_ms)
+    if value is None or value <= 0:
+        return "-"
+    seconds = max(0.0, now_s - value / 1000)
+    for unit, size in (("y", 31_536_000), ("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+# --- columns ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One table column, data-driven so callers can add some (e.g. Gateway).
+
+    ``cell`` formats the value shown; ``sort`` gives the sort value (defaults to the cell text,
+    case-folded). ``live`` cells depend on the clock and are formatted at render time.
+    ``fields`` names the entry fields the cell reads, so a change can be traced to its cells.
+    """
+
+    id: str
+    title: str
+    width: int
+    cell: Callable[[str, Entry], str]
+    sort: Callable[[str, Entry], Any] | None = None
+    fields: frozenset[str] = frozenset()
+    flex: bool = False
+    live: bool = False
+    descending_first: bool = False
+
+
+def _kind(key: str, entry: Entry) -> str:
+    return classify_key(key, entry)
+
+
+def _channel(key: str, entry: Entry) -> str:
+    return channel_of(key, entry) or ""
+
+
+def _updated_sort(key: str, entry: Entry) -> float:
+    value = _number(entry.get("updatedAt"))
+    return value if value is not None else -1.0
+
+
+DEFAULT_COLUMNS: tuple[Column, ...] = (
+    Column("key", "Key", 34, lambda k, e: k, fields=frozenset()),
+    Column("kind", "Kind", 8, _kind, fields=frozenset({"chatType", "origin"})),
+    Column("channel", "Channel", 9, _channel, fields=frozenset({"channel", "origin"})),
+    Column(
+        "label",
+        "Label",
+        18,
+        lambda k, e: label_of(e),
+        fields=frozenset({"label", "displayName", "subject", "origin"}),
+        flex=True,
+    ),
+    Column(
+        "thinking",
+        "Think",
+        8,
+        lambda k, e: _text(e.get("thinkingLevel")),
+        fields=frozenset({"thinkingLevel"}),
+    ),
+    Column(
+        "model",
+        "Model override",
+        24,
+        lambda k, e: model_of(e),
+        fields=frozenset({"providerOverride", "modelOverride", "modelOverrideSource"}),
+    ),
+    Column(
+        "levels",
+        "Verb/Reas",
+        11,
+        lambda k, e: levels_of(e),
+        fields=frozenset({"verboseLevel", "reasoningLevel"}),
+    ),
+    Column(
+        "tokens",
+        "Tokens",
+        10,
+        lambda k, e: tokens_of(e),
+        sort=lambda k, e: tokens_sort_value(e),
+        fields=frozenset(
+            {"totalTokens", "inputTokens", "outputTokens", "contextTokens", "totalTokensFresh"}
+        ),
+        descending_first=True,
+    ),
+    Column(
+        "updated",
+        "Updated",
+        7,
+        lambda k, e: "",
+        sort=_updated_sort,
+        fields=frozenset({"updatedAt"}),
+        live=True,
+        descending_first=True,
+    ),
+)
+
+
+def gateway_column(gateway_of: Callable[[str, Entry], str]) -> Column:
+    """A Gateway column for rows merged from several gateways."""
+    return Column("gateway", "Gateway", 12, gateway_of)
+
+
+# --- filter -----------------------------------------------------------------------------------
+
+FIELD_ALIASES: dict[str, str] = {
+    "channel": "channel",
+    "ch": "channel",
+    "kind": "kind",
+    "type": "kind",
+    "think": "thinking",
+    "thinking": "thinking",
+    "model": "model",
+    "label": "label",
+    "name": "label",
+    "key": "key",
+    "verbose": "verbose",
+    "reasoning": "reasoning",
+    "source": "source",
+    "id": "sessionId",
+    "session": "sessionId",
+}
+_EXACT = {"channel", "kind", "thinking", "verbose", "reasoning", "source"}
+_INHERIT = {"inherit", "none", "unset", "-"}
+
+
+class FilterError(ValueError):
+    """The filter text could not be understood; the message says how to write it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    field: str | None  # None: free text over the key and the visible cells
+    value: str
+    negate: bool = False
+    fuzzy: bool = False
+
+
+def parse_filter(text: str) -> list[Term]:
+    """``telegram !cron think:high model:gpt-4.1 ~fmlycht "two words"``.
+
+    - a plain word matches when it is a substring of the key, label, kind, channel, model, or
+      session id (case-insensitive);
+    - ``field:value`` matches one field: channel, kind, think, model, label, key, verbose,
+      reasoning, source, id, or any raw entry field name (``sendPolicy:deny``); ``think:inherit``
+      matches sessions with no value;
+    - ``!`` in front negates; ``~`` in front matches fuzzily (the letters in order).
+    """
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        # An unbalanced quote: take the words as they are instead of refusing the filter.
+        words = text.split()
+    terms: list[Term] = []
+    for word in words:
+        negate = False
+        while word.startswith("!"):
+            negate = not negate
+            word = word[1:]
+        fuzzy = word.startswith("~")
+        if fuzzy:
+            word = word[1:]
+        field_name: str | None = None
+        name, sep, value = word.partition(":")
+        if sep and name and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            field_name = FIELD_ALIASES.get(name.lower(), name)
+            word = value
+        if not word and field_name is None:
+            if negate or fuzzy:
+                raise FilterError(
+                    "a '!' or '~' needs a word after it, e.g. !cron or ~fmly "
+                    "(Esc clears the filter)"
+                )
+            continue
+        terms.append(Term(field_name, word.lower(), negate, fuzzy))
+    return terms
+
+
+def _fuzzy(needle: str, haystack: str) -> bool:
+    it = iter(haystack)
+    return all(ch in it for ch in needle)
+
+
+def _field_text(term_field: str, key: str, entry: Entry) -> str | None:
+    if term_field == "kind":
+        return classify_key(key, entry)
+    if term_field == "channel":
+        return channel_of(key, entry)
+    if term_field == "thinking":
+        return _opt(entry.get("thinkingLevel"))
+    if term_field == "verbose":
+        return _opt(entry.get("verboseLevel"))
+    if term_field == "reasoning":
+        return _opt(entry.get("reasoningLevel"))
+    if term_field == "source":
+        return _opt(entry.get("modelOverrideSource"))
+    if term_field == "model":
+        text = model_of(entry)
+        runtime = entry.get("model")
+        if runtime:
+            text += f" {_text(entry.get('modelProvider'))}/{_text(runtime)}"
+        return text or None
+    if term_field == "label":
+        return label_of(entry) or None
+    if term_field == "key":
+        return key
+    return _opt(entry.get(term_field))
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _term_matches(term: Term, key: str, entry: Entry, haystack: Callable[[], str]) -> bool:
+    if term.field is None:
+        text = haystack()
+        return _fuzzy(term.value, text) if term.fuzzy else term.value in text
+    value = _field_text(term.field, key, entry)
+    if value is None:
+        return term.value in _INHERIT
+    value = value.lower()
+    if term.value == "":
+        return True  # "think:" = has any value
+    if term.fuzzy:
+        return _fuzzy(term.value, value)
+    if term.field in _EXACT:
+        return value == term.value
+    return term.value in value
+
+
+def matches(terms: list[Term], key: str, entry: Entry) -> bool:
+    cache: list[str] = []
+
+    def haystack() -> str:
+        if not cache:
+            cache.append(
+                " ".join(
+                    (
+                        key,
+                        label_of(entry),
+                        classify_key(key, entry),
+                        channel_of(key, entry) or "",
+                        model_of(entry),
+                        _text(entry.get("sessionId")),
+                    )
+                ).lower()
+            )
+        return cache[0]
+
+    return all(_term_matches(t, key, entry, haystack) != t.negate for t in terms)
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class Row:
+    """One session as the table shows it. ``version`` bumps whenever the entry changes.
+
+    Cells are formatted on first use, so a 100k-row rebuild only computes sort keys and the
+    table formats just the rows on screen. Compared by identity: the sorted list finds a row by
+    its sort key, then by identity.
+    """
+
+    key: str
+    entry: Entry
+    columns: tuple[Column, ...]
+    sort_key: tuple[Any, ...]
+    version: int = 0
+    changed_at: dict[str, float] = field(default_factory=dict)  # column id -> monotonic time
+    _cells: tuple[str, ...] | None = None
+    _invalid: dict[str, str] | None = None
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        if self._cells is None:
+            self._cells = tuple(c.cell(self.key, self.entry) for c in self.columns)
+        return self._cells
+
+    @property
+    def invalid(self) -> dict[str, str]:
+        """Invalid fields -> why; validated on first use (only rows on screen pay for it)."""
+        if self._invalid is None:
+            self._invalid = invalid_fields(self.entry) if isinstance(self.entry, Mapping) else {}
+        return self._invalid
+
+
+@dataclass(slots=True)
+class ApplyResult:
+    """What one flush changed; ``structural`` means rows were added, removed or reordered."""
+
+    changed_keys: set[str] = field(default_factory=set)
+    added: int = 0
+    removed: int = 0
+    structural: bool = False
+    rebuilt: bool = False
+
+
+class _Desc:
+    """Wraps a sort value so that ascending order of the wrapper is descending of the value."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Desc) -> bool:
+        return other.value < self.value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+class SessionViewModel:
+    """Rows, filter, sort, marks and the pending queue of the live session table."""
+
+    def __init__(
+        self,
+        columns: Iterable[Column] = DEFAULT_COLUMNS,
+        *,
+        clock: Clock = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.columns: tuple[Column, ...] = tuple(columns)
+        self._col_index = {c.id: i for i, c in enumerate(self.columns)}
+        self.clock = clock
+        self.monotonic = monotonic
+        self.entries: dict[str, Entry] = {}
+        self.rows: dict[str, Row] = {}  # only rows that pass the filter
+        self.sort_column = "updated"
+        self.sort_reverse = True
+        self.filter_text = ""
+        self._terms: list[Term] = []
+        self.marked_keys: set[str] = set()
+        self.paused = False
+        self._pending: dict[str, Entry | None] = {}
+        self.pending_count = 0
+        self._needs_rebuild = False
+        self.last_change_at: float | None = None  # wall clock
+        self._change_times: list[float] = []  # monotonic flush times, for changes/s
+        self._change_counts: list[int] = []  # events applied at each of those flushes
+        self._reload_entries: Mapping[str, Entry] | None = None
+        self._visible = self._new_sorted()
+
+    # --- structure ----------------------------------------------------------------------------
+
+    def _new_sorted(self) -> SortedKeyList:
+        return SortedKeyList(key=lambda row: row.sort_key)
+
+    def _sort_key(self, key: str, entry: Entry) -> tuple[Any, ...]:
+        column = self.columns[self._col_index[self.sort_column]]
+        value = column.sort(key, entry) if column.sort else column.cell(key, entry)
+        # Empty cells go last in both directions, so "sort by thinking" shows set values first.
+        empty = 1 if value in ("", None, -1.0) else 0
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # Numbers negate natively: much faster than a wrapper at 100k rows.
+            return (empty, 0, -value if self.sort_reverse else value, key)
+        text = str(value).casefold()
+        return (empty, 1, _Desc(text) if self.sort_reverse else text, key)
+
+    def _make_row(self, key: str, entry: Entry, old: Row | None) -> Row:
+        row = Row(key, entry, self.columns, self._sort_key(key, entry))
+        if old is not None:
+            row.version = old.version + 1
+            row.changed_at = dict(old.changed_at)
+            now = self.monotonic()
+            cells = row.cells
+            old_cells = old.cells
+            for i, column in enumerate(self.columns):
+                if column.live:
+                    if old.entry.get("updatedAt") != entry.get("updatedAt"):
+                        row.changed_at[column.id] = now
+                elif old_cells[i] != cells[i]:
+                    row.changed_at[column.id] = now
+        return row
+
+    def rebuild(self, entries: Mapping[str, Entry] | None = None) -> ApplyResult:
+        """Recompute every row (new data, filter or sort). O(n log n); not used per event."""
+        if entries is not None:
+            self.entries = dict(entries)
+            self._pending.clear()
+            self.pending_count = 0
+        old_rows = self.rows
+        self.rows = {}
+        rows = []
+        terms = self._terms
+        for key, entry in self.entries.items():
+            if not isinstance(entry, Mapping):
+                continue  # a quarantined non-object entry: shown by the store's issues, not here
+            if terms and not matches(terms, key, entry):
+                continue
+            old = old_rows.get(key)
+            if old is not None and old.entry is entry:
+                row = Row(key, entry, self.columns, self._sort_key(key, entry), old.version)
+                row.changed_at = old.changed_at
+                row._cells = old._cells
+                row._invalid = old._invalid
+            else:
+                row = self._make_row(key, entry, old)
+            self.rows[key] = row
+            rows.append(row)
+        self._visible = self._new_sorted()
+        self._visible.update(rows)
+        self.marked_keys &= self.entries.keys()
+        return ApplyResult(structural=True, rebuilt=True, changed_keys=set(self.rows))
+
+    # --- state changes ------------------------------------------------------------------------
+
+    def set_filter(self, text: str) -> None:
+        """Raises ``FilterError`` (and keeps the previous filter) when the text is malformed."""
+        terms = parse_filter(text)
+        self.filter_text = text
+        self._terms = terms
+        self.rebuild()
+
+    def set_sort(self, column_id: str, reverse: bool | None = None) -> None:
+        """Sort by a column; the same column again reverses the order."""
+        if column_id not in self._col_index:
+            raise KeyError(column_id)
+        if reverse is None:
+            if column_id == self.sort_column:
+                reverse = not self.sort_reverse
+            else:
+                reverse = self.columns[self._col_index[column_id]].descending_first
+        self.sort_column = column_id
+        self.sort_reverse = reverse
+        self.rebuild()
+
+    def toggle_mark(self, key: str) -> bool:
+        if key in self.marked_keys:
+            self.marked_keys.discard(key)
+            return False
+        if key in self.entries:
+            self.marked_keys.add(key)
+            return True
+        return False
+
+    def set_paused(self, paused: bool) -> ApplyResult | None:
+        self.paused = paused
+        if not paused:
+            return self.flush()
+        return None
+
+    # --- events -------------------------------------------------------------------------------
+
+    def enqueue(self, event: StoreEvent) -> bool:
+        """Take one store event; returns True when a flush is needed (and not paused)."""
+        if isinstance(event, EntryAdded | EntryChanged):
+            self._pending[event.key] = event.entry if isinstance(event, EntryAdded) else event.after
+        elif isinstance(event, EntryRemoved):
+            self._pending[event.key] = None
+        elif isinstance(event, StoreReloaded):
+            self._pending.clear()
+            self._reload_entries = event.entries
+            self._needs_rebuild = True
+        elif isinstance(event, Resync):
+            self._pending.clear()
+            self._needs_rebuild = True
+            self._reload_entries = None
+        else:
+            return False
+        self.pending_count += 1
+        return not self.paused
+
+    @property
+    def needs_reload(self) -> bool:
+        """A Resync arrived: the caller must pass ``store.load()`` to ``flush``."""
+        return self._needs_rebuild and self._reload_entries is None
+
+    def flush(self, snapshot: Mapping[str, Entry] | None = None) -> ApplyResult:
+        """Apply everything pending as one update (one table refresh for a burst)."""
+        if self.paused:
+            return ApplyResult()
+        count = self.pending_count
+        self.pending_count = 0
+        if count:
+            now = self.monotonic()
+            self.last_change_at = self.clock()
+            self._change_times.append(now)
+            self._change_counts.append(count)
+        if self._needs_rebuild:
+            entries = self._reload_entries if self._reload_entries is not None else snapshot
+            self._needs_rebuild = False
+            self._reload_entries = None
+            self._pending.clear()
+            if entries is None:
+                return ApplyResult()
+            return self.rebuild(entries)
+        pending, self._pending = self._pending, {}
+        return self._apply(pending)
+
+    def _apply(self, pending: Mapping[str, Entry | None]) -> ApplyResult:
+        result = ApplyResult()
+        for key, entry in pending.items():
+            old_row = self.rows.pop(key, None)
+            if old_row is not None:
+                self._visible.remove(old_row)
+            if entry is None:
+                if self.entries.pop(key, None) is not None:
+                    result.removed += 1
+                self.marked_keys.discard(key)
+                result.structural = result.structural or old_row is not None
+                result.changed_keys.add(key)
+                continue
+            if key not in self.entries:
+                result.added += 1
+            self.entries[key] = entry
+            if not isinstance(entry, Mapping) or (
+                self._terms and not matches(self._terms, key, entry)
+            ):
+                result.structural = result.structural or old_row is not None
+                result.changed_keys.add(key)
+                continue
+            row = self._make_row(key, entry, old_row)
+            self.rows[key] = row
+            self._visible.add(row)
+            result.changed_keys.add(key)
+            if old_row is None or old_row.sort_key != row.sort_key:
+                result.structural = True
+        return result
+
+    def changes_per_second(self, window: float = 5.0) -> float:
+        now = self.monotonic()
+        while self._change_times and now - self._change_times[0] > window:
+            self._change_times.pop(0)
+            self._change_counts.pop(0)
+        return sum(self._change_counts) / window
+
+    # --- queries (used by the table widget) ---------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self._visible)
+
+    @property
+    def total_count(self) -> int:
+        return len(self.entries)
+
+    def row_at(self, index: int) -> Row:
+        return self._visible[index]
+
+    def index_of(self, key: str) -> int | None:
+        """Position of ``key`` among the shown rows, in O(log n); None when filtered out."""
+        row = self.rows.get(key)
+        if row is None:
+            return None
+        return self._visible.bisect_key_left(row.sort_key)
+
+    def keys(self) -> list[str]:
+        return [row.key for row in self._visible]
+
+    def column_index(self, column_id: str) -> int:
+        return self._col_index[column_id]
+
+    def live_cell(self, column: Column, row: Row) -> str:
+        if column.id == "updated":
+            return relative_age(row.entry.get("updatedAt"), self.clock())
+        return column.cell(row.key, row.entry)

@@ -1,0 +1,89 @@
+"""The status bar: where the data comes from, how much is shown, how fresh it is, and health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+from widgets.text import visible
+
+
+@dataclass(frozen=True, slots=True)
+class StatusInfo:
+    """Everything the status bar shows; the host builds one per tick or update."""
+
+    path: str = ""
+    kind: str = ""  # "json", "sqlite", "gateway", "demo", ...
+    shown: int = 0
+    total: int = 0
+    last_change: str = "never"  # e.g. "3s ago"
+    rate: float = 0.0  # changes per second
+    health: str | None = None  # the last read/write error, None when healthy
+    read_only: str | None = None  # why the store is read-only, None when writable
+    paused: bool = False
+    pending: int = 0
+    marked: int = 0
+    filter_text: str = ""
+
+
+def render_status(info: StatusInfo) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if info.paused:
+        text.append(" PAUSED ", style="bold reverse yellow")
+        text.append(f" {info.pending} changes pending ", style="bold yellow")
+        text.append(" ")
+    else:
+        text.append(" LIVE ", style="bold reverse green")
+        text.append(" ")
+    if info.read_only is not None:
+        text.append(" READ-ONLY ", style="bold reverse magenta")
+        text.append(" ")
+    shown = f"{info.shown:,}/{info.total:,}" if info.shown != info.total else f"{info.total:,}"
+    text.append(f"{shown} sessions", style="bold")
+    if info.marked:
+        text.append(f" · {info.marked} marked", style="bold")
+    if info.filter_text:
+        text.append(" · filter ")
+        text.append(visible(info.filter_text), style="italic")
+    text.append(f" · changed {info.last_change} · {info.rate:.1f}/s · ")
+    if info.health:
+        text.append("⚠ ", style="bold red")
+        text.append(visible(info.health), style="red")
+    else:
+        text.append("writes ok", style="green")
+    if info.read_only:
+        text.append(" · read-only: ")
+        text.append(visible(info.read_only), style="magenta")
+    text.append(" · ")
+    if info.kind:
+        text.append(f"[{info.kind}] ", style="dim")
+    text.append(visible(info.path), style="dim")
+    return text
+
+
+class StatusBar(Static):
+    """One line at the bottom, above the footer."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        dock: bottom;
+        background: $panel;
+        color: $text;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(Text(""), id=id, classes=classes)
+        self.info = StatusInfo()
+
+    def show(self, info: StatusInfo) -> None:
+        if info != self.info or not self.info.path:
+            self.info = info
+            self.update(render_status(info))
+
+    @property
+    def text(self) -> str:
+        return render_status(self.info).plain
