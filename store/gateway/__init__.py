@@ -1,0 +1,69 @@
+"""Remote OpenClaw gateways behind the ``SessionStore`` API (no Textual, no Rich).
+
+- ``GatewayStore(config_or_url)``: one gateway's sessions, live (see ``gateway_store``).
+- ``MultiGatewayStore([...])``: several gateways in one view, keys ``<gateway>/<session key>``.
+- ``parse_gateway_args`` / ``load_gateway_config`` / ``add_gateway_arguments``: which gateways to
+  open and where their tokens come from (see ``config``).
+"""
+
+from store.gateway.client import Backoff, GatewayClient, Hello, approve_command
+from store.gateway.config import (
+    DEFAULT_PORT,
+    GatewayConfig,
+    add_gateway_arguments,
+    gateways_from_args,
+    load_gateway_config,
+    normalize_url,
+    parse_gateway_args,
+)
+from store.gateway.errors import (
+    GatewayAuthError,
+    GatewayConfigError,
+    GatewayConnectError,
+    GatewayError,
+    GatewayFieldError,
+    GatewayPairingRequired,
+    GatewayProtocolError,
+    GatewayRequestError,
+    GatewayScopeError,
+    GatewayScopeMismatchError,
+    GatewayUnavailableError,
+    GatewayUnsupportedError,
+)
+from store.gateway.gateway_store import GatewayStore, patch_fields_for
+from store.gateway.identity import DeviceIdentity, DeviceTokenStore, config_dir
+from store.gateway.multi import MultiGatewayStore, join_key, split_key
+
+__all__ = [
+    "DEFAULT_PORT",
+    "Backoff",
+    "DeviceIdentity",
+    "DeviceTokenStore",
+    "GatewayAuthError",
+    "GatewayClient",
+    "GatewayConfig",
+    "GatewayConfigError",
+    "GatewayConnectError",
+    "GatewayError",
+    "GatewayFieldError",
+    "GatewayPairingRequired",
+    "GatewayProtocolError",
+    "GatewayRequestError",
+    "GatewayScopeError",
+    "GatewayScopeMismatchError",
+    "GatewayStore",
+    "GatewayUnavailableError",
+    "GatewayUnsupportedError",
+    "Hello",
+    "MultiGatewayStore",
+    "add_gateway_arguments",
+    "approve_command",
+    "config_dir",
+    "gateways_from_args",
+    "join_key",
+    "load_gateway_config",
+    "normalize_url",
+    "parse_gateway_args",
+    "patch_fields_for",
+    "split_key",
+]

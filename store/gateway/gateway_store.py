@@ -1,0 +1,839 @@
+"""``GatewayStore``: the sessions of one OpenClaw gateway behind the ``SessionStore`` API.
+
+The gateway owns the data and does the merging; this class keeps a live mirror of its session
+list and turns the store API into gateway requests:
+
+- reading: ``sessions.subscribe`` then ``sessions.list`` (paged) on every (re)connect; afterwards
+  ``sessions.changed`` events keep the mirror current. A keyed event is "row X is now this"
+  (2026.7.35: the row's fields flat in the payload, ``null`` meaning cleared; 2026.9.6: the full
+  row in ``payload.session``); a keyed ``delete`` drops the row; a key-less event (``cleanup``,
+  ``groups``, the 2026.9.6 follow-up of a delete) triggers a re-list. Events arrive late and out
+  of order (2026.9.6), so an event older than the row we hold (``updatedAt``, then
+  ``snapshotAt``) is ignored, and a deleted key remembers when it was deleted so a late event
+  cannot bring it back.
+- writing: ``update_entry`` diffs the new entry against the cached row and sends only the changed
+  fields that ``sessions.patch`` accepts (fields it does not accept are refused before anything is
+  sent); ``delete_entry`` -> ``sessions.delete``; ``create_session`` -> ``sessions.create``;
+  ``reset_entry`` -> ``sessions.reset``. Refusals carry the gateway's own message.
+
+Entries are the gateway's list rows without ``key`` (the key is the mapping key), with
+``null``-valued fields left out (as in a file store, where a cleared field is absent) and the
+volatile ``snapshotAt`` kept aside for ordering only. Rows are never mutated after publication.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import os
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import Any, TypeVar
+
+from store.backends.base import Issue
+from store.errors import StoreError
+from store.events import (
+    ConnectionState,
+    EntryAdded,
+    EntryChanged,
+    EntryRemoved,
+    StoreEvent,
+    StoreReloaded,
+)
+from store.gateway.client import DEFAULT_SCOPES, Backoff, GatewayClient, Hello
+from store.gateway.config import GatewayConfig, parse_gateway_args
+from store.gateway.errors import (
+    GatewayError,
+    GatewayFieldError,
+    GatewayRequestError,
+    GatewayUnavailableError,
+    GatewayUnsupportedError,
+)
+from store.gateway.identity import (
+    DeviceIdentity,
+    DeviceTokenStore,
+    config_dir,
+    load_or_create_identity,
+)
+from store.session_store import StoreHealth, Subscription, changed_fields
+
+T = TypeVar("T")
+Row = Mapping[str, Any]
+PatchFn = Callable[[Mapping[str, Any]], Any]
+
+# Fields ``sessions.patch`` accepts (besides ``key``), read from each release's params schema.
+PATCH_FIELDS_2026_7 = frozenset(
+    [
+        "label",
+        "category",
+        "archived",
+        "pinned",
+        "unread",
+        "thinkingLevel",
+        "fastMode",
+        "verboseLevel",
+        "traceLevel",
+        "reasoningLevel",
+        "responseUsage",
+        "elevatedLevel",
+        "execHost",
+        "execSecurity",
+        "execAsk",
+        "execNode",
+        "model",
+        "spawnedBy",
+        "spawnedWorkspaceDir",
+        "spawnedCwd",
+        "spawnDepth",
+        "subagentRole",
+        "subagentControlScope",
+        "inheritedToolAllow",
+        "inheritedToolDeny",
+        "sendPolicy",
+        "groupActivation",
+    ]
+)
+PATCH_FIELDS_2026_9 = frozenset(
+    [
+        "label",
+        "autoLabel",
+        "icon",
+        "color",
+        "category",
+        "boardFace",
+        "boardPresentation",
+        "statusNote",
+        "attention",
+        "ttlMinutes",
+        "archived",
+        "pinned",
+        "unread",
+        "contextWindow",
+        "thinkingLevel",
+        "fastMode",
+        "toolOverrides",
+        "verboseLevel",
+        "traceLevel",
+        "reasoningLevel",
+        "responseUsage",
+        "elevatedLevel",
+        "execHost",
+        "execSecurity",
+        "execAsk",
+        "execNode",
+        "permissionMode",
+        "sandboxMode",
+        "nativeRuntimeConsent",
+        "model",
+        "agentRuntime",
+        "completionOwnerSessionKey",
+        "inheritedToolPolicyVersion",
+        "inheritedToolAllow",
+        "inheritedToolDeny",
+        "sendPolicy",
+        "groupActivation",
+    ]
+)
+# Managed by the gateway itself; a changed value here is not an edit request.
+SERVER_MANAGED = frozenset({"sessionId", "updatedAt", "key"})
+# A file entry spells a model override as two fields; the gateway takes one "provider/model".
+MODEL_FIELDS = frozenset({"modelOverride", "providerOverride"})
+EVENT_META = frozenset({"sessionKey", "reason", "ts", "agentId", "session"})
+VOLATILE = frozenset({"snapshotAt"})
+MAX_TOMBSTONES = 10_000
+RELOAD_THRESHOLD = 200  # a re-list changing more rows than this is published as one reload
+
+_VERSION = re.compile(r"^(\d+)\.(\d+)")
+
+
+def _version(text: str) -> tuple[int, int] | None:
+    match = _VERSION.match(text)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def patch_fields_for(server_version: str) -> frozenset[str]:
+    """The ``sessions.patch`` fields a gateway of that release accepts."""
+    version = _version(server_version)
+    if version is None:
+        return PATCH_FIELDS_2026_7 | PATCH_FIELDS_2026_9
+    return PATCH_FIELDS_2026_9 if version >= (2026, 8) else PATCH_FIELDS_2026_7
+
+
+def _clean_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in row.items()
+        if value is not None and name != "key" and name not in VOLATILE
+    }
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return 0.0
+
+
+def _order(row: Mapping[str, Any]) -> tuple[float, float]:
+    return (_number(row.get("updatedAt")), _number(row.get("snapshotAt")))
+
+
+class _Hub:
+    """What ``store.session_store.Subscription`` needs from its owner."""
+
+    def __init__(self) -> None:
+        self.subscribers: set[Subscription] = set()
+        self.generation = 0
+
+
+class GatewayStore:
+    """One gateway's sessions, live, behind the ``SessionStore`` API (see ARCHITECTURE.md).
+
+    ``target`` is a ``GatewayConfig`` or a ``ws://`` URL (token then from ``token_env`` or
+    ``OPENCLAW_GATEWAY_TOKEN``). ``async with store:`` connects in the background and returns at
+    once: progress arrives as ``ConnectionState`` events; ``await store.wait_synced()`` waits for
+    the first complete list.
+    """
+
+    def __init__(
+        self,
+        target: GatewayConfig | str,
+        *,
+        token_env: str | None = None,
+        config_directory: Path | str | None = None,
+        identity: DeviceIdentity | None = None,
+        use_device_identity: bool = True,
+        scopes: tuple[str, ...] = DEFAULT_SCOPES,
+        backoff: Backoff | None = None,
+        page_size: int = 1000,
+        max_backlog: int = 10_000,
+        tick_interval_override_ms: int | None = None,
+        handshake_timeout: float = 10.0,
+        request_timeout: float = 30.0,
+        read_only: bool = False,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        env = os.environ if environ is None else environ
+        if isinstance(target, GatewayConfig):
+            self.config = target
+        else:
+            self.config = parse_gateway_args([str(target)], token_env=token_env, environ=env)[0]
+        self.name = self.config.name
+        self.url = self.config.url
+        self.path = self.config.label  # what errors and the status bar call this store
+        self.read_only = read_only
+        self._config_dir = Path(config_directory) if config_directory else config_dir(env)
+        self._identity = identity
+        self._use_identity = use_device_identity
+        self._scopes = scopes
+        self._backoff = backoff
+        self._page_size = page_size
+        self._max_backlog = max_backlog
+        self._tick_override = tick_interval_override_ms
+        self._handshake_timeout = handshake_timeout
+        self._request_timeout = request_timeout
+        self._entries: dict[str, dict[str, Any]] = {}
+        self._public: Mapping[str, Mapping[str, Any]] = MappingProxyType(self._entries)
+        self._snapshot_at: dict[str, float] = {}
+        self._tombstones: OrderedDict[str, float] = OrderedDict()
+        self._hub = _Hub()
+        self._listeners: list[Callable[[StoreEvent], None]] = []
+        self._client: GatewayClient | None = None
+        self._relist_task: asyncio.Task[None] | None = None
+        self._relist_again = False
+        self._synced = asyncio.Event() if _has_loop() else None
+        self._sync_count = 0
+        self._error: StoreError | None = None
+        self._operation: str | None = None
+        self._closed = False
+        self.state = ConnectionState("disconnected", "not opened", {"gateway": self.name})
+        self.stats: dict[str, int] = {"events": 0, "stale_events": 0, "relists": 0}
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def open(self) -> GatewayStore:
+        if self._closed:
+            raise GatewayUnavailableError(self.path, "the store is closed", fix="open a new one")
+        if self._client is not None:
+            return self
+        if self._synced is None:
+            self._synced = asyncio.Event()
+        identity = self._identity
+        tokens: DeviceTokenStore | None = None
+        if self._use_identity:
+            if identity is None:
+                identity = await asyncio.to_thread(load_or_create_identity, self._config_dir)
+            tokens = DeviceTokenStore(self._config_dir)
+        self._client = GatewayClient(
+            self.config,
+            identity=identity,
+            tokens=tokens,
+            on_state=self._on_state,
+            on_event=self._on_event,
+            on_connected=self._on_connected,
+            scopes=self._scopes,
+            backoff=self._backoff,
+            handshake_timeout=self._handshake_timeout,
+            request_timeout=self._request_timeout,
+            tick_interval_override_ms=self._tick_override,
+        )
+        self._client.start()
+        return self
+
+    async def __aenter__(self) -> GatewayStore:
+        return await self.open()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._relist_task is not None:
+            self._relist_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._relist_task
+        if self._client is not None:
+            await self._client.aclose()
+        for sub in list(self._hub.subscribers):
+            sub.close()
+
+    async def wait_synced(self, timeout: float = 30.0) -> None:
+        """Wait until the first complete list arrived; raise the connection's error if it failed.
+
+        Raises ``GatewayError`` when the connection failed for good (token or protocol mismatch)
+        and ``TimeoutError`` (with the last state in its message) when nothing came in time.
+        """
+        if self._synced is None:
+            raise GatewayUnavailableError(self.path, "not opened", fix="use `async with store:`")
+        if self._synced.is_set():
+            return
+        waiter = asyncio.ensure_future(self._synced.wait())
+        deadline = time.monotonic() + timeout
+        try:
+            while not waiter.done():
+                if self.state.state == "failed":
+                    error = self.state.extra.get("error")
+                    if isinstance(error, GatewayError):
+                        raise error
+                    raise GatewayUnavailableError(self.path, self.state.detail)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{self.path}: not synced: {self.state.detail}")
+                await asyncio.wait({waiter}, timeout=min(remaining, 0.05))
+        finally:
+            waiter.cancel()
+
+    # -- the SessionStore read API -------------------------------------------------------------
+
+    def load(self) -> Mapping[str, Mapping[str, Any]]:
+        """The current mirror: a read-only mapping, not a copy. Entries must not be mutated."""
+        return self._public
+
+    def get(self, key: str) -> Mapping[str, Any] | None:
+        return self._entries.get(key)
+
+    @property
+    def generation(self) -> int:
+        return self._hub.generation
+
+    @property
+    def health(self) -> StoreHealth:
+        reason = None
+        if self.read_only:
+            reason = "opened read-only"
+        elif self._client is not None and self._client.hello is not None:
+            scopes = self._client.hello.scopes
+            if not {"operator.write", "operator.admin"} & set(scopes):
+                reason = f"the gateway granted only {', '.join(scopes)}"
+        operation: Any = self._operation
+        return StoreHealth(self.path, self._error, operation, reason)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return []
+
+    @property
+    def server_version(self) -> str | None:
+        hello = self._client.hello if self._client else None
+        return hello.server_version if hello else None
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        hello = self._client.hello if self._client else None
+        return hello.scopes if hello else ()
+
+    @property
+    def client(self) -> GatewayClient | None:
+        return self._client
+
+    def subscribe(self, *, max_backlog: int | None = None) -> Subscription:
+        """Events from now on (the same ``Subscription`` as a file store hands out)."""
+        sub = Subscription(self._hub, max_backlog or self._max_backlog)  # type: ignore[arg-type]
+        self._hub.subscribers.add(sub)
+        return sub
+
+    def add_listener(self, listener: Callable[[StoreEvent], None]) -> None:
+        """Call ``listener(event)`` synchronously for each event (``MultiGatewayStore`` does)."""
+        self._listeners.append(listener)
+
+    async def recover(self) -> Path | None:
+        """Nothing to recover: the gateway owns the data."""
+        return None
+
+    async def refresh(self) -> None:
+        """Re-list now and wait for it."""
+        self._schedule_relist("refresh")
+        task = self._relist_task
+        if task is not None:
+            await asyncio.shield(task)
+
+    # -- the SessionStore write API ------------------------------------------------------------
+
+    def _writable_client(self) -> GatewayClient:
+        if self.read_only:
+            raise GatewayUnsupportedError(
+                self.path, "is open read-only", fix="open it without --read-only to edit"
+            )
+        client = self._client
+        if client is None or not client.connected:
+            detail = self.state.detail or self.state.state
+            raise GatewayUnavailableError(
+                self.path,
+                f"not connected ({detail}); nothing was changed",
+                fix="wait until the status bar shows the gateway connected, then retry",
+            )
+        return client
+
+    def patch_params(
+        self, key: str, current: Mapping[str, Any], patch: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The ``sessions.patch`` params for turning ``current`` into ``{**current, **patch}``.
+
+        Only changed fields are sent; ``None`` clears a field. Raises ``GatewayFieldError`` for a
+        change the gateway's patch schema does not accept.
+        """
+        client = self._client
+        version = client.hello.server_version if client and client.hello else ""
+        allowed = patch_fields_for(version)
+        params: dict[str, Any] = {"key": key}
+        refused: list[str] = []
+        for name, value in patch.items():
+            if not isinstance(name, str):
+                raise TypeError(f"patch field names are strings, not {name!r}")
+            if current.get(name) == value:
+                continue
+            if name in SERVER_MANAGED or name in MODEL_FIELDS:
+                continue
+            if name in allowed:
+                params[name] = value
+            else:
+                refused.append(name)
+        if MODEL_FIELDS & {n for n, v in patch.items() if current.get(n) != v}:
+            model = patch.get("modelOverride", current.get("modelOverride"))
+            provider = patch.get("providerOverride", current.get("providerOverride"))
+            if model is None:
+                params["model"] = None
+            else:
+                params["model"] = f"{provider}/{model}" if provider else str(model)
+        if refused:
+            raise GatewayFieldError(
+                self.path,
+                f"sessions.patch cannot change {', '.join(sorted(refused))} of {key}",
+                fix="the gateway accepts only: " + ", ".join(sorted(allowed)),
+            )
+        ver = _version(version)
+        if "archived" in params and ver is not None and ver >= (2026, 8):
+            # 2026.9 refuses lifecycle patches without the incarnation they were meant for.
+            session_id = current.get("sessionId")
+            if isinstance(session_id, str) and session_id:
+                params["expectedSessionId"] = session_id
+        return params
+
+    async def update_entry(
+        self,
+        key: str,
+        patch_or_fn: Mapping[str, Any] | PatchFn,
+        *,
+        create: bool = False,
+        skip_maintenance: bool = False,
+    ) -> dict[str, Any] | None:
+        """``sessions.patch`` with only what changed; returns the new row (or None, see API)."""
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"a session key must be a non-empty string, got {key!r}")
+        client = self._writable_client()
+        existing = self._entries.get(key)
+        if existing is None and not create:
+            return None
+        current: Mapping[str, Any] = existing if existing is not None else MappingProxyType({})
+        if callable(patch_or_fn):
+            patch = patch_or_fn(current)
+            if inspect.isawaitable(patch):
+                patch = await patch
+        else:
+            patch = patch_or_fn
+        if patch is None:
+            return None
+        if not isinstance(patch, Mapping):
+            raise TypeError(f"a patch for {key!r} must be a mapping, not {type(patch).__name__}")
+        params = self.patch_params(key, current, patch)
+        if len(params) == 1 and existing is not None:
+            return existing  # nothing changed: nothing to send
+        result = await self._call(client, "sessions.patch", params)
+        return self._apply_patch_result(key, params, result)
+
+    def _apply_patch_result(
+        self, key: str, params: Mapping[str, Any], result: Any
+    ) -> dict[str, Any]:
+        base = dict(self._entries.get(key) or {})
+        for name, value in params.items():
+            if name == "key" or name.startswith("expected"):
+                continue
+            if value is None:
+                base.pop(name, None)
+            else:
+                base[name] = value
+        entry = result.get("entry") if isinstance(result, dict) else None
+        if isinstance(entry, dict):
+            for name in ("sessionId", "updatedAt"):
+                if entry.get(name) is not None:
+                    base[name] = entry[name]
+        self._upsert(key, base, source="local")
+        return self._entries.get(key) or base
+
+    async def delete_entry(self, key: str) -> bool:
+        """``sessions.delete``; False when the gateway had no such session."""
+        client = self._writable_client()
+        result = await self._call(client, "sessions.delete", {"key": key})
+        deleted = bool(result.get("deleted")) if isinstance(result, dict) else False
+        if deleted or key in self._entries:
+            self._remove(key, time.time() * 1000, source="local")
+        return deleted
+
+    async def create_session(self, *, key: str | None = None, label: str | None = None) -> str:
+        """``sessions.create``; returns the new session's key (the row arrives as an event)."""
+        client = self._writable_client()
+        params: dict[str, Any] = {}
+        if key is not None:
+            params["key"] = key
+        if label is not None:
+            params["label"] = label
+        result = await self._call(client, "sessions.create", params)
+        new_key = result.get("key") if isinstance(result, dict) else None
+        if not isinstance(new_key, str):
+            raise GatewayRequestError(self.path, "sessions.create answered without a key")
+        entry = result.get("entry")
+        if isinstance(entry, dict) and new_key not in self._entries:
+            self._upsert(new_key, _clean_row(entry), source="local", force=True)
+        return new_key
+
+    async def reset_entry(self, key: str) -> Any:
+        """``sessions.reset`` (new transcript; overrides kept). Returns the gateway's answer."""
+        client = self._writable_client()
+        return await self._call(client, "sessions.reset", {"key": key})
+
+    async def update(
+        self,
+        mutator: Callable[[MutableMapping[str, Any]], T | Awaitable[T]],
+        *,
+        skip_maintenance: bool = False,
+    ) -> T:
+        """Run ``mutator`` on a private copy, then send what it changed, key by key.
+
+        A gateway has no multi-session transaction: if one request is refused, the earlier ones
+        stay applied and the refusal is raised. Nothing is sent if the mutator raises.
+        """
+        self._writable_client()
+        before = self._entries
+        work: dict[str, Any] = {key: dict(row) for key, row in before.items()}
+        result = mutator(work)
+        if inspect.isawaitable(result):
+            result = await result
+        for key in [k for k in before if k not in work]:
+            await self.delete_entry(key)
+        for key, value in work.items():
+            old = before.get(key)
+            if not isinstance(value, Mapping):
+                raise TypeError(f"entry {key!r} must be a mapping, not {type(value).__name__}")
+            if old is None:
+                await self.update_entry(key, value, create=True)
+            elif dict(value) != dict(old):
+                removed = {name: None for name in old if name not in value}
+                await self.update_entry(key, {**removed, **value})
+        return result  # type: ignore[return-value]
+
+    async def save(self, entries: Mapping[str, Any]) -> None:
+        raise GatewayUnsupportedError(
+            self.path,
+            "a gateway's sessions cannot be replaced wholesale",
+            fix="edit sessions one at a time, or run maintenance on the gateway host "
+            "(openclaw sessions cleanup)",
+        )
+
+    async def _call(self, client: GatewayClient, method: str, params: Mapping[str, Any]) -> Any:
+        try:
+            result = await client.request(method, params)
+        except GatewayError as exc:
+            self._error, self._operation = exc, "write"
+            raise
+        self._error, self._operation = None, None
+        return result
+
+    # -- publishing -----------------------------------------------------------------------------
+
+    def _publish(self, event: StoreEvent) -> None:
+        for sub in list(self._hub.subscribers):
+            sub._push(event)
+        for listener in self._listeners:
+            listener(event)
+
+    def _bump(self) -> int:
+        self._hub.generation += 1
+        return self._hub.generation
+
+    def _commit(self, entries: dict[str, dict[str, Any]]) -> None:
+        # Copy-on-write: published mappings are never changed in place.
+        self._entries = entries
+        self._public = MappingProxyType(entries)
+
+    def _upsert(
+        self,
+        key: str,
+        raw_row: Mapping[str, Any],
+        *,
+        source: str = "external",
+        snapshot_at: Any = None,
+        force: bool = False,
+    ) -> bool:
+        row = _clean_row(raw_row)
+        incoming = (_number(row.get("updatedAt")), _number(snapshot_at))
+        tombstone = self._tombstones.get(key)
+        if not force and tombstone is not None and incoming[0] <= tombstone:
+            self.stats["stale_events"] += 1
+            return False
+        old = self._entries.get(key)
+        if old is not None and not force:
+            held = (_number(old.get("updatedAt")), self._snapshot_at.get(key, 0.0))
+            if incoming < held:
+                self.stats["stale_events"] += 1
+                return False
+        self._tombstones.pop(key, None)
+        if snapshot_at is not None:
+            self._snapshot_at[key] = _number(snapshot_at)
+        if old == row:
+            return False
+        entries = dict(self._entries)
+        entries[key] = row
+        self._commit(entries)
+        generation = self._bump()
+        if old is None:
+            self._publish(EntryAdded(key, row, source, generation))  # type: ignore[arg-type]
+        else:
+            fields = changed_fields(old, row)
+            self._publish(EntryChanged(key, old, row, fields, source, generation))  # type: ignore[arg-type]
+        return True
+
+    def _remove(self, key: str, at_ms: float, *, source: str = "external") -> bool:
+        self._tombstones[key] = max(at_ms, self._tombstones.get(key, 0.0))
+        self._tombstones.move_to_end(key)
+        while len(self._tombstones) > MAX_TOMBSTONES:
+            self._tombstones.popitem(last=False)
+        old = self._entries.get(key)
+        if old is None:
+            return False
+        entries = dict(self._entries)
+        del entries[key]
+        self._snapshot_at.pop(key, None)
+        self._commit(entries)
+        self._publish(EntryRemoved(key, old, source, self._bump()))  # type: ignore[arg-type]
+        return True
+
+    # -- connection callbacks ----------------------------------------------------------------
+
+    def _on_state(self, state: ConnectionState) -> None:
+        self.state = state
+        if state.state == "failed":
+            error = state.extra.get("error")
+            if isinstance(error, StoreError):
+                self._error, self._operation = error, "read"
+        elif state.state == "connected":
+            self._error, self._operation = None, None
+        self._publish(state)
+
+    async def _on_connected(self, hello: Hello) -> None:
+        assert self._client is not None
+        try:
+            await self._client.request("sessions.subscribe", {})
+        except GatewayError as exc:
+            self._error, self._operation = exc, "read"
+            self._publish_state_note(f"cannot subscribe to changes: {exc.describe()}")
+        self._schedule_relist("connected")
+
+    def _publish_state_note(self, detail: str) -> None:
+        self._on_state(ConnectionState(self.state.state, detail, dict(self.state.extra)))
+
+    def _on_event(self, name: str, payload: Mapping[str, Any], seq: int | None) -> None:
+        if name != "sessions.changed":
+            return
+        self.stats["events"] += 1
+        key = payload.get("sessionKey")
+        reason = payload.get("reason")
+        if not isinstance(key, str) or not key:
+            self._schedule_relist(f"sessions.changed {reason or ''}".strip())
+            return
+        if reason == "delete":
+            session_id = payload.get("sessionId")
+            held = self._entries.get(key)
+            if (
+                held is not None
+                and isinstance(session_id, str)
+                and held.get("sessionId") not in (None, session_id)
+            ):
+                self.stats["stale_events"] += 1  # the delete of an older incarnation
+                return
+            ts = payload.get("ts")
+            self._remove(key, _number(ts) or time.time() * 1000)
+            return
+        session = payload.get("session")
+        if isinstance(session, dict):
+            # 2026.9: the full row; anything missing from it is not set any more.
+            self._upsert(key, session, snapshot_at=session.get("snapshotAt"))
+            return
+        fields = {n: v for n, v in payload.items() if n not in EVENT_META}
+        if "updatedAt" not in fields:
+            self._schedule_relist(f"sessions.changed {reason or ''} without a row")
+            return
+        # 2026.7: the row's fields flat in the payload; null means cleared, absent means kept.
+        row = dict(self._entries.get(key) or {})
+        for field_name, value in fields.items():
+            if value is None:
+                row.pop(field_name, None)
+            else:
+                row[field_name] = value
+        self._upsert(key, row)
+
+    # -- listing ------------------------------------------------------------------------------
+
+    def _schedule_relist(self, reason: str) -> None:
+        if self._closed:
+            return
+        if self._relist_task is not None and not self._relist_task.done():
+            self._relist_again = True
+            return
+        self._relist_task = asyncio.create_task(self._relist_loop(reason))
+
+    async def _relist_loop(self, reason: str) -> None:
+        while True:
+            self._relist_again = False
+            try:
+                await self._relist(reason)
+            except GatewayError as exc:
+                self._error, self._operation = exc, "read"
+                self._publish_state_note(f"cannot list sessions: {exc.describe()}")
+                return
+            if not self._relist_again:
+                return
+            reason = "changes during the last listing"
+
+    def list_params(self, offset: int) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "limit": self._page_size,
+            "offset": offset,
+            "includeGlobal": True,
+            "includeUnknown": True,
+        }
+        ver = _version(self.server_version or "")
+        if ver is not None and ver >= (2026, 8):
+            params["archived"] = "all"  # 2026.9 hides archived sessions unless asked
+        return params
+
+    async def _relist(self, reason: str) -> None:
+        client = self._client
+        assert client is not None
+        self.stats["relists"] += 1
+        rows: dict[str, Mapping[str, Any]] = {}
+        offset = 0
+        started: float | None = None
+        while True:
+            page = await client.request("sessions.list", self.list_params(offset))
+            if not isinstance(page, dict):
+                raise GatewayRequestError(self.path, "sessions.list answered without a list")
+            if started is None:
+                started = _number(page.get("ts"))
+            sessions = page.get("sessions") or []
+            for row in sessions:
+                if isinstance(row, dict) and isinstance(row.get("key"), str):
+                    rows[row["key"]] = row
+            next_offset = page.get("nextOffset")
+            if page.get("hasMore") and isinstance(next_offset, int) and next_offset > offset:
+                offset = next_offset
+            elif page.get("hasMore") is None and len(sessions) >= self._page_size:
+                offset += len(sessions)
+            else:
+                break
+        self._reconcile(rows, started or 0.0, reason)
+
+    def _reconcile(self, rows: Mapping[str, Mapping[str, Any]], started: float, why: str) -> None:
+        old = self._entries
+        new: dict[str, dict[str, Any]] = {}
+        snapshot_at = dict(self._snapshot_at)
+        for key, raw in rows.items():
+            row = _clean_row(raw)
+            held = old.get(key)
+            tombstone = self._tombstones.get(key)
+            if tombstone is not None and _number(row.get("updatedAt")) <= tombstone:
+                continue  # deleted after the list was read
+            if held is not None and _order(held) > _order(row):
+                new[key] = held  # an event newer than the list already arrived
+            else:
+                new[key] = row
+                if raw.get("snapshotAt") is not None:
+                    snapshot_at[key] = _number(raw.get("snapshotAt"))
+        for key, held in old.items():
+            if key not in rows and _number(held.get("updatedAt")) > started > 0:
+                new[key] = held  # appeared after the list was read (its event came in)
+        self._snapshot_at = {k: v for k, v in snapshot_at.items() if k in new}
+        first = self._sync_count == 0
+        self._sync_count += 1
+        changes = [k for k in new if old.get(k) != new[k]] + [k for k in old if k not in new]
+        if not first and not changes:
+            self._mark_synced()
+            return
+        self._commit(new)
+        if first or len(changes) > RELOAD_THRESHOLD:
+            reason = f"{self.path}: {why}"
+            self._publish(StoreReloaded(self._public, reason, self._bump()))
+        else:
+            for key in changes:
+                before, after = old.get(key), new.get(key)
+                generation = self._bump()
+                if before is None and after is not None:
+                    self._publish(EntryAdded(key, after, "external", generation))
+                elif after is None and before is not None:
+                    self._publish(EntryRemoved(key, before, "external", generation))
+                elif before is not None and after is not None:
+                    fields = changed_fields(before, after)
+                    self._publish(EntryChanged(key, before, after, fields, "external", generation))
+        self._mark_synced()
+
+    def _mark_synced(self) -> None:
+        if self._synced is not None:
+            self._synced.set()
+
+
+def _has_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -1,0 +1,268 @@
+"""``MultiGatewayStore``: several gateways in one ``SessionStore``-like view.
+
+Keys are namespaced ``<gateway name>/<session key>`` (gateway names cannot contain ``/``, so the
+first ``/`` always separates them), so rows of different gateways never collide and every edit
+goes to the gateway its key names. ``split_key`` / ``join_key`` convert; ``gateway_of(key)``
+gives the gateway name for the gateway column and filter. ``ConnectionState`` events are passed
+on unchanged (``extra["gateway"]`` names the gateway); ``states`` holds the latest per gateway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import Any, TypeVar
+
+from store.backends.base import Issue
+from store.events import (
+    ConnectionState,
+    EntryAdded,
+    EntryChanged,
+    EntryRemoved,
+    Resync,
+    StoreErrorEvent,
+    StoreEvent,
+    StoreReloaded,
+)
+from store.gateway.config import GatewayConfig
+from store.gateway.errors import GatewayConfigError, GatewayUnsupportedError
+from store.gateway.gateway_store import GatewayStore
+from store.session_store import StoreHealth, Subscription
+
+T = TypeVar("T")
+SEPARATOR = "/"
+
+
+def join_key(gateway: str, key: str) -> str:
+    return f"{gateway}{SEPARATOR}{key}"
+
+
+def split_key(namespaced: str) -> tuple[str, str]:
+    """``"home/agent:main:main"`` -> ``("home", "agent:main:main")``."""
+    gateway, sep, key = namespaced.partition(SEPARATOR)
+    if not sep or not gateway or not key:
+        raise GatewayConfigError(
+            "gateways",
+            f"{namespaced!r} does not name a gateway",
+            fix="keys of a multi-gateway view look like <gateway>/<session key>",
+        )
+    return gateway, key
+
+
+class _Hub:
+    def __init__(self) -> None:
+        self.subscribers: set[Subscription] = set()
+        self.generation = 0
+
+
+class MultiGatewayStore:
+    """Merges ``GatewayStore``s (built from configs, or given) into one store view."""
+
+    def __init__(
+        self,
+        gateways: Iterable[GatewayStore | GatewayConfig],
+        *,
+        max_backlog: int = 10_000,
+        **store_options: Any,
+    ) -> None:
+        self.stores: dict[str, GatewayStore] = {}
+        for item in gateways:
+            store = item if isinstance(item, GatewayStore) else GatewayStore(item, **store_options)
+            if store.name in self.stores:
+                raise GatewayConfigError(
+                    "gateways", f"two gateways are named {store.name}", fix="rename one"
+                )
+            self.stores[store.name] = store
+        if not self.stores:
+            raise GatewayConfigError("gateways", "no gateway given", fix="add --gateway URL")
+        self.path = ", ".join(s.path for s in self.stores.values())
+        self.states: dict[str, ConnectionState] = {
+            name: store.state for name, store in self.stores.items()
+        }
+        self._hub = _Hub()
+        self._max_backlog = max_backlog
+        self._cache_key: tuple[int, ...] | None = None
+        self._cache: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
+        for name, store in self.stores.items():
+            store.add_listener(self._forwarder(name))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def open(self) -> MultiGatewayStore:
+        for store in self.stores.values():
+            await store.open()
+        return self
+
+    async def __aenter__(self) -> MultiGatewayStore:
+        return await self.open()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(s.aclose() for s in self.stores.values()), return_exceptions=True)
+        for sub in list(self._hub.subscribers):
+            sub.close()
+
+    async def wait_synced(self, timeout: float = 30.0) -> None:
+        await asyncio.gather(*(s.wait_synced(timeout) for s in self.stores.values()))
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def gateway_names(self) -> list[str]:
+        return list(self.stores)
+
+    def gateway_of(self, key: str) -> str:
+        return split_key(key)[0]
+
+    def store_for(self, key: str) -> tuple[GatewayStore, str]:
+        gateway, raw = split_key(key)
+        store = self.stores.get(gateway)
+        if store is None:
+            raise GatewayConfigError(
+                "gateways",
+                f"no gateway named {gateway} is open",
+                fix="open: " + ", ".join(self.stores),
+            )
+        return store, raw
+
+    def load(self) -> Mapping[str, Mapping[str, Any]]:
+        stamp = tuple(s.generation for s in self.stores.values())
+        if stamp != self._cache_key:
+            merged: dict[str, Mapping[str, Any]] = {}
+            for name, store in self.stores.items():
+                for key, row in store.load().items():
+                    merged[join_key(name, key)] = row
+            self._cache = MappingProxyType(merged)
+            self._cache_key = stamp
+        return self._cache
+
+    def get(self, key: str) -> Mapping[str, Any] | None:
+        try:
+            store, raw = self.store_for(key)
+        except GatewayConfigError:
+            return None
+        return store.get(raw)
+
+    @property
+    def generation(self) -> int:
+        return self._hub.generation
+
+    @property
+    def health(self) -> StoreHealth:
+        for store in self.stores.values():
+            health = store.health
+            if health.error is not None:
+                return health
+        reasons = [h.read_only_reason for h in (s.health for s in self.stores.values())]
+        return StoreHealth(self.path, None, None, "; ".join(r for r in reasons if r) or None)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return []
+
+    def subscribe(self, *, max_backlog: int | None = None) -> Subscription:
+        sub = Subscription(self._hub, max_backlog or self._max_backlog)  # type: ignore[arg-type]
+        self._hub.subscribers.add(sub)
+        return sub
+
+    # -- writing -----------------------------------------------------------------------------
+
+    async def update_entry(
+        self,
+        key: str,
+        patch_or_fn: Any,
+        *,
+        create: bool = False,
+        skip_maintenance: bool = False,
+    ) -> dict[str, Any] | None:
+        store, raw = self.store_for(key)
+        return await store.update_entry(raw, patch_or_fn, create=create)
+
+    async def delete_entry(self, key: str) -> bool:
+        store, raw = self.store_for(key)
+        return await store.delete_entry(raw)
+
+    async def reset_entry(self, key: str) -> Any:
+        store, raw = self.store_for(key)
+        return await store.reset_entry(raw)
+
+    async def create_session(
+        self, gateway: str, *, key: str | None = None, label: str | None = None
+    ) -> str:
+        store = self.stores.get(gateway)
+        if store is None:
+            raise GatewayConfigError("gateways", f"no gateway named {gateway} is open")
+        return join_key(gateway, await store.create_session(key=key, label=label))
+
+    async def update(
+        self,
+        mutator: Callable[[MutableMapping[str, Any]], T | Awaitable[T]],
+        *,
+        skip_maintenance: bool = False,
+    ) -> T:
+        raise GatewayUnsupportedError(
+            self.path,
+            "a change across several gateways at once is not supported",
+            fix="edit sessions one at a time (update_entry)",
+        )
+
+    async def save(self, entries: Mapping[str, Any]) -> None:
+        raise GatewayUnsupportedError(
+            self.path,
+            "gateways' sessions cannot be replaced wholesale",
+            fix="edit sessions one at a time (update_entry)",
+        )
+
+    async def recover(self) -> Path | None:
+        return None
+
+    # -- forwarding --------------------------------------------------------------------------
+
+    def _forwarder(self, name: str) -> Callable[[StoreEvent], None]:
+        def forward(event: StoreEvent) -> None:
+            self._forward(name, event)
+
+        return forward
+
+    def _forward(self, name: str, event: StoreEvent) -> None:
+        out: StoreEvent
+        if isinstance(event, ConnectionState):
+            self.states[name] = event
+            out = event
+        else:
+            self._hub.generation += 1
+            generation = self._hub.generation
+            if isinstance(event, EntryAdded):
+                out = EntryAdded(join_key(name, event.key), event.entry, event.source, generation)
+            elif isinstance(event, EntryChanged):
+                out = EntryChanged(
+                    join_key(name, event.key),
+                    event.before,
+                    event.after,
+                    event.fields,
+                    event.source,
+                    generation,
+                )
+            elif isinstance(event, EntryRemoved):
+                out = EntryRemoved(
+                    join_key(name, event.key), event.before, event.source, generation
+                )
+            elif isinstance(event, StoreReloaded):
+                out = StoreReloaded(self.load(), event.reason, generation)
+            elif isinstance(event, Resync):
+                out = Resync(event.reason, generation, event.dropped)
+            elif isinstance(event, StoreErrorEvent):
+                out = StoreErrorEvent(event.error, event.message, event.operation, generation)
+            else:
+                return
+        for sub in list(self._hub.subscribers):
+            sub._push(out)
