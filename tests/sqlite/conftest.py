@@ -1,0 +1,58 @@
+"""Temp copies of the real OpenClaw 2026.9.6 database, and ways to look inside them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SQLITE_FIXTURE_DIR = Path("/work/shared/fixtures/openclaw-2026.9.6/small-imported")
+SQLITE_FIXTURE = SQLITE_FIXTURE_DIR / "openclaw-agent.sqlite"
+SQLITE_ROWS_DUMP = SQLITE_FIXTURE_DIR / "session_nodes.json"
+
+
+def copy_sqlite(tmp_path: Path, source: Path = SQLITE_FIXTURE) -> Path:
+    """A writable copy at ``<tmp>/agents/main/agent/openclaw-agent.sqlite``."""
+    target = tmp_path / "agents" / "main" / "agent" / "openclaw-agent.sqlite"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    target.chmod(0o600)
+    return target
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Path:
+    return copy_sqlite(tmp_path)
+
+
+def dumped_entries() -> dict[str, Any]:
+    """``session_key -> entry`` from the JSON dump OpenClaw's rows were exported to."""
+    rows = json.loads(SQLITE_ROWS_DUMP.read_text())
+    return {row["session_key"]: row["entry_json"] for row in rows}
+
+
+def rows(path: Path, where: str = "", params: tuple[Any, ...] = ()) -> dict[str, dict[str, Any]]:
+    """Raw ``session_nodes`` rows, read by a separate read-only connection."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        conn.row_factory = sqlite3.Row
+        query = "SELECT * FROM session_nodes" + (f" WHERE {where}" if where else "")
+        return {r["session_key"]: dict(r) for r in conn.execute(query, params)}
+    finally:
+        conn.close()
+
+
+def row(path: Path, key: str) -> dict[str, Any] | None:
+    return rows(path, "session_key = ?", (key,)).get(key)
+
+
+def pending_keys(path: Path) -> set[str]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {r[0] for r in conn.execute("SELECT * FROM session_canonical_validation_pending")}
+    finally:
+        conn.close()
