@@ -290,6 +290,11 @@ class CommandBar(Vertical):
                 self.input.value = submitted
             self.input.focus()
 
+    def show_message(self, ok: bool, message: str) -> None:
+        """Show feedback for something not typed in the bar (an editor, a key) without
+        touching the input's text or open state."""
+        self._set_feedback(literal_text(message, keep_newlines=True), "-ok" if ok else "-error")
+
     def clear_feedback(self) -> None:
         self.remove_class("-has-feedback")
         self._feedback_text = Text("")

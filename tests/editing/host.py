@@ -1,0 +1,64 @@
+"""A minimal host with the app contract of issue #3, for driving the editing controller.
+
+It has exactly what tui/app.py provides to the controller (``app.store``, ``app.read_only``,
+``screen.current_key``, ``screen.marked_keys``, a ``#command-area`` container and the editing
+bindings) and nothing else, so these tests exercise the controller, the widgets, the real slash
+engine and the real SessionStore without depending on the browser's table.
+"""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Static
+
+from store import SessionStore
+from tui.editing import EDITING_BINDINGS, EditingController
+
+MAIN = "agent:main:main"
+GROUP = "agent:main:telegram:group:-1001234567890"
+CRON = "agent:main:cron:daily-digest"
+
+
+class FakeTable(Static, can_focus=True):
+    """Holds focus like the session table does (the real one follows the store's events)."""
+
+
+class HostScreen(Screen[None]):
+    BINDINGS = EDITING_BINDINGS
+
+    def __init__(self, current_key: str | None) -> None:
+        super().__init__()
+        self.current_key = current_key
+        self.marked_keys: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield FakeTable("sessions", id="table")
+        with Vertical(id="command-area"):
+            yield EditingController()
+
+    def on_mount(self) -> None:
+        self.query_one(FakeTable).focus()
+
+    def action_editing(self, verb: str, arg: str = "") -> None:
+        self.query_one(EditingController).handle(verb, arg)
+
+
+class HostApp(App[None]):
+    CSS = "#command-area { dock: bottom; height: auto; }"
+
+    def __init__(
+        self, store: SessionStore, *, current_key: str | None = MAIN, read_only: bool = False
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.read_only = read_only
+        self.current_key = current_key
+
+    def on_mount(self) -> None:
+        self.push_screen(HostScreen(self.current_key))
+
+    @property
+    def controller(self) -> EditingController:
+        return self.screen_stack[1].query_one(EditingController)

@@ -1,0 +1,303 @@
+"""The editing controller against the real SessionStore and the real slash engine.
+
+Every test edits a temp copy of the store OpenClaw 2026.7.35 wrote and checks the file itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input, OptionList
+
+from store import SessionStore
+from widgets.confirm import ConfirmScreen
+from widgets.editors import ChoiceEditor, EditMenu, ModelEditor, TextEditor
+
+from .conftest import FIXTURE_STORE
+from .helpers import wait_until
+from .host import CRON, GROUP, MAIN, HostApp
+
+pytestmark = pytest.mark.anyio
+
+
+def on_disk(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+async def run_typed(pilot, app: HostApp, text: str) -> tuple[bool, str]:
+    """Type ``text`` into the bar as an operator would (opened with "/") and press Enter."""
+    controller = app.controller
+    controller.last_outcome = None
+    await pilot.press("slash")
+    await wait_until(pilot, lambda: controller.bar.is_open)
+    controller.bar.input.value = ""
+    controller.bar.input.insert_text_at_cursor(text)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: controller.last_outcome is not None, what=f"outcome of {text}")
+    await pilot.pause()
+    assert controller.last_outcome is not None
+    return controller.last_outcome
+
+
+async def test_typed_command_lands_in_the_file(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            await pilot.press("slash", *"think", "space", *"low", "enter")
+            bar = app.controller.bar
+            await wait_until(pilot, lambda: app.controller.last_outcome is not None)
+            await pilot.pause()
+            assert app.controller.last_outcome == (True, "Thinking level set to low.")
+            assert bar.feedback == "Thinking level set to low."
+            assert not bar.is_open and bar.value == ""
+    assert on_disk(store_path)[MAIN]["thinkingLevel"] == "low"
+
+
+async def test_colon_opens_the_bar_without_slash(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=GROUP)
+        async with app.run_test() as pilot:
+            await pilot.press("colon")
+            bar = app.controller.bar
+            await wait_until(pilot, lambda: bar.is_open)
+            assert bar.value == ""
+            await pilot.press(*"verbose", "space", *"full", "enter")
+            await wait_until(pilot, lambda: app.controller.last_outcome is not None)
+            assert app.controller.last_outcome == (True, "⚙️ Verbose logging set to full.")
+    assert on_disk(store_path)[GROUP]["verboseLevel"] == "full"
+
+
+async def test_error_keeps_text_and_file_unchanged(store_path: Path) -> None:
+    before = store_path.read_bytes()
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            ok, message = await run_typed(pilot, app, "/think banana")
+            bar = app.controller.bar
+            assert not ok
+            # agent:main:main overrides to anthropic/claude-opus-4-5: off..high.
+            assert message == (
+                'Unrecognized thinking level "banana". '
+                "Valid levels: off, minimal, low, medium, high."
+            )
+            assert bar.value == "/think banana" and bar.is_open and bar.input.has_focus
+            assert bar.feedback == message
+            ok, message = await run_typed(pilot, app, "/frobnicate")
+            assert not ok and "/help" in message and bar.value == "/frobnicate"
+    assert store_path.read_bytes() == before
+
+
+async def test_completion_offers_levels_of_the_highlighted_model(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            await pilot.press("slash", *"think", "space", "x")
+            bar = app.controller.bar
+            await pilot.pause()
+            # claude-opus-4-5 has no xhigh: nothing to complete.
+            assert app.controller.complete("/think x") == []
+            assert "/think high" in app.controller.complete("/think h")
+            assert "/model openai/gpt-5.2" in app.controller.complete("/model openai/gpt-5.")
+            bar.input.value = "/th"
+            await wait_until(pilot, lambda: bar.input._suggestion == "/think")
+
+
+async def test_thinking_chooser_by_key_lands_in_the_file(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            await pilot.press("t")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
+            editor = app.screen
+            assert editor.highlighted_value == "high"  # the stored value
+            await pilot.press("up", "enter")  # medium
+            await wait_until(pilot, lambda: not isinstance(app.screen, ChoiceEditor))
+            assert app.controller.bar.feedback == "Thinking level set to medium."
+    assert on_disk(store_path)[MAIN]["thinkingLevel"] == "medium"
+
+
+async def test_inherit_clears_the_field(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=CRON)
+        async with app.run_test() as pilot:
+            await pilot.press("t")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
+            await pilot.press("home", "enter")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ChoiceEditor))
+    assert "thinkingLevel" not in on_disk(store_path)[CRON]
+
+
+async def test_model_editor_sets_override_like_openclaw(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            await pilot.press("m")
+            await wait_until(pilot, lambda: isinstance(app.screen, ModelEditor))
+            field = app.screen.query_one(Input)
+            assert field.value == "anthropic/claude-opus-4-5"
+            field.value = ""
+            await pilot.press(*"openai/gpt-4.1", "enter")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ModelEditor))
+            assert app.controller.bar.feedback == "Model set to openai/gpt-4.1 for this session."
+    entry = on_disk(store_path)[MAIN]
+    assert (entry["providerOverride"], entry["modelOverride"]) == ("openai", "gpt-4.1")
+    assert entry["modelOverrideSource"] == "user"
+    # The stale runtime model and its context window go, as applyModelOverride does.
+    assert "model" not in entry and "contextTokens" not in entry
+
+
+async def test_model_editor_default_clears_override(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=CRON)
+        async with app.run_test() as pilot:
+            await pilot.press("m")
+            await wait_until(pilot, lambda: isinstance(app.screen, ModelEditor))
+            await pilot.press("down", "enter")  # "default (clear the override)"
+            await wait_until(pilot, lambda: not isinstance(app.screen, ModelEditor))
+    entry = on_disk(store_path)[CRON]
+    assert "modelOverride" not in entry and "providerOverride" not in entry
+
+
+async def test_label_editor_and_inline_refusal(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=CRON)
+        async with app.run_test() as pilot:
+            await pilot.press("l")
+            await wait_until(pilot, lambda: isinstance(app.screen, TextEditor))
+            editor = app.screen
+            field = editor.query_one(Input)
+            assert field.value == "Cron: daily-digest"
+            field.value = "bell\x07"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: editor.last_error is not None)
+            assert app.screen is editor and "control" in editor.last_error
+            field.value = "Digest [b]bold?[/b]"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: app.screen is not editor)
+            assert app.controller.bar.feedback == '⚙️ Label set to "Digest [b]bold?[/b]".'
+    assert on_disk(store_path)[CRON]["label"] == "Digest [b]bold?[/b]"
+
+
+async def test_edit_menu_reaches_every_field_by_key_and_mouse(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=GROUP)
+        async with app.run_test() as pilot:
+            await pilot.press("e")
+            await wait_until(pilot, lambda: isinstance(app.screen, EditMenu))
+            menu = app.screen
+            assert [f.field for f in menu.fields] == [
+                "thinkingLevel",
+                "verboseLevel",
+                "reasoningLevel",
+                "elevatedLevel",
+                "sendPolicy",
+                "queueMode",
+                "responseUsage",
+                "groupActivation",
+                "label",
+                "model",
+            ]
+            await pilot.press("down", "down", "enter")  # reasoning
+            await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
+            chooser = app.screen
+            await pilot.pause()
+            # By mouse: the third row of the choices is "on" (inherit, off, on, stream).
+            await pilot.click(chooser.query_one(OptionList), offset=(2, 2))
+            await wait_until(pilot, lambda: app.screen is not chooser)
+            await pilot.press("e")
+            await wait_until(pilot, lambda: isinstance(app.screen, EditMenu))
+            await pilot.press(*["down"] * 7, "enter")  # group activation
+            await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
+            await pilot.press("end", "enter")  # always
+            await wait_until(pilot, lambda: not isinstance(app.screen, ChoiceEditor))
+    entry = on_disk(store_path)[GROUP]
+    assert entry["reasoningLevel"] == "on"
+    assert entry["groupActivation"] == "always"
+    assert entry["groupActivationNeedsSystemIntro"] is True
+
+
+async def test_bulk_apply_to_marked_rows(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            app.screen.marked_keys = {GROUP, CRON}
+            ok, message = await run_typed(pilot, app, "/verbose on")
+            assert ok and message == "⚙️ Verbose logging enabled. (2 sessions)"
+    data = on_disk(store_path)
+    assert data[GROUP]["verboseLevel"] == "on" and data[CRON]["verboseLevel"] == "on"
+    fixture = json.loads(FIXTURE_STORE.read_text(encoding="utf-8"))
+    assert data[MAIN] == fixture[MAIN], "the highlighted but unmarked session is not touched"
+
+
+@pytest.mark.parametrize("answer", ["y", "n"])
+async def test_destructive_command_asks_first(store_path: Path, answer: str) -> None:
+    before = store_path.read_bytes()
+    old_id = on_disk(store_path)[GROUP]["sessionId"]
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=GROUP)
+        async with app.run_test() as pilot:
+            await pilot.press("slash", *"reset", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert store_path.read_bytes() == before, "nothing is written before the answer"
+            await pilot.press(answer)
+            await wait_until(pilot, lambda: app.controller.last_outcome is not None)
+            ok, message = app.controller.last_outcome
+    if answer == "y":
+        assert ok and message == f"session {GROUP} reset"
+        entry = on_disk(store_path)[GROUP]
+        assert entry["sessionId"] != old_id and "totalTokens" not in entry
+        assert entry["sendPolicy"] == "allow", "carried settings are kept"
+    else:
+        assert not ok and "nothing was changed" in message
+        assert store_path.read_bytes() == before
+
+
+async def test_read_only_refuses_destructive_inline_without_asking(store_path: Path) -> None:
+    before = store_path.read_bytes()
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, read_only=True)
+        async with app.run_test() as pilot:
+            ok, message = await run_typed(pilot, app, "/new")
+            assert not isinstance(app.screen, ConfirmScreen)
+            assert not ok and message.startswith("Read-only mode")
+            assert app.controller.bar.value == "/new"
+    assert store_path.read_bytes() == before
+
+
+def external_write(path: Path, key: str, field: str, value: Any) -> None:
+    """Another process's write, the way OpenClaw does it: read, change, temp file, rename."""
+    data = on_disk(path)
+    data[key][field] = value
+    temp = path.with_name(f"{path.name}.{os.getpid()}.ext.tmp")
+    temp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(temp, path)
+
+
+async def test_edit_racing_external_write_keeps_both(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            await pilot.press("slash", *"think low")
+            # The other process writes the label of the same entry after the app read the store
+            # and before the edit is applied: the edit must patch the fresh entry.
+            external_write(store_path, MAIN, "label", "set elsewhere")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: app.controller.last_outcome is not None)
+            assert app.controller.last_outcome[0]
+    entry = on_disk(store_path)[MAIN]
+    assert entry["thinkingLevel"] == "low"
+    assert entry["label"] == "set elsewhere"
+
+
+async def test_unexpected_failure_is_shown_not_raised(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            await store.aclose()  # the store goes away under the app
+            ok, message = await run_typed(pilot, app, "/think low")
+            assert not ok and message and app.controller.bar.value == "/think low"

@@ -1,0 +1,366 @@
+"""The editing controller: the command bar and the field editors, wired to the slash engine.
+
+Every change, typed or picked, becomes a slash command executed by ``tui.slash`` against
+``app.store`` for the highlighted session (or the marked ones), so messages and effects are
+identical whichever way the operator edits. The controller never touches the table: the store
+publishes the change and the table follows its event (one source of truth).
+
+The app provides the context as plain attributes (issue #3): ``app.store`` (a SessionStore),
+``app.read_only``, and on the screen hosting the controller ``current_key`` and ``marked_keys``.
+It binds keys to ``action_editing(verb, arg)`` via ``EDITING_BINDINGS`` (see ``handle``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widget import Widget
+
+from store import semantics
+from tui import slash
+from widgets.command_bar import CommandBar
+from widgets.confirm import ConfirmScreen
+from widgets.editors import (
+    ChoiceEditor,
+    EditMenu,
+    EditorScreen,
+    MenuField,
+    ModelEditor,
+    TextEditor,
+)
+
+DEFAULT_MODELS: tuple[str, ...] = (
+    "anthropic/claude-opus-4-5",
+    "anthropic/claude-sonnet-4-5",
+    "openai/gpt-5.5",
+    "openai/gpt-5.2",
+    "openai/gpt-5-mini",
+    "openai/gpt-4.1",
+)
+"""Offered by the model editor and ``/model`` completion besides the models seen in the store.
+
+Extend with ``OPENCLAW_TUI_MODELS`` (comma separated) or the controller's ``models`` argument.
+"""
+
+MODELS_ENV = "OPENCLAW_TUI_MODELS"
+
+FIELD_COMMANDS: dict[str, str] = {
+    "thinkingLevel": "/think",
+    "verboseLevel": "/verbose",
+    "reasoningLevel": "/reasoning",
+    "elevatedLevel": "/elevated",
+    "sendPolicy": "/send",
+    "queueMode": "/queue",
+    "responseUsage": "/usage",
+    "groupActivation": "/activation",
+    "label": "/label",
+    "model": "/model",
+}
+"""The slash command that edits each field the editors offer."""
+
+INHERIT_ARGUMENTS: dict[str, str] = {
+    "model": "default",
+    "queueMode": "reset",
+    "label": "clear",
+}
+"""How each command spells "clear this override" (the rest accept ``inherit``)."""
+
+EDITING_BINDINGS: list[Binding] = [
+    Binding("colon", "editing('command')", "Command", id="command-bar"),
+    Binding("slash", "editing('slash')", "Slash command", show=False, id="slash-command"),
+    Binding("t", "editing('field', 'thinkingLevel')", "Thinking", id="edit-thinking"),
+    Binding("m", "editing('field', 'model')", "Model", id="edit-model"),
+    Binding("l", "editing('field', 'label')", "Label", id="edit-label"),
+    Binding("e", "editing('menu')", "Edit", id="edit-menu"),
+]
+"""Bindings for the screen that hosts the controller; their action forwards to ``handle``."""
+
+
+def command_for(field: str, value: str | None) -> str:
+    """The slash command an editor's choice stands for (``None``: inherit)."""
+    command = FIELD_COMMANDS[field]
+    if value is None:
+        return f"{command} {INHERIT_ARGUMENTS.get(field, 'inherit')}"
+    return f"{command} {value}"
+
+
+def describe_exception(exc: BaseException) -> str:
+    """A one-line reason without a traceback (store errors already name path and fix)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text or type(exc).__name__
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def model_ref(entry: Mapping[str, Any] | None) -> str | None:
+    """``provider/model`` of the entry's override, or None when it inherits."""
+    if not isinstance(entry, Mapping):
+        return None
+    model = _text(entry.get("modelOverride"))
+    if model is None:
+        return None
+    provider = _text(entry.get("providerOverride"))
+    return f"{provider}/{model}" if provider and "/" not in model else model
+
+
+def configured_models(extra: Sequence[str] = ()) -> list[str]:
+    from_env = [m.strip() for m in os.environ.get(MODELS_ENV, "").split(",") if m.strip()]
+    return list(dict.fromkeys([*extra, *from_env]))
+
+
+class EditingController(Widget):
+    """Hosts the command bar; runs commands and editor choices through the slash engine."""
+
+    DEFAULT_CSS = """
+    EditingController {
+        height: auto;
+    }
+    """
+
+    def __init__(
+        self,
+        *,
+        models: Sequence[str] = DEFAULT_MODELS,
+        id: str | None = "editing",
+        name: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, name=name, classes=classes)
+        self.configured = configured_models(models)
+        self._models_cache: tuple[int, list[str]] | None = None
+        self.running = False
+        self.last_outcome: tuple[bool, str] | None = None
+        """(ok, message) of the last finished command, for tests and the status bar."""
+
+    def compose(self) -> ComposeResult:
+        yield CommandBar(self.complete, id="command-bar")
+
+    # -- context from the app -----------------------------------------------------------------
+
+    @property
+    def bar(self) -> CommandBar:
+        return self.query_one(CommandBar)
+
+    @property
+    def store(self) -> Any:
+        return getattr(self.app, "store", None)
+
+    @property
+    def read_only(self) -> bool:
+        return bool(getattr(self.app, "read_only", False))
+
+    def target_keys(self) -> list[str]:
+        """The marked sessions if any (bulk), else the highlighted one."""
+        screen = self.screen
+        marked = getattr(screen, "marked_keys", None) or ()
+        keys = [k for k in marked if isinstance(k, str)]
+        if keys:
+            return keys
+        current = getattr(screen, "current_key", None)
+        return [current] if isinstance(current, str) and current else []
+
+    def current_entry(self) -> tuple[str | None, Mapping[str, Any]]:
+        current = getattr(self.screen, "current_key", None)
+        store = self.store
+        if not isinstance(current, str) or store is None:
+            return None, {}
+        try:
+            entry = store.get(current)
+        except Exception:
+            entry = None
+        return current, entry if isinstance(entry, Mapping) else {}
+
+    def models(self) -> list[str]:
+        """Models seen in the store plus the configured ones (recomputed per store generation)."""
+        store = self.store
+        if store is None:
+            return list(self.configured)
+        try:
+            generation = store.generation
+            if self._models_cache is None or self._models_cache[0] != generation:
+                seen = slash.models_in_store(store.load().values())
+                self._models_cache = (generation, list(dict.fromkeys([*seen, *self.configured])))
+            return list(self._models_cache[1])
+        except Exception:
+            return list(self.configured)
+
+    # -- completion ---------------------------------------------------------------------------
+
+    def complete(self, text: str) -> list[str]:
+        """Whole-text completions for the bar; thinking levels follow the highlighted model."""
+        if not text.strip():
+            return []
+        _key, entry = self.current_entry()
+        return slash.complete(text, models=self.models(), entry=entry or None)
+
+    # -- entry points for the app's bindings --------------------------------------------------
+
+    def handle(self, verb: str, arg: str = "") -> None:
+        """The one action the host screen forwards: command, slash, field <name>, menu."""
+        if verb == "command":
+            self.bar.open("")
+        elif verb == "slash":
+            self.bar.open("/")
+        elif verb == "field":
+            self.edit_field(arg)
+        elif verb == "menu":
+            self.open_edit_menu()
+
+    def _no_session(self) -> bool:
+        key, _entry = self.current_entry()
+        if key is None:
+            self.bar.show_message(False, "No session is highlighted.")
+            return True
+        return False
+
+    def edit_field(self, field: str) -> None:
+        if field not in FIELD_COMMANDS or self._no_session():
+            return
+        key, entry = self.current_entry()
+        title = semantics.FIELD_LABELS.get(field, field)
+        subject = key or ""
+        editor: EditorScreen
+        if field == "model":
+            editor = ModelEditor(
+                field,
+                "Model override",
+                self.models(),
+                model_ref(entry),
+                subject=subject,
+                reply_to=self,
+            )
+        elif field == "label":
+            editor = TextEditor(
+                field,
+                title,
+                _text(entry.get("label")),
+                subject=subject,
+                reply_to=self,
+                placeholder="(optional)",
+            )
+        else:
+            editor = ChoiceEditor(
+                field,
+                title,
+                self.choices_for(field, entry),
+                self.current_value(field, entry),
+                subject=subject,
+                reply_to=self,
+            )
+        self.app.push_screen(editor)
+
+    def choices_for(self, field: str, entry: Mapping[str, Any]) -> tuple[str, ...]:
+        if field == "thinkingLevel":
+            return semantics.thinking_levels_for(*semantics.effective_model(entry))
+        return tuple(semantics.EDITABLE_FIELDS.get(field, ()))
+
+    @staticmethod
+    def current_value(field: str, entry: Mapping[str, Any]) -> str | None:
+        value = entry.get(field)
+        if value is None:
+            return None
+        return value if isinstance(value, str) else str(value)
+
+    def open_edit_menu(self) -> None:
+        if self._no_session():
+            return
+        key, entry = self.current_entry()
+        rows = [
+            MenuField(
+                field,
+                semantics.FIELD_LABELS.get(field, field),
+                model_ref(entry) if field == "model" else self.current_value(field, entry),
+            )
+            for field in FIELD_COMMANDS
+        ]
+        self.app.push_screen(EditMenu(rows, subject=key or "", reply_to=self))
+
+    @on(EditMenu.Picked)
+    def _on_menu_picked(self, message: EditMenu.Picked) -> None:
+        message.stop()
+        self.edit_field(message.field)
+
+    @on(EditorScreen.Chosen)
+    def _on_editor_chosen(self, message: EditorScreen.Chosen) -> None:
+        message.stop()
+        text = command_for(message.field, message.value)
+        editor = message.editor
+        self.run_command(text, reply=editor.show_result)
+
+    @on(CommandBar.Submitted)
+    def _on_bar_submitted(self, message: CommandBar.Submitted) -> None:
+        message.stop()
+        self.run_command(message.text, reply=None)
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run_command(self, text: str, *, reply: Callable[[bool, str], None] | None) -> None:
+        """Run ``text`` in a worker; report to ``reply`` (an editor) and under the bar."""
+        keys = self.target_keys()  # the sessions as highlighted/marked when the operator acted
+        self.running = True
+        self.run_worker(
+            self._run(text, keys, reply),
+            group="editing",
+            exit_on_error=False,
+            description=f"command {text!r}",
+        )
+
+    async def _run(
+        self, text: str, keys: list[str], reply: Callable[[bool, str], None] | None
+    ) -> None:
+        try:
+            ok, message = await self.execute(text, keys)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the engine never raises; this is the last line of defence
+            ok, message = False, f"Command failed: {describe_exception(exc)}"
+        self.running = False
+        self.last_outcome = (ok, message)
+        try:
+            if reply is None:
+                self.bar.show_result(ok, message)
+            else:
+                reply(ok, message)
+                self.bar.show_message(ok, message)
+        except Exception:
+            # The editor may be gone (app closing); the bar still tells the operator.
+            self.bar.show_message(ok, message)
+
+    async def execute(self, text: str, keys: list[str]) -> tuple[bool, str]:
+        """Execute one command, asking for confirmation when the engine says it is destructive."""
+        store = self.store
+        if store is None:
+            return False, "Command unavailable: no session store is open."
+        read_only = self.read_only
+        models = self.models()
+        outcome = await slash.execute(text, store, keys, read_only=read_only, models=models)
+        if not outcome.needs_confirmation:
+            return bool(outcome.ok), str(outcome.message)
+        if read_only:
+            return False, str(outcome.message) or "Refused: the store is open read-only."
+        confirmed = await self.app.push_screen_wait(self.confirmation_for(text, outcome, keys))
+        if not confirmed:
+            return False, "Not confirmed: nothing was changed."
+        outcome = await slash.execute(
+            text, store, keys, read_only=read_only, confirmed=True, models=models
+        )
+        return bool(outcome.ok), str(outcome.message)
+
+    @staticmethod
+    def confirmation_for(command: str, outcome: Any, keys: list[str]) -> ConfirmScreen:
+        question = str(getattr(outcome, "message", "") or "").strip()
+        if not question:
+            target = keys[0] if len(keys) == 1 else f"{len(keys)} sessions"
+            question = f"Run {command} on {target}?"
+        detail = ""
+        if len(keys) > 1:
+            detail = "Marked sessions: " + ", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")
+        return ConfirmScreen(question, detail, title="Confirm")
