@@ -228,7 +228,7 @@ DEFAULT_COLUMNS: tuple[Column, ...] = (
     Column(
         "updated",
         "Updated",
-        7,
+        9,
         lambda k, e: "",
         sort=_updated_sort,
         fields=frozenset({"updatedAt"}),

@@ -21,7 +21,6 @@ class Banner(Static):
         height: auto;
         max-height: 4;
         padding: 0 1;
-        dock: top;
     }
     Banner.-visible {
         display: block;

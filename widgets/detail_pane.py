@@ -70,7 +70,9 @@ class DetailPane(VerticalScroll):
 
     DEFAULT_CSS = """
     DetailPane {
-        width: 48;
+        width: 34%;
+        min-width: 30;
+        max-width: 60;
         border-left: vkey $foreground 20%;
         padding: 0 1;
         background: $surface;

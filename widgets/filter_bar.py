@@ -22,7 +22,6 @@ class FilterBar(Horizontal):
     FilterBar {
         display: none;
         height: 1;
-        dock: top;
         background: $boost;
     }
     FilterBar.-open {

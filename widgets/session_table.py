@@ -72,7 +72,7 @@ class TableSource(Protocol):
 
 # Columns dropped first when the terminal is narrow (the rest shrink to their minimum).
 _DROP_ORDER = ("levels", "channel", "gateway", "tokens", "kind", "model", "thinking")
-_MIN_WIDTH = {"key": 14, "label": 8, "model": 12}
+_MIN_WIDTH = {"label": 10, "model": 14, "key": 16}
 
 # Which entry field backs a cell, so the invalid mark lands on the right cell.
 CELL_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -225,7 +225,7 @@ class SessionTable(ScrollView, can_focus=True):
         self.cursor_key: str | None = None
         self._cursor_index = 0
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
-        self._layout_cache: tuple[int, list[tuple[int, int, int]]] | None = None
+        self._column_layout: tuple[int, list[tuple[int, int, int]]] | None = None
         self._highlight_until = 0.0
         self.empty_message = "No sessions."
 
@@ -237,7 +237,7 @@ class SessionTable(ScrollView, can_focus=True):
 
     def set_source(self, source: TableSource) -> None:
         self._source = source
-        self._layout_cache = None
+        self._column_layout = None
         self._line_cache.clear()
         self.data_changed(structural=True)
 
@@ -364,14 +364,14 @@ class SessionTable(ScrollView, can_focus=True):
     # --- layout -------------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        self._layout_cache = None
+        self._column_layout = None
         self.virtual_size = Size(self.scrollable_content_region.width, self._row_count + 1)
         self._ensure_cursor_visible()
 
     def _layout(self, width: int) -> list[tuple[int, int, int]]:
         """(column index, x, width) for the columns that fit in ``width`` cells."""
-        if self._layout_cache is not None and self._layout_cache[0] == width:
-            return self._layout_cache[1]
+        if self._column_layout is not None and self._column_layout[0] == width:
+            return self._column_layout[1]
         assert self._source is not None
         columns = list(self._source.columns)
         shown = list(range(len(columns)))
@@ -380,13 +380,11 @@ class SessionTable(ScrollView, can_focus=True):
         def total() -> int:
             return GUTTER + sum(widths[i] for i in shown) + max(0, len(shown) - 1)
 
-        # Shrink the shrinkable columns first, then drop the least useful ones.
-        for i in shown:
-            if total() <= width:
-                break
-            minimum = _MIN_WIDTH.get(columns[i].id)
-            if minimum is not None:
-                widths[i] = max(minimum, widths[i] - (total() - width))
+        # Shrink the shrinkable columns first (in _MIN_WIDTH order), then drop the least useful.
+        for column_id, minimum in _MIN_WIDTH.items():
+            for i in shown:
+                if columns[i].id == column_id and total() > width:
+                    widths[i] = max(minimum, widths[i] - (total() - width))
         for column_id in _DROP_ORDER:
             if total() <= width:
                 break
@@ -402,7 +400,7 @@ class SessionTable(ScrollView, can_focus=True):
         for i in shown:
             layout.append((i, x, widths[i]))
             x += widths[i] + 1
-        self._layout_cache = (width, layout)
+        self._column_layout = (width, layout)
         return layout
 
     # --- rendering ----------------------------------------------------------------------------

@@ -1,0 +1,596 @@
+"""The live session browser: wires a store's events to the view model and the widgets.
+
+Data flows one way: store event -> ``SessionViewModel`` -> ``SessionTable``/panes. Nothing here
+edits a session except through the store's own ``update_entry``/``update``/``delete_entry``.
+
+Extension points for inline editing (issue #4):
+- ``app.store`` is the open store (None while none is open), ``app.read_only`` and
+  ``app.read_only_reason`` say whether writes are allowed and why not;
+- ``screen.current_key`` is the highlighted session, ``screen.marked_keys`` the marked ones;
+- ``screen.command_area`` is the bottom dock container (id ``command-area``) where a command
+  bar is mounted; ``screen.set_paused(True)`` holds live updates while an editor is open;
+- keys ``:``, ``/``, ``t``, ``m``, ``l`` and ``e`` are left free for the editors.
+"""
+
+from __future__ import annotations
+
+import errno
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from store import SessionStore
+from store.errors import StoreError, StoreWriteError
+from store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
+from store.keys import shorten_key
+from store.model import SessionEntry
+from tui.config import UserConfig
+from tui.target import StoreTarget, kind_of_path
+from tui.viewmodel import ApplyResult, Clock, FilterError, SessionViewModel, relative_age
+from widgets.banner import Banner
+from widgets.detail_pane import DetailPane
+from widgets.empty_state import EmptyState
+from widgets.filter_bar import FilterBar
+from widgets.session_table import SessionTable
+from widgets.status_bar import StatusBar, StatusInfo
+from widgets.text import visible
+
+FRAME_SECONDS = 1 / 30
+"""Events are applied at most once per frame: a burst of 1,000 changes is one table update."""
+
+FILTER_DEBOUNCE_SECONDS = 0.15
+READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+KNOWN_FIELDS = frozenset(SessionEntry.model_fields) | frozenset(
+    field.alias for field in SessionEntry.model_fields.values() if field.alias
+)
+
+
+class MainScreen(Screen[None]):
+    """Table, detail pane, filter line, banner, status bar, and the command area."""
+
+    BINDING_GROUP_TITLE = "Sessions"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f,ctrl+f", "filter", "Filter", id="filter"),
+        Binding("p", "toggle_pause", "Pause", id="pause"),
+        Binding("s", "sort_next", "Sort", id="sort-next"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, id="sort-reverse"),
+        Binding("c", "copy_key", "Copy key", id="copy-key"),
+        Binding("C", "copy_session_id", "Copy id", show=False, id="copy-session-id"),
+        Binding("d", "toggle_detail", "Details", id="toggle-detail"),
+        Binding("escape", "clear", "Clear filter/marks", show=False, id="clear"),
+        *(
+            Binding(
+                str(n), f"sort_column({n - 1})", f"Sort by column {n}", show=False, id=f"sort-{n}"
+            )
+            for n in range(1, 10)
+        ),
+    ]
+
+    def __init__(self, *, clock: Clock, monotonic: Callable[[], float]) -> None:
+        super().__init__(id="main")
+        self.clock = clock
+        self.monotonic = monotonic
+        self.vm = SessionViewModel(clock=clock, monotonic=monotonic)
+        self.target: StoreTarget | None = None
+        self._flush_timer: Timer | None = None
+        self._filter_timer: Timer | None = None
+        self._health: str | None = None
+
+    # --- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Banner(id="banner")
+        yield FilterBar(id="filter-bar")
+        with Horizontal(id="body"):
+            yield SessionTable(
+                self.vm,
+                id="sessions",
+                monotonic=self.monotonic,
+                key_formatter=self._format_key,
+            )
+            yield DetailPane(id="detail", known_fields=KNOWN_FIELDS)
+        yield EmptyState(id="empty")
+        yield Vertical(id="command-area")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.set_interval(1.0, self._tick)
+        self.set_interval(0.25, self.table.refresh_highlights)
+
+    # --- what other parts use -----------------------------------------------------------------
+
+    @property
+    def table(self) -> SessionTable:
+        return self.query_one("#sessions", SessionTable)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one("#detail", DetailPane)
+
+    @property
+    def banner(self) -> Banner:
+        return self.query_one("#banner", Banner)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one("#status", StatusBar)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one("#filter-bar", FilterBar)
+
+    @property
+    def empty_state(self) -> EmptyState:
+        return self.query_one("#empty", EmptyState)
+
+    @property
+    def command_area(self) -> Vertical:
+        """Bottom dock where the command bar (issue #4) is mounted."""
+        return self.query_one("#command-area", Vertical)
+
+    @property
+    def current_key(self) -> str | None:
+        """The highlighted session's key."""
+        return self.table.cursor_key
+
+    @property
+    def marked_keys(self) -> set[str]:
+        """Keys marked with space (they survive updates; removed sessions drop out)."""
+        return self.vm.marked_keys
+
+    @property
+    def paused(self) -> bool:
+        return self.vm.paused
+
+    def _format_key(self, key: str, width: int) -> str:
+        agent = self.target.agent_id if self.target is not None else None
+        return shorten_key(key, width, agent_id=agent or "main")
+
+    # --- store lifecycle (called by the app) --------------------------------------------------
+
+    def store_opened(self, store: SessionStore, target: StoreTarget) -> None:
+        """A store was opened: show its snapshot and its health."""
+        self.target = target
+        self.banner.clear()
+        self._health = None
+        self.vm.rebuild(store.load())
+        self._check_health(store)
+        self._after_apply(ApplyResult(structural=True, rebuilt=True))
+        self.table.data_changed(structural=True, changed=False)
+        self._show_selected()
+
+    def store_failed(self, target: StoreTarget, message: str) -> None:
+        """The store could not be opened at all."""
+        self.target = target
+        self.vm.rebuild({})
+        self.banner.show_message(message)
+        self._after_apply(ApplyResult(structural=True, rebuilt=True))
+
+    def _check_health(self, store: SessionStore) -> None:
+        health = store.health
+        if health.error is not None:
+            self._show_store_error(health.error.describe(), health.operation or "read")
+        if health.read_only_reason and not self.app.read_only:
+            self.app.set_read_only(health.read_only_reason)
+
+    def handle_store_event(self, event: StoreEvent) -> None:
+        """Every event from the store subscription comes through here."""
+        if isinstance(event, StoreErrorEvent):
+            self._show_store_error(event.message, event.operation, event.error)
+            self._update_status()
+            return
+        if isinstance(event, ConnectionState):
+            if event.state in ("disconnected", "failed"):
+                self.banner.show_message(f"gateway {event.state}: {event.detail}", "warning")
+            elif event.state == "connected":
+                self.banner.clear()
+            return
+        if isinstance(event, StoreReloaded) and event.reason == "recovered":
+            self.banner.clear()
+            self._health = None
+        if self.vm.enqueue(event):
+            self._schedule_flush()
+        else:
+            self._update_status()
+
+    def _show_store_error(
+        self, message: str, operation: str, error: Exception | None = None
+    ) -> None:
+        self._health = message
+        if operation == "write":
+            code = getattr(error, "errno", None)
+            if isinstance(error, StoreWriteError) and code in READ_ONLY_ERRNOS:
+                self.app.set_read_only(f"writing failed: {message}")
+                self.banner.show_message(
+                    f"Switched to read-only: {message}. Fix the permissions and restart to edit.",
+                    "warning",
+                )
+            else:
+                self.banner.show_message(f"A write failed: {message}", "warning")
+            return
+        self.banner.show_message(
+            f"Cannot read the store: {message}. Showing the last good sessions; "
+            "this clears by itself once the file is readable again."
+        )
+
+    # --- applying changes ---------------------------------------------------------------------
+
+    def _schedule_flush(self) -> None:
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(FRAME_SECONDS, self._flush_pending)
+
+    def _flush_pending(self) -> None:
+        self._flush_timer = None
+        store = self.app.store
+        snapshot = store.load() if self.vm.needs_reload and store is not None else None
+        result = self.vm.flush(snapshot)
+        self._after_apply(result)
+
+    def _after_apply(self, result: ApplyResult) -> None:
+        if result.structural or result.changed_keys:
+            self.table.data_changed(structural=result.structural, changed=not result.rebuilt)
+        if result.rebuilt or (self.current_key in result.changed_keys):
+            self._show_selected()
+        self._update_empty_state()
+        self._update_status()
+
+    def _update_empty_state(self) -> None:
+        target = self.target
+        if target is not None and target.kind == "missing" and self.vm.total_count == 0:
+            lines = [f"Looked at: {path}" for path in (target.looked_at or (target.path,))]
+            lines.append(
+                "Point elsewhere with --store PATH, --state-dir DIR (or OPENCLAW_STATE_DIR), "
+                "or --agent ID; press a to pick another agent. "
+                "This view fills in by itself when the store appears."
+            )
+            self.empty_state.show_state("No session store here yet.", lines)
+            self.query_one("#body").display = False
+        else:
+            if target is not None and target.kind == "missing" and self.vm.total_count:
+                self.target = StoreTarget(
+                    target.path,
+                    kind_of_path(target.path),
+                    target.agent_id,
+                    target.state_dir,
+                    target.notes,
+                )
+            self.empty_state.hide()
+            self.query_one("#body").display = True
+            self.table.empty_message = (
+                "No sessions match the filter (Esc clears it)."
+                if self.vm.filter_text
+                else "No sessions in this store."
+            )
+
+    def _show_selected(self) -> None:
+        key = self.current_key
+        if key is None:
+            self.detail.show(None)
+            return
+        row = self.vm.rows.get(key)
+        if row is not None:
+            self.detail.show(key, row.entry, row.invalid)
+        else:
+            self.detail.show(key, self.vm.entries.get(key))
+
+    def _tick(self) -> None:
+        self._update_status()
+        self.table.refresh()  # relative ages keep ticking; unchanged lines come from the cache
+
+    def _update_status(self) -> None:
+        target = self.target
+        vm = self.vm
+        if vm.last_change_at is None:
+            last = "never"
+        else:
+            last = relative_age(vm.last_change_at * 1000, self.clock())
+            last = "just now" if last in ("0s", "-") else f"{last} ago"
+        self.status.show(
+            StatusInfo(
+                path=str(target.path) if target else "",
+                kind=target.label if target else "",
+                shown=vm.row_count,
+                total=vm.total_count,
+                last_change=last,
+                rate=vm.changes_per_second(),
+                health=self._health,
+                read_only=self.app.read_only_reason if self.app.read_only else None,
+                paused=vm.paused,
+                pending=vm.pending_count,
+                marked=len(vm.marked_keys),
+                filter_text=vm.filter_text,
+            )
+        )
+
+    # --- table messages -----------------------------------------------------------------------
+
+    @on(SessionTable.CursorMoved)
+    def _cursor_moved(self, event: SessionTable.CursorMoved) -> None:
+        self._show_selected()
+
+    @on(SessionTable.SortRequested)
+    def _sort_requested(self, event: SessionTable.SortRequested) -> None:
+        self.sort_by(event.column_id)
+
+    @on(SessionTable.MarkToggled)
+    def _mark_toggled(self, event: SessionTable.MarkToggled) -> None:
+        self.vm.toggle_mark(event.key)
+        self.table.refresh()
+        self._update_status()
+
+    @on(SessionTable.RowActivated)
+    def _row_activated(self, event: SessionTable.RowActivated) -> None:
+        self.detail.display = True
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def set_paused(self, paused: bool) -> None:
+        """Hold (True) or resume (False) live updates; resuming applies all pending at once."""
+        if paused == self.vm.paused:
+            return
+        result = self.vm.set_paused(paused)
+        if result is not None:
+            store = self.app.store
+            if self.vm.needs_reload and store is not None:
+                result = self.vm.flush(store.load())
+            self._after_apply(result)
+        self._update_status()
+
+    def action_toggle_pause(self) -> None:
+        self.set_paused(not self.vm.paused)
+        self.notify("Live updates paused." if self.vm.paused else "Live updates resumed.")
+
+    def sort_by(self, column_id: str, reverse: bool | None = None) -> None:
+        self.vm.set_sort(column_id, reverse)
+        self.table.data_changed(structural=True, changed=False)
+        self._update_status()
+
+    def action_sort_next(self) -> None:
+        ids = [c.id for c in self.vm.columns]
+        index = (ids.index(self.vm.sort_column) + 1) % len(ids)
+        self.sort_by(ids[index])
+
+    def action_sort_reverse(self) -> None:
+        self.sort_by(self.vm.sort_column, not self.vm.sort_reverse)
+
+    def action_sort_column(self, index: int) -> None:
+        if 0 <= index < len(self.vm.columns):
+            self.sort_by(self.vm.columns[index].id)
+
+    def action_filter(self) -> None:
+        self.filter_bar.open(self.vm.filter_text)
+
+    def apply_filter(self, text: str) -> bool:
+        try:
+            self.vm.set_filter(text)
+        except FilterError as exc:
+            self.filter_bar.show_message(str(exc), error=True)
+            return False
+        shown = self.vm.row_count
+        self.filter_bar.show_message(f"{shown:,} of {self.vm.total_count:,}" if text else "")
+        self.table.data_changed(structural=True, changed=False)
+        self._update_empty_state()
+        self._update_status()
+        return True
+
+    @on(FilterBar.Changed)
+    def _filter_changed(self, event: FilterBar.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        text = event.text
+        self._filter_timer = self.set_timer(
+            FILTER_DEBOUNCE_SECONDS, lambda: self.apply_filter(text)
+        )
+
+    @on(FilterBar.Closed)
+    def _filter_closed(self, event: FilterBar.Closed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        self.apply_filter("" if event.cleared else event.bar.value)
+        self.table.focus()
+
+    def action_clear(self) -> None:
+        if self.vm.filter_text:
+            self.apply_filter("")
+        elif self.vm.marked_keys:
+            self.vm.marked_keys.clear()
+            self.table.refresh()
+            self._update_status()
+
+    def action_toggle_detail(self) -> None:
+        self.detail.display = not self.detail.display
+
+    def action_copy_key(self) -> None:
+        key = self.current_key
+        if key is None:
+            self.notify("No session is highlighted.", severity="warning")
+            return
+        self.app.copy_to_clipboard(key)
+        self.notify(f"Copied session key: {visible(key)}", markup=False)
+
+    def action_copy_session_id(self) -> None:
+        key = self.current_key
+        entry = self.vm.entries.get(key) if key is not None else None
+        session_id = entry.get("sessionId") if entry is not None else None
+        if not isinstance(session_id, str) or not session_id:
+            self.notify("This session has no sessionId to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(session_id)
+        self.notify(f"Copied sessionId: {visible(session_id)}", markup=False)
+
+    def jump_to(self, key: str) -> None:
+        """Highlight ``key``; clears the filter when it hides the session."""
+        if not self.table.move_cursor_to_key(key):
+            self.apply_filter("")
+            self.table.move_cursor_to_key(key)
+        self.table.focus()
+
+
+class SessionBrowserApp(App[None]):
+    """``openclaw-tui``: watch sessions live; edit them only through the store."""
+
+    TITLE = "openclaw-tui"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("a", "switch_agent", "Agents", id="agents"),
+    ]
+
+    def __init__(
+        self,
+        target: StoreTarget,
+        *,
+        read_only: bool = False,
+        clock: Clock = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        config: UserConfig | None = None,
+        demo: Any = None,
+        watch: bool = True,
+    ) -> None:
+        super().__init__()
+        from tui.commands import SessionCommands
+
+        self.COMMANDS = App.COMMANDS | {SessionCommands}
+        self.target = target
+        self.clock = clock
+        self.monotonic = monotonic
+        self.config = config or UserConfig()
+        self.demo = demo
+        self.live_watch = watch
+        self.store: SessionStore | None = None
+        self.read_only = read_only
+        self.read_only_reason: str | None = "started with --read-only" if read_only else None
+        self._requested_read_only = read_only
+
+    # --- screens ------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen(clock=self.clock, monotonic=self.monotonic)
+
+    @property
+    def main(self) -> MainScreen:
+        screen = self.get_screen("main") if self.is_screen_installed("main") else None
+        if isinstance(screen, MainScreen):
+            return screen
+        for candidate in self.screen_stack:
+            if isinstance(candidate, MainScreen):
+                return candidate
+        raise LookupError("the main screen is not mounted")
+
+    def on_mount(self) -> None:
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        for warning in self.config.warnings:
+            self.notify(warning, severity="warning", markup=False, timeout=10)
+        for note in self.target.notes:
+            self.notify(note, markup=False, timeout=8)
+        self.open_target(self.target)
+        if self.demo is not None:
+            self.run_worker(self.demo.run(self), group="demo", exit_on_error=False)
+
+    def set_read_only(self, reason: str) -> None:
+        """Refuse edits from now on, and say why (status bar badge)."""
+        self.read_only = True
+        self.read_only_reason = reason
+
+    # --- the store ----------------------------------------------------------------------------
+
+    def open_target(self, target: StoreTarget) -> None:
+        """Show another store (agent switch); the previous one is closed."""
+        self.target = target
+        if not self._requested_read_only:
+            self.read_only = False
+            self.read_only_reason = None
+        self.run_worker(self._run_store(target), group="store", exclusive=True, exit_on_error=False)
+
+    async def _run_store(self, target: StoreTarget) -> None:
+        main = self.main
+        store = SessionStore(
+            target.path, read_only=self._requested_read_only, watch=self.live_watch
+        )
+        try:
+            await store.open()
+        except StoreError as exc:
+            main.store_failed(target, exc.describe())
+            await store.aclose()
+            return
+        except Exception as exc:  # an unexpected backend problem: say it, never a traceback
+            main.store_failed(target, f"{target.path}: cannot open the store: {exc}")
+            await store.aclose()
+            return
+        try:
+            subscription = store.subscribe() if self.live_watch else None
+            self.store = store
+            main.store_opened(store, target)
+            if subscription is None:
+                return
+            async with subscription:
+                async for event in subscription:
+                    main.handle_store_event(event)
+        finally:
+            if self.store is store:
+                self.store = None
+            await store.aclose()
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    @work(group="agents", exclusive=True, exit_on_error=False)
+    async def action_switch_agent(self) -> None:
+        from tui.agents import AgentScreen, list_agent_targets
+
+        state_dir = self.target.state_dir
+        targets = await list_agent_targets(state_dir)
+        if not targets:
+            where = state_dir or "the state directory"
+            self.notify(
+                f"No agent with a session store under {where}/agents. "
+                "Use --state-dir DIR or --store PATH.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        chosen = await self.push_screen_wait(AgentScreen(targets, current=self.target))
+        if chosen is not None and chosen.path != self.target.path:
+            self.open_target(chosen)
+            self.notify(f"Showing agent {visible(chosen.agent_id or '?')}", markup=False)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = screen if isinstance(screen, MainScreen) else None
+        if main is None:
+            return
+        yield SystemCommand("Pause / resume live updates", "p", main.action_toggle_pause)
+        yield SystemCommand("Filter sessions", "f or ctrl+f", main.action_filter)
+        yield SystemCommand("Copy the session key", "c", main.action_copy_key)
+        yield SystemCommand("Copy the sessionId", "C", main.action_copy_session_id)
+        yield SystemCommand("Show / hide the detail pane", "d", main.action_toggle_detail)
+        yield SystemCommand("Switch agent", "a", self.action_switch_agent)
+        yield SystemCommand("Help: keys and filter syntax", "? or F1", self.action_help)
+        for column in main.vm.columns:
+            yield SystemCommand(
+                f"Sort by {column.title}",
+                "repeat to reverse",
+                lambda cid=column.id: main.sort_by(cid),
+            )

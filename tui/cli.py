@@ -1,0 +1,150 @@
+"""``openclaw-tui``: parse the command line, pick the store, run the app.
+
+Every usage problem is one line on stderr and exit code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import NoReturn
+
+from store.keys import normalize_agent_id
+from store.paths import resolve_state_dir
+from tui.target import StoreTarget, target_for_agent, target_for_path
+
+PROG = "openclaw-tui"
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A problem with the command line; the message is shown as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {PROG} --help)")
+
+
+def version() -> str:
+    try:
+        return metadata.version("openclaw-tui")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Watch OpenClaw sessions live and edit their overrides safely. "
+            "Without options it opens the store of agent 'main' under OPENCLAW_STATE_DIR "
+            "(or ~/.openclaw)."
+        ),
+        epilog=(
+            "Keys: ? or F1 for help, ctrl+p for the command palette, q to quit. "
+            "Keymap: ~/.config/openclaw-tui/config.toml [keymap] or OPENCLAW_TUI_KEYMAP."
+        ),
+    )
+    parser.add_argument("--agent", metavar="ID", help="show this agent's store (default: main)")
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="open this store: a sessions.json, an openclaw-agent.sqlite, or a directory "
+        "holding one",
+    )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="OpenClaw state directory (default: $OPENCLAW_STATE_DIR or ~/.openclaw)",
+    )
+    parser.add_argument(
+        "--read-only", action="store_true", help="never write: browsing only, edits refused"
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="a throw-away store of ~2,000 sessions with a simulated gateway writing to it",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
+    return parser
+
+
+def resolve_target(args: argparse.Namespace, env: dict[str, str]) -> StoreTarget:
+    """The store to show, from the options (raises ``UsageError`` for bad combinations)."""
+    if args.demo and (args.store or args.state_dir or args.agent):
+        raise UsageError("--demo makes its own store; drop --store, --state-dir and --agent")
+    if args.store and args.agent:
+        raise UsageError("--store and --agent both pick a store; use one of them")
+    state_dir = (
+        Path(os.path.expanduser(args.state_dir)).absolute()
+        if args.state_dir
+        else resolve_state_dir(env)
+    )
+    if state_dir.exists() and not state_dir.is_dir():
+        raise UsageError(f"--state-dir {state_dir} is a file, not a directory")
+    if args.store:
+        path = Path(os.path.expanduser(args.store)).absolute()
+        target = target_for_path(path)
+        return StoreTarget(
+            target.path,
+            target.kind,
+            None,
+            state_dir,
+            target.notes,
+            target.looked_at,
+        )
+    agent = args.agent if args.agent is not None else "main"
+    normalized = normalize_agent_id(agent)
+    if agent.strip().lower() != normalized:
+        raise UsageError(
+            f"--agent {agent!r} is not a valid agent id (letters, digits, _ and -, "
+            f"at most 64); did you mean {normalized!r}?"
+        )
+    return target_for_agent(normalized, state_dir)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        target = resolve_target(args, dict(os.environ))
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"{PROG}: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return run_app(target, read_only=args.read_only, demo=args.demo)
+
+
+def run_app(target: StoreTarget, *, read_only: bool, demo: bool) -> int:
+    # Textual is imported only now: --help and --version stay instant.
+    from tui.app import SessionBrowserApp
+    from tui.config import load_config
+
+    gateway = None
+    state_dir = None
+    if demo:
+        from tui.demo import DemoGateway, prepare_state_dir
+
+        state_dir = prepare_state_dir()
+        target = target_for_agent("main", state_dir)
+        gateway = DemoGateway(state_dir)
+    app = SessionBrowserApp(target, read_only=read_only, config=load_config(), demo=gateway)
+    try:
+        app.run()
+    finally:
+        if state_dir is not None:
+            from tui.demo import remove_state_dir
+
+            remove_state_dir(state_dir)
+    return app.return_code or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""``openclaw-tui --demo``: a fresh state directory and a simulated gateway writing to it.
+
+The gateway runs in the app's process and writes through its own ``SessionStore`` on the same
+path, which shares the app's writer queue: exactly the path every other writer takes. It ticks
+token counters, starts new sessions, changes thinking levels and models, and removes sessions,
+so a newcomer sees the table move within seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from store import SessionStore
+from store.errors import StoreError
+from store.paths import json_store_path
+from store.synthetic import generate_store, make_entry, pick_action, random_patch
+
+DEMO_SESSIONS = 2000
+DEMO_AGENTS = {"main": DEMO_SESSIONS, "ops": 150}
+
+
+def write_store(path: Path, entries: dict[str, Any]) -> None:
+    """Write a store the way OpenClaw does (indent 2, no trailing newline, mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data = json.dumps(entries, indent=2, ensure_ascii=False).encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def prepare_state_dir(
+    root: Path | None = None, *, sessions: int = DEMO_SESSIONS, seed: int = 42
+) -> Path:
+    """A new state directory with a realistic store per demo agent; returns its path."""
+    state_dir = Path(root) if root else Path(tempfile.mkdtemp(prefix="openclaw-tui-demo-"))
+    now_ms = int(time.time() * 1000)
+    for offset, (agent, count) in enumerate(DEMO_AGENTS.items()):
+        count = sessions if agent == "main" else count
+        entries = generate_store(count, seed=seed + offset, now_ms=now_ms, agent=agent)
+        write_store(json_store_path(agent, state_dir), entries)
+    return state_dir
+
+
+class DemoGateway:
+    """Writes plausible changes to the ``main`` store at about ``rate`` changes per second."""
+
+    def __init__(self, state_dir: Path, *, rate: float = 25.0, seed: int | None = None) -> None:
+        self.state_dir = state_dir
+        self.rate = rate
+        self.rng = random.Random(seed)
+        self.path = json_store_path("main", state_dir)
+        self.writes = 0
+        self.errors = 0
+
+    async def run(self, app: Any = None) -> None:
+        store = SessionStore(self.path)
+        try:
+            await store.open()
+            while True:
+                await self.step(store)
+                # Pacing of the simulation itself (not synchronisation): a gateway writes at
+                # its own rhythm, in small bursts.
+                await asyncio.sleep(self.rng.expovariate(self.rate / 3))
+        except asyncio.CancelledError:
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                await store.aclose()
+
+    async def step(self, store: SessionStore) -> None:
+        """One burst of one to five changes."""
+        now_ms = int(time.time() * 1000)
+        keys = list(store.load().keys())
+        for _ in range(self.rng.randint(1, 5)):
+            action = pick_action(self.rng) if keys else "add"
+            try:
+                if action == "add":
+                    key, entry = make_entry(self.rng, now_ms=now_ms)
+                    await store.update_entry(key, entry, create=True)
+                elif action == "remove" and len(keys) > 50:
+                    key = keys[self.rng.randrange(len(keys))]
+                    if key.endswith(":main"):
+                        continue
+                    await store.delete_entry(key)
+                else:
+                    # A few busy sessions take most of the traffic, as in a real gateway.
+                    pool = keys[:60] if self.rng.random() < 0.6 else keys
+                    key = pool[self.rng.randrange(len(pool))]
+                    rng = self.rng
+
+                    def patch(entry: Any, rng: random.Random = rng) -> dict[str, Any]:
+                        return random_patch(rng, entry, now_ms)
+
+                    await store.update_entry(key, patch)
+                self.writes += 1
+            except StoreError:
+                # The app shows store errors from its own subscription; the demo keeps going.
+                self.errors += 1
+
+
+def remove_state_dir(state_dir: Path) -> None:
+    shutil.rmtree(state_dir, ignore_errors=True)

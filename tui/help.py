@@ -1,0 +1,115 @@
+"""The help screen (? and F1): every key with its binding id, and the filter syntax."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+FILTER_HELP = [
+    ("telegram", "sessions whose key, label, kind, channel, model or id contains 'telegram'"),
+    ("!cron", "sessions that do NOT match 'cron'"),
+    ("~fmlycht", "fuzzy: the letters in this order (matches 'family chat')"),
+    ("channel:discord", "one field: channel kind think model label key verbose reasoning"),
+    ("think:high", "levels match exactly; think:inherit = no level set"),
+    ("model:gpt-4.1", "the model override (or runtime model) contains 'gpt-4.1'"),
+    ("sendPolicy:deny", "any raw entry field by its name"),
+    ("kind:cron !label:nightly", "terms combine with AND"),
+]
+
+EDIT_KEYS_NOTE = "Inline editing (:, /, t, m, l, e) comes with the command bar."
+
+
+def bindings_table(rows: list[tuple[str, str, str]]) -> Table:
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=True)
+    table.add_column("Keys", no_wrap=True)
+    table.add_column("Action")
+    table.add_column("Binding id (for the keymap)", style="dim", no_wrap=True)
+    for keys, description, binding_id in rows:
+        table.add_row(Text(keys), Text(description), Text(binding_id))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > VerticalScroll {
+        width: 90;
+        max-width: 95%;
+        height: 90%;
+        border: round $accent;
+        background: $panel;
+        padding: 0 1;
+    }
+    HelpScreen .help-title {
+        text-style: bold;
+        color: $text-accent;
+        margin-top: 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "dismiss_help", "Close", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        rows: list[tuple[str, str, str]] = []
+        seen: set[str] = set()
+        main = next((s for s in reversed(app.screen_stack) if s is not self), None)
+        nodes = [n for n in (main, app) if n is not None]
+        from widgets.session_table import SessionTable
+
+        table_widget = main.query(SessionTable).first() if main is not None else None
+        if table_widget is not None:
+            nodes.insert(1, table_widget)
+        for node in nodes:
+            # key_to_bindings already reflects the user's keymap.
+            keys_by_id: dict[str, list[str]] = {}
+            described: dict[str, Binding] = {}
+            for bindings in node._bindings.key_to_bindings.values():
+                for binding in bindings:
+                    if not binding.description or binding.action.startswith("sort_column"):
+                        continue
+                    binding_id = binding.id or binding.action
+                    keys_by_id.setdefault(binding_id, []).append(app.get_key_display(binding))
+                    described.setdefault(binding_id, binding)
+            for binding_id, binding in described.items():
+                if binding_id in seen:
+                    continue
+                seen.add(binding_id)
+                rows.append((", ".join(keys_by_id[binding_id]), binding.description, binding_id))
+        rows.append(("1 … 9", "Sort by column 1 … 9 (again: reverse)", "sort-1 … sort-9"))
+        rows.append(("ctrl+p", "Command palette: actions and jump to session", "command_palette"))
+        with VerticalScroll():
+            yield Static("Keys", classes="help-title")
+            yield Static(bindings_table(rows))
+            yield Static("Filter (f or ctrl+f)", classes="help-title")
+            grammar = Table(box=None, show_header=False, pad_edge=False, expand=True)
+            grammar.add_column(no_wrap=True, style="bold")
+            grammar.add_column()
+            for example, meaning in FILTER_HELP:
+                grammar.add_row(Text(example), Text(meaning))
+            yield Static(grammar)
+            yield Static("Keymap", classes="help-title")
+            source = getattr(app, "config", None)
+            where = getattr(source, "source", None) or "defaults"
+            yield Static(
+                Text(
+                    "Remap keys in ~/.config/openclaw-tui/config.toml under [keymap] "
+                    '(e.g. pause = "space"), or with '
+                    'OPENCLAW_TUI_KEYMAP="pause=space;filter=slash".'
+                    f"\nActive keymap: {where}.\n{EDIT_KEYS_NOTE}"
+                )
+            )
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)
