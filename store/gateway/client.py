@@ -338,6 +338,8 @@ class GatewayClient:
             delay: float
             try:
                 await self._connect_once(use_device_token)
+                if self._closed.is_set():
+                    return
                 delay = self.backoff.next()
                 self._set_state(
                     "disconnected",

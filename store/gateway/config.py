@@ -240,13 +240,13 @@ def _check_unique(gateways: list[GatewayConfig], where: str) -> list[GatewayConf
     names: set[str] = set()
     urls: set[str] = set()
     for gateway in gateways:
-        if gateway.name in names:
-            raise GatewayConfigError(
-                where, f"two gateways are named {gateway.name}", fix="give each a unique name"
-            )
         if gateway.url in urls:
             raise GatewayConfigError(
                 where, f"{gateway.url} is listed twice", fix="list each gateway once"
+            )
+        if gateway.name in names:
+            raise GatewayConfigError(
+                where, f"two gateways are named {gateway.name}", fix="give each a unique name"
             )
         names.add(gateway.name)
         urls.add(gateway.url)

@@ -813,6 +813,8 @@ class GatewayStore:
         if first or len(changes) > RELOAD_THRESHOLD:
             reason = f"{self.path}: {why}"
             self._publish(StoreReloaded(self._public, reason, self._bump()))
+            # A reload drops a subscriber's backlog, and with it the state that came before.
+            self._publish(self.state)
         else:
             for key in changes:
                 before, after = old.get(key), new.get(key)

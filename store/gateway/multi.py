@@ -266,3 +266,8 @@ class MultiGatewayStore:
                 return
         for sub in list(self._hub.subscribers):
             sub._push(out)
+            if isinstance(out, StoreReloaded):
+                # A reload drops the backlog; the other gateways' states must survive it.
+                for other, state in self.states.items():
+                    if other != name:
+                        sub._push(state)

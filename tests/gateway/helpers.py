@@ -1,0 +1,54 @@
+"""Shared test helpers: a GatewayStore wired to a FakeGateway, and waiting on events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from store.events import StoreEvent
+from store.gateway import Backoff, GatewayConfig, GatewayStore
+from store.session_store import Subscription
+from tests.gateway.fake_gateway import FakeGateway
+
+
+def make_store(
+    gateway: FakeGateway,
+    tmp_path: Path,
+    *,
+    name: str = "gw",
+    token: str | None = "use-gateway",
+    **options: Any,
+) -> GatewayStore:
+    """A store for ``gateway``; fast backoff so reconnect tests take milliseconds."""
+    config = GatewayConfig(
+        name=name,
+        url=gateway.url,
+        token=gateway.token if token == "use-gateway" else token,
+        token_source="test",
+    )
+    options.setdefault("backoff", Backoff(0.02, 0.2))
+    options.setdefault("config_directory", tmp_path / "config")
+    return GatewayStore(config, **options)
+
+
+async def next_matching(
+    sub: Subscription, predicate: Callable[[StoreEvent], bool], timeout: float = 5.0
+) -> StoreEvent:
+    """The first event from ``sub`` that satisfies ``predicate`` (others are skipped)."""
+
+    async def scan() -> StoreEvent:
+        async for event in sub:
+            if predicate(event):
+                return event
+        raise AssertionError("subscription closed")
+
+    return await asyncio.wait_for(scan(), timeout)
+
+
+def drain(sub: Subscription) -> list[StoreEvent]:
+    events = []
+    while (event := sub.get_nowait()) is not None:
+        events.append(event)
+    return events
