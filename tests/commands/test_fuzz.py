@@ -1,0 +1,127 @@
+"""Any text typed into the bar yields an Outcome (ack or inline error), never an exception.
+
+Runs against the real SessionStore on a copy of a real store, one event loop for all examples,
+so state carries over between examples just as it does in a session of typing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from store import SessionStore
+from tests.commands.helpers import config
+from tests.conftest import SMALL_STORE
+from tui.slash import Outcome, command_names, complete, execute, suggest
+
+KEYS = [*json.loads(SMALL_STORE.read_bytes()), "agent:main:gone", ""]
+
+ARGUMENT_WORDS = [
+    "high",
+    "xhigh",
+    "default",
+    "inherit",
+    "on",
+    "off",
+    "full",
+    "stream",
+    "ask",
+    "mention",
+    "always",
+    "steer+backlog",
+    "debounce:2s",
+    "debounce:-1",
+    "cap:0",
+    "cap:99999999999999999999",
+    "drop:new",
+    "reset",
+    "list",
+    "1",
+    "0",
+    "opus",
+    "openai/gpt-5.5",
+    "/",
+    "a/",
+    "[bold]x[/]",
+    "\x1b[31m",
+    "ünïcødé",
+    "cost",
+]
+
+texts = st.one_of(
+    st.text(max_size=60),
+    st.builds(
+        lambda slash, name, args: f"{slash}{name} {' '.join(args)}",
+        st.sampled_from(["/", "", ":", " /"]),
+        st.sampled_from(command_names()),
+        st.lists(st.one_of(st.sampled_from(ARGUMENT_WORDS), st.text(max_size=12)), max_size=4),
+    ),
+)
+
+
+@pytest.fixture
+def live_store(small_store: Path) -> Iterator[tuple[asyncio.Runner, SessionStore]]:
+    with asyncio.Runner() as runner:
+        store = SessionStore(small_store)
+        runner.run(store.open())
+        try:
+            yield runner, store
+        finally:
+            runner.run(store.aclose())
+
+
+@settings(
+    max_examples=250,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    text=texts,
+    keys=st.lists(st.sampled_from(KEYS), max_size=3),
+    read_only=st.booleans(),
+    confirmed=st.booleans(),
+)
+def test_any_text_yields_an_outcome(live_store, text, keys, read_only, confirmed):
+    runner, store = live_store
+    before = store.path.read_bytes()
+    outcome = runner.run(
+        execute(text, store, keys, read_only=read_only, confirmed=confirmed, config=config())
+    )
+    assert isinstance(outcome, Outcome)
+    assert isinstance(outcome.message, str) and outcome.message.strip()
+    assert "Traceback" not in outcome.message
+    if outcome.needs_confirmation:
+        assert not outcome.ok
+    unchanged = store.path.read_bytes() == before
+    if read_only or outcome.needs_confirmation:
+        assert unchanged  # read-only and unconfirmed commands never write
+    if not outcome.ok and len(set(keys)) <= 1:
+        assert unchanged  # a refused command leaves no trace
+    assert store.health.ok
+    complete(text)
+    suggest(text)
+
+
+def test_the_file_is_valid_json_after_a_burst_of_random_commands(small_store):
+    async def burst() -> None:
+        async with SessionStore(small_store) as store:
+            await asyncio.gather(
+                *(
+                    execute(text, store, [key], config=config())
+                    for text, key in zip(
+                        ["/think low", "/label a b", "/queue cap:3", "/usage", "/v full"] * 4,
+                        KEYS[:20],
+                        strict=False,
+                    )
+                )
+            )
+
+    asyncio.run(burst())
+    data = json.loads(small_store.read_bytes())
+    assert set(data) == set(KEYS[:-2])
