@@ -78,8 +78,12 @@ EDITING_BINDINGS: list[Binding] = [
     Binding("m", "editing('field', 'model')", "Model", id="edit-model"),
     Binding("l", "editing('field', 'label')", "Label", id="edit-label"),
     Binding("e", "editing('menu')", "Edit", id="edit-menu"),
+    Binding("delete", "editing('delete')", "Delete", show=False, id="delete-session"),
 ]
 """Bindings for the screen that hosts the controller; their action forwards to ``handle``."""
+
+
+DELETE_ACTION = "delete"
 
 
 def command_for(field: str, value: str | None) -> str:
@@ -213,6 +217,8 @@ class EditingController(Widget):
             self.edit_field(arg)
         elif verb == "menu":
             self.open_edit_menu()
+        elif verb == "delete":
+            self.delete_sessions()
 
     def _no_session(self) -> bool:
         key, _entry = self.current_entry()
@@ -281,12 +287,16 @@ class EditingController(Widget):
             )
             for field in FIELD_COMMANDS
         ]
+        rows.append(MenuField(DELETE_ACTION, "Delete session…", action=True))
         self.app.push_screen(EditMenu(rows, subject=key or "", reply_to=self))
 
     @on(EditMenu.Picked)
     def _on_menu_picked(self, message: EditMenu.Picked) -> None:
         message.stop()
-        self.edit_field(message.field)
+        if message.field == DELETE_ACTION:
+            self.delete_sessions()
+        else:
+            self.edit_field(message.field)
 
     @on(EditorScreen.Chosen)
     def _on_editor_chosen(self, message: EditorScreen.Chosen) -> None:
@@ -364,3 +374,68 @@ class EditingController(Widget):
         if len(keys) > 1:
             detail = "Marked sessions: " + ", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")
         return ConfirmScreen(question, detail, title="Confirm")
+
+    # -- deleting sessions --------------------------------------------------------------------
+
+    def delete_sessions(self) -> None:
+        """Delete the marked sessions (or the highlighted one), after confirmation."""
+        keys = self.target_keys()
+        if not keys:
+            self.bar.show_message(False, "No session is highlighted.")
+            return
+        if self.running:
+            self.bar.show_message(False, "A command is still running; try again when it ends.")
+            return
+        self.running = True
+        self.run_worker(self._delete(keys), group="editing", exit_on_error=False)
+
+    async def _delete(self, keys: list[str]) -> None:
+        try:
+            ok, message = await self.delete(keys)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            ok, message = False, f"Command failed: {describe_exception(exc)}"
+        self.running = False
+        self.last_outcome = (ok, message)
+        self.bar.show_message(ok, message)
+
+    async def delete(self, keys: list[str]) -> tuple[bool, str]:
+        store = self.store
+        if store is None:
+            return False, "Command unavailable: no session store is open."
+        what = f"session {keys[0]}" if len(keys) == 1 else f"{len(keys)} sessions"
+        if self.read_only or getattr(store, "read_only", False) is True:
+            return False, (
+                f"Read-only mode: deleting {what} was not applied. "
+                "Restart without --read-only to edit."
+            )
+        detail = "The entry is removed from the session store; its transcript stays on disk."
+        if len(keys) > 1:
+            detail += "\nMarked: " + ", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")
+        confirmed = await self.app.push_screen_wait(
+            ConfirmScreen(f"Delete {what}?", detail, title="Delete")
+        )
+        if not confirmed:
+            return False, "Not confirmed: nothing was changed."
+        deleted: list[str] = []
+        failures: list[str] = []
+        for key in keys:
+            try:
+                if await store.delete_entry(key):
+                    deleted.append(key)
+                else:
+                    failures.append(f"Session {key} no longer exists (removed meanwhile).")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures.append(f"{key}: not deleted: {describe_exception(exc)}")
+        lines = []
+        if deleted:
+            lines.append(
+                f"Deleted session {deleted[0]}."
+                if len(deleted) == 1
+                else f"Deleted {len(deleted)} sessions."
+            )
+        lines.extend(failures)
+        return not failures, "\n".join(lines)

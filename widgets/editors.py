@@ -365,11 +365,15 @@ class ModelEditor(EditorScreen):
 
 @dataclass(frozen=True, slots=True)
 class MenuField:
-    """One row of the edit menu: a field, its title and its current value as shown."""
+    """One row of the edit menu: a field, its title and its current value as shown.
+
+    An ``action`` row (such as "Delete session…") shows no value; picking it posts its name.
+    """
 
     field: str
     title: str
-    current: str | None
+    current: str | None = None
+    action: bool = False
 
 
 class EditMenu(ModalScreen[None]):
@@ -402,7 +406,9 @@ class EditMenu(ModalScreen[None]):
         options = []
         for index, item in enumerate(self.fields):
             row = Text(item.title.ljust(width))
-            if item.current is None:
+            if item.action:
+                row.stylize("bold")
+            elif item.current is None:
                 row.append(INHERIT_LABEL, style="dim")
             else:
                 row.append_text(literal_text(item.current))

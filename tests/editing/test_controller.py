@@ -189,7 +189,7 @@ async def test_edit_menu_reaches_every_field_by_key_and_mouse(store_path: Path) 
             await pilot.press("e")
             await wait_until(pilot, lambda: isinstance(app.screen, EditMenu))
             menu = app.screen
-            assert [f.field for f in menu.fields] == [
+            assert [f.field for f in menu.fields if not f.action] == [
                 "thinkingLevel",
                 "verboseLevel",
                 "reasoningLevel",
@@ -301,3 +301,47 @@ async def test_unexpected_failure_is_shown_not_raised(store_path: Path) -> None:
             await store.aclose()  # the store goes away under the app
             ok, message = await run_typed(pilot, app, "/think low")
             assert not ok and message and app.controller.bar.value == "/think low"
+
+
+@pytest.mark.parametrize("answer", ["y", "n"])
+async def test_delete_from_edit_menu_asks_first(store_path: Path, answer: str) -> None:
+    before = store_path.read_bytes()
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=CRON)
+        async with app.run_test() as pilot:
+            await pilot.press("e")
+            await wait_until(pilot, lambda: isinstance(app.screen, EditMenu))
+            await pilot.press("end", "enter")  # the last row: "Delete session…"
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert store_path.read_bytes() == before
+            await pilot.press(answer)
+            await wait_until(pilot, lambda: app.controller.last_outcome is not None)
+            ok, message = app.controller.last_outcome
+    if answer == "y":
+        assert ok and message == f"Deleted session {CRON}."
+        assert CRON not in on_disk(store_path) and MAIN in on_disk(store_path)
+    else:
+        assert not ok and store_path.read_bytes() == before
+
+
+async def test_bulk_delete_with_delete_key_and_read_only_refusal(store_path: Path) -> None:
+    before = store_path.read_bytes()
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, read_only=True)
+        async with app.run_test() as pilot:
+            app.screen.marked_keys = {GROUP, CRON}
+            await pilot.press("delete")
+            await wait_until(pilot, lambda: app.controller.last_outcome is not None)
+            assert not isinstance(app.screen, ConfirmScreen)
+            ok, message = app.controller.last_outcome
+            assert not ok and message.startswith("Read-only mode: deleting 2 sessions")
+            assert store_path.read_bytes() == before
+            app.read_only = False
+            app.controller.last_outcome = None
+            await pilot.press("delete")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: app.controller.last_outcome is not None)
+            assert app.controller.last_outcome == (True, "Deleted 2 sessions.")
+    data = on_disk(store_path)
+    assert GROUP not in data and CRON not in data and len(data) == 10
