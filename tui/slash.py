@@ -467,11 +467,9 @@ def _model_plan(ref: str | None, ctx: _Context, *, ack_prefix: str = "") -> _Edi
 
 def _model(cmd: ParsedCommand, ctx: _Context) -> _Plan:
     if not cmd.args or (len(cmd.args) == 1 and cmd.args[0].lower() == "list"):
-        current = sem.effective_model(ctx.first_entry())
-        override = ctx.first_entry() is not None and bool(
-            (ctx.first_entry() or {}).get("modelOverride")
-        )
-        name = _model_ref(*current) if override else "default"
+        entry = ctx.first_entry() or {}
+        override = _model_ref(entry.get("providerOverride"), entry.get("modelOverride"))
+        name = override or "default"
         known = _known_models(ctx)
         lines = [f"Models (current: {name})"]
         lines += [f"{i}. {ref}" for i, ref in enumerate(known, 1)]
@@ -751,9 +749,11 @@ def status_summary(key: str, entry: Entry, *, now_ms: int) -> str:
     parts = [f"{key} ({classify_key(key, entry)}"]
     channel = channel_of(key, entry)
     parts[0] += f", {channel})." if channel else ")."
-    label = entry.get("label") or entry.get("displayName")
+    label, display = entry.get("label"), entry.get("displayName")
     if isinstance(label, str) and label:
         parts.append(f'Label "{_quote(label)}".')
+    elif isinstance(display, str) and display:
+        parts.append(f'Name "{_quote(display)}".')
     parts.append(
         f"Session {entry.get('sessionId', 'without id')} updated "
         f"{_age(entry.get('updatedAt'), now_ms)}."
@@ -824,9 +824,7 @@ def _describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _combine(
-    acks: Mapping[str, str], failures: Mapping[str, str], command: str
-) -> tuple[bool, str]:
+def _combine(acks: Mapping[str, str], failures: Mapping[str, str]) -> tuple[bool, str]:
     lines: list[str] = []
     distinct = set(acks.values())
     if len(distinct) == 1:
@@ -923,6 +921,9 @@ async def _execute(
             command=parsed.name,
         )
     entries = {key: _read(store, key) for key in keys}
+    if not models and parsed.name in ("model", "new") and callable(getattr(store, "load", None)):
+        # Only /model needs the models seen in the store; the caller usually caches them.
+        models = models_in_store(store.load().values())
     ctx = _Context(entries=entries, config=config, models=models)
     plan = _HANDLERS[parsed.name](parsed, ctx)
 
@@ -959,7 +960,7 @@ async def _execute(
     results = await asyncio.gather(*(_apply(store, key, plan) for key in keys))
     acks = {key: ack for key, (ack, _f) in zip(keys, results, strict=True) if ack is not None}
     failures = {key: f for key, (_a, f) in zip(keys, results, strict=True) if f is not None}
-    ok, message = _combine(acks, failures, parsed.name)
+    ok, message = _combine(acks, failures)
     return Outcome(ok, message, keys=tuple(acks), command=parsed.name, failures=failures)
 
 

@@ -180,6 +180,14 @@ CASES = [
         "Model set to gpt (openai/gpt-5.5) for this session.",
         {"modelOverride": "gpt-5.5", "modelOverrideSource": "user", "liveModelSwitchPending": True},
     ),
+    # A bare model id resolves against the models seen in the store (the group ran gpt-5.2).
+    (
+        CRON,
+        "/model gpt-5.2",
+        True,
+        "Model set to openai/gpt-5.2 for this session.",
+        {"modelOverride": "gpt-5.2", "modelOverrideSource": "user", "liveModelSwitchPending": True},
+    ),
     (
         MAIN,
         "/model nonsense",

@@ -217,7 +217,7 @@ async def test_status_summarises_the_session(small_store):
     text = outcome.message
     assert "\n" not in text  # one paragraph
     assert text.startswith(f"{GROUP} (group, telegram).")
-    assert 'Label "telegram:g-family-chat".' in text
+    assert 'Name "telegram:g-family-chat".' in text
     assert "Model openai/gpt-5.2 (last used)." in text
     assert "thinking medium" in text and "send on" in text and "queue collect" in text
     assert "activation default" in text
