@@ -145,6 +145,8 @@ SERVER_MANAGED = frozenset({"sessionId", "updatedAt", "key"})
 MODEL_FIELDS = frozenset({"modelOverride", "providerOverride"})
 EVENT_META = frozenset({"sessionKey", "reason", "ts", "agentId", "session"})
 VOLATILE = frozenset({"snapshotAt"})
+# List-row fields a 2026.7 flat sessions.changed payload does not carry.
+FLAT_EVENT_GAPS = ("sendPolicy", "thinkingLevels", "thinkingOptions")
 MAX_TOMBSTONES = 10_000
 RELOAD_THRESHOLD = 200  # a re-list changing more rows than this is published as one reload
 
@@ -245,6 +247,8 @@ class GatewayStore:
         self._client: GatewayClient | None = None
         self._relist_task: asyncio.Task[None] | None = None
         self._relist_again = False
+        self._describe_keys: set[str] = set()
+        self._describe_task: asyncio.Task[None] | None = None
         self._synced = asyncio.Event() if _has_loop() else None
         self._sync_count = 0
         self._error: StoreError | None = None
@@ -299,10 +303,11 @@ class GatewayStore:
         if self._closed:
             return
         self._closed = True
-        if self._relist_task is not None:
-            self._relist_task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._relist_task
+        for task in (self._relist_task, self._describe_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
         if self._client is not None:
             await self._client.aclose()
         for sub in list(self._hub.subscribers):
@@ -721,6 +726,39 @@ class GatewayStore:
             else:
                 row[field_name] = value
         self._upsert(key, row)
+        # A few list-row fields are not in that payload; fetch them so they cannot go stale.
+        self._schedule_describe(key)
+
+    def _schedule_describe(self, key: str) -> None:
+        if self._closed:
+            return
+        self._describe_keys.add(key)
+        if self._describe_task is None or self._describe_task.done():
+            self._describe_task = asyncio.create_task(self._describe_loop())
+
+    async def _describe_loop(self) -> None:
+        while self._describe_keys:
+            key = self._describe_keys.pop()
+            client = self._client
+            if client is None or not client.connected:
+                return  # the re-list after reconnecting covers it
+            try:
+                answer = await client.request("sessions.describe", {"key": key})
+            except GatewayError:
+                continue  # not fatal: only the few fields missing from the event stay as they were
+            session = answer.get("session") if isinstance(answer, dict) else None
+            held = self._entries.get(key)
+            if not isinstance(session, dict) or held is None:
+                continue
+            if _number(session.get("updatedAt")) < _number(held.get("updatedAt")):
+                continue
+            row = dict(held)
+            for name in FLAT_EVENT_GAPS:
+                if session.get(name) is None:
+                    row.pop(name, None)
+                else:
+                    row[name] = session[name]
+            self._upsert(key, row)
 
     # -- listing ------------------------------------------------------------------------------
 

@@ -140,6 +140,7 @@ class FakeGateway:
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # rule violations seen (tests assert none)
     silent: bool = False
+    ticks_sent: int = 0
     seq: int = 0
     _server: Server | None = None
     _changed: asyncio.Condition | None = None
@@ -357,6 +358,9 @@ class FakeGateway:
                 await self._send(
                     ws, {"type": "event", "event": "tick", "payload": {"ts": now_ms()}, "seq": seq}
                 )
+            if not self.silent:
+                self.ticks_sent += 1
+                await self._notify()
 
     def _check_connect(self, params: dict[str, Any], nonce: str) -> dict[str, Any]:
         lo, hi = params.get("minProtocol"), params.get("maxProtocol")
@@ -559,6 +563,14 @@ class FakeGateway:
             }
         if method == "sessions.patch":
             return self._patch(conn, params)
+        if method == "sessions.describe":
+            if not self._has(conn, "operator.read"):
+                return self._scope_error("operator.read")
+            if params.get("key") not in self.sessions:
+                return {
+                    "error": self._err("INVALID_REQUEST", f"session not found: {params.get('key')}")
+                }
+            return {"payload": {"session": self.row(params["key"])}}
         if method == "sessions.delete":
             if not self._has(conn, "operator.admin") and not params.get("archivedOnly"):
                 return self._scope_error("operator.admin")
