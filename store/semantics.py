@@ -217,7 +217,9 @@ def normalize_group_activation(raw: object) -> str | None:
     return word if word in GROUP_ACTIVATIONS else None
 
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|sec|secs|m|min|mins|h|hr|hrs|d)?$")
+_DURATION = re.compile(
+    r"^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|sec|secs|m|min|mins|h|hr|hrs|d)?$", re.ASCII
+)
 _UNIT_MS: Final[dict[str, float]] = {
     "ms": 1,
     "s": 1000,

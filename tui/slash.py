@@ -416,7 +416,7 @@ def _resolve_model(ref: str, ctx: _Context) -> tuple[str, str, str] | SlashError
     if ref.lower() in aliases:
         target = aliases[ref.lower()]
         label = ref.lower()
-    elif ref.isdigit():
+    elif ref.isascii() and ref.isdigit():
         index = int(ref)
         if not 1 <= index <= len(known):
             return SlashError(
@@ -439,7 +439,7 @@ def _resolve_model(ref: str, ctx: _Context) -> tuple[str, str, str] | SlashError
     return provider, model, shown
 
 
-def _model_plan(ref: str | None, ctx: _Context, *, ack_prefix: str = "") -> _Edit | SlashError:
+def _model_plan(ref: str | None, ctx: _Context) -> _Edit | SlashError:
     now = ctx.config.now_ms
     if ref is None or ref.lower() in sem.CLEAR_WORDS:
         default = ctx.config.default_model
@@ -569,7 +569,9 @@ def _activation(cmd: ParsedCommand, _ctx: _Context) -> _Plan:
     return _Edit(compute)
 
 
-_DEBOUNCE = re.compile(r"^\d+(?:\.\d+)?\s*(?:ms|s|m)?$")
+_DEBOUNCE = re.compile(r"^\d+(?:\.\d+)?\s*(?:ms|s|m)?$", re.ASCII)
+MAX_SAFE_INTEGER: Final = 2**53 - 1
+"""Beyond this JavaScript (OpenClaw) cannot read an integer exactly."""
 _QUEUE_FIELDS: Final = ("queueMode", "queueDebounceMs", "queueCap", "queueDrop")
 
 
@@ -588,7 +590,7 @@ def _queue(cmd: ParsedCommand, _ctx: _Context) -> _Plan:
         lname = name.lower()
         if sep and lname == "debounce":
             ms = sem.parse_duration_ms(value) if _DEBOUNCE.match(value.lower()) else None
-            if ms is None:
+            if ms is None or ms > MAX_SAFE_INTEGER:
                 return SlashError(
                     f'Invalid debounce "{_quote(value)}". Use ms/s/m '
                     "(e.g. debounce:1500ms, debounce:2s)."
@@ -596,7 +598,7 @@ def _queue(cmd: ParsedCommand, _ctx: _Context) -> _Plan:
             values["queueDebounceMs"] = ms
             acks.append(f"⚙️ Queue debounce set to {ms}ms.")
         elif sep and lname == "cap":
-            if not value.isdigit() or int(value) <= 0:
+            if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_SAFE_INTEGER:
                 return SlashError(
                     f'Invalid cap "{_quote(value)}". Use a positive integer (e.g. cap:10).'
                 )

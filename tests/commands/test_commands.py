@@ -284,6 +284,21 @@ CASES = [
         {},
     ),
     (GROUP, "/queue cap:0", False, 'Invalid cap "0". Use a positive integer (e.g. cap:10).', {}),
+    (GROUP, "/queue cap:²", False, 'Invalid cap "²". Use a positive integer (e.g. cap:10).', {}),
+    (
+        GROUP,
+        "/queue cap:9007199254740993",
+        False,
+        'Invalid cap "9007199254740993". Use a positive integer (e.g. cap:10).',
+        {},
+    ),
+    (
+        GROUP,
+        "/queue debounce:٣s",
+        False,
+        'Invalid debounce "٣s". Use ms/s/m (e.g. debounce:1500ms, debounce:2s).',
+        {},
+    ),
     (
         GROUP,
         "/queue drop:all",

@@ -96,6 +96,8 @@ def test_any_text_yields_an_outcome(live_store, text, keys, read_only, confirmed
     assert isinstance(outcome, Outcome)
     assert isinstance(outcome.message, str) and outcome.message.strip()
     assert "Traceback" not in outcome.message
+    # "Command failed" is execute()'s last-resort net for bugs; a healthy store never needs it.
+    assert not outcome.message.startswith("Command failed"), outcome.message
     if outcome.needs_confirmation:
         assert not outcome.ok
     unchanged = store.path.read_bytes() == before
