@@ -203,6 +203,7 @@ class _Row:
 
 @dataclass(slots=True)
 class _SchemaInfo:
+    cookie: tuple[int, int]
     user_version: int
     meta_version: int | None
     columns: frozenset[str]
@@ -388,6 +389,9 @@ class SqliteBackend(Backend):
                     ) from None
                 if self.on_busy is not None:
                     self.on_busy(attempt)
+                # SQLite's own busy handler already waited busy_slice; this only keeps a lock
+                # that fails fast (e.g. WAL recovery in progress) from spinning the CPU.
+                time.sleep(min(0.002 * attempt, 0.05))
 
     @contextmanager
     def _transaction(self, conn: sqlite3.Connection, begin: str) -> Iterator[None]:
@@ -404,7 +408,9 @@ class SqliteBackend(Backend):
 
     def _schema_info(self, conn: sqlite3.Connection) -> _SchemaInfo:
         user_version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if self._schema is not None and self._schema.user_version == user_version:
+        # The schema cookie moves with every CREATE/ALTER/DROP, so a migration is noticed.
+        cookie = conn.execute("PRAGMA schema_version").fetchone()[0]
+        if self._schema is not None and self._schema.cookie == (user_version, cookie):
             return self._schema
         columns = frozenset(
             row[1] for row in conn.execute("SELECT * FROM pragma_table_info('session_nodes')")
@@ -422,7 +428,7 @@ class SqliteBackend(Backend):
             raise StoreReadError(
                 self.path,
                 f"session_nodes lacks the columns {', '.join(missing)}; this OpenClaw schema "
-                "(user_version {user_version}) is not one openclaw-tui can read",
+                f"(user_version {user_version}) is not one openclaw-tui can read",
                 fix="use the openclaw-tui release that matches this OpenClaw",
             )
         meta_version: int | None = None
@@ -449,14 +455,14 @@ class SqliteBackend(Backend):
                 "read-only because writing rows in a layout this OpenClaw may not accept could "
                 "make it refuse the store (update openclaw-tui to edit it)"
             )
-        elif self.read_only:
-            reason = f"{self.path}: opened read-only"
-        elif self._conn_read_only:
+        elif self._conn_read_only and not self.read_only:
             reason = (
                 f"{self.path}: no write permission on the database; it is shown read-only "
                 "(check the owner and mode of the file and its directory)"
             )
-        self._schema = _SchemaInfo(user_version, meta_version, columns, has_windows, reason)
+        self._schema = _SchemaInfo(
+            (user_version, cookie), user_version, meta_version, columns, has_windows, reason
+        )
         return self._schema
 
     # -- reading -------------------------------------------------------------------------------
