@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import SessionStore
+from store.model import validate_entry
 from tests.commands.helpers import config
 from tests.conftest import SMALL_STORE
 from tui.slash import Outcome, command_names, complete, execute, suggest
@@ -106,6 +107,10 @@ def test_any_text_yields_an_outcome(live_store, text, keys, read_only, confirmed
     if not outcome.ok and len(set(keys)) <= 1:
         assert unchanged  # a refused command leaves no trace
     assert store.health.ok
+    # Commands only ever store values OpenClaw accepts.
+    for key in set(keys):
+        entry = store.get(key)
+        assert entry is None or validate_entry(entry)[1] == {}, (key, entry)
     complete(text)
     suggest(text)
 
