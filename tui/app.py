@@ -54,6 +54,14 @@ KNOWN_FIELDS = frozenset(SessionEntry.model_fields) | frozenset(
 )
 
 
+StoreFactory = Callable[[StoreTarget, bool, bool], SessionStore]
+"""(target, read_only, watch) -> an unopened store. Tests pass one with fault-injecting syscalls."""
+
+
+def default_store_factory(target: StoreTarget, read_only: bool, watch: bool) -> SessionStore:
+    return SessionStore(target.path, read_only=read_only, watch=watch)
+
+
 class MainScreen(Screen[None]):
     """Table, detail pane, filter line, banner, status bar, and the command area."""
 
@@ -85,6 +93,8 @@ class MainScreen(Screen[None]):
         self._flush_timer: Timer | None = None
         self._filter_timer: Timer | None = None
         self._health: str | None = None
+        self.table_updates = 0
+        """How many times live changes were applied to the table (one per frame at most)."""
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -236,6 +246,7 @@ class MainScreen(Screen[None]):
         store = self.app.store
         snapshot = store.load() if self.vm.needs_reload and store is not None else None
         result = self.vm.flush(snapshot)
+        self.table_updates += 1
         self._after_apply(result)
 
     def _after_apply(self, result: ApplyResult) -> None:
@@ -462,6 +473,7 @@ class SessionBrowserApp(App[None]):
         config: UserConfig | None = None,
         demo: Any = None,
         watch: bool = True,
+        store_factory: StoreFactory | None = None,
     ) -> None:
         super().__init__()
         from tui.commands import SessionCommands
@@ -473,6 +485,7 @@ class SessionBrowserApp(App[None]):
         self.config = config or UserConfig()
         self.demo = demo
         self.live_watch = watch
+        self.store_factory: StoreFactory = store_factory or default_store_factory
         self.store: SessionStore | None = None
         self.read_only = read_only
         self.read_only_reason: str | None = "started with --read-only" if read_only else None
@@ -521,9 +534,7 @@ class SessionBrowserApp(App[None]):
 
     async def _run_store(self, target: StoreTarget) -> None:
         main = self.main
-        store = SessionStore(
-            target.path, read_only=self._requested_read_only, watch=self.live_watch
-        )
+        store = self.store_factory(target, self._requested_read_only, self.live_watch)
         try:
             await store.open()
         except StoreError as exc:

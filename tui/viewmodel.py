@@ -182,13 +182,13 @@ def _updated_sort(key: str, entry: Entry) -> float:
 
 
 DEFAULT_COLUMNS: tuple[Column, ...] = (
-    Column("key", "Key", 34, lambda k, e: k, fields=frozenset()),
+    Column("key", "Key", 30, lambda k, e: k, fields=frozenset()),
     Column("kind", "Kind", 8, _kind, fields=frozenset({"chatType", "origin"})),
     Column("channel", "Channel", 9, _channel, fields=frozenset({"channel", "origin"})),
     Column(
         "label",
         "Label",
-        18,
+        20,
         lambda k, e: label_of(e),
         fields=frozenset({"label", "displayName", "subject", "origin"}),
         flex=True,
@@ -203,7 +203,7 @@ DEFAULT_COLUMNS: tuple[Column, ...] = (
     Column(
         "model",
         "Model override",
-        24,
+        22,
         lambda k, e: model_of(e),
         fields=frozenset({"providerOverride", "modelOverride", "modelOverrideSource"}),
     ),

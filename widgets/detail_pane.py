@@ -16,7 +16,8 @@ from widgets.text import visible
 
 def _value_text(value: Any) -> str:
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        # Quoted like JSON, but control characters are spelled the way the table spells them.
+        return '"' + visible(value) + '"'
     try:
         return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=True, default=repr)
     except (TypeError, ValueError):

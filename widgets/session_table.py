@@ -70,9 +70,23 @@ class TableSource(Protocol):
     def live_cell(self, column: Any, row: Any) -> str: ...
 
 
-# Columns dropped first when the terminal is narrow (the rest shrink to their minimum).
-_DROP_ORDER = ("levels", "channel", "gateway", "tokens", "kind", "model", "thinking")
-_MIN_WIDTH = {"label": 10, "model": 14, "key": 16}
+# How the table gives way on a narrow terminal, step by step until the columns fit:
+# ("shrink", column id, narrowest width at this step) or ("drop", column id).
+_NARROWING: tuple[tuple[str, str, int], ...] = (
+    ("shrink", "key", 24),
+    ("shrink", "model", 16),
+    ("drop", "levels", 0),
+    ("shrink", "label", 14),
+    ("drop", "channel", 0),
+    ("shrink", "key", 16),
+    ("shrink", "label", 10),
+    ("drop", "gateway", 0),
+    ("shrink", "model", 12),
+    ("drop", "tokens", 0),
+    ("drop", "kind", 0),
+    ("drop", "model", 0),
+    ("drop", "thinking", 0),
+)
 
 # Which entry field backs a cell, so the invalid mark lands on the right cell.
 CELL_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -380,15 +394,15 @@ class SessionTable(ScrollView, can_focus=True):
         def total() -> int:
             return GUTTER + sum(widths[i] for i in shown) + max(0, len(shown) - 1)
 
-        # Shrink the shrinkable columns first (in _MIN_WIDTH order), then drop the least useful.
-        for column_id, minimum in _MIN_WIDTH.items():
-            for i in shown:
-                if columns[i].id == column_id and total() > width:
-                    widths[i] = max(minimum, widths[i] - (total() - width))
-        for column_id in _DROP_ORDER:
+        for step, column_id, minimum in _NARROWING:
             if total() <= width:
                 break
-            shown = [i for i in shown if columns[i].id != column_id]
+            if step == "drop":
+                shown = [i for i in shown if columns[i].id != column_id]
+                continue
+            for i in shown:
+                if columns[i].id == column_id:
+                    widths[i] = max(min(minimum, widths[i]), widths[i] - (total() - width))
         spare = width - total()
         if spare > 0:
             flex = [i for i in shown if columns[i].flex] or shown[-1:]

@@ -1,0 +1,408 @@
+"""Pilot tests of the live session browser against real stores in temp dirs."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from store import SessionStore
+from store.atomic import Syscalls
+from store.synthetic import generate_store
+from tests.tui.helpers import (
+    FIXED_NOW,
+    copy_small_store,
+    line_text,
+    make_app,
+    row_line,
+    started,
+    store_path,
+    wait_until,
+    write_json_store,
+)
+from tui.target import StoreTarget
+
+pytestmark = pytest.mark.anyio
+
+PORTAL = "agent:main:explicit:portal-123"
+WHATSAPP = "agent:main:whatsapp:group:120363041234567890@g.us"
+MAIN = "agent:main:main"
+
+
+async def test_update_that_reorders_rows_keeps_cursor_on_the_same_key(tmp_path: Path):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        assert screen.table.move_cursor_to_key(PORTAL)
+        before = screen.table.cursor_index
+        # The last row becomes the most recent one: it jumps to the top, above the cursor.
+        assert app.store is not None
+        await app.store.update_entry(WHATSAPP, {"thinkingLevel": "high"})
+        await wait_until(pilot, lambda: screen.vm.row_at(0).key == WHATSAPP, what="the reorder")
+        assert screen.current_key == PORTAL
+        assert screen.table.cursor_index == before + 1
+        assert screen.detail.key == PORTAL
+
+
+async def test_scroll_position_follows_the_cursor_when_rows_move(tmp_path: Path):
+    entries = generate_store(300, seed=5, now_ms=int(FIXED_NOW * 1000))
+    write_json_store(store_path(tmp_path), entries)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 24)) as pilot:
+        screen = await started(pilot)
+        table = screen.table
+        for _ in range(4):
+            await pilot.press("pagedown")
+        await pilot.press("down", "down")
+        key = screen.current_key
+        line_before = table.cursor_index - round(table.scroll_y)
+        assert table.scroll_y > 0
+        # A session far below the cursor becomes the newest: it moves above the cursor.
+        mover = screen.vm.row_at(screen.vm.row_count - 1).key
+        assert app.store is not None
+        await app.store.update_entry(mover, {"label": "moved"})
+        await wait_until(pilot, lambda: screen.vm.row_at(0).key == mover, what="the reorder")
+        await pilot.pause()
+        assert screen.current_key == key
+        assert table.cursor_index - round(table.scroll_y) == line_before
+        assert screen.vm.row_at(table.cursor_index).key == key
+
+
+async def test_filter_and_sort_survive_live_updates(tmp_path: Path):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        await pilot.press("f", *"channel:telegram", "enter")
+        await wait_until(pilot, lambda: screen.vm.filter_text == "channel:telegram")
+        assert screen.vm.row_count == 3  # main (telegram DM), the group and its topic
+        screen.sort_by("key", reverse=False)
+        assert app.store is not None
+        store = app.store
+        await store.update_entry(
+            "agent:main:telegram:group:-1001234567890:topic:42", {"totalTokens": 5}
+        )
+        new_discord = "agent:main:discord:channel:555"
+        new_telegram = "agent:main:telegram:group:-100777"
+        await store.update_entry(new_discord, {"channel": "discord"}, create=True)
+        await store.update_entry(new_telegram, {"channel": "telegram"}, create=True)
+        await wait_until(pilot, lambda: new_telegram in screen.vm.rows, what="the new session")
+        keys = screen.vm.keys()
+        assert new_discord not in keys
+        assert all("telegram" in k or k == MAIN for k in keys)
+        assert keys == sorted(keys)  # still sorted by key, the new one in its sort position
+        assert screen.vm.filter_text == "channel:telegram"
+        assert screen.vm.sort_column == "key"
+        assert "filter channel:telegram" in screen.status.text
+        assert screen.vm.total_count == 14
+
+
+async def test_sort_by_header_click_and_repeat_reverses(tmp_path: Path):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        layout = screen.table._layout(screen.table.scrollable_content_region.width)
+        tokens_x = next(x for i, x, _w in layout if screen.vm.columns[i].id == "tokens")
+        await pilot.click("#sessions", offset=(tokens_x + 1, 0))
+        assert screen.vm.sort_column == "tokens" and screen.vm.sort_reverse
+        assert screen.vm.row_at(0).key == MAIN  # the most tokens (1,868)
+        await pilot.click("#sessions", offset=(tokens_x + 1, 0))
+        assert not screen.vm.sort_reverse
+        assert "Tokens ▲" in line_text(screen, 0)
+        await pilot.press("s")  # next column
+        assert screen.vm.sort_column == "updated"
+
+
+async def test_pause_counts_pending_changes_then_applies_them_at_once(tmp_path: Path):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        await pilot.press("p")
+        assert screen.paused
+        assert app.store is not None
+        for level in ("low", "medium", "high"):
+            await app.store.update_entry(PORTAL, {"thinkingLevel": level})
+        await app.store.delete_entry(WHATSAPP)
+        await wait_until(pilot, lambda: screen.vm.pending_count == 4, what="4 pending")
+        await pilot.pause()
+        assert "4 changes pending" in screen.status.text
+        assert screen.vm.rows[PORTAL].entry.get("thinkingLevel") is None  # not applied yet
+        assert WHATSAPP in screen.vm.rows
+        updates = screen.table_updates
+        await pilot.press("p")
+        assert not screen.paused
+        assert screen.vm.rows[PORTAL].entry["thinkingLevel"] == "high"
+        assert WHATSAPP not in screen.vm.rows
+        assert screen.vm.pending_count == 0
+        assert "changes pending" not in screen.status.text and "PAUSED" not in screen.status.text
+        assert screen.table_updates <= updates + 1
+
+
+async def test_a_burst_of_1000_changes_is_one_table_update(tmp_path: Path):
+    entries = generate_store(1000, seed=2, now_ms=int(FIXED_NOW * 1000))
+    write_json_store(store_path(tmp_path), entries)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 24)) as pilot:
+        screen = await started(pilot)
+        updates = screen.table_updates
+        assert app.store is not None
+
+        def bump_all(store: dict) -> None:
+            for key, entry in list(store.items()):
+                store[key] = {**entry, "totalTokens": 7}
+
+        await app.store.update(bump_all)
+        await wait_until(
+            pilot,
+            lambda: all(r.entry.get("totalTokens") == 7 for r in screen.vm.rows.values()),
+            what="all 1000 changes applied",
+        )
+        assert screen.table_updates - updates == 1
+
+
+async def test_external_change_by_another_program_shows_up(tmp_path: Path):
+    path = copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(180, 30)) as pilot:
+        screen = await started(pilot)
+        entries = json.loads(path.read_text())
+        entries[PORTAL]["label"] = "Renamed elsewhere"
+        write_json_store(path, entries)
+        await wait_until(
+            pilot,
+            lambda: screen.vm.rows[PORTAL].entry.get("label") == "Renamed elsewhere",
+            what="the foreign write",
+        )
+        assert "Renamed elsewhere" in row_line(screen, PORTAL)
+
+
+async def test_corrupt_store_shows_a_banner_and_recovers_by_itself(tmp_path: Path):
+    path = copy_small_store(tmp_path)
+    good = path.read_text()
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        path.write_text('{"agent:main:main": {"sessionId": ')  # truncated by a crash
+        await wait_until(pilot, lambda: screen.banner.message is not None, what="the banner")
+        assert str(path) in screen.banner.message
+        assert "clears by itself" in screen.banner.message
+        assert screen.vm.total_count == 12  # the last good sessions stay on screen
+        assert screen.banner.display
+        write_json_store(path, json.loads(good))
+        await wait_until(pilot, lambda: screen.banner.message is None, what="recovery")
+        assert screen.vm.total_count == 12
+        assert not screen.banner.has_class("-visible")
+
+
+async def test_corrupt_store_at_startup_names_path_and_cause(tmp_path: Path):
+    path = store_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\x00\x01 not json")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        await wait_until(pilot, lambda: screen.banner.message is not None, what="the banner")
+        assert str(path) in screen.banner.message
+        assert "Traceback" not in screen.banner.message
+
+
+async def test_missing_store_shows_empty_state_then_fills_in(tmp_path: Path):
+    state_dir = tmp_path / "nowhere"
+    app = make_app(state_dir)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        empty = screen.empty_state
+        assert empty.has_class("-visible")
+        assert str(store_path(state_dir)) in empty.text
+        assert "--store" in empty.text and "--state-dir" in empty.text
+        copy_small_store(state_dir)
+        await wait_until(pilot, lambda: screen.vm.total_count == 12, timeout=8, what="store")
+        await pilot.pause()
+        assert not empty.has_class("-visible")
+
+
+async def test_store_text_is_shown_literally(tmp_path: Path):
+    nasty_label = "[red]x[/red] [@click=app.quit]q[/]"
+    escape_label = "\x1b[31mred\x1b[0m\x1b]8;;http://e.x\x07link\u202eevil"
+    nasty_key = "agent:main:explicit:[bold]k"
+    write_json_store(
+        store_path(tmp_path),
+        {
+            "agent:main:explicit:a": {"sessionId": "a1", "updatedAt": 3, "label": nasty_label},
+            "agent:main:explicit:b": {"sessionId": "b1", "updatedAt": 2, "label": escape_label},
+            nasty_key: {"sessionId": "c1", "updatedAt": 1, "thinkingLevel": "banana"},
+        },
+    )
+    app = make_app(tmp_path)
+    async with app.run_test(size=(200, 30)) as pilot:
+        screen = await started(pilot)
+        shown_a = row_line(screen, "agent:main:explicit:a")
+        assert "[red]x[/red]" in shown_a
+        shown_b = row_line(screen, "agent:main:explicit:b")
+        assert "\\x1b[31mred" in shown_b
+        for y in range(4):
+            strip = screen.table.render_line(y)
+            assert not any("\x1b" in seg.text or "\u202e" in seg.text for seg in strip)
+        assert screen.table.move_cursor_to_key("agent:main:explicit:b")
+        await pilot.pause()
+        assert "\\x1b]8;;http://e.x\\x07link\\u202eevil" in screen.detail.text
+        assert screen.table.move_cursor_to_key(nasty_key)
+        await pilot.pause()
+        assert '"banana"' in screen.detail.text and "invalid" in screen.detail.text
+        await pilot.press("c")
+        assert app.clipboard == nasty_key
+        message = list(app._notifications)[-1].message
+        assert nasty_key in message
+        assert not list(app._notifications)[-1].markup
+
+
+async def test_copy_key_and_session_id(tmp_path: Path):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        screen.table.move_cursor_to_key(MAIN)
+        await pilot.press("c")
+        assert app.clipboard == MAIN
+        assert "Copied session key" in list(app._notifications)[-1].message
+        await pilot.press("C")
+        assert app.clipboard == "28921b8e-df92-4f18-85a7-3ce27f266e77"
+        assert "Copied sessionId" in list(app._notifications)[-1].message
+
+
+async def test_marks_survive_updates_and_removed_sessions_drop_out(tmp_path: Path):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        screen.table.move_cursor_to_key(PORTAL)
+        await pilot.press("space")
+        screen.table.move_cursor_to_key(WHATSAPP)
+        await pilot.press("space")
+        assert screen.marked_keys == {PORTAL, WHATSAPP}
+        assert row_line(screen, PORTAL).startswith("●")
+        assert app.store is not None
+        await app.store.update_entry(PORTAL, {"label": "still marked"})
+        await app.store.delete_entry(WHATSAPP)
+        await wait_until(pilot, lambda: WHATSAPP not in screen.vm.entries, what="removal")
+        assert screen.marked_keys == {PORTAL}
+        assert "1 marked" in screen.status.text
+
+
+async def test_agent_switcher_lists_agents_and_switches(tmp_path: Path):
+    copy_small_store(tmp_path, "main")
+    write_json_store(
+        store_path(tmp_path, "ops"),
+        {"agent:ops:main": {"sessionId": "o1", "updatedAt": 1, "label": "Ops main"}},
+    )
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        assert screen.vm.total_count == 12
+        await pilot.press("a")
+        await wait_until(pilot, lambda: app.screen.id != "main", what="the agent list")
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: screen.vm.total_count == 1, what="the ops store")
+        assert app.target.agent_id == "ops"
+        assert screen.current_key == "agent:ops:main"
+        assert str(store_path(tmp_path, "ops")) in screen.status.text
+
+
+class _DeniedWrites(Syscalls):
+    """The disk refuses new files, as a directory without write permission does."""
+
+    def open(self, path: str, flags: int, mode: int = 0o777) -> int:
+        if flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        return super().open(path, flags, mode)
+
+
+async def test_permission_denied_on_write_switches_to_read_only(tmp_path: Path):
+    copy_small_store(tmp_path)
+
+    def factory(target: StoreTarget, read_only: bool, watch: bool) -> SessionStore:
+        return SessionStore(target.path, read_only=read_only, watch=watch, syscalls=_DeniedWrites())
+
+    app = make_app(tmp_path, store_factory=factory)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        assert not app.read_only
+        assert app.store is not None
+        with pytest.raises(Exception):  # noqa: B017 - the store's own error type is its business
+            await app.store.update_entry(MAIN, {"label": "x"})
+        await wait_until(pilot, lambda: app.read_only, what="read-only")
+        assert "ermission" in (app.read_only_reason or "")
+        await pilot.pause()
+        assert "READ-ONLY" in screen.status.text
+        assert screen.banner.message is not None and "read-only" in screen.banner.message
+
+
+async def test_read_only_flag_is_shown(tmp_path: Path):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path, read_only=True)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        assert app.read_only and app.read_only_reason == "started with --read-only"
+        await pilot.pause()
+        assert "READ-ONLY" in screen.status.text
+
+
+async def test_keymap_remaps_bindings_by_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from tui.config import load_config
+
+    copy_small_store(tmp_path)
+    monkeypatch.setenv("OPENCLAW_TUI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("OPENCLAW_TUI_KEYMAP", "pause=z")
+    app = make_app(tmp_path, config=load_config())
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        await pilot.press("p")
+        assert not screen.paused
+        await pilot.press("z")
+        assert screen.paused
+
+
+async def test_help_screen_lists_bindings_with_ids(tmp_path: Path):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await started(pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen.id == "main")
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+
+
+async def test_palette_jumps_to_a_session(tmp_path: Path):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"portal-123")
+        await wait_until(
+            pilot,
+            lambda: bool(app.screen.query("CommandList").first().option_count),
+            what="palette hits",
+        )
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.current_key == PORTAL, what="the jump")
+
+
+async def test_bad_filter_is_explained_inline_and_keeps_the_previous_one(tmp_path: Path):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        assert screen.apply_filter("kind:cron")
+        assert not screen.apply_filter("!")
+        assert screen.vm.filter_text == "kind:cron"
+        assert screen.vm.keys() == ["agent:main:cron:daily-digest"]  # kinds match exactly
