@@ -1,0 +1,168 @@
+"""Editing through the real app: keys on the session table, the real store, the table's update.
+
+The edit goes through the command bar or an editor, the slash engine and ``update_entry``; the
+table shows the new value only because the store published the change (one source of truth).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.tui.helpers import copy_small_store, make_app, row_line, started
+from tui.app import MainScreen
+from tui.editing import EditingController
+from widgets.confirm import ConfirmScreen
+from widgets.editors import ChoiceEditor
+
+from .helpers import wait_until
+from .host import CRON, GROUP, MAIN
+
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.skipif(
+        not hasattr(MainScreen, "action_editing"), reason="editing not wired into tui/app.py yet"
+    ),
+]
+
+SIZE = (140, 30)
+
+
+def on_disk(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def controller_of(screen: MainScreen) -> EditingController:
+    return screen.query_one(EditingController)
+
+
+async def type_command(pilot, screen: MainScreen, text: str) -> tuple[bool, str]:
+    controller = controller_of(screen)
+    controller.last_outcome = None
+    await pilot.press("slash")
+    await wait_until(pilot, lambda: controller.bar.is_open)
+    await pilot.press(*text[1:] if text.startswith("/") else text)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: controller.last_outcome is not None, what=text)
+    await pilot.pause()
+    assert controller.last_outcome is not None
+    return controller.last_outcome
+
+
+async def test_typed_think_changes_file_and_table_follows_the_event(tmp_path: Path) -> None:
+    path = copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        assert screen.table.move_cursor_to_key(GROUP)
+        await pilot.pause()
+        assert "medium" in row_line(screen, GROUP)
+        ok, message = await type_command(pilot, screen, "/think high")
+        assert (ok, message) == (True, "Thinking level set to high.")
+        assert on_disk(path)[GROUP]["thinkingLevel"] == "high"
+        await wait_until(pilot, lambda: "high" in row_line(screen, GROUP), what="table update")
+        assert screen.table.has_focus, "focus goes back to the table"
+
+
+async def test_error_stays_in_the_bar(tmp_path: Path) -> None:
+    path = copy_small_store(tmp_path)
+    before = path.read_bytes()
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        screen.table.move_cursor_to_key(GROUP)
+        ok, message = await type_command(pilot, screen, "/think banana")
+        bar = controller_of(screen).bar
+        assert not ok and message.startswith('Unrecognized thinking level "banana". Valid levels:')
+        assert bar.value == "/think banana" and bar.is_open and bar.feedback == message
+    assert path.read_bytes() == before
+
+
+async def test_thinking_chooser_key_t(tmp_path: Path) -> None:
+    path = copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        screen.table.move_cursor_to_key(CRON)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
+        assert app.screen.highlighted_value == "low"
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await wait_until(pilot, lambda: on_disk(path)[CRON].get("thinkingLevel") == "medium")
+
+
+async def test_bulk_edit_of_rows_marked_with_space(tmp_path: Path) -> None:
+    path = copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        for key in (GROUP, CRON):
+            screen.table.move_cursor_to_key(key)
+            await pilot.press("space")
+        await wait_until(pilot, lambda: screen.marked_keys == {GROUP, CRON})
+        screen.table.move_cursor_to_key(MAIN)
+        ok, message = await type_command(pilot, screen, "/reasoning stream")
+        assert ok and message == "⚙️ Reasoning stream enabled. (2 sessions)"
+    data = on_disk(path)
+    assert data[GROUP]["reasoningLevel"] == data[CRON]["reasoningLevel"] == "stream"
+    assert "reasoningLevel" not in data[MAIN]
+
+
+async def test_reset_asks_and_yes_applies(tmp_path: Path) -> None:
+    path = copy_small_store(tmp_path)
+    old = on_disk(path)[GROUP]["sessionId"]
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        screen.table.move_cursor_to_key(GROUP)
+        controller = controller_of(screen)
+        await pilot.press("slash", *"reset", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: controller.last_outcome is not None)
+        assert controller.last_outcome == (True, f"session {GROUP} reset")
+    assert on_disk(path)[GROUP]["sessionId"] != old
+
+
+async def test_read_only_app_refuses_reset_inline(tmp_path: Path) -> None:
+    path = copy_small_store(tmp_path)
+    before = path.read_bytes()
+    app = make_app(tmp_path, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        ok, message = await type_command(pilot, screen, "/reset")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert not ok and message.startswith("Read-only mode")
+    assert path.read_bytes() == before
+
+
+def _scene(tmp_path: Path, read_only: bool = False):
+    copy_small_store(tmp_path)
+    return make_app(tmp_path, monotonic=lambda: 1000.0, read_only=read_only)
+
+
+def test_snapshot_inline_error_in_app(snap_compare, tmp_path: Path) -> None:
+    async def run_before(pilot) -> None:
+        screen = await started(pilot)
+        screen.table.move_cursor_to_key(GROUP)
+        await type_command(pilot, screen, "/think banana")
+        controller_of(screen).bar.input.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(_scene(tmp_path), terminal_size=(120, 30), run_before=run_before)
+
+
+def test_snapshot_acknowledgement_in_app(snap_compare, tmp_path: Path) -> None:
+    async def run_before(pilot) -> None:
+        screen = await started(pilot)
+        screen.table.move_cursor_to_key(GROUP)
+        await type_command(pilot, screen, "/verbose full")
+        # The store stamps updatedAt with the real clock: hide the detail pane that prints it.
+        await pilot.press("d")
+        await pilot.pause()
+
+    assert snap_compare(_scene(tmp_path), terminal_size=(120, 30), run_before=run_before)
