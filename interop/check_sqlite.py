@@ -19,7 +19,17 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from interop.common import FIXTURES, Isolated, Report, diff_entries, isolated, openclaw, sdk
+from interop.common import (
+    FIXTURES,
+    TIMEOUT,
+    Isolated,
+    Report,
+    diff_entries,
+    isolated,
+    openclaw,
+    sdk,
+    sdk_process,
+)
 from store import SessionStore
 
 VERSION = "2026.9.6"
@@ -55,6 +65,42 @@ async def write_with_our_store(path: Path) -> dict[str, Any]:
         assert await store.delete_entry(SHORT_LIVED)  # no window: the row is deleted
         assert await store.delete_entry(TOMBSTONED)  # has OpenClaw's window: a tombstone
         return {key: dict(value) for key, value in store.load().items()}
+
+
+async def race_openclaw(path: Path, iso: Isolated, count: int) -> dict[str, Any]:
+    """Our store and OpenClaw's own writer increment two fields of one row at the same time."""
+    proc = sdk_process(VERSION, ["sqlite-bump", "main", MAIN, "openclawCounter", str(count)], iso)
+    try:
+        assert proc.stderr is not None and proc.stdin is not None
+        if proc.stderr.readline().strip() != "ready":
+            raise RuntimeError("OpenClaw's writer did not start: " + proc.stderr.read()[-2000:])
+        async with SessionStore(path) as store:
+            store.load()
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+
+            def bump(entry: dict[str, Any]) -> dict[str, Any]:
+                return {"tuiCounter": int(entry.get("tuiCounter", 0)) + 1}
+
+            # Keep writing for as long as OpenClaw does, so the two really overlap.
+            ours = 0
+            while proc.poll() is None and ours < 20 * count:
+                await store.update_entry(MAIN, bump)
+                ours += 1
+            conflicts = store.stats["conflicts"]
+        out, err = await anyio.to_thread.run_sync(lambda: proc.communicate(timeout=TIMEOUT))
+        if proc.returncode != 0:
+            raise RuntimeError(f"OpenClaw's writer failed: {out[-1500:]} {err[-1500:]}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    final = await read_with_our_store(path)
+    return {
+        "entry": final[MAIN],
+        "conflicts": conflicts,
+        "ours": ours,
+        "their_retries": json.loads(out)["retries"],
+    }
 
 
 async def read_with_our_store(path: Path) -> dict[str, Any]:
@@ -145,6 +191,21 @@ def main() -> int:
             "our store reads OpenClaw's writes back, our unknown fields still there",
             json.dumps({k: back.get(k) for k in (CREATED, MAIN)}, ensure_ascii=False)[:3000],
         )
+
+        # Both writers at once on the same row: every increment of both must survive.
+        count = 60
+        race = anyio.run(race_openclaw, path, iso, count)
+        entry = race["entry"]
+        report.check(
+            race["ours"] > 0
+            and entry.get("tuiCounter") == race["ours"]
+            and entry.get("openclawCounter") == count,
+            f"racing OpenClaw's writer on one row loses nothing ({race['ours']} of ours + "
+            f"{count} of OpenClaw's; conflicts re-applied: {race['conflicts']} by us, "
+            f"{race['their_retries']} by OpenClaw)",
+            json.dumps({k: entry.get(k) for k in ("tuiCounter", "openclawCounter")}),
+        )
+        cli_sessions(iso, report, "after the race")
     return report.finish()
 
 

@@ -106,6 +106,19 @@ def sdk(version: str, args: list[str], iso: Isolated) -> Result:
     return run([str(node_bin() / "node"), str(SDK_SCRIPT), str(install_dir(version)), *args], iso)
 
 
+def sdk_process(version: str, args: list[str], iso: Isolated) -> subprocess.Popen[str]:
+    """The SDK script as a running process (stdin/stdout/stderr piped), for concurrent checks."""
+    return subprocess.Popen(
+        [str(node_bin() / "node"), str(SDK_SCRIPT), str(install_dir(version)), *args],
+        env=iso.env(),
+        cwd=iso.root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def canonical_json(value: Any) -> str:
     """Text that differs whenever two JSON values differ, key order included."""
     return json.dumps(value, ensure_ascii=False, sort_keys=False, separators=(",", ":"))

@@ -8,6 +8,8 @@
 //   sqlite-list AGENT     2026.9.6: listSessionEntries for the agent (reads the SQLite rows)
 //   sqlite-get AGENT KEY  2026.9.6: getSessionEntry (the exact-row read path)
 //   sqlite-patch AGENT KEY JSON   2026.9.6: patchSessionEntry with the JSON object as the patch
+//   sqlite-bump AGENT KEY FIELD N 2026.9.6: prints "ready", waits for a line on stdin, then
+//                         increments FIELD of KEY N times, one patchSessionEntry each
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -33,6 +35,31 @@ async function run() {
     case "sqlite-patch": {
       const patch = JSON.parse(args[2]);
       return await sdk.patchSessionEntry({ agentId: args[0], sessionKey: args[1], update: () => patch });
+    }
+    case "sqlite-bump": {
+      const [agentId, sessionKey, field, count] = args;
+      sdk.getSessionEntry({ agentId, sessionKey });
+      process.stderr.write("ready\n");
+      await new Promise((resolve) => process.stdin.once("data", resolve));
+      process.stdin.pause();
+      // OpenClaw's writer gives up with "SQLite session state changed while preparing ..." when
+      // the row moved under it (it never overwrites); like its callers, we try that one again.
+      let retries = 0;
+      for (let i = 0; i < Number(count); i++) {
+        for (;;) {
+          try {
+            await sdk.patchSessionEntry({
+              agentId,
+              sessionKey,
+              update: (entry) => ({ [field]: (entry[field] ?? 0) + 1 }),
+            });
+            break;
+          } catch (error) {
+            if (!String(error?.message).includes("state changed") || ++retries > 1000) throw error;
+          }
+        }
+      }
+      return { bumped: Number(count), retries };
     }
     default:
       throw new Error(`unknown command ${command}`);
