@@ -234,3 +234,29 @@ def test_watch_filter_ignores_the_shared_memory_file(sqlite_store):
     assert backend.watch_filter(sqlite_store.parent / f"{name}-wal")
     assert not backend.watch_filter(sqlite_store.parent / f"{name}-shm")
     assert not backend.watch_filter(sqlite_store.parent / "sessions.json")
+
+
+def test_foreign_deletes_are_seen_without_a_full_read(sqlite_store):
+    portal = "agent:main:explicit:portal-123"
+    backend = SqliteBackend(sqlite_store)
+    first = backend.read()
+    assert portal in first.entries and SLACK in first.entries
+    # OpenClaw's tombstone keeps updated_at; a hard delete removes the key.
+    execute(
+        sqlite_store,
+        "UPDATE session_nodes SET entry_json = '{}', label = NULL WHERE session_key = ?",
+        (portal,),
+    )
+    execute(
+        sqlite_store, "UPDATE session_nodes SET entry_valid = -1 WHERE session_key = ?", (portal,)
+    )
+    execute(sqlite_store, "PRAGMA foreign_keys = ON")
+    execute(sqlite_store, "DELETE FROM session_nodes WHERE session_key = ?", (SLACK,))
+    assert backend.signature() != first.signature
+    after = backend.read()
+    assert portal not in after.entries and SLACK not in after.entries
+    assert set(first.entries) - set(after.entries) == {portal, SLACK}
+    assert (backend.full_reads, backend.rows_reread) == (1, 1)  # only the tombstone re-read
+    # Unchanged entries are the very same objects.
+    assert all(after.entries[k] is first.entries[k] for k in after.entries)
+    backend.close()
