@@ -691,7 +691,7 @@ class SessionViewModel:
             return None
         return self._visible.bisect_key_left(row.sort_key)
 
-    def keys(self) -> list[str]:
+    def shown_keys(self) -> list[str]:
         return [row.key for row in self._visible]
 
     def column_index(self, column_id: str) -> int:

@@ -91,7 +91,7 @@ async def test_filter_and_sort_survive_live_updates(tmp_path: Path):
         await store.update_entry(new_discord, {"channel": "discord"}, create=True)
         await store.update_entry(new_telegram, {"channel": "telegram"}, create=True)
         await wait_until(pilot, lambda: new_telegram in screen.vm.rows, what="the new session")
-        keys = screen.vm.keys()
+        keys = screen.vm.shown_keys()
         assert new_discord not in keys
         assert all("telegram" in k or k == MAIN for k in keys)
         assert keys == sorted(keys)  # still sorted by key, the new one in its sort position
@@ -405,4 +405,4 @@ async def test_bad_filter_is_explained_inline_and_keeps_the_previous_one(tmp_pat
         assert screen.apply_filter("kind:cron")
         assert not screen.apply_filter("!")
         assert screen.vm.filter_text == "kind:cron"
-        assert screen.vm.keys() == ["agent:main:cron:daily-digest"]  # kinds match exactly
+        assert screen.vm.shown_keys() == ["agent:main:cron:daily-digest"]  # kinds match exactly
