@@ -450,6 +450,30 @@ class MainScreen(Screen[None]):
         self.table.focus()
 
 
+def known_binding_ids() -> set[str]:
+    """Every binding id a keymap may name: the app's, the main screen's and its widgets'."""
+    from tui.agents import AgentScreen
+    from tui.help import HelpScreen
+    from widgets.command_bar import CommandBar
+
+    owners: list[Any] = [
+        SessionBrowserApp,
+        MainScreen,
+        SessionTable,
+        FilterBar,
+        HelpScreen,
+        AgentScreen,
+        CommandBar,
+    ]
+    ids: set[str] = set()
+    for owner in owners:
+        for binding in getattr(owner, "BINDINGS", []):
+            binding_id = getattr(binding, "id", None)
+            if binding_id:
+                ids.add(binding_id)
+    return ids
+
+
 class SessionBrowserApp(App[None]):
     """``openclaw-tui``: watch sessions live; edit them only through the store."""
 
@@ -461,6 +485,14 @@ class SessionBrowserApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark,f1", "help", "Help", id="help"),
         Binding("a", "switch_agent", "Agents", id="agents"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Command palette: actions, jump to session",
+            show=False,
+            priority=True,
+            id="command-palette",
+        ),
     ]
 
     def __init__(

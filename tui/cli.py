@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_app(target: StoreTarget, *, read_only: bool, demo: bool) -> int:
     # Textual is imported only now: --help and --version stay instant.
-    from tui.app import SessionBrowserApp
+    from tui.app import SessionBrowserApp, known_binding_ids
     from tui.config import load_config
 
     gateway = None
@@ -135,7 +135,9 @@ def run_app(target: StoreTarget, *, read_only: bool, demo: bool) -> int:
         state_dir = prepare_state_dir()
         target = target_for_agent("main", state_dir)
         gateway = DemoGateway(state_dir)
-    app = SessionBrowserApp(target, read_only=read_only, config=load_config(), demo=gateway)
+    app = SessionBrowserApp(
+        target, read_only=read_only, config=load_config(known_ids=known_binding_ids()), demo=gateway
+    )
     try:
         app.run()
     finally:

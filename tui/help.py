@@ -88,7 +88,6 @@ class HelpScreen(ModalScreen[None]):
                 seen.add(binding_id)
                 rows.append((", ".join(keys_by_id[binding_id]), binding.description, binding_id))
         rows.append(("1 … 9", "Sort by column 1 … 9 (again: reverse)", "sort-1 … sort-9"))
-        rows.append(("ctrl+p", "Command palette: actions and jump to session", "command_palette"))
         with VerticalScroll():
             yield Static("Keys", classes="help-title")
             yield Static(bindings_table(rows))

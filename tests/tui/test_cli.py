@@ -1,0 +1,107 @@
+"""The command line: one clear line and exit code 2 for every usage problem, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.tui.helpers import copy_small_store, store_path
+from tui.cli import build_parser, main, resolve_target
+from tui.config import load_config
+
+SCRIPT = Path(sys.executable).with_name("openclaw-tui")
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=30, env=env)
+
+
+def test_version_and_help_through_the_installed_script():
+    version = run_cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith("openclaw-tui ")
+    help_ = run_cli("--help")
+    assert help_.returncode == 0
+    for option in ("--agent", "--store", "--state-dir", "--read-only", "--demo", "--version"):
+        assert option in help_.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--agent", "Not Valid!"], "is not a valid agent id"),
+        (["--demo", "--store", "x.json"], "--demo makes its own store"),
+        (["--store", "a.json", "--agent", "ops"], "use one of them"),
+        (["--agent"], "expected one argument"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args: list[str], needle: str, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert needle in err
+    assert err.count("\n") == 1 and err.startswith("openclaw-tui: error: ")
+    assert "Traceback" not in err
+
+
+def test_state_dir_that_is_a_file_is_refused(tmp_path: Path, capsys):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    assert main(["--state-dir", str(not_a_dir)]) == 2
+    assert f"--state-dir {not_a_dir} is a file" in capsys.readouterr().err
+
+
+def test_default_target_is_agent_main_under_the_state_dir_env(tmp_path: Path):
+    copy_small_store(tmp_path)
+    args = build_parser().parse_args([])
+    target = resolve_target(args, {"OPENCLAW_STATE_DIR": str(tmp_path)})
+    assert target.path == store_path(tmp_path) and target.kind == "json"
+    assert target.agent_id == "main"
+
+
+def test_sqlite_store_wins_and_the_note_names_the_legacy_json(tmp_path: Path):
+    copy_small_store(tmp_path)
+    sqlite = tmp_path / "agents" / "main" / "agent" / "openclaw-agent.sqlite"
+    sqlite.parent.mkdir(parents=True)
+    sqlite.write_bytes(
+        Path(
+            "/work/shared/fixtures/openclaw-2026.9.6/small-imported/openclaw-agent.sqlite"
+        ).read_bytes()
+    )
+    args = build_parser().parse_args(["--state-dir", str(tmp_path)])
+    target = resolve_target(args, {})
+    assert target.kind == "sqlite" and target.path == sqlite
+    assert any("sessions.json" in note and "--store" in note for note in target.notes)
+
+
+def test_store_option_accepts_a_directory_holding_a_store(tmp_path: Path):
+    path = copy_small_store(tmp_path)
+    args = build_parser().parse_args(["--store", str(path.parent)])
+    target = resolve_target(args, {})
+    assert target.path == path and target.kind == "json"
+
+
+def test_missing_store_target_lists_where_it_looked(tmp_path: Path):
+    args = build_parser().parse_args(["--state-dir", str(tmp_path / "none"), "--agent", "ops"])
+    target = resolve_target(args, {})
+    assert target.kind == "missing"
+    assert [p.name for p in target.looked_at] == ["sessions.json", "openclaw-agent.sqlite"]
+
+
+def test_keymap_config_file_env_and_bad_entries(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\npause = "space"\nfilter = 3\n')
+    loaded = load_config(
+        {"OPENCLAW_TUI_CONFIG": str(config), "OPENCLAW_TUI_KEYMAP": "copy-key=y;nonsense"},
+        known_ids={"pause", "filter", "copy-key"},
+    )
+    assert loaded.keymap == {"pause": "space", "copy-key": "y"}
+    assert any("keymap.filter must be a string" in w for w in loaded.warnings)
+    assert any("'nonsense' is not id=keys" in w for w in loaded.warnings)
+    config.write_text("[keymap\n")
+    broken = load_config({"OPENCLAW_TUI_CONFIG": str(config)})
+    assert broken.keymap == {} and "not valid TOML" in broken.warnings[0]
+    unknown = load_config({"OPENCLAW_TUI_KEYMAP": "nope=x"}, known_ids={"pause"})
+    assert unknown.keymap == {} and "no binding has the id 'nope'" in unknown.warnings[0]
