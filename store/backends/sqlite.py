@@ -276,10 +276,7 @@ class SqliteBackend(Backend):
         self._conn_read_only = read_only
         self._epoch += 1
         self._schema = None
-        self._rows.clear()
-        self._entries.clear()
-        self._issues.clear()
-        self._tombstones.clear()
+        self._forget_all()
         return conn
 
     def _close_conn(self) -> None:
@@ -491,8 +488,7 @@ class SqliteBackend(Backend):
         with self._mutex:
             conn = self._connection()
             if conn is None:
-                self._rows.clear()
-                self._entries.clear()
+                self._forget_all()
                 return Snapshot(entries={}, signature=None)
             try:
                 return self._retry_busy(lambda: self._read(conn), "reading it")
@@ -529,13 +525,12 @@ class SqliteBackend(Backend):
         return f"SELECT {cols}{', ' + owner if owner else ''} FROM session_nodes"
 
     def _full_scan(self, conn: sqlite3.Connection, schema: _SchemaInfo) -> None:
-        self._rows.clear()
-        self._issues.clear()
+        previous_rows, previous_entries = self._rows, self._entries
+        self._rows, self._entries = {}, {}
         self._tombstones.clear()
-        previous = self._entries
-        self._entries = {}
         for row in conn.execute(self._select(schema) + " ORDER BY rowid"):
-            self._take_row(row, previous)
+            self._take_row(row, previous_entries, previous_rows)
+        self._issues = {k: v for k, v in self._issues.items() if k in self._entries}
         self._last_full_scan = time.monotonic()
         self.full_reads += 1
 
@@ -569,7 +564,7 @@ class SqliteBackend(Backend):
             chunk = keys[start : start + _IN_CHUNK]
             marks = ",".join("?" * len(chunk))
             for row in conn.execute(f"{query} WHERE session_key IN ({marks})", chunk):
-                self._take_row(row, self._entries)
+                self._take_row(row, self._entries, self._rows)
         self.rows_reread += len(keys)
 
     @staticmethod
@@ -578,26 +573,33 @@ class SqliteBackend(Backend):
         return _Row(row[1], row[2], row[3], row[4], owner)
 
     def _take_row(
-        self, row: tuple[Any, ...], previous: Mapping[str, Any], known: Any = None
+        self,
+        row: tuple[Any, ...],
+        previous_entries: Mapping[str, Any],
+        previous_rows: Mapping[str, _Row],
+        known: Any = None,
     ) -> None:
         key = row[0]
         state = self._row_state(row)
-        seen = self._rows.get(key)
+        seen = previous_rows.get(key)
         self._rows[key] = state
-        self._issues.pop(key, None)
         if state.entry_valid == -1 and state.entry_json == TOMBSTONE_JSON:
             # OpenClaw's delete: the row stays (keeping the session's window), the entry is gone.
             self._tombstones.add(key)
             self._entries.pop(key, None)
+            self._issues.pop(key, None)
             return
         self._tombstones.discard(key)
         if known is not None:
             # A row we just wrote: publish the caller's own dict, no decoding.
+            self._issues.pop(key, None)
             self._entries[key] = known
-        elif seen == state and key in previous:
-            # Unchanged row: keep the very same entry object, so consumers can diff by identity.
-            self._entries[key] = previous[key]
+        elif seen == state and key in previous_entries:
+            # Unchanged row: keep the very same entry object (and its issue, if any), so
+            # consumers can diff by identity.
+            self._entries[key] = previous_entries[key]
         else:
+            self._issues.pop(key, None)
             self._entries[key] = self._entry_from_row(key, state)
 
     def _entry_from_row(self, key: str, row: _Row) -> Any:
@@ -867,10 +869,14 @@ class SqliteBackend(Backend):
             for row in conn.execute(f"{query} WHERE session_key IN ({marks})", chunk):
                 key = row[0]
                 found.add(key)
-                self._take_row(row, self._entries, written.get(key))
+                self._take_row(row, self._entries, self._rows, written.get(key))
         for key in keys:
             if key not in found:
                 self._forget(key)
+
+    def _forget_all(self) -> None:
+        self._rows, self._entries, self._issues = {}, {}, {}
+        self._tombstones.clear()
 
     def _forget(self, key: str) -> None:
         self._rows.pop(key, None)

@@ -260,3 +260,16 @@ def test_foreign_deletes_are_seen_without_a_full_read(sqlite_store):
     # Unchanged entries are the very same objects.
     assert all(after.entries[k] is first.entries[k] for k in after.entries)
     backend.close()
+
+
+def test_a_periodic_full_read_keeps_identities_and_issues(sqlite_store):
+    execute(
+        sqlite_store, "UPDATE session_nodes SET entry_json = '[1]' WHERE session_key = ?", (SLACK,)
+    )
+    backend = SqliteBackend(sqlite_store, full_rescan_interval=0.0)
+    first = backend.read()
+    second = backend.read()
+    assert backend.full_reads == 2
+    assert all(second.entries[k] is first.entries[k] for k in first.entries if k != SLACK)
+    assert [i.code for i in second.issues if i.key == SLACK] == ["not_an_object"]
+    backend.close()
