@@ -659,6 +659,7 @@ class SqliteBackend(Backend):
             rows = self._prepare(changes)
             touched = [key for key, _, _ in rows] + sorted(changes.removed)
             result: list[Signature] = []
+            written: list[tuple[Any, ...]] = []
 
             def attempt() -> None:
                 with self._transaction(conn, "BEGIN IMMEDIATE"):
@@ -680,6 +681,9 @@ class SqliteBackend(Backend):
                     else:
                         stale = None
                     self._apply(conn, schema, rows, changes.removed)
+                    # The rows as committed, read in the same transaction: read after COMMIT,
+                    # a foreign write in between would be taken for ours and never re-read.
+                    written[:] = self._fetch(conn, schema, touched)
                     parts = list(now.parts)
                     parts[_COMMITS] = self._local_commits + 1
                     if stale is not None:
@@ -691,7 +695,7 @@ class SqliteBackend(Backend):
             except sqlite3.Error as exc:
                 raise self._write_error(exc) from None
             self._local_commits += 1
-            self._remember_commit(conn, rows, touched)
+            self._remember_commit(written, rows, touched)
             self._last_signature = result[0]
             return result[0]
 
@@ -702,13 +706,7 @@ class SqliteBackend(Backend):
 
     def _rows_moved(self, conn: sqlite3.Connection, schema: _SchemaInfo, keys: list[str]) -> bool:
         """Whether any of ``keys`` differs in the database from the row we last read."""
-        query = self._select(schema)
-        found: dict[str, _Row] = {}
-        for start in range(0, len(keys), _IN_CHUNK):
-            chunk = keys[start : start + _IN_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row in conn.execute(f"{query} WHERE session_key IN ({marks})", chunk):
-                found[row[0]] = self._row_state(row)
+        found = {row[0]: self._row_state(row) for row in self._fetch(conn, schema, keys)}
         return any(found.get(key) != self._rows.get(key) for key in keys)
 
     def _prepare(self, changes: Changes) -> list[tuple[str, dict[str, Any], str]]:
@@ -851,25 +849,29 @@ class SqliteBackend(Backend):
         )
         conn.execute("UPDATE session_nodes SET entry_valid = -1 WHERE session_key = ?", (key,))
 
+    def _fetch(
+        self, conn: sqlite3.Connection, schema: _SchemaInfo, keys: list[str]
+    ) -> list[tuple[Any, ...]]:
+        query = self._select(schema)
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start : start + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.extend(conn.execute(f"{query} WHERE session_key IN ({marks})", chunk))
+        return found
+
     def _remember_commit(
         self,
-        conn: sqlite3.Connection,
+        written: list[tuple[Any, ...]],
         rows: list[tuple[str, dict[str, Any], str]],
         keys: list[str],
     ) -> None:
         """Record our own rows as seen, so the next read neither re-reads nor re-decodes them."""
-        schema = self._schema
-        assert schema is not None
-        written = {key: entry for key, entry, _ in rows}
-        query = self._select(schema)
+        entries = {key: entry for key, entry, _ in rows}
         found: set[str] = set()
-        for start in range(0, len(keys), _IN_CHUNK):
-            chunk = keys[start : start + _IN_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row in conn.execute(f"{query} WHERE session_key IN ({marks})", chunk):
-                key = row[0]
-                found.add(key)
-                self._take_row(row, self._entries, self._rows, written.get(key))
+        for row in written:
+            found.add(row[0])
+            self._take_row(row, self._entries, self._rows, entries.get(row[0]))
         for key in keys:
             if key not in found:
                 self._forget(key)

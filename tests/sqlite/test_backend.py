@@ -273,3 +273,32 @@ def test_a_periodic_full_read_keeps_identities_and_issues(sqlite_store):
     assert all(second.entries[k] is first.entries[k] for k in first.entries if k != SLACK)
     assert [i.code for i in second.issues if i.key == SLACK] == ["not_an_object"]
     backend.close()
+
+
+class ForeignWriteRightAfterCommit(SqliteBackend):
+    """Runs another writer's commit in the instant after ours, before we note what we wrote."""
+
+    foreign: Any = None
+
+    def _remember_commit(self, *args: Any) -> None:
+        if self.foreign is not None:
+            foreign, self.foreign = self.foreign, None
+            foreign()
+        super()._remember_commit(*args)
+
+
+def test_a_foreign_write_right_after_our_commit_is_not_taken_for_ours(sqlite_store):
+    ours = ForeignWriteRightAfterCommit(sqlite_store)
+    theirs = SqliteBackend(sqlite_store)
+    snap = ours.read()
+
+    def their_write() -> None:
+        other = theirs.read()
+        commit(theirs, other, {MAIN: patched(other, MAIN, label="theirs")})
+
+    ours.foreign = their_write
+    signature = commit(ours, snap, {MAIN: patched(snap, MAIN, label="ours")})
+    assert ours.signature() != signature  # the engine will read again...
+    assert ours.read().entries[MAIN]["label"] == "theirs"  # ...and must see their write
+    ours.close()
+    theirs.close()

@@ -143,7 +143,7 @@ async def test_a_throwing_mutator_leaves_no_trace(sqlite_store):
 
 @pytest.mark.slow
 async def test_concurrent_writer_in_another_process_loses_nothing(sqlite_store):
-    count = 40
+    count = 100
     proc = subprocess.Popen(
         [sys.executable, str(WRITER), str(sqlite_store), MAIN, "fromOther", str(count)],
         stdin=subprocess.PIPE,
@@ -160,14 +160,18 @@ async def test_concurrent_writer_in_another_process_loses_nothing(sqlite_store):
             def bump(entry):
                 return {"fromHere": int(entry.get("fromHere", 0)) + 1}
 
-            # Concurrent callers here (grouped into batches) race the other process's writes.
-            await asyncio.gather(*(store.update_entry(MAIN, bump) for _ in range(count)))
+            # Write for as long as the other process does, so the two really overlap: a few
+            # callers at a time (grouped into batches) against its one-by-one updates.
+            ours = 0
+            while proc.poll() is None and ours < 5_000:
+                await asyncio.gather(*(store.update_entry(MAIN, bump) for _ in range(4)))
+                ours += 4
         assert proc.wait(timeout=60) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
     entry = json.loads(row(sqlite_store, MAIN)["entry_json"])
-    assert (entry["fromHere"], entry["fromOther"]) == (count, count)
+    assert (entry["fromHere"], entry["fromOther"]) == (ours, count)
 
 
 class LockHolder:
