@@ -191,7 +191,9 @@ class MainScreen(Screen[None]):
     def _check_health(self, store: SessionStore) -> None:
         health = store.health
         if health.error is not None:
-            self._show_store_error(health.error.describe(), health.operation or "read")
+            self._show_store_error(
+                health.error.describe(), health.operation or "read", health.error
+            )
         if health.read_only_reason and not self.app.read_only:
             self.app.set_read_only(health.read_only_reason)
 
@@ -218,7 +220,8 @@ class MainScreen(Screen[None]):
     def _show_store_error(
         self, message: str, operation: str, error: Exception | None = None
     ) -> None:
-        self._health = message
+        # The status bar already names the path: keep its health note short.
+        self._health = f"{operation} failed: {getattr(error, 'message', None) or message}"
         if operation == "write":
             code = getattr(error, "errno", None)
             if isinstance(error, StoreWriteError) and code in READ_ONLY_ERRNOS:
@@ -234,6 +237,7 @@ class MainScreen(Screen[None]):
             f"Cannot read the store: {message}. Showing the last good sessions; "
             "this clears by itself once the file is readable again."
         )
+        self._update_empty_state()
 
     # --- applying changes ---------------------------------------------------------------------
 
@@ -279,11 +283,13 @@ class MainScreen(Screen[None]):
                 )
             self.empty_state.hide()
             self.query_one("#body").display = True
-            self.table.empty_message = (
-                "No sessions match the filter (Esc clears it)."
-                if self.vm.filter_text
-                else "No sessions in this store."
-            )
+            if self.vm.filter_text:
+                message = "No sessions match the filter (Esc clears it)."
+            elif self._health is not None and self._health.startswith("read"):
+                message = "Nothing to show: the store cannot be read (see the banner above)."
+            else:
+                message = "No sessions in this store."
+            self.table.empty_message = message
 
     def _show_selected(self) -> None:
         key = self.current_key
@@ -488,7 +494,7 @@ class SessionBrowserApp(App[None]):
         Binding(
             "ctrl+p",
             "command_palette",
-            "Command palette: actions, jump to session",
+            "Palette",
             show=False,
             priority=True,
             id="command-palette",

@@ -77,9 +77,10 @@ class HelpScreen(ModalScreen[None]):
             described: dict[str, Binding] = {}
             for bindings in node._bindings.key_to_bindings.values():
                 for binding in bindings:
-                    if not binding.description or binding.action.startswith("sort_column"):
+                    # Only bindings with an id can be remapped, and those are ours.
+                    if not binding.id or binding.action.startswith("sort_column"):
                         continue
-                    binding_id = binding.id or binding.action
+                    binding_id = binding.id
                     keys_by_id.setdefault(binding_id, []).append(app.get_key_display(binding))
                     described.setdefault(binding_id, binding)
             for binding_id, binding in described.items():

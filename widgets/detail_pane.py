@@ -71,9 +71,9 @@ class DetailPane(VerticalScroll):
 
     DEFAULT_CSS = """
     DetailPane {
-        width: 34%;
-        min-width: 30;
-        max-width: 60;
+        width: 30%;
+        min-width: 28;
+        max-width: 56;
         border-left: vkey $foreground 20%;
         padding: 0 1;
         background: $surface;

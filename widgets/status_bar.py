@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from widgets.text import visible
 
@@ -28,15 +28,24 @@ class StatusInfo:
     filter_text: str = ""
 
 
-def render_status(info: StatusInfo) -> Text:
+def _elide_middle(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head = width // 4
+    return text[:head] + "…" + text[len(text) - (width - head - 1) :]
+
+
+def render_status(info: StatusInfo, width: int | None = None) -> Text:
+    """One line; when ``width`` is given the store path is elided in the middle to fit."""
     text = Text(no_wrap=True, overflow="ellipsis")
     if info.paused:
         text.append(" PAUSED ", style="bold reverse yellow")
         text.append(f" {info.pending} changes pending ", style="bold yellow")
-        text.append(" ")
     else:
         text.append(" LIVE ", style="bold reverse green")
-        text.append(" ")
+    text.append(" ")
     if info.read_only is not None:
         text.append(" READ-ONLY ", style="bold reverse magenta")
         text.append(" ")
@@ -58,13 +67,16 @@ def render_status(info: StatusInfo) -> Text:
         text.append(visible(info.read_only), style="magenta")
     text.append(" · ")
     if info.kind:
-        text.append(f"[{info.kind}] ", style="dim")
-    text.append(visible(info.path), style="dim")
+        text.append(f"{info.kind} ", style="dim")
+    path = visible(info.path)
+    if width is not None:
+        path = _elide_middle(path, max(12, width - text.cell_len - 1))
+    text.append(path, style="dim")
     return text
 
 
-class StatusBar(Static):
-    """One line at the bottom, above the footer."""
+class StatusBar(Widget):
+    """One line above the footer."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -75,13 +87,16 @@ class StatusBar(Static):
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(Text(""), id=id, classes=classes)
+        super().__init__(id=id, classes=classes)
         self.info = StatusInfo()
 
     def show(self, info: StatusInfo) -> None:
-        if info != self.info or not self.info.path:
+        if info != self.info:
             self.info = info
-            self.update(render_status(info))
+            self.refresh()
+
+    def render(self) -> Text:
+        return render_status(self.info, self.size.width)
 
     @property
     def text(self) -> str:

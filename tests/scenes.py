@@ -1,0 +1,215 @@
+"""The app's main scenes, shared by the snapshot tests and ``make screenshots``.
+
+Each scene is deterministic: a fixed store (the real 12-entry OpenClaw store plus three entries
+that show invalid, unknown and hostile values), a fixed clock, a fixed terminal size, and a
+fixed store location (``/tmp/openclaw-tui-scenes/<scene>``, recreated for every run) so the path
+in the status bar never changes.
+
+    python -m tests.scenes --write screenshots     # what `make screenshots` runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tests.tui.helpers import FIXED_NOW, SMALL_STORE, started, store_path, wait_until
+from tui.app import SessionBrowserApp
+from tui.config import UserConfig
+from tui.target import target_for_agent
+
+SCENES_ROOT = Path("/tmp/openclaw-tui-scenes")
+SIZE = (130, 34)
+
+EXTRA_ENTRIES: dict[str, dict[str, Any]] = {
+    "agent:main:telegram:group:-1009876543210": {
+        "chatType": "group",
+        "channel": "telegram",
+        "subject": "Ops [red]alerts[/red]",
+        "label": "[red]x \x1b[31mnot red\x1b[0m",
+        "sessionId": "6a0d1c43-2b9e-4f0e-9d7c-2f1e3a4b5c6d",
+        "updatedAt": 1_795_611_990_000,
+        "thinkingLevel": "banana",
+        "providerOverride": "openai",
+        "modelOverride": "gpt-4.1",
+        "modelOverrideSource": "auto",
+        "verboseLevel": "full",
+        "reasoningLevel": "stream",
+        "totalTokens": 152_300,
+        "contextTokens": 1_047_576,
+        "myCustomField": {"nested": [1, 2, {"x": True}]},
+    },
+    "agent:main:subagent:5b0c7e2a-9f1d-4c3b-8a6e-1d2f3a4b5c6d": {
+        "label": "Subagent: research",
+        "spawnedBy": "agent:main:main",
+        "spawnDepth": 1,
+        "sessionId": "0f9e8d7c-6b5a-4c3d-2e1f-0a9b8c7d6e5f",
+        "updatedAt": 1_795_611_700_000,
+        "thinkingLevel": "xhigh",
+        "totalTokens": 48_200,
+        "contextTokens": 400_000,
+        "totalTokensFresh": False,
+    },
+    "agent:main:slack:channel:c0999zzzz": {
+        "chatType": "channel",
+        "channel": "slack",
+        "displayName": "slack:#launch",
+        "sessionId": "9c8b7a6f-5e4d-4c3b-a2f1-0e9d8c7b6a5f",
+        "updatedAt": 1_795_608_000_000,
+        "sendPolicy": "deny",
+        "verboseLevel": 42,
+    },
+}
+NASTY_KEY = "agent:main:telegram:group:-1009876543210"
+
+
+def scene_store(name: str) -> Path:
+    """A fresh state dir for ``name`` at a fixed path, holding the scene data."""
+    state_dir = SCENES_ROOT / name
+    shutil.rmtree(state_dir, ignore_errors=True)
+    entries = json.loads(SMALL_STORE.read_text(encoding="utf-8"))
+    entries.update(EXTRA_ENTRIES)
+    path = store_path(state_dir)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(entries, indent=2, ensure_ascii=False), encoding="utf-8")
+    return state_dir
+
+
+def scene_app(state_dir: Path) -> SessionBrowserApp:
+    # An empty UserConfig: the developer's own keymap must not change the pictures.
+    return SessionBrowserApp(
+        target_for_agent("main", state_dir), clock=lambda: FIXED_NOW, config=UserConfig()
+    )
+
+
+RunBefore = Callable[[Pilot], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Scene:
+    name: str
+    title: str
+    setup: Callable[[], SessionBrowserApp]
+    run_before: RunBefore
+    size: tuple[int, int] = SIZE
+
+
+async def _settle(pilot: Pilot) -> None:
+    await pilot.pause()
+    await pilot.pause()
+
+
+def _main() -> SessionBrowserApp:
+    return scene_app(scene_store("main"))
+
+
+async def _main_before(pilot: Pilot) -> None:
+    await started(pilot)
+    await _settle(pilot)
+
+
+async def _detail_before(pilot: Pilot) -> None:
+    screen = await started(pilot)
+    screen.table.move_cursor_to_key(NASTY_KEY)
+    await _settle(pilot)
+
+
+async def _filter_before(pilot: Pilot) -> None:
+    screen = await started(pilot)
+    await pilot.press("f")
+    screen.filter_bar.input.cursor_blink = False
+    await pilot.press(*"channel:telegram !topic")
+    await wait_until(pilot, lambda: screen.vm.filter_text == "channel:telegram !topic")
+    await _settle(pilot)
+
+
+async def _paused_before(pilot: Pilot) -> None:
+    screen = await started(pilot)
+    app = pilot.app
+    assert isinstance(app, SessionBrowserApp)
+    screen.set_paused(True)
+    assert app.store is not None
+    await app.store.update_entry("agent:main:explicit:portal-123", {"thinkingLevel": "high"})
+    await app.store.update_entry("agent:main:cron:daily-digest", {"totalTokens": 900})
+    await app.store.delete_entry("agent:main:slack:channel:c0999zzzz")
+    await wait_until(pilot, lambda: screen.vm.pending_count == 3)
+    await _settle(pilot)
+
+
+def _empty() -> SessionBrowserApp:
+    state_dir = SCENES_ROOT / "empty"
+    shutil.rmtree(state_dir, ignore_errors=True)
+    return scene_app(state_dir)
+
+
+def _error() -> SessionBrowserApp:
+    state_dir = scene_store("error")
+    store_path(state_dir).write_text('{\n  "agent:main:main": {\n    "sessionId": "2892')
+    return scene_app(state_dir)
+
+
+async def _error_before(pilot: Pilot) -> None:
+    screen = await started(pilot)
+    await wait_until(pilot, lambda: screen.banner.message is not None)
+    await _settle(pilot)
+
+
+async def _help_before(pilot: Pilot) -> None:
+    await started(pilot)
+    await pilot.press("question_mark")
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen")
+    await _settle(pilot)
+
+
+SCENES: dict[str, Scene] = {
+    scene.name: scene
+    for scene in (
+        Scene("main", "Main screen", _main, _main_before),
+        Scene("detail", "Detail pane of an odd session", _main, _detail_before),
+        Scene("filter", "Filter", _main, _filter_before),
+        Scene("paused", "Paused with pending changes", _main, _paused_before),
+        Scene("empty", "No store yet", _empty, _main_before),
+        Scene("error", "Unreadable store", _error, _error_before),
+        Scene("help", "Help screen", _main, _help_before),
+    )
+}
+
+
+def screenshot(scene: Scene) -> str:
+    """The scene's SVG, taken exactly as pytest-textual-snapshot takes it."""
+    from textual._doc import take_svg_screenshot
+
+    return take_svg_screenshot(
+        app=scene.setup(), terminal_size=scene.size, run_before=scene.run_before
+    )
+
+
+def write_all(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for scene in SCENES.values():
+        target = directory / f"{scene.name}.svg"
+        target.write_text(screenshot(scene), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.scenes", description=__doc__)
+    parser.add_argument("--write", metavar="DIR", required=True, help="write one SVG per scene")
+    args = parser.parse_args(argv)
+    for path in write_all(Path(args.write)):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
