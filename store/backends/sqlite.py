@@ -247,6 +247,7 @@ class SqliteBackend(Backend):
         self._tombstones: set[str] = set()
         self._last_full_scan = 0.0
         self._last_signature: Signature | None = None
+        self._suspects: set[str] = set()  # keys to re-read whatever their updated_at says
         self.full_reads = 0
         self.incremental_reads = 0
         self.rows_reread = 0
@@ -545,10 +546,12 @@ class SqliteBackend(Backend):
                 "SELECT session_key, entry_valid FROM session_nodes WHERE entry_valid != 1"
             )
         )
+        suspects, self._suspects = self._suspects, set()
         changed = [
             key
             for key, updated_at in current.items()
-            if (seen := self._rows.get(key)) is None
+            if key in suspects
+            or (seen := self._rows.get(key)) is None
             or seen.updated_at != updated_at
             or (seen.entry_valid != 1) != (key in not_valid)
             or (key in not_valid and seen.entry_valid != not_valid[key])
@@ -667,20 +670,21 @@ class SqliteBackend(Backend):
                     if schema.read_only_reason is not None:
                         raise StoreReadOnlyError(self.path, schema.read_only_reason)
                     now = self._current_signature(conn)
-                    if base is None or now.parts != base.parts:
-                        # Something else committed since the batch's base. The gateway writes
-                        # transcripts all the time, so this is only a conflict when one of the
-                        # rows this batch touches moved (rows are independent). Otherwise the
-                        # batch goes in, and the returned signature keeps the base's version so
-                        # the engine still reads the foreign changes afterwards.
-                        if base is None or base != self._last_signature:
-                            raise ConflictError(str(self.path))
-                        if self._rows_moved(conn, schema, touched):
-                            raise ConflictError(str(self.path))
-                        stale = base.parts[_VERSION]
-                    else:
-                        stale = None
-                    self._apply(conn, schema, rows, changes.removed)
+                    foreign = base is None or now.parts != base.parts
+                    # Something else may have committed since the batch's base. The gateway
+                    # writes transcripts all the time, so that is only a conflict when a row
+                    # this batch touches moved (rows are independent); the rows are compared in
+                    # any case, because a writer that keeps updated_at is invisible to the
+                    # incremental read. Without a conflict the batch goes in, and the returned
+                    # signature keeps the base's version so the engine still reads the foreign
+                    # changes afterwards.
+                    if foreign and (base is None or base != self._last_signature):
+                        raise ConflictError(str(self.path))
+                    existing = self._rows_moved(conn, schema, touched)
+                    if existing is None:
+                        raise ConflictError(str(self.path))
+                    stale = base.parts[_VERSION] if foreign and base is not None else None
+                    self._apply(conn, schema, rows, changes.removed, existing)
                     # The rows as committed, read in the same transaction: read after COMMIT,
                     # a foreign write in between would be taken for ours and never re-read.
                     written[:] = self._fetch(conn, schema, touched)
@@ -704,10 +708,19 @@ class SqliteBackend(Backend):
         assert self._conn_ident is not None
         return Signature(("sqlite", *self._conn_ident, self._epoch, version, self._local_commits))
 
-    def _rows_moved(self, conn: sqlite3.Connection, schema: _SchemaInfo, keys: list[str]) -> bool:
-        """Whether any of ``keys`` differs in the database from the row we last read."""
+    def _rows_moved(
+        self, conn: sqlite3.Connection, schema: _SchemaInfo, keys: list[str]
+    ) -> set[str] | None:
+        """None if any of ``keys`` differs in the database from the row we last read, else the
+        set of those keys that have a row."""
         found = {row[0]: self._row_state(row) for row in self._fetch(conn, schema, keys)}
-        return any(found.get(key) != self._rows.get(key) for key in keys)
+        moved = {key for key in keys if found.get(key) != self._rows.get(key)}
+        if moved:
+            # Make sure the re-read that follows the conflict takes these rows, whatever their
+            # updated_at says (OpenClaw's preserveActivity patches keep it).
+            self._suspects |= moved
+            return None
+        return set(found)
 
     def _prepare(self, changes: Changes) -> list[tuple[str, dict[str, Any], str]]:
         """Check every upsert before touching the database: (key, entry, entry_json)."""
@@ -758,13 +771,11 @@ class SqliteBackend(Backend):
         schema: _SchemaInfo,
         rows: list[tuple[str, dict[str, Any], str]],
         removed: Iterable[str],
+        existing: set[str],
     ) -> None:
         owner_columns = all(c in schema.columns for c in OWNER_COLUMNS)
         for key, entry, text in rows:
-            existing = conn.execute(
-                "SELECT 1 FROM session_nodes WHERE session_key = ?", (key,)
-            ).fetchone()
-            if existing is None:
+            if key not in existing:
                 self._check_new_key(key)
             values = {
                 "current_session_id": entry["sessionId"],
@@ -780,7 +791,7 @@ class SqliteBackend(Backend):
                 owner = owner_to_columns(entry.get("owner"))
                 values.update(zip(OWNER_COLUMNS, owner or (None,) * 5, strict=True))
             names = list(values)
-            if existing is None:
+            if key not in existing:
                 conn.execute(
                     f"INSERT INTO session_nodes (session_key, {', '.join(names)}) "
                     f"VALUES (?, {', '.join('?' * len(names))})",

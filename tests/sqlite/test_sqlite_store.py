@@ -299,3 +299,24 @@ async def test_foreign_changes_arrive_as_events_without_rereading_every_row(sqli
         # Only the changed row was read again, not the twelve.
         assert backend.rows_reread - reread_before == 1
         assert backend.full_reads == 1
+
+
+async def test_a_foreign_edit_that_keeps_updated_at_is_not_overwritten(sqlite_store):
+    async with SessionStore(sqlite_store) as store:
+        store.load()
+        # OpenClaw's preserveActivity patches change the entry but not updatedAt/updated_at.
+        conn = sqlite3.connect(sqlite_store, isolation_level=None)
+        entry = json.loads(row(sqlite_store, MAIN)["entry_json"])
+        entry["compactionCount"] = 7
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "UPDATE session_nodes SET entry_json = ? WHERE session_key = ?",
+            (json.dumps(entry, separators=(",", ":")), MAIN),
+        )
+        conn.execute("UPDATE session_nodes SET entry_valid = 1 WHERE session_key = ?", (MAIN,))
+        conn.execute("COMMIT")
+        conn.close()
+        after = await store.update_entry(MAIN, {"label": "ours"})
+        assert after is not None and after["compactionCount"] == 7
+    stored = json.loads(row(sqlite_store, MAIN)["entry_json"])
+    assert (stored["compactionCount"], stored["label"]) == (7, "ours")
