@@ -18,9 +18,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
+from textual.widgets import Input, TextArea
 
 from store import semantics
 from tui import slash
@@ -72,15 +74,26 @@ INHERIT_ARGUMENTS: dict[str, str] = {
 """How each command spells "clear this override" (the rest accept ``inherit``)."""
 
 EDITING_BINDINGS: list[Binding] = [
-    Binding("colon", "editing('command')", "Command", id="command-bar"),
-    Binding("slash", "editing('slash')", "Slash command", show=False, id="slash-command"),
-    Binding("t", "editing('field', 'thinkingLevel')", "Thinking", id="edit-thinking"),
-    Binding("m", "editing('field', 'model')", "Model", id="edit-model"),
-    Binding("l", "editing('field', 'label')", "Label", id="edit-label"),
-    Binding("e", "editing('menu')", "Edit", id="edit-menu"),
-    Binding("delete", "editing('delete')", "Delete", show=False, id="delete-session"),
+    Binding("colon", "editing('command')", "Command", priority=True, id="command-bar"),
+    Binding(
+        "slash", "editing('slash')", "Slash command", show=False, priority=True, id="slash-command"
+    ),
+    Binding(
+        "t", "editing('field', 'thinkingLevel')", "Thinking", priority=True, id="edit-thinking"
+    ),
+    Binding("m", "editing('field', 'model')", "Model", priority=True, id="edit-model"),
+    Binding("l", "editing('field', 'label')", "Label", priority=True, id="edit-label"),
+    Binding("e", "editing('menu')", "Edit", priority=True, id="edit-menu"),
+    Binding(
+        "delete", "editing('delete')", "Delete", show=False, priority=True, id="delete-session"
+    ),
 ]
-"""Bindings for the screen that hosts the controller; their action forwards to ``handle``."""
+"""Bindings for the screen that hosts the controller; their action forwards to ``handle``.
+
+They are priority bindings so the action runs while the app dispatches the key, before the keys
+queued behind it: a fast typist's (or tmux's) "/think high" then lands in the bar, not on the
+table. ``handle`` raises ``SkipAction`` while a text field has focus, so those keys still type.
+"""
 
 
 DELETE_ACTION = "delete"
@@ -208,7 +221,12 @@ class EditingController(Widget):
     # -- entry points for the app's bindings --------------------------------------------------
 
     def handle(self, verb: str, arg: str = "") -> None:
-        """The one action the host screen forwards: command, slash, field <name>, menu."""
+        """The one action the host screen forwards: command, slash, field <name>, menu, delete.
+
+        Raises ``SkipAction`` when a text field has focus: the key is then typed, not bound.
+        """
+        if isinstance(self.app.focused, Input | TextArea):
+            raise SkipAction()
         if verb == "command":
             self.bar.open("")
         elif verb == "slash":

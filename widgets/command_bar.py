@@ -245,8 +245,17 @@ class CommandBar(Vertical):
         self._history_index = None
         self.input.value = text
         self.input.cursor_position = len(text)
-        self.input.focus()
+        self._focus_input_now()
         self._refresh_completions(text)
+
+    def _focus_input_now(self) -> None:
+        # Widget.focus() defers the change, so keys already queued behind the one that opened
+        # the bar (a fast typist, a paste, tmux send-keys) would still reach the table and
+        # trigger its bindings. Setting the focus synchronously routes them to the input.
+        if self.is_attached:
+            self.screen.set_focus(self.input)
+        else:
+            self.input.focus()
 
     def close(self) -> None:
         """Hide the input (keeping the feedback line) and give focus back."""
@@ -257,7 +266,8 @@ class CommandBar(Vertical):
             target = self._return_focus
             self._return_focus = None
             if target is not None and target.is_attached and target.focusable:
-                target.focus()
+                # Synchronous, like opening: a deferred focus could land after a reopen.
+                self.screen.set_focus(target)
             elif self.input.has_focus:
                 self.screen.set_focus(None)
             self.post_message(self.Closed(self))
@@ -288,7 +298,7 @@ class CommandBar(Vertical):
                 self.add_class("-open")
             if submitted is not None and not self.input.value:
                 self.input.value = submitted
-            self.input.focus()
+            self._focus_input_now()
 
     def show_message(self, ok: bool, message: str) -> None:
         """Show feedback for something not typed in the bar (an editor, a key) without

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Input, OptionList
 
 from store import SessionStore
@@ -19,7 +20,7 @@ from widgets.editors import ChoiceEditor, EditMenu, ModelEditor, TextEditor
 
 from .conftest import FIXTURE_STORE
 from .helpers import wait_until
-from .host import CRON, GROUP, MAIN, HostApp
+from .host import CRON, GROUP, MAIN, HostApp, HostScreen
 
 pytestmark = pytest.mark.anyio
 
@@ -345,3 +346,30 @@ async def test_bulk_delete_with_delete_key_and_read_only_refusal(store_path: Pat
             assert app.controller.last_outcome == (True, "Deleted 2 sessions.")
     data = on_disk(store_path)
     assert GROUP not in data and CRON not in data and len(data) == 10
+
+
+async def test_keys_typed_in_a_burst_after_slash_land_in_the_bar(store_path: Path) -> None:
+    """A fast typist (or a paste, or tmux) sends "/think high" before the bar is even shown."""
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            burst = [("slash", "/")] + [("space" if c == " " else c, c) for c in "think high"]
+            for key, character in burst:
+                app.post_message(events.Key(key, character))
+            bar = app.controller.bar
+            await wait_until(pilot, lambda: bar.value == "/think high", what="the typed text")
+            assert isinstance(app.screen, HostScreen), "no editor opened by the typed letters"
+            assert app.screen.marked_keys == set(), "the space did not mark a row"
+
+
+async def test_editing_keys_type_into_text_fields(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            await pilot.press("colon")
+            bar = app.controller.bar
+            await wait_until(pilot, lambda: bar.is_open)
+            await pilot.press(*"label", "space", *"t/m:e", "delete")
+            assert bar.value == "label t/m:e"
+            assert isinstance(app.screen, HostScreen)

@@ -1,0 +1,115 @@
+"""End to end in a real terminal (tmux): type /think high and see the file change; type
+/think banana and see the error on screen with the text still in the bar."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tui.app import MainScreen
+
+from .conftest import FIXTURE_STORE
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    pytest.mark.skipif(
+        not hasattr(MainScreen, "action_editing"), reason="editing not wired into tui/app.py yet"
+    ),
+]
+
+APP = Path(sys.executable).with_name("openclaw-tui")
+
+
+class Terminal:
+    """One tmux server on a private socket, running the app in a 140x30 window."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+        )
+        return result.stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "app")
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-t", "app", "-l", text)
+
+    def key(self, name: str) -> None:
+        self.tmux("send-keys", "-t", "app", name)
+
+    def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; screen:\n{self.screen()}")
+            time.sleep(0.05)  # polling a real terminal: there is no event to wait on
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
+    state = tmp_path / "state"
+    store = state / "agents" / "main" / "sessions" / "sessions.json"
+    store.parent.mkdir(parents=True)
+    shutil.copyfile(FIXTURE_STORE, store)
+    store.chmod(0o600)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "OPENCLAW_STATE_DIR": str(state),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+    }
+    if "PYTHONPATH" in os.environ:
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    term = Terminal(f"openclaw-tui-edit-{uuid.uuid4().hex[:8]}")
+    command = " ".join(
+        ["env", "-i", *(f"{k}={v}" for k, v in env.items()), str(APP), "--store", str(store)]
+    )
+    term.tmux("new-session", "-d", "-s", "app", "-x", "140", "-y", "30", command)
+    try:
+        term.wait_for(lambda: "12 sessions" in term.screen(), "the table")
+        yield term, store
+    finally:
+        term.tmux("kill-server")
+
+
+def test_think_high_changes_the_file_and_banana_shows_the_error(
+    terminal: tuple[Terminal, Path],
+) -> None:
+    term, store = terminal
+    before = json.loads(store.read_text(encoding="utf-8"))
+
+    term.type("/think high")
+    term.key("Enter")
+
+    def changed() -> dict[str, dict]:
+        after = json.loads(store.read_text(encoding="utf-8"))
+        return {k: v for k, v in after.items() if v != before.get(k)}
+
+    term.wait_for(lambda: bool(changed()), "the file to change")
+    (key, entry), *others = changed().items()
+    assert not others and entry["thinkingLevel"] == "high"
+    term.wait_for(lambda: "Thinking level set to high." in term.screen(), "the acknowledgement")
+
+    term.type("/think banana")
+    term.key("Enter")
+    term.wait_for(
+        lambda: 'Unrecognized thinking level "banana"' in term.screen(), "the inline error"
+    )
+    assert "/think banana" in term.screen(), "the typed text stays in the bar"
+    assert json.loads(store.read_text(encoding="utf-8"))[key]["thinkingLevel"] == "high"
