@@ -19,6 +19,7 @@ import contextlib
 import inspect
 import math
 import os
+import random
 import shutil
 import time
 import uuid
@@ -610,6 +611,9 @@ class _Core:
                 )
             except ConflictError:
                 self.stats["conflicts"] += 1
+                # Several processes contending for one file would otherwise keep invalidating
+                # each other in lockstep (one kept losing 20 times in a row): back off a moment.
+                await asyncio.sleep(random.uniform(0, min(0.05, 0.005 * (_attempt + 1))))
                 await self.reload("changed underneath", source="external")
                 continue
             except RenamedButNotDurableError as exc:
