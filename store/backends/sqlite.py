@@ -759,9 +759,11 @@ class SqliteBackend(Backend):
                         "refuse the store",
                         fix=f"make {field} a session key or remove it",
                     )
-            row = dict(entry)
-            # The row columns are authoritative for the owner; OpenClaw projects them back.
-            row.pop("owner", None)
+            row = entry
+            if owner_to_columns(entry.get("owner")) is not None:
+                # A well-formed owner lives in the owner columns (authoritative; OpenClaw
+                # projects them back onto the entry). Anything else stays in the entry as is.
+                row = {k: v for k, v in entry.items() if k != "owner"}
             prepared.append((key, entry, encode_entry(row)))
         return prepared
 

@@ -104,6 +104,13 @@ def test_owner_columns_are_authoritative(sqlite_store):
     commit(backend, snap, {MAIN: no_owner})
     stored = row(sqlite_store, MAIN)
     assert stored is not None and stored["owner_actor_id"] is None
+    # An owner of another shape is not ours to drop: it stays in the entry.
+    snap = backend.read()
+    odd = patched(snap, MAIN, owner={"type": "human", "id": "o1"})
+    commit(backend, snap, {MAIN: odd})
+    stored = row(sqlite_store, MAIN)
+    assert stored is not None and stored["owner_actor_id"] is None
+    assert json.loads(stored["entry_json"])["owner"] == {"type": "human", "id": "o1"}
     backend.close()
 
 
