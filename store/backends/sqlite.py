@@ -244,7 +244,6 @@ class SqliteBackend(Backend):
         self._rows: dict[str, _Row] = {}
         self._entries: dict[str, Any] = {}
         self._issues: dict[str, Issue] = {}
-        self._tombstones: set[str] = set()
         self._last_full_scan = 0.0
         self._last_signature: Signature | None = None
         self._suspects: set[str] = set()  # keys to re-read whatever their updated_at says
@@ -528,7 +527,6 @@ class SqliteBackend(Backend):
     def _full_scan(self, conn: sqlite3.Connection, schema: _SchemaInfo) -> None:
         previous_rows, previous_entries = self._rows, self._entries
         self._rows, self._entries = {}, {}
-        self._tombstones.clear()
         for row in conn.execute(self._select(schema) + " ORDER BY rowid"):
             self._take_row(row, previous_entries, previous_rows)
         self._issues = {k: v for k, v in self._issues.items() if k in self._entries}
@@ -588,11 +586,9 @@ class SqliteBackend(Backend):
         self._rows[key] = state
         if state.entry_valid == -1 and state.entry_json == TOMBSTONE_JSON:
             # OpenClaw's delete: the row stays (keeping the session's window), the entry is gone.
-            self._tombstones.add(key)
             self._entries.pop(key, None)
             self._issues.pop(key, None)
             return
-        self._tombstones.discard(key)
         if known is not None:
             # A row we just wrote: publish the caller's own dict, no decoding.
             self._issues.pop(key, None)
@@ -891,13 +887,11 @@ class SqliteBackend(Backend):
 
     def _forget_all(self) -> None:
         self._rows, self._entries, self._issues = {}, {}, {}
-        self._tombstones.clear()
 
     def _forget(self, key: str) -> None:
         self._rows.pop(key, None)
         self._entries.pop(key, None)
         self._issues.pop(key, None)
-        self._tombstones.discard(key)
 
     def watch_paths(self) -> list[Path]:
         return [self.path.parent]
