@@ -76,9 +76,12 @@ check() {
 }
 check "JSON store vs OpenClaw 2026.7.35" "$PYTHON" "$HERE/check_json.py"
 check "SQLite backend vs OpenClaw 2026.9.6" "$PYTHON" "$HERE/check_sqlite.py"
-# The gateway checks (interop/gateway/, owned by the gateway work) run with the same installs.
+# The gateway checks (interop/gateway/, owned by the gateway work) run with the same installs;
+# they read INTEROP_NODE_BIN / INTEROP_OPENCLAW_<version> / INTEROP_CACHE exported above.
 if [ -f "$HERE/gateway/run.sh" ]; then
     check "Gateway client vs real OpenClaw gateways" bash "$HERE/gateway/run.sh"
+elif [ -f "$HERE/gateway/check_gateways.py" ]; then
+    check "Gateway client vs real OpenClaw gateways" "$PYTHON" "$HERE/gateway/check_gateways.py"
 fi
 
 say ""
