@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -51,6 +52,7 @@ Extend with ``OPENCLAW_TUI_MODELS`` (comma separated) or the controller's ``mode
 """
 
 MODELS_ENV = "OPENCLAW_TUI_MODELS"
+MODELS_RESCAN_SECONDS = 5.0
 
 FIELD_COMMANDS: dict[str, str] = {
     "thinkingLevel": "/think",
@@ -152,7 +154,7 @@ class EditingController(Widget):
     ) -> None:
         super().__init__(id=id, name=name, classes=classes)
         self.configured = configured_models(models)
-        self._models_cache: tuple[int, list[str]] | None = None
+        self._models_cache: tuple[int, float, list[str]] | None = None
         self.running = False
         self.last_outcome: tuple[bool, str] | None = None
         """(ok, message) of the last finished command, for tests and the status bar."""
@@ -196,16 +198,25 @@ class EditingController(Widget):
         return current, entry if isinstance(entry, Mapping) else {}
 
     def models(self) -> list[str]:
-        """Models seen in the store plus the configured ones (recomputed per store generation)."""
+        """Models seen in the store plus the configured ones.
+
+        Scanning the store is O(sessions) and a busy store changes generation many times a
+        second, while the set of models almost never changes: rescan at most every few seconds.
+        """
         store = self.store
         if store is None:
             return list(self.configured)
         try:
             generation = store.generation
-            if self._models_cache is None or self._models_cache[0] != generation:
+            now = time.monotonic()
+            cache = self._models_cache
+            if cache is None or (
+                cache[0] != generation and now - cache[1] >= MODELS_RESCAN_SECONDS
+            ):
                 seen = slash.models_in_store(store.load().values())
-                self._models_cache = (generation, list(dict.fromkeys([*seen, *self.configured])))
-            return list(self._models_cache[1])
+                cache = (generation, now, list(dict.fromkeys([*seen, *self.configured])))
+                self._models_cache = cache
+            return list(cache[2])
         except Exception:
             return list(self.configured)
 
@@ -250,7 +261,7 @@ class EditingController(Widget):
             return
         key, entry = self.current_entry()
         title = semantics.FIELD_LABELS.get(field, field)
-        subject = key or ""
+        subject = self.subject(key)
         editor: EditorScreen
         if field == "model":
             editor = ModelEditor(
@@ -281,6 +292,16 @@ class EditingController(Widget):
             )
         self.app.push_screen(editor)
 
+    def subject(self, highlighted: str | None) -> str:
+        """Whom an editor changes: the highlighted session, or the marked ones (bulk)."""
+        keys = self.target_keys()
+        if len(keys) > 1 or (keys and keys[0] != highlighted):
+            return (
+                f"{len(keys)} marked session{'s' if len(keys) != 1 else ''} (current values: "
+                f"{highlighted or 'none highlighted'})"
+            )
+        return highlighted or ""
+
     def choices_for(self, field: str, entry: Mapping[str, Any]) -> tuple[str, ...]:
         if field == "thinkingLevel":
             return semantics.thinking_levels_for(*semantics.effective_model(entry))
@@ -306,7 +327,7 @@ class EditingController(Widget):
             for field in FIELD_COMMANDS
         ]
         rows.append(MenuField(DELETE_ACTION, "Delete session…", action=True))
-        self.app.push_screen(EditMenu(rows, subject=key or "", reply_to=self))
+        self.app.push_screen(EditMenu(rows, subject=self.subject(key), reply_to=self))
 
     @on(EditMenu.Picked)
     def _on_menu_picked(self, message: EditMenu.Picked) -> None:

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.suggester import Suggester
@@ -114,23 +114,26 @@ class CommandBar(Vertical):
     CommandBar.-open.-completing > #command-completions {
         display: block;
     }
-    CommandBar > #command-feedback {
+    CommandBar > #command-feedback-box {
         display: none;
         height: auto;
         max-height: 12;
-        padding: 0 1;
     }
-    CommandBar.-has-feedback > #command-feedback {
+    CommandBar.-has-feedback > #command-feedback-box {
         display: block;
     }
-    CommandBar > #command-feedback.-ok {
+    CommandBar #command-feedback {
+        height: auto;
+        padding: 0 1;
+    }
+    CommandBar #command-feedback.-ok {
         color: $text-success;
     }
-    CommandBar > #command-feedback.-error {
+    CommandBar #command-feedback.-error {
         color: $text-error;
         background: $error-muted;
     }
-    CommandBar > #command-feedback.-busy {
+    CommandBar #command-feedback.-busy {
         color: $text-muted;
     }
     """
@@ -209,7 +212,9 @@ class CommandBar(Vertical):
         completions = OptionList(id="command-completions")
         completions.can_focus = False  # keyboard stays in the input; the list follows it
         yield completions
-        yield Static("", id="command-feedback", markup=False)
+        # Long replies (/help, bulk results) scroll instead of pushing the table away.
+        with VerticalScroll(id="command-feedback-box", can_focus=False):
+            yield Static("", id="command-feedback", markup=False)
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -319,6 +324,7 @@ class CommandBar(Vertical):
         self._feedback_text = text
         feedback.update(text)
         self.add_class("-has-feedback")
+        self.query_one("#command-feedback-box", VerticalScroll).scroll_home(animate=False)
 
     @on(Input.Submitted, "#command-input")
     def _on_input_submitted(self, event: Input.Submitted) -> None:
