@@ -373,3 +373,38 @@ async def test_editing_keys_type_into_text_fields(store_path: Path) -> None:
             await pilot.press(*"label", "space", *"t/m:e", "delete")
             assert bar.value == "label t/m:e"
             assert isinstance(app.screen, HostScreen)
+
+
+async def test_editor_applies_to_marked_rows_and_says_so(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=GROUP)
+        async with app.run_test() as pilot:
+            app.screen.marked_keys = {GROUP, CRON}
+            await pilot.press("l")
+            await wait_until(pilot, lambda: isinstance(app.screen, TextEditor))
+            editor = app.screen
+            assert editor.subject.startswith("2 marked sessions")
+            editor.query_one(Input).value = "Ops"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: app.screen is not editor)
+            assert app.controller.bar.feedback == '⚙️ Label set to "Ops". (2 sessions)'
+    data = on_disk(store_path)
+    assert data[GROUP]["label"] == data[CRON]["label"] == "Ops"
+
+
+async def test_model_candidates_come_from_store_and_configuration(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENCLAW_TUI_MODELS", "acme/rocket-1, openai/gpt-4.1")
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            models = app.controller.models()
+            # Seen in the fixture (overrides and runtime models) ...
+            assert {"anthropic/claude-opus-4-5", "openai/gpt-5.2", "openai/gpt-5-mini"} <= set(
+                models
+            )
+            # ... plus the configured list, without duplicates.
+            assert "acme/rocket-1" in models and models.count("openai/gpt-4.1") == 1
+            assert "/model acme/rocket-1" in app.controller.complete("/model acme")
