@@ -69,6 +69,9 @@ class Syscalls:
 
 DEFAULT_SYSCALLS = Syscalls()
 
+_ORPHANS: set[str] = set()
+"""Our temp files whose unlink failed after a failed write: removed by the next write."""
+
 
 def temp_name(target: Path) -> str:
     """``.<name>.<pid>.<random>.tmp`` next to the target (rename is atomic within one fs only)."""
@@ -140,6 +143,11 @@ def atomic_write(
         if os.geteuid() == 0:
             owner = (existing.st_uid, existing.st_gid)
 
+    for orphan in [name for name in _ORPHANS if os.path.dirname(name) == str(directory)]:
+        with contextlib.suppress(OSError):
+            if os.path.lexists(orphan):
+                sys.unlink(orphan)
+            _ORPHANS.discard(orphan)
     fd, tmp = _open_temp(target, sys)
     renamed = False
     try:
@@ -171,8 +179,10 @@ def atomic_write(
         with contextlib.suppress(OSError):
             sys.close(fd)
         if not renamed:
-            with contextlib.suppress(OSError):
+            try:
                 sys.unlink(tmp)
+            except OSError:
+                _ORPHANS.add(tmp)
     try:
         fsync_dir(directory, sys)
     except OSError as exc:
