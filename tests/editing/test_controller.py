@@ -408,3 +408,31 @@ async def test_model_candidates_come_from_store_and_configuration(
             # ... plus the configured list, without duplicates.
             assert "acme/rocket-1" in models and models.count("openai/gpt-4.1") == 1
             assert "/model acme/rocket-1" in app.controller.complete("/model acme")
+
+
+async def test_entry_removed_meanwhile_is_an_inline_error(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=CRON)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            data = on_disk(store_path)
+            del data[CRON]
+            temp = store_path.with_name("sessions.json.ext.tmp")
+            temp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+            os.replace(temp, store_path)
+            ok, message = await run_typed(pilot, app, "/think high")
+            assert not ok and "no longer exists" in message
+            assert app.controller.bar.value == "/think high"
+    assert CRON not in on_disk(store_path), "the edit did not bring the entry back"
+
+
+async def test_corrupt_store_refuses_the_write_inline(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            store_path.write_text('{"agent:main:main": {', encoding="utf-8")
+            ok, message = await run_typed(pilot, app, "/think low")
+            assert not ok and str(store_path) in message, message
+            assert app.controller.bar.value == "/think low"
+    assert store_path.read_text(encoding="utf-8") == '{"agent:main:main": {', "nothing replaced"
