@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import pid_alive
+from .atomic import ensure_dir, pid_alive
 from .errors import StoreLockTimeoutError, StoreWriteError, describe_oserror
 
 DEFAULT_TIMEOUT = 10.0
@@ -148,7 +148,7 @@ class StoreLock:
                     return
             except FileNotFoundError:
                 # The directory itself is missing: the commit creates it; nothing to wait for.
-                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                ensure_dir(self.path.parent)  # new directories get 0700
                 continue
             except OSError as exc:
                 raise StoreWriteError(

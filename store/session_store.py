@@ -120,13 +120,14 @@ class _Work(MutableMapping[str, Any]):
 
     def rollback(self) -> None:
         if self._snapshot is not None:
+            # The snapshot restores the order of deleted keys; the undo log restores values
+            # touched before the snapshot was taken.
             self.data = self._snapshot
-        else:
-            for key, old in self._undo.items():
-                if old is _MISSING:
-                    self.data.pop(key, None)
-                else:
-                    self.data[key] = old
+        for key, old in self._undo.items():
+            if old is _MISSING:
+                self.data.pop(key, None)
+            else:
+                self.data[key] = old
         if self._hidden_snapshot is not None:
             self.hidden = self._hidden_snapshot
         self.begin()
