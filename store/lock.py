@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import ensure_dir, pid_alive
+from .atomic import DEFAULT_SYSCALLS, Syscalls, ensure_dir, pid_alive
 from .errors import StoreLockTimeoutError, StoreWriteError, describe_oserror
 
 DEFAULT_TIMEOUT = 10.0
@@ -109,8 +109,10 @@ class StoreLock:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         stale_after: float = DEFAULT_STALE_AFTER,
+        syscalls: Syscalls = DEFAULT_SYSCALLS,
     ) -> None:
         self.store_path = store_path
+        self.syscalls = syscalls
         self.path = lock_path_for(store_path)
         self.timeout = timeout
         self.stale_after = stale_after
@@ -147,8 +149,15 @@ class StoreLock:
                 if self.try_acquire():
                     return
             except FileNotFoundError:
-                # The directory itself is missing: the commit creates it; nothing to wait for.
-                ensure_dir(self.path.parent)  # new directories get 0700
+                # The store's directory is missing: create it (0700) as the commit would.
+                try:
+                    ensure_dir(self.path.parent, self.syscalls)
+                except OSError as exc:
+                    raise StoreWriteError(
+                        self.store_path,
+                        f"could not create the store directory: {describe_oserror(exc)}",
+                        errno=exc.errno,
+                    ) from None
                 continue
             except OSError as exc:
                 raise StoreWriteError(

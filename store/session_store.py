@@ -275,6 +275,12 @@ class Subscription:
             return
         if isinstance(event, StoreReloaded | Resync):
             self._backlog.clear()  # a full snapshot supersedes everything before it
+        elif (
+            self._backlog
+            and isinstance(self._backlog[0], Resync)
+            and isinstance(event, EntryAdded | EntryChanged | EntryRemoved)
+        ):
+            return  # the pending Resync makes the subscriber load() the newest state anyway
         self._backlog.append(event)
         if len(self._backlog) > self._max:
             self._coalesce()

@@ -45,7 +45,9 @@ class JsonFileBackend(Backend):
         # False only to measure what the check saves beside a lock-free writer (bench/tests):
         # the commit then overwrites whatever another process renamed in meanwhile.
         self.check_fingerprint = check_fingerprint
-        self.lock = StoreLock(path, timeout=lock_timeout, stale_after=lock_stale_after)
+        self.lock = StoreLock(
+            path, timeout=lock_timeout, stale_after=lock_stale_after, syscalls=syscalls
+        )
         self.last_written_size: int | None = None
         self._temps_swept = False
 

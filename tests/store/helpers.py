@@ -34,6 +34,8 @@ def read_json(path: Path) -> Any:
 
 
 def temp_files(directory: Path) -> list[str]:
+    if not directory.is_dir():
+        return []
     return sorted(name for name in os.listdir(directory) if name.endswith(".tmp"))
 
 
