@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,14 @@ class Decoded:
     entries: dict[str, Any]
     canonical: bool  # the bytes are exactly what ``dumps(entries)`` writes
     duplicate_keys: list[tuple[str | None, str]] = field(default_factory=list)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        # JavaScript reads it as Infinity and writes it back as null: refuse rather than lose it.
+        raise ValueError(f"the number {text[:40]} is out of range for a 64-bit float")
+    return value
 
 
 def _reject_constant(name: str) -> Any:
@@ -109,7 +118,12 @@ def _loads_exact(raw: bytes, path: str) -> Decoded:
         return obj
 
     try:
-        value = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_reject_constant)
+        value = json.loads(
+            text,
+            object_pairs_hook=pairs_hook,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
     except json.JSONDecodeError as exc:
         position = len(text[: exc.pos].encode("utf-8"))
         raise StoreCorruptError(
