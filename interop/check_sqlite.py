@@ -40,6 +40,7 @@ HOOK = "agent:main:hook:0b9d7a52-1c3e-4f5a-8b6c-7d8e9f0a1b2c"
 CREATED = "agent:main:explicit:tui-interop"
 SHORT_LIVED = "agent:main:explicit:tui-short-lived"
 TOMBSTONED = "agent:main:explicit:portal-123"
+RESET_THEN_DELETED = "agent:main:cron:daily-digest"
 NEW_SESSION_ID = str(uuid.uuid4())
 
 
@@ -56,6 +57,9 @@ async def write_with_our_store(path: Path) -> dict[str, Any]:
         await store.update_entry(SLACK, {"displayName": "slack:#eng-renamed", "verboseLevel": "on"})
         # A reset: a new sessionId, as /new does.
         await store.update_entry(HOOK, {"sessionId": NEW_SESSION_ID, "fastMode": None})
+        # Reset, then deleted: the tombstone must keep a window OpenClaw knows.
+        await store.update_entry(RESET_THEN_DELETED, {"sessionId": str(uuid.uuid4())})
+        assert await store.delete_entry(RESET_THEN_DELETED)
         await store.update_entry(
             CREATED,
             {"label": "Ünïcødé 🦞 desk", "customFlag": True, "extra": {"a": [1, 2.5, "x"]}},
@@ -128,7 +132,10 @@ def main() -> int:
         path.chmod(0o600)
         ours = anyio.run(write_with_our_store, path)
         report.check(
-            CREATED in ours and TOMBSTONED not in ours and SHORT_LIVED not in ours,
+            CREATED in ours
+            and TOMBSTONED not in ours
+            and SHORT_LIVED not in ours
+            and RESET_THEN_DELETED not in ours,
             "our store patched, reset, created, tombstoned and deleted rows",
         )
 

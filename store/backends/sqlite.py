@@ -832,29 +832,29 @@ class SqliteBackend(Backend):
         ).fetchone()
         if row is None:
             return
-        windows: list[tuple[str]] = (
-            conn.execute(
-                "SELECT session_id FROM session_windows WHERE session_key = ?", (key,)
-            ).fetchall()
-            if schema.has_windows
-            else []
-        )
+        windows = [
+            window[0]
+            for window in (
+                conn.execute(
+                    "SELECT session_id FROM session_windows WHERE session_key = ? "
+                    "ORDER BY updated_at DESC, session_id",
+                    (key,),
+                )
+                if schema.has_windows
+                else []
+            )
+        ]
         if not windows:
             conn.execute("DELETE FROM session_nodes WHERE session_key = ?", (key,))
             return
-        if (row[0],) not in windows:
-            raise StoreWriteError(
-                self.path,
-                f"cannot delete {key!r}: it has transcript windows but none for its current "
-                "session, so OpenClaw could neither keep a tombstone nor drop the row without "
-                "losing history",
-                fix="delete it from OpenClaw (`openclaw sessions` / the Control UI) instead",
-            )
-        # A tombstone as OpenClaw writes it: the window and transcripts stay reachable.
+        # A tombstone as OpenClaw writes it: the row keeps pointing at a window of this key, so
+        # the windows and transcripts stay reachable. A session we reset has no window yet
+        # (OpenClaw makes it on its next write): then the newest window this key has is kept.
+        retained = row[0] if row[0] in windows else windows[0]
         conn.execute(
-            "UPDATE session_nodes SET entry_json = ?, label = NULL, display_name = NULL "
-            "WHERE session_key = ?",
-            (TOMBSTONE_JSON, key),
+            "UPDATE session_nodes SET entry_json = ?, current_session_id = ?, label = NULL, "
+            "display_name = NULL WHERE session_key = ?",
+            (TOMBSTONE_JSON, retained, key),
         )
         conn.execute("UPDATE session_nodes SET entry_valid = -1 WHERE session_key = ?", (key,))
 

@@ -320,3 +320,22 @@ async def test_a_foreign_edit_that_keeps_updated_at_is_not_overwritten(sqlite_st
         assert after is not None and after["compactionCount"] == 7
     stored = json.loads(row(sqlite_store, MAIN)["entry_json"])
     assert (stored["compactionCount"], stored["label"]) == (7, "ours")
+
+
+async def test_a_reset_then_deleted_session_keeps_its_windows(sqlite_store):
+    portal = "agent:main:explicit:portal-123"
+    old_id = dumped_entries()[portal]["sessionId"]
+    async with SessionStore(sqlite_store) as store:
+        reset = await store.update_entry(portal, {"sessionId": "0f7d3c1e-reset-new-window"})
+        assert reset is not None
+        stored = row(sqlite_store, portal)
+        assert stored is not None and stored["current_session_id"] == "0f7d3c1e-reset-new-window"
+        # The new session has no window yet; the tombstone keeps pointing at the old one.
+        assert await store.delete_entry(portal) is True
+    tomb = row(sqlite_store, portal)
+    assert tomb is not None
+    assert (tomb["entry_json"], tomb["entry_valid"], tomb["current_session_id"]) == (
+        "{}",
+        -1,
+        old_id,
+    )
