@@ -1,0 +1,206 @@
+"""A hypothesis state machine: the store against a plain dict model (durability doc §9.1).
+
+Rules: update_entry (create, patch, delete fields), throwing mutators in the same batch as good
+ones, delete, whole-store save, writes by another process (seen by a refresh or by the next write),
+I/O faults at the Nth call, and dropping the store and reopening it from disk. After every step the
+store's snapshot, the file and the model agree, and no temp file is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from store import RenamedButNotDurableError, SessionStore, StoreWriteError
+from tests.store.helpers import replace_atomically, temp_files
+from tests.store.test_faults import FaultySyscalls
+
+KEYS = [f"agent:main:explicit:k{i}" for i in range(6)]
+BASE_TIME = 2**50  # far above "now" in ms, so updatedAt = max(existing, patch) is predictable
+
+keys = st.sampled_from(KEYS)
+patches = st.fixed_dictionaries(
+    {"updatedAt": st.integers(BASE_TIME, BASE_TIME + 1000)},
+    optional={
+        "label": st.none() | st.text(max_size=8),
+        "inputTokens": st.none() | st.integers(0, 2**40),
+        "thinkingLevel": st.sampled_from(["off", "low", "high", "banana"]),
+        "origin": st.fixed_dictionaries({"provider": st.sampled_from(["telegram", "slack"])}),
+    },
+)
+
+
+class Switch(FaultySyscalls):
+    """Fault injection that is off until a rule arms it."""
+
+    def __init__(self) -> None:
+        super().__init__("none", 0, errno.EIO, False)
+        self.enabled = False
+
+    def arm(self, primitive: str, nth: int, code: int) -> None:
+        self.primitive, self.nth, self.code = primitive, nth, code
+        self.calls = self.fired = 0
+        self.enabled = True
+
+
+def merge(model_entry: dict[str, Any] | None, patch: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(model_entry or {})
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    merged["updatedAt"] = max(patch["updatedAt"], (model_entry or {}).get("updatedAt", 0))
+    return merged
+
+
+class StoreMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = Path(tempfile.mkdtemp(prefix="store-sm-"))
+        self.path = self.dir / "sessions.json"
+        self.loop = asyncio.new_event_loop()
+        self.faults = Switch()
+        self.model: dict[str, dict[str, Any]] = {}
+        self.store = self._open()
+
+    def _open(self) -> SessionStore:
+        store = SessionStore(self.path, syscalls=self.faults)
+        self.run(store.open())
+        return store
+
+    def run(self, coro: Any) -> Any:
+        return self.loop.run_until_complete(coro)
+
+    def _apply_result(self, key: str, patch: dict[str, Any], result: dict[str, Any]) -> None:
+        expected = merge(self.model.get(key), patch)
+        expected.setdefault("sessionId", result["sessionId"])
+        # the store puts new fields last; sessionId is added when absent
+        self.model[key] = {**{k: expected[k] for k in result if k in expected}}
+        assert result == self.model[key], (result, expected)
+
+    @rule(key=keys, patch=patches, create=st.booleans())
+    def update_entry(self, key: str, patch: dict[str, Any], create: bool) -> None:
+        result = self.run(self.store.update_entry(key, patch, create=create))
+        if key not in self.model and not create:
+            assert result is None
+            return
+        self._apply_result(key, patch, result)
+
+    @rule(good=st.lists(st.tuples(keys, patches), min_size=1, max_size=4), bad_at=st.integers(0, 4))
+    def batch_with_a_throwing_mutator(self, good: list, bad_at: int) -> None:
+        def bad(store: Any) -> None:
+            for key in list(store)[:2]:
+                store[key]["label"] = "must not stick"
+            if store:
+                del store[next(iter(store))]
+            store["agent:main:explicit:ghost"] = {"sessionId": "ghost"}
+            raise RuntimeError("mutator failed")
+
+        calls = [self.store.update_entry(k, p, create=True) for k, p in good]
+        calls.insert(min(bad_at, len(calls)), self.store.update(bad))
+
+        async def together() -> list[Any]:
+            return await asyncio.gather(*calls, return_exceptions=True)
+
+        results = [r for r in self.run(together()) if not isinstance(r, RuntimeError)]
+        assert len(results) == len(good)
+        for (key, patch), result in zip(good, results, strict=True):
+            expected = merge(self.model.get(key), patch)
+            expected.setdefault("sessionId", result["sessionId"])
+            self.model[key] = {k: expected[k] for k in result}
+        # a result returned mid-batch may be superseded by a later patch to the same key
+        for key in {k for k, _ in good}:
+            assert dict(self.store.get(key)) == self.model[key]
+
+    @rule(key=keys)
+    def delete(self, key: str) -> None:
+        assert self.run(self.store.delete_entry(key)) == (key in self.model)
+        self.model.pop(key, None)
+
+    @rule(data=st.data())
+    def save_subset(self, data: st.DataObject) -> None:
+        chosen = data.draw(st.lists(st.sampled_from(KEYS), unique=True))
+        chosen = [k for k in chosen if k in self.model]
+        entries = {k: self.model[k] for k in chosen}
+        self.run(self.store.save(entries))
+        self.model = dict(entries)
+
+    @rule(key=keys, label=st.text(max_size=12), then_refresh=st.booleans())
+    def external_write(self, key: str, label: str, then_refresh: bool) -> None:
+        on_disk = json.loads(self.path.read_bytes()) if self.path.exists() else {}
+        on_disk[key] = {**on_disk.get(key, {"sessionId": "ext"}), "label": label, "ext": True}
+        on_disk[key]["updatedAt"] = BASE_TIME + 5000
+        replace_atomically(self.path, on_disk)
+        self.model = on_disk
+        if then_refresh:
+            self.run(self.store.refresh())
+        else:  # the next write must notice the foreign change before applying its own
+            other = KEYS[0] if key != KEYS[0] else KEYS[1]
+            patch = {"updatedAt": BASE_TIME, "after": "external"}
+            result = self.run(self.store.update_entry(other, patch, create=True))
+            self._apply_result(other, patch, result)
+
+    @rule(
+        key=keys,
+        patch=patches,
+        primitive=st.sampled_from(["open", "write", "fsync", "replace", "fchmod"]),
+        nth=st.integers(1, 3),
+    )
+    def update_with_io_fault(self, key: str, patch: dict, primitive: str, nth: int) -> None:
+        before = self.path.read_bytes() if self.path.exists() else None
+        self.faults.arm(primitive, nth, errno.EIO)
+        try:
+            result = self.run(self.store.update_entry(key, patch, create=True))
+        except RenamedButNotDurableError:
+            self.model[key] = dict(self.store.get(key))  # visible, just not known durable
+            assert self.model[key]["updatedAt"] >= patch["updatedAt"]
+        except StoreWriteError:
+            after = self.path.read_bytes() if self.path.exists() else None
+            assert after == before  # byte-identical to before the failed write
+        else:
+            self._apply_result(key, patch, result)
+        finally:
+            self.faults.enabled = False
+
+    @rule()
+    def crash_and_reopen(self) -> None:
+        self.run(self.store.aclose())
+        self.store = self._open()
+
+    @invariant()
+    def store_file_and_model_agree(self) -> None:
+        snapshot = self.store.load()
+        assert dict(snapshot) == self.model
+        if self.path.exists():
+            on_disk = json.loads(self.path.read_bytes())
+            assert on_disk == self.model
+            assert list(on_disk) == list(snapshot)
+        else:
+            assert self.model == {}
+        assert temp_files(self.dir) == []
+
+    def teardown(self) -> None:
+        self.run(self.store.aclose())
+        self.loop.close()
+        for name in os.listdir(self.dir):
+            os.unlink(self.dir / name)
+        os.rmdir(self.dir)
+
+
+StoreMachine.TestCase.settings = settings(
+    max_examples=60,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_store_state_machine = StoreMachine.TestCase
