@@ -125,7 +125,7 @@ def run_churn(path: Path, rate: int, seconds: float, keys: int) -> None:
     store = json.loads(path.read_bytes())
     names = [k for k in store if isinstance(store[k], dict)][:keys]
     ticks_per_second = 20
-    per_tick = max(1, rate // ticks_per_second)
+    per_tick = rate // ticks_per_second  # 0: an idle baseline, nothing written
     say("ready")
     start = time.monotonic()
     tick = 0
@@ -138,6 +138,9 @@ def run_churn(path: Path, rate: int, seconds: float, keys: int) -> None:
             break
         if due > now:
             time.sleep(due - now)  # pacing the load generator itself, not synchronisation
+        if per_tick == 0:
+            tick += 1
+            continue
         for j in range(per_tick):
             key = names[(changed + j) % len(names)]
             entry = dict(store[key])

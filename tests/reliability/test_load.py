@@ -1,0 +1,39 @@
+"""Load: another process changes 1,000 entries per second while the app runs (~10 s here;
+``bench/bench_load.py`` runs the 60-second version and prints the figures).
+
+The app must stay responsive (keystroke-to-redraw during the load), memory must stay flat, and
+once the load stops the screen must match the file exactly (view model rows == file entries).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.helpers import record_figure
+from tests.reliability.load import run_load
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+
+async def test_app_under_1000_changes_per_second_stays_responsive_flat_and_exact(
+    tmp_path: Path,
+) -> None:
+    figures = await run_load(tmp_path, seconds=10, rate=1000, sessions=2000)
+    summary = figures.summary()
+    record_figure("load.10s", summary)
+    # The other process really produced the load (1,000 entries per second, whole-file writes).
+    assert figures.entries_changed >= 0.9 * 1000 * 10
+    assert figures.foreign_writes >= 150
+    # The app followed it (many table updates, batched per frame, not one per change).
+    assert 10 <= figures.table_updates < figures.foreign_writes * 2
+    # Responsive: key presses are handled while the load runs.
+    assert len(figures.latencies_ms) >= 20
+    assert summary["key_to_redraw_ms"]["p50"] < 50
+    assert summary["key_to_redraw_ms"]["p95"] < 400
+    # Memory flat: the last third of the samples is not materially above the first third.
+    assert summary["rss_mb"]["late"] - summary["rss_mb"]["early"] < 32
+    # Exact: once the load stops, the screen holds exactly what the file holds.
+    assert figures.screen_matches_file
+    assert figures.converge_ms < 5000
