@@ -177,8 +177,11 @@ def _channel(key: str, entry: Entry) -> str:
 
 
 def _updated_sort(key: str, entry: Entry) -> float:
-    value = _number(entry.get("updatedAt"))
-    return value if value is not None else -1.0
+    value = entry.get("updatedAt")
+    kind = type(value)
+    if kind is int or kind is float:
+        return value  # type: ignore[return-value]
+    return -1.0
 
 
 DEFAULT_COLUMNS: tuple[Column, ...] = (
@@ -486,6 +489,7 @@ class SessionViewModel:
         self._change_counts: list[int] = []  # events applied at each of those flushes
         self._reload_entries: Mapping[str, Entry] | None = None
         self._visible = self._new_sorted()
+        self._sort_key_fn = self._make_sort_key_fn()
 
     # --- structure ----------------------------------------------------------------------------
 
@@ -493,15 +497,27 @@ class SessionViewModel:
         return SortedKeyList(key=lambda row: row.sort_key)
 
     def _sort_key(self, key: str, entry: Entry) -> tuple[Any, ...]:
+        # Specialised per sort setting (see set_sort): this runs 100k times in a rebuild.
+        return self._sort_key_fn(key, entry)
+
+    def _make_sort_key_fn(self) -> Callable[[str, Entry], tuple[Any, ...]]:
         column = self.columns[self._col_index[self.sort_column]]
-        value = column.sort(key, entry) if column.sort else column.cell(key, entry)
-        # Empty cells go last in both directions, so "sort by thinking" shows set values first.
-        empty = 1 if value in ("", None, -1.0) else 0
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            # Numbers negate natively: much faster than a wrapper at 100k rows.
-            return (empty, 0, -value if self.sort_reverse else value, key)
-        text = str(value).casefold()
-        return (empty, 1, _Desc(text) if self.sort_reverse else text, key)
+        value_of = column.sort or column.cell
+        reverse = self.sort_reverse
+        empties = ("", None, -1.0)
+
+        def sort_key(key: str, entry: Entry) -> tuple[Any, ...]:
+            value = value_of(key, entry)
+            # Empty cells go last in both directions: "sort by thinking" shows set values first.
+            empty = 1 if value in empties else 0
+            kind = type(value)
+            if kind is int or kind is float:
+                # Numbers negate natively: much faster than a wrapper at 100k rows.
+                return (empty, 0, -value if reverse else value, key)
+            text = str(value).casefold()
+            return (empty, 1, _Desc(text) if reverse else text, key)
+
+        return sort_key
 
     def _make_row(self, key: str, entry: Entry, old: Row | None) -> Row:
         row = Row(key, entry, self.columns, self._sort_key(key, entry))
@@ -569,6 +585,7 @@ class SessionViewModel:
                 reverse = self.columns[self._col_index[column_id]].descending_first
         self.sort_column = column_id
         self.sort_reverse = reverse
+        self._sort_key_fn = self._make_sort_key_fn()
         self.rebuild()
 
     def toggle_mark(self, key: str) -> bool:
