@@ -510,6 +510,9 @@ class _Core:
         self._set_entries(new, list(snapshot.issues))
         self.last_good = new
         self.loaded = True
+        if self.maintenance is not None:
+            self.maintenance.reindex(new)
+            self.maintenance.size_hint = len(snapshot.raw) if snapshot.raw is not None else None
         if first:
             self.generation = generation
             return
@@ -521,8 +524,6 @@ class _Core:
             self.generation = generation
             for event in events:
                 self.publish(event)
-        if self.maintenance is not None:
-            self.maintenance.reindex(self.entries)
 
     async def ensure_loaded(self) -> None:
         if self.loaded:
@@ -530,8 +531,6 @@ class _Core:
         async with self.slot:
             if not self.loaded:
                 await self.reload("initial", source="local")
-                if self.maintenance is not None:
-                    self.maintenance.reindex(self.entries)
 
     async def check_external(self) -> None:
         """Reload if the file's signature is not the one we last read or wrote."""
@@ -691,6 +690,7 @@ class _Core:
         self.last_good = work.data
         if self.maintenance is not None:
             self.maintenance.observe(upserts, removed)
+            self.maintenance.size_hint = getattr(self.backend, "last_written_size", None)
         for key, value in upserts.items():
             old = before.get(key)
             if old is None or not isinstance(old, dict):
@@ -731,6 +731,7 @@ class _Core:
             self.publish(StoreReloaded(self.public, "recovered", self.generation))
             if self.maintenance is not None:
                 self.maintenance.reindex(self.entries)
+                self.maintenance.size_hint = getattr(self.backend, "last_written_size", None)
             return kept
 
     def _recover_sync(self, error: StoreReadError) -> tuple[Path | None, dict[str, Any]]:
@@ -1183,6 +1184,34 @@ class SessionStore:
         await core.ensure_loaded()
         return await core.recover()
 
+    async def run_maintenance(self, config: Any = None, *, active_key: str | None = None) -> Any:
+        """Run ``session.maintenance`` now (OpenClaw's ``maintenanceOverride``): returns the
+        ``MaintenanceReport``. ``config`` defaults to the store's own configuration."""
+        from .maintenance import Maintenance
+
+        core = self._core()
+        await core.ensure_loaded()
+        chosen = config if config is not None else self._maintenance_config
+        if chosen is None:
+            raise ValueError(
+                f"{self.path}: no maintenance configured; pass a MaintenanceConfig or an "
+                "openclaw.json session.maintenance mapping"
+            )
+        engine = _make_maintenance(chosen)
+        assert isinstance(engine, Maintenance)
+        if engine is not core.maintenance:
+            engine.reindex(core.entries)
+            engine.size_hint = (
+                (core.maintenance.size_hint if core.maintenance is not None else None)
+                or getattr(core.backend, "last_written_size", None)
+                or _file_size(self.path)
+            )
+
+        def apply(work: _Work) -> Any:
+            return engine.apply(work, [active_key] if active_key else [], force=True)
+
+        return await self._submit(apply, skip_maintenance=True)
+
     def subscribe(self, *, max_backlog: int | None = None) -> Subscription:
         """Events from now on. Starts the watcher for changes by other processes."""
         core = self._core()
@@ -1213,6 +1242,13 @@ async def _finish_async(
     work: _Work, key: str, existing: Any, patch: Awaitable[Any]
 ) -> dict[str, Any] | None:
     return _finish(work, key, existing, await patch)
+
+
+def _file_size(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
 
 
 def _looks_like_sqlite(path: Path) -> bool:
