@@ -48,6 +48,8 @@ FRAME_SECONDS = 1 / 30
 """Events are applied at most once per frame: a burst of 1,000 changes is one table update."""
 
 FILTER_DEBOUNCE_SECONDS = 0.15
+NARROW_WIDTH = 110
+"""Below this many columns the detail pane starts hidden."""
 READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 KNOWN_FIELDS = frozenset(SessionEntry.model_fields) | frozenset(
@@ -129,6 +131,8 @@ class MainScreen(Screen[None]):
         self.table.focus()
         self.set_interval(1.0, self._tick)
         self.set_interval(0.25, self.table.refresh_highlights)
+        # On a narrow terminal the table needs the room; `d` brings the pane back.
+        self.detail.display = self.app.size.width >= NARROW_WIDTH
 
     # --- what other parts use -----------------------------------------------------------------
 
@@ -263,7 +267,16 @@ class MainScreen(Screen[None]):
         snapshot = store.load() if self.vm.needs_reload and store is not None else None
         result = self.vm.flush(snapshot)
         self.table_updates += 1
+        if store is not None:
+            self._refresh_write_health(store)
         self._after_apply(result)
+
+    def _refresh_write_health(self, store: SessionStore) -> None:
+        """A write that failed earlier and has since succeeded: the warning goes away."""
+        if self._health is not None and self._health.startswith("write") and store.health.ok:
+            self._health = None
+            if self.banner.severity == "warning" and not self.app.read_only:
+                self.banner.clear()
 
     def _after_apply(self, result: ApplyResult) -> None:
         if result.structural or result.changed_keys:
@@ -603,7 +616,14 @@ class SessionBrowserApp(App[None]):
                 return
             async with subscription:
                 async for event in subscription:
-                    main.handle_store_event(event)
+                    try:
+                        main.handle_store_event(event)
+                    except Exception as exc:  # a display bug must not kill the live view
+                        main.banner.show_message(
+                            f"Could not show a change ({type(exc).__name__}: {exc}); "
+                            "the view may be stale until the next change.",
+                            "warning",
+                        )
         finally:
             if self.store is store:
                 self.store = None

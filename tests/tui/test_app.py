@@ -406,3 +406,37 @@ async def test_bad_filter_is_explained_inline_and_keeps_the_previous_one(tmp_pat
         assert not screen.apply_filter("!")
         assert screen.vm.filter_text == "kind:cron"
         assert screen.vm.shown_keys() == ["agent:main:cron:daily-digest"]  # kinds match exactly
+
+
+async def test_demo_gateway_moves_the_table(tmp_path: Path):
+    from tui.demo import DemoGateway, prepare_state_dir
+
+    state_dir = prepare_state_dir(tmp_path / "demo", sessions=300, seed=3)
+    gateway = DemoGateway(state_dir, seed=4)
+    app = make_app(state_dir)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        assert screen.vm.total_count == 300
+        before = {k: r.entry for k, r in screen.vm.rows.items()}
+        async with SessionStore(gateway.path) as store:
+            for _ in range(10):
+                await gateway.step(store)
+        assert gateway.writes >= 10 and gateway.errors == 0
+        await wait_until(
+            pilot,
+            lambda: sum(before.get(k) is not r.entry for k, r in screen.vm.rows.items()) >= 5,
+            what="the demo's changes on screen",
+        )
+        assert screen.vm.last_change_at is not None
+        top = screen.vm.row_at(0)
+        assert before.get(top.key) is not top.entry  # the newest row is one the demo wrote
+
+
+async def test_narrow_terminal_hides_the_detail_pane_until_asked(tmp_path: Path):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(90, 24)) as pilot:
+        screen = await started(pilot)
+        assert not screen.detail.display
+        await pilot.press("d")
+        assert screen.detail.display
