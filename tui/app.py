@@ -17,7 +17,7 @@ from __future__ import annotations
 import errno
 import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -35,7 +35,14 @@ from store.keys import shorten_key
 from store.model import SessionEntry
 from tui.config import UserConfig
 from tui.target import StoreTarget, kind_of_path
-from tui.viewmodel import ApplyResult, Clock, FilterError, SessionViewModel, relative_age
+from tui.viewmodel import (
+    ApplyResult,
+    Clock,
+    Column,
+    FilterError,
+    SessionViewModel,
+    relative_age,
+)
 from widgets.banner import Banner
 from widgets.detail_pane import DetailPane
 from widgets.empty_state import EmptyState
@@ -178,6 +185,25 @@ class MainScreen(Screen[None]):
     @property
     def paused(self) -> bool:
         return self.vm.paused
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Show other columns (e.g. add ``gateway_column`` when rows come from several
+        gateways). Entries, filter, marks and, when its column is still there, the sort stay."""
+        old = self.vm
+        vm = SessionViewModel(columns, clock=self.clock, monotonic=self.monotonic)
+        vm.paused = old.paused
+        vm.marked_keys = set(old.marked_keys)
+        keep_sort = any(c.id == old.sort_column for c in columns)
+        vm.configure(
+            entries=old.entries,
+            sort_column=old.sort_column if keep_sort else None,
+            sort_reverse=old.sort_reverse,
+            filter_text=old.filter_text,
+        )
+        self.vm = vm
+        self.table.set_source(vm)
+        self._show_selected()
+        self._update_status()
 
     def _format_key(self, key: str, width: int) -> str:
         agent = self.target.agent_id if self.target is not None else None

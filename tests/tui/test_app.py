@@ -440,3 +440,23 @@ async def test_narrow_terminal_hides_the_detail_pane_until_asked(tmp_path: Path)
         assert not screen.detail.display
         await pilot.press("d")
         assert screen.detail.display
+
+
+async def test_a_gateway_column_can_be_added_and_state_is_kept(tmp_path: Path):
+    from tui.viewmodel import DEFAULT_COLUMNS, gateway_column
+
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(180, 30)) as pilot:
+        screen = await started(pilot)
+        screen.apply_filter("kind:group")
+        screen.sort_by("key", reverse=False)
+        screen.table.move_cursor_to_key(WHATSAPP)
+        await pilot.press("space")
+        columns = (*DEFAULT_COLUMNS, gateway_column(lambda key, entry: "gw-[b]one"))
+        screen.set_columns(columns)
+        await pilot.pause()
+        assert "Gateway" in line_text(screen, 0)
+        assert "gw-[b]one" in row_line(screen, WHATSAPP)
+        assert screen.vm.filter_text == "kind:group" and screen.vm.sort_column == "key"
+        assert screen.marked_keys == {WHATSAPP} and screen.current_key == WHATSAPP
