@@ -57,12 +57,14 @@ def main() -> int:
     for name in ("early", "late", "max"):
         before, after = idle["rss_mb"][name], loaded["rss_mb"][name]
         print(f"{'RSS ' + name + ', MB':36}{before:>14.1f}{after:>14.1f}")
+    print(f"{'RSS trend, MB/min':36}{idle['rss_mb']['slope_mb_per_min']!s:>14}"
+          f"{loaded['rss_mb']['slope_mb_per_min']!s:>14}")  # fmt: skip
     if loaded["traced_mb"] and idle["traced_mb"]:
-        for name in ("early", "late"):
-            print(
-                f"{'tracemalloc ' + name + ', MB':36}"
-                f"{idle['traced_mb'][name]:>14.1f}{loaded['traced_mb'][name]:>14.1f}"
+        for name in ("early", "late", "slope_mb_per_min"):
+            label = "tracemalloc " + (
+                "trend, MB/min" if name.startswith("slope") else name + ", MB"
             )
+            print(f"{label:36}{idle['traced_mb'][name]!s:>14}{loaded['traced_mb'][name]!s:>14}")
     print(f"{'table updates':36}{idle['table_updates']:>14}{loaded['table_updates']:>14}")
     print(f"{'screen == file after the load, ms':36}{idle['converge_ms']:>14.1f}"
           f"{loaded['converge_ms']:>14.1f}")  # fmt: skip

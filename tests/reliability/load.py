@@ -42,6 +42,7 @@ class LoadFigures:
     foreign_writes: int = 0
     entries_changed: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    sample_times: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
     traced_mb: list[float] = field(default_factory=list)
     converge_ms: float = 0.0
@@ -55,6 +56,15 @@ class LoadFigures:
             return round(lat[min(len(lat) - 1, int(p * len(lat)))], 1) if lat else 0.0
 
         third = max(1, len(self.rss_mb) // 3)
+
+        def slope(values: list[float]) -> float | None:
+            # MB per minute over the samples after the first fifth (warm-up): ~0 when flat.
+            skip = len(values) // 5
+            xs, ys = self.sample_times[skip:], values[skip:]
+            if len(xs) < 3 or len(set(xs)) < 2:
+                return None
+            return round(statistics.linear_regression(xs, ys).slope * 60, 2)
+
         return {
             "seconds": self.seconds,
             "rate_per_s": self.rate,
@@ -71,11 +81,13 @@ class LoadFigures:
                 "early": round(statistics.mean(self.rss_mb[:third]), 1),
                 "late": round(statistics.mean(self.rss_mb[-third:]), 1),
                 "max": round(max(self.rss_mb), 1),
+                "slope_mb_per_min": slope(self.rss_mb),
             },
             "traced_mb": (
                 {
                     "early": round(statistics.mean(self.traced_mb[:third]), 1),
                     "late": round(statistics.mean(self.traced_mb[-third:]), 1),
+                    "slope_mb_per_min": slope(self.traced_mb),
                 }
                 if self.traced_mb
                 else None
@@ -140,6 +152,7 @@ async def run_load(
                     table.render_line(table.cursor_index - round(table.scroll_y) + 1)
                     figures.latencies_ms.append((time.perf_counter() - start) * 1000)
                     direction = "up" if direction == "down" else "down"
+                    figures.sample_times.append(time.monotonic())
                     figures.rss_mb.append(rss_bytes() / 2**20)
                     if use_tracemalloc:
                         figures.traced_mb.append(tracemalloc.get_traced_memory()[0] / 2**20)
