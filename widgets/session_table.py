@@ -43,7 +43,7 @@ class ColumnLike(Protocol):
 class RowLike(Protocol):
     key: str
     version: int
-    changed_at: dict[str, float]
+    changed_at: Mapping[str, float]
 
     @property
     def cells(self) -> tuple[str, ...]: ...
