@@ -288,7 +288,9 @@ class MainScreen(Screen[None]):
             self._flush_timer = self.set_timer(FRAME_SECONDS, self._flush_pending)
 
     def _flush_pending(self) -> None:
-        self._flush_timer = None
+        if self._flush_timer is not None:
+            self._flush_timer.stop()  # when called directly (resume), not by the timer
+            self._flush_timer = None
         store = self.app.store
         snapshot = store.load() if self.vm.needs_reload and store is not None else None
         result = self.vm.flush(snapshot)
@@ -408,12 +410,9 @@ class MainScreen(Screen[None]):
         """Hold (True) or resume (False) live updates; resuming applies all pending at once."""
         if paused == self.vm.paused:
             return
-        result = self.vm.set_paused(paused)
-        if result is not None:
-            store = self.app.store
-            if self.vm.needs_reload and store is not None:
-                result = self.vm.flush(store.load())
-            self._after_apply(result)
+        self.vm.set_paused(paused)
+        if not paused:
+            self._flush_pending()
         self._update_status()
 
     def action_toggle_pause(self) -> None:

@@ -623,11 +623,12 @@ class SessionViewModel:
             return True
         return False
 
-    def set_paused(self, paused: bool) -> ApplyResult | None:
+    def set_paused(self, paused: bool) -> None:
+        """While paused, ``flush`` applies nothing and ``pending_count`` keeps counting.
+
+        After resuming, the caller flushes (with ``store.load()`` when ``needs_reload``).
+        """
         self.paused = paused
-        if not paused:
-            return self.flush()
-        return None
 
     # --- events -------------------------------------------------------------------------------
 
@@ -656,8 +657,11 @@ class SessionViewModel:
         return self._needs_rebuild and self._reload_entries is None
 
     def flush(self, snapshot: Mapping[str, Entry] | None = None) -> ApplyResult:
-        """Apply everything pending as one update (one table refresh for a burst)."""
-        if self.paused:
+        """Apply everything pending as one update (one table refresh for a burst).
+
+        After a ``Resync`` (``needs_reload``) nothing is applied until a snapshot is given.
+        """
+        if self.paused or (self.needs_reload and snapshot is None):
             return ApplyResult()
         count = self.pending_count
         self.pending_count = 0
@@ -671,8 +675,7 @@ class SessionViewModel:
             self._needs_rebuild = False
             self._reload_entries = None
             self._pending.clear()
-            if entries is None:
-                return ApplyResult()
+            assert entries is not None  # guarded above
             return self.rebuild(entries)
         pending, self._pending = self._pending, {}
         return self._apply(pending)

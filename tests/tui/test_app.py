@@ -460,3 +460,29 @@ async def test_a_gateway_column_can_be_added_and_state_is_kept(tmp_path: Path):
         assert "gw-[b]one" in row_line(screen, WHATSAPP)
         assert screen.vm.filter_text == "kind:group" and screen.vm.sort_column == "key"
         assert screen.marked_keys == {WHATSAPP} and screen.current_key == WHATSAPP
+
+
+async def test_resync_while_paused_rebuilds_from_the_store_on_resume(tmp_path: Path):
+    copy_small_store(tmp_path)
+
+    def factory(target: StoreTarget, read_only: bool, watch: bool) -> SessionStore:
+        # A tiny backlog: a 12-entry batch makes the store give this subscriber a Resync.
+        return SessionStore(target.path, read_only=read_only, watch=watch, max_backlog=4)
+
+    app = make_app(tmp_path, store_factory=factory)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        screen.set_paused(True)
+        assert app.store is not None
+
+        def relabel_all(store: dict) -> None:
+            for key, entry in list(store.items()):
+                store[key] = {**entry, "label": "resynced"}
+
+        await app.store.update(relabel_all)
+        await wait_until(pilot, lambda: screen.vm.needs_reload, what="the Resync")
+        assert all(r.entry.get("label") != "resynced" for r in screen.vm.rows.values())
+        screen.set_paused(False)
+        assert not screen.vm.needs_reload
+        assert all(r.entry.get("label") == "resynced" for r in screen.vm.rows.values())
+        assert screen.vm.total_count == 12

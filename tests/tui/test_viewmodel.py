@@ -168,8 +168,9 @@ def test_pause_counts_then_applies_everything_at_once():
     assert not vm.enqueue(EntryRemoved(MAIN, SMALL[MAIN], "local", 2))
     assert vm.pending_count == 2 and new not in vm.rows and MAIN in vm.rows
     assert vm.flush().changed_keys == set()  # nothing while paused
-    result = vm.set_paused(False)
-    assert result is not None and result.changed_keys == {new, MAIN}
+    vm.set_paused(False)
+    result = vm.flush()
+    assert result.changed_keys == {new, MAIN}
     assert new in vm.rows and MAIN not in vm.rows and vm.pending_count == 0
 
 
@@ -177,6 +178,7 @@ def test_resync_needs_a_snapshot_and_reloaded_carries_one():
     vm = vm_of()
     vm.enqueue(Resync("fell behind", 9))
     assert vm.needs_reload
+    assert not vm.flush().changed_keys and vm.needs_reload  # waits for a snapshot
     vm.flush({"agent:main:explicit:only": {"sessionId": "o", "updatedAt": 1}})
     assert vm.shown_keys() == ["agent:main:explicit:only"]
     vm.enqueue(StoreReloaded({MAIN: SMALL[MAIN]}, "recovered", 10))
