@@ -66,9 +66,16 @@ def test_four_processes_times_500_updates_on_overlapping_and_distinct_keys_none_
     assert list(final)[: len(original)] == list(original)
     assert temp_files(path.parent) == []
     assert not lock_path_for(path).exists()
+    stats = [json.loads(line[6:]) for c in children for line in c.seen if line.startswith("stats ")]
     record_figure(
         f"multiprocess.{concurrency}",
-        {"processes": WORKERS, "updates": WORKERS * UPDATES, "lost": lost},
+        {
+            "processes": WORKERS,
+            "updates": WORKERS * UPDATES,
+            "lost": lost,
+            "writes": sum(s["writes"] for s in stats),
+            "conflicts_retried": sum(s["conflicts"] for s in stats),
+        },
     )
 
 

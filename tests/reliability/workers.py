@@ -74,6 +74,7 @@ async def run_ours(
             await asyncio.gather(*(store.update_entry(plan[i], patch, create=True) for i in chunk))
             for i in chunk:
                 say(f"ack {i}")
+        say(f"stats {json.dumps(store.stats)}")
 
 
 def run_lockfree(path: Path, count: int) -> None:
