@@ -186,7 +186,20 @@ def connect_error(
         return GatewayConnectError(
             label, message, fix="the gateway is starting; openclaw-tui retries", details=details
         )
-    return GatewayConnectError(label, message, details=details)
+    if detail_code.endswith("DEVICE_IDENTITY_REQUIRED"):
+        error = GatewayConnectError(
+            label,
+            message,
+            fix="this gateway only accepts clients with a device identity: keep the identity on "
+            "(it is on unless disabled), then approve its pairing if asked",
+            details=details,
+        )
+        error.retryable = False
+        return error
+    error = GatewayConnectError(label, message, details=details)
+    # The gateway judged the request itself invalid: sending it again cannot help.
+    error.retryable = code != "INVALID_REQUEST"
+    return error
 
 
 def request_error(

@@ -251,6 +251,7 @@ class GatewayStore:
         self._describe_task: asyncio.Task[None] | None = None
         self._synced = asyncio.Event() if _has_loop() else None
         self._sync_count = 0
+        self._progressive = False
         self._error: StoreError | None = None
         self._operation: str | None = None
         self._closed = False
@@ -803,15 +804,22 @@ class GatewayStore:
         offset = 0
         started: float | None = None
         while True:
-            page = await client.request("sessions.list", self.list_params(offset))
+            page = await client.request(
+                "sessions.list", self.list_params(offset), timeout=max(self._request_timeout, 120)
+            )
             if not isinstance(page, dict):
                 raise GatewayRequestError(self.path, "sessions.list answered without a list")
             if started is None:
                 started = _number(page.get("ts"))
             sessions = page.get("sessions") or []
+            page_rows: dict[str, Mapping[str, Any]] = {}
             for row in sessions:
                 if isinstance(row, dict) and isinstance(row.get("key"), str):
-                    rows[row["key"]] = row
+                    page_rows[row["key"]] = row
+            rows.update(page_rows)
+            if self._sync_count == 0 and page.get("hasMore"):
+                # A big gateway lists slowly (seconds per 1,000 rows): show rows as they come.
+                self._publish_page(page_rows, progressive_started=offset == 0)
             next_offset = page.get("nextOffset")
             if page.get("hasMore") and isinstance(next_offset, int) and next_offset > offset:
                 offset = next_offset
@@ -820,6 +828,23 @@ class GatewayStore:
             else:
                 break
         self._reconcile(rows, started or 0.0, reason)
+
+    def _publish_page(
+        self, rows: Mapping[str, Mapping[str, Any]], progressive_started: bool
+    ) -> None:
+        if progressive_started:
+            entries = dict(self._entries)
+            for key, raw in rows.items():
+                if key not in entries:
+                    entries[key] = _clean_row(raw)
+            self._commit(entries)
+            self._progressive = True
+            reason = f"{self.path}: first {len(rows)} sessions (listing the rest)"
+            self._publish(StoreReloaded(self._public, reason, self._bump()))
+            self._publish(self.state)
+            return
+        for key, raw in rows.items():
+            self._upsert(key, raw, snapshot_at=raw.get("snapshotAt"))
 
     def _reconcile(self, rows: Mapping[str, Mapping[str, Any]], started: float, why: str) -> None:
         old = self._entries
@@ -841,7 +866,8 @@ class GatewayStore:
             if key not in rows and _number(held.get("updatedAt")) > started > 0:
                 new[key] = held  # appeared after the list was read (its event came in)
         self._snapshot_at = {k: v for k, v in snapshot_at.items() if k in new}
-        first = self._sync_count == 0
+        # After a progressive first listing the view is already built: send only differences.
+        first = self._sync_count == 0 and not self._progressive
         self._sync_count += 1
         changes = [k for k in new if old.get(k) != new[k]] + [k for k in old if k not in new]
         if not first and not changes:
