@@ -38,6 +38,8 @@ async def test_list_pages_through_every_session(tmp_path):
             }
         store = make_store(gw, tmp_path, page_size=1000)
         sub = store.subscribe()
+        seen: list = []
+        store.add_listener(seen.append)  # every event, before any subscriber coalescing
         async with store:
             await store.wait_synced(10)
             assert len(store.load()) == 2345
@@ -45,9 +47,13 @@ async def test_list_pages_through_every_session(tmp_path):
             assert store.get("agent:main:explicit:s7")["label"] == "S7"
             assert "key" not in store.get("agent:main:explicit:s7")
             # The newest page is shown first, before the rest is listed.
+            reloads = [e for e in seen if isinstance(e, StoreReloaded)]
+            assert len(reloads[0].entries) == 1000
+            assert "agent:main:explicit:s2344" in reloads[0].entries
+            assert "agent:main:explicit:s0" not in reloads[0].entries
+            assert len(reloads[-1].entries) == 2345
             reload = await next_matching(sub, lambda e: isinstance(e, StoreReloaded))
-            assert len(reload.entries) == 1000
-            assert "agent:main:explicit:s2344" in reload.entries
+            assert len(reload.entries) == 2345  # a late reader gets the complete one
             # The state that came before the reload is re-sent after it.
             state = await next_matching(sub, lambda e: isinstance(e, ConnectionState))
             assert state.state == "connected"
