@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Gateway client vs real OpenClaw gateways (called by interop/run.sh, which installs Node and the
+# OpenClaw releases and exports INTEROP_NODE_BIN / INTEROP_OPENCLAW_<version>).
+#
+# Extra arguments go to check_gateways.py, e.g. `--sessions 0` to skip the 10,000-session
+# listing or `--skip-netns` to skip the pairing check (it needs root for `ip netns`).
+# GATEWAY_INTEROP_JSON=path also writes the results and figures as JSON.
+set -uo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$(dirname "$HERE")")"
+PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+args=("$@")
+if [ -n "${GATEWAY_INTEROP_JSON:-}" ]; then args+=(--json "$GATEWAY_INTEROP_JSON"); fi
+exec "$PYTHON" "$HERE/check_gateways.py" "${args[@]}"
