@@ -42,7 +42,19 @@ FIXES = {
     errno.EROFS: "read-only",
 }
 # "fsync_dir" is an fsync of a directory descriptor; "fsync" of the temp file.
-CALLS = ["open", "fchmod", "fchown", "write", "fsync", "replace", "fsync_dir", "close", "unlink"]
+CALLS = [
+    "stat",
+    "open",
+    "fchmod",
+    "fchown",
+    "write",
+    "fsync",
+    "replace",
+    "fstat",
+    "fsync_dir",
+    "close",
+    "unlink",
+]
 
 
 @dataclass
@@ -96,6 +108,14 @@ class Faulty(Syscalls):
     def fchown(self, fd: int, uid: int, gid: int) -> None:
         self._check("fchown")
         super().fchown(fd, uid, gid)
+
+    def stat(self, path: str) -> os.stat_result:
+        self._check("stat", path)
+        return super().stat(path)
+
+    def fstat(self, fd: int) -> os.stat_result:
+        self._check("fstat")
+        return super().fstat(fd)
 
     def close(self, fd: int) -> None:
         self.dir_fds.discard(fd)
@@ -198,10 +218,10 @@ async def test_fault_matrix(tmp_path: Path, call: str, code_name: str, persisten
             assert temp_files(path.parent) == []
         sub.close()
     # Every call of the write path is reachable: the matrix really injected something.
-    assert any(o != "ok" for o in outcomes) or call == "close", outcomes
+    assert any(o != "ok" for o in outcomes) or call in ("close", "fstat"), outcomes
     if call in ("fsync_dir",):
         assert "renamed-not-durable" in outcomes
-    if call in ("open", "fchmod", "fchown", "write", "fsync", "replace", "unlink"):
+    if call in ("stat", "open", "fchmod", "fchown", "write", "fsync", "replace", "unlink"):
         assert "refused" in outcomes
     record_figure(f"faults.{call}.{code_name}.{'p' if persistent else 't'}", outcomes)
 
