@@ -163,3 +163,44 @@ async def test_store_file_replaced_by_a_directory_then_restored(tmp_path: Path) 
         await wait_for_event(sub, _recovered)
         assert dict(store.load()) == original
         sub.close()
+
+
+async def test_a_same_size_foreign_replace_right_after_our_write_is_seen(tmp_path: Path) -> None:
+    """Same size, within one coarse timestamp tick: the fingerprint's inode tells them apart."""
+    path = store_at(tmp_path)
+    async with SessionStore(path, watch=True) as store:
+        sub = store.subscribe()
+        for i in range(15):
+            await store.update_entry(KEY, {"label": f"ours-{i:02d}"})
+            data = read_json(path)
+            data[KEY]["label"] = f"them-{i:02d}"  # exactly as long as ours
+            raw = json.dumps(data, indent=2, ensure_ascii=False).encode()
+            assert len(raw) == path.stat().st_size
+            foreign_replace(path, data)
+            await wait_for_event(sub, _is_external_change(KEY, f"them-{i:02d}"))
+            assert dict(store.load()) == read_json(path)
+        sub.close()
+
+
+async def test_a_foreign_in_place_rewrite_is_seen(tmp_path: Path) -> None:
+    """A writer that truncates and rewrites the same inode (no rename) is noticed too."""
+    path = store_at(tmp_path)
+    async with SessionStore(path, watch=True) as store:
+        sub = store.subscribe()
+        data = read_json(path)
+        data[KEY]["label"] = "rewritten in place, and longer than before"
+        with open(path, "r+b") as fh:
+            fh.truncate(0)
+            fh.write(json.dumps(data, indent=2, ensure_ascii=False).encode())
+        label = data[KEY]["label"]
+        changed = _is_external_change(KEY, label)
+
+        def seen(event: StoreEvent) -> bool:
+            # Read between the truncate and the write, the file is briefly empty: an error,
+            # then a recovery carrying the new content.
+            reloaded = isinstance(event, StoreReloaded) and event.entries[KEY].get("label") == label
+            return changed(event) or reloaded
+
+        await wait_for_event(sub, seen)
+        assert dict(store.load()) == data
+        sub.close()
