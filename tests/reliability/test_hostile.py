@@ -101,7 +101,13 @@ class _Audit:
     def __init__(self) -> None:
         self.armed = False
         self.seen: list[tuple[str, str]] = []
-        sys.addaudithook(self._hook)
+        self.installed = False
+
+    def install(self) -> None:
+        """Audit hooks cannot be removed: install one, once, only when this test runs."""
+        if not self.installed:
+            sys.addaudithook(self._hook)
+            self.installed = True
 
     def _hook(self, event: str, args: tuple[Any, ...]) -> None:
         if self.armed and event in self.EVENTS:
@@ -143,6 +149,7 @@ async def test_session_file_and_id_outside_the_sessions_dir_never_opened_followe
     }
     path.write_text(json.dumps(entries, indent=2))
     before = (canary.read_bytes(), canary.stat().st_mtime_ns)
+    AUDIT.install()
     AUDIT.seen.clear()
     AUDIT.armed = True
     try:
