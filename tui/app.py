@@ -86,6 +86,7 @@ class MainScreen(Screen[None]):
     """Table, detail pane, filter line, banner, status bar, and the command area."""
 
     BINDING_GROUP_TITLE = "Sessions"
+    AUTO_FOCUS = None  # focus is placed explicitly: the table, or the empty state
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f,ctrl+f", "filter", "Filter", id="filter"),
@@ -135,7 +136,11 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.table.focus()
+        # The store may already have been found missing (empty state shown, body hidden).
+        if self.query_one("#body").display:
+            self.table.focus()
+        else:
+            self.empty_state.focus()
         self.set_interval(1.0, self._tick)
         self.set_interval(0.25, self.table.refresh_highlights)
         # On a narrow terminal the table needs the room; `d` brings the pane back.
@@ -324,7 +329,11 @@ class MainScreen(Screen[None]):
                 "This view fills in by itself when the store appears."
             )
             self.empty_state.show_state("No session store here yet.", lines)
-            self.query_one("#body").display = False
+            body = self.query_one("#body")
+            if body.display:
+                body.display = False
+                # Nothing to navigate: the footer shows the screen's keys, not the table's.
+                self.empty_state.focus()
         else:
             if target is not None and target.kind == "missing" and self.vm.total_count:
                 self.target = StoreTarget(
@@ -335,7 +344,10 @@ class MainScreen(Screen[None]):
                     target.notes,
                 )
             self.empty_state.hide()
-            self.query_one("#body").display = True
+            body = self.query_one("#body")
+            if not body.display:
+                body.display = True
+                self.table.focus()
             if self.vm.filter_text:
                 message = "No sessions match the filter (Esc clears it)."
             elif self._health is not None and self._health.startswith("read"):

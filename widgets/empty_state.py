@@ -10,8 +10,11 @@ from textual.widgets import Static
 from widgets.text import visible
 
 
-class EmptyState(Static):
-    """A title, then lines of explanation (the path looked at, how to point elsewhere)."""
+class EmptyState(Static, can_focus=True):
+    """A title, then lines of explanation (the path looked at, how to point elsewhere).
+
+    Focusable, so that while it shows, focus rests here and the footer lists the screen's keys.
+    """
 
     DEFAULT_CSS = """
     EmptyState {
