@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from store import SessionStore
+from store import SessionStore, StoreWriteError
 from store.atomic import Syscalls
 from store.synthetic import generate_store
 from tests.tui.helpers import (
@@ -334,8 +334,9 @@ async def test_permission_denied_on_write_switches_to_read_only(tmp_path: Path):
         screen = await started(pilot)
         assert not app.read_only
         assert app.store is not None
-        with pytest.raises(Exception):  # noqa: B017 - the store's own error type is its business
+        with pytest.raises(StoreWriteError) as refused:
             await app.store.update_entry(MAIN, {"label": "x"})
+        assert refused.value.errno == errno.EACCES
         await wait_until(pilot, lambda: app.read_only, what="read-only")
         assert "ermission" in (app.read_only_reason or "")
         await pilot.pause()
