@@ -255,6 +255,7 @@ class GatewayStore:
         self._error: StoreError | None = None
         self._operation: str | None = None
         self._closed = False
+        self._closing = asyncio.Event()
         self.state = ConnectionState("disconnected", "not opened", {"gateway": self.name})
         self.stats: dict[str, int] = {"events": 0, "stale_events": 0, "relists": 0}
 
@@ -304,6 +305,7 @@ class GatewayStore:
         if self._closed:
             return
         self._closed = True
+        self._closing.set()
         for task in (self._relist_task, self._describe_task):
             if task is not None:
                 task.cancel()
@@ -772,10 +774,23 @@ class GatewayStore:
         self._relist_task = asyncio.create_task(self._relist_loop(reason))
 
     async def _relist_loop(self, reason: str) -> None:
+        busy = Backoff(1.0, 30.0)
         while True:
             self._relist_again = False
             try:
                 await self._relist(reason)
+            except GatewayRequestError as exc:
+                self._error, self._operation = exc, "read"
+                self._publish_state_note(f"cannot list sessions: {exc.describe()}")
+                if exc.code != "UNAVAILABLE":
+                    return
+                # An overloaded gateway (2026.9 "worker task capacity reached") recovers: retry.
+                delay = busy.next()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), delay)
+                if self._closed:
+                    return
+                self._relist_again = True
             except GatewayError as exc:
                 self._error, self._operation = exc, "read"
                 self._publish_state_note(f"cannot list sessions: {exc.describe()}")

@@ -140,6 +140,7 @@ class FakeGateway:
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # rule violations seen (tests assert none)
     silent: bool = False
+    overloaded_lists: int = 0  # answer this many sessions.list calls with 2026.9's overload
     ticks_sent: int = 0
     seq: int = 0
     _server: Server | None = None
@@ -534,6 +535,14 @@ class FakeGateway:
         if method == "sessions.list":
             if not self._has(conn, "operator.read"):
                 return self._scope_error("operator.read")
+            if self.overloaded_lists > 0:
+                self.overloaded_lists -= 1
+                return {
+                    "error": self._err(
+                        "UNAVAILABLE",
+                        "WorkerTaskError: worker task capacity reached: code=overloaded",
+                    )
+                }
             allowed = LIST_PARAMS_7 | ({"archived"} if self.flavor == "9" else set())
             for name in params:
                 if name not in allowed:

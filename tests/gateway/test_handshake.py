@@ -15,6 +15,8 @@ from store.gateway import (
     GatewayScopeMismatchError,
     GatewayUnavailableError,
 )
+from store.gateway.client import connect_error
+from store.gateway.config import GatewayConfig
 from store.gateway.identity import DeviceTokenStore, load_or_create_identity
 from tests.gateway.fake_gateway import FakeGateway
 from tests.gateway.helpers import make_store, next_matching
@@ -157,3 +159,23 @@ async def test_edits_while_disconnected_are_refused_not_queued(tmp_path):
             await store.update_entry("agent:main:main", {"label": "x"}, create=True)
         assert "not connected" in caught.value.describe()
         assert gw.count("sessions.patch") == 0
+
+
+def test_connect_errors_that_retrying_cannot_fix_stop_the_loop():
+    config = GatewayConfig("gw", "ws://127.0.0.1:1/")
+    identity_needed = connect_error(
+        config,
+        {
+            "code": "INVALID_REQUEST",
+            "message": "control ui requires device identity",
+            "details": {"code": "CONTROL_UI_DEVICE_IDENTITY_REQUIRED"},
+        },
+        token_kind="shared",
+    )
+    assert not identity_needed.retryable and "device identity" in identity_needed.describe()
+    starting = connect_error(
+        config,
+        {"code": "UNAVAILABLE", "message": "starting", "details": {"retryAfterMs": 500}},
+        token_kind="shared",
+    )
+    assert starting.retryable and starting.details["retryAfterMs"] == 500

@@ -278,6 +278,22 @@ async def test_a_delete_for_an_older_incarnation_is_ignored(tmp_path):
             assert store.get("agent:main:x")["label"] == "X"
 
 
+async def test_an_overloaded_gateway_is_listed_again_until_it_answers(tmp_path):
+    async with FakeGateway() as gw:
+        gw.put("agent:main:a", label="A")
+        gw.overloaded_lists = 1
+        async with make_store(gw, tmp_path) as store:
+            sub = store.subscribe()
+            note = await next_matching(
+                sub, lambda e: isinstance(e, ConnectionState) and "worker task" in e.detail
+            )
+            assert "cannot list sessions" in note.detail
+            await store.wait_synced(10)  # the retry after 1 s succeeded
+            assert store.get("agent:main:a")["label"] == "A"
+            assert gw.count("sessions.list") == 2
+            assert store.health.error is None
+
+
 def test_backoff_doubles_from_one_second_to_thirty_and_resets():
     backoff = Backoff()
     assert [backoff.next() for _ in range(8)] == [1, 2, 4, 8, 16, 30, 30, 30]
