@@ -43,10 +43,13 @@ from gateway_proc import ROOT, Gateway, Namespace, Unavailable, node_bin
 
 from store.events import EntryAdded, EntryChanged, StoreEvent, StoreReloaded
 from store.gateway import (
+    GatewayClient,
     GatewayConfig,
+    GatewayRequestError,
     GatewayScopeError,
     GatewayStore,
 )
+from store.gateway.identity import load_or_create_identity
 from store.synthetic import generate_store
 
 MAIN = "agent:main:main"
@@ -230,13 +233,28 @@ async def check_live(version: str, report: Report, samples: int) -> None:
 
 
 async def seed_by_rpc(gw: Gateway, count: int, tmp: Path) -> float:
-    """Create ``count`` sessions through the gateway itself (2026.9 keeps them in SQLite)."""
-    seeder = make_store(gw, tmp / "seeder", "seeder")
+    """Create ``count`` sessions through the gateway itself (2026.9 keeps them in SQLite).
+
+    A bare connection (not subscribed, so the gateway prepares no events for it) and a few
+    requests in flight: more makes 2026.9.6 answer "worker task capacity reached" on 2 cores.
+    """
+    ready = asyncio.Event()
+
+    async def on_connected(_hello: object) -> None:
+        ready.set()
+
+    client = GatewayClient(
+        GatewayConfig("seeder", gw.url, token=gw.token),
+        identity=load_or_create_identity(tmp / "seeder"),
+        tokens=None,
+        on_state=lambda _s: None,
+        on_event=lambda *_a: None,
+        on_connected=on_connected,
+    )
+    client.start()
     started = time.perf_counter()
-    async with seeder:
-        await seeder.wait_synced(30)
-        assert seeder.client is not None
-        client = seeder.client
+    try:
+        await asyncio.wait_for(ready.wait(), 30)
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(count):
             queue.put_nowait(i)
@@ -244,13 +262,19 @@ async def seed_by_rpc(gw: Gateway, count: int, tmp: Path) -> float:
         async def worker() -> None:
             while not queue.empty():
                 i = queue.get_nowait()
-                await client.request(
-                    "sessions.patch",
-                    {"key": f"agent:main:explicit:bench-{i:05d}", "label": f"Bench {i:05d}"},
-                    timeout=120,
-                )
+                params = {"key": f"agent:main:explicit:bench-{i:05d}", "label": f"Bench {i:05d}"}
+                for attempt in range(20):
+                    try:
+                        await client.request("sessions.patch", params, timeout=120)
+                        break
+                    except GatewayRequestError as exc:
+                        if exc.code != "UNAVAILABLE" or attempt == 19:
+                            raise
+                        await asyncio.sleep(0.1 * (attempt + 1))  # the gateway asked to back off
 
-        await asyncio.gather(*(worker() for _ in range(16)))
+        await asyncio.gather(*(worker() for _ in range(4)))
+    finally:
+        await client.aclose()
     return time.perf_counter() - started
 
 
