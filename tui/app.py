@@ -224,6 +224,7 @@ class MainScreen(Screen[None]):
         self.vm.rebuild(store.load())
         settle_heap()
         self._check_health(store)
+        self._show_quarantined(store)
         self._after_apply(ApplyResult(structural=True, rebuilt=True))
         self.table.data_changed(structural=True, changed=False)
         self._show_selected()
@@ -234,6 +235,22 @@ class MainScreen(Screen[None]):
         self.vm.rebuild({})
         self.banner.show_message(message)
         self._after_apply(ApplyResult(structural=True, rebuilt=True))
+
+    def _show_quarantined(self, store: SessionStore) -> None:
+        """Entries the store keeps but cannot show (not objects) are said, never dropped."""
+        if self.banner.message is not None and self.banner.severity != "information":
+            return  # an error or warning is more urgent
+        hidden = [issue for issue in store.issues if issue.code == "not_an_object"]
+        if not hidden:
+            if self.banner.severity == "information":
+                self.banner.clear()
+            return
+        more = f" (and {len(hidden) - 1} more)" if len(hidden) > 1 else ""
+        noun = "entry is" if len(hidden) == 1 else "entries are"
+        self.banner.show_message(
+            f"{len(hidden)} {noun} kept in the file but not shown: {hidden[0].message}{more}",
+            "information",
+        )
 
     def _check_health(self, store: SessionStore) -> None:
         health = store.health
@@ -302,6 +319,8 @@ class MainScreen(Screen[None]):
         self.table_updates += 1
         if store is not None:
             self._refresh_write_health(store)
+            if result.rebuilt or result.added:
+                self._show_quarantined(store)
         self._after_apply(result)
 
     def _refresh_write_health(self, store: SessionStore) -> None:

@@ -487,3 +487,22 @@ async def test_resync_while_paused_rebuilds_from_the_store_on_resume(tmp_path: P
         assert not screen.vm.needs_reload
         assert all(r.entry.get("label") == "resynced" for r in screen.vm.rows.values())
         assert screen.vm.total_count == 12
+
+
+async def test_entries_that_are_not_objects_are_announced_not_dropped(tmp_path: Path):
+    path = store_path(tmp_path)
+    write_json_store(
+        path,
+        {
+            "agent:main:explicit:ok": {"sessionId": "a", "updatedAt": 1},
+            "agent:main:explicit:five": 5,
+        },
+    )
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        assert screen.vm.shown_keys() == ["agent:main:explicit:ok"]
+        assert screen.banner.message is not None
+        assert "agent:main:explicit:five" in screen.banner.message
+        assert "kept in the file" in screen.banner.message
+    assert json.loads(path.read_text())["agent:main:explicit:five"] == 5
