@@ -792,9 +792,11 @@ class GatewayStore:
                     return
                 self._relist_again = True
             except GatewayError as exc:
-                self._error, self._operation = exc, "read"
-                self._publish_state_note(f"cannot list sessions: {exc.describe()}")
-                return
+                if not self._relist_again:
+                    self._error, self._operation = exc, "read"
+                    self._publish_state_note(f"cannot list sessions: {exc.describe()}")
+                    return
+                # A reconnect asked for a listing while this one died with the old connection.
             if not self._relist_again:
                 return
             reason = "changes during the last listing"
