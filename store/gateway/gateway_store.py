@@ -218,7 +218,12 @@ class GatewayStore:
         request_timeout: float = 30.0,
         read_only: bool = False,
         environ: Mapping[str, str] | None = None,
+        maintenance: Any = None,
+        max_bytes: int | None = None,
+        watch: bool = True,
     ) -> None:
+        # maintenance, max_bytes and watch exist so `open_store(url, **options)` takes the
+        # options of a file store: the gateway maintains its own store and always pushes changes.
         env = os.environ if environ is None else environ
         if isinstance(target, GatewayConfig):
             self.config = target
