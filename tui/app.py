@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
+import anyio
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -55,6 +56,9 @@ FRAME_SECONDS = 1 / 30
 """Events are applied at most once per frame: a burst of 1,000 changes is one table update."""
 
 FILTER_DEBOUNCE_SECONDS = 0.15
+PROGRESSIVE_ROWS = 20_000
+"""From this many sessions on, the first screenful is shown before every row is built."""
+PREVIEW_ROWS = 200
 NARROW_WIDTH = 110
 """Below this many columns the detail pane starts hidden."""
 READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -114,6 +118,7 @@ class MainScreen(Screen[None]):
         self._flush_timer: Timer | None = None
         self._filter_timer: Timer | None = None
         self._health: str | None = None
+        self._loading_total: int | None = None  # while a big store's rows are being built
         self.table_updates = 0
         """How many times live changes were applied to the table (one per frame at most)."""
 
@@ -216,13 +221,53 @@ class MainScreen(Screen[None]):
 
     # --- store lifecycle (called by the app) --------------------------------------------------
 
-    def store_opened(self, store: SessionStore, target: StoreTarget) -> None:
-        """A store was opened: show its snapshot and its health."""
+    async def store_opened(self, store: SessionStore, target: StoreTarget) -> None:
+        """A store was opened: show its snapshot and its health.
+
+        A big store is shown in two steps: the first screenful at once (the rows on top in the
+        current sort), then every row, built in a worker thread while the first page is on
+        screen. Events wait in the subscription meanwhile, so none is missed.
+        """
         self.target = target
         self.banner.clear()
         self._health = None
-        self.vm.rebuild(store.load())
+        self._loading_total = None
+        entries = store.load()
+        preview = (
+            self.vm.top_entries(entries, PREVIEW_ROWS)
+            if len(entries) >= PROGRESSIVE_ROWS and not self.vm.filter_text
+            else None
+        )
+        if preview is None:
+            self.vm.rebuild(entries)
+        else:
+            self.vm.rebuild(preview)
+            self._loading_total = len(entries)
+            self._show_snapshot(store)
+            full = self.vm.spawn()
+            await anyio.to_thread.run_sync(full.rebuild, entries)
+            self._loading_total = None
+            preview_vm = self.vm
+            full.marked_keys = set(preview_vm.marked_keys)
+            full.paused = preview_vm.paused
+            if (preview_vm.sort_column, preview_vm.sort_reverse, preview_vm.filter_text) != (
+                full.sort_column,
+                full.sort_reverse,
+                full.filter_text,
+            ):
+                # The operator sorted or filtered the first page meanwhile: keep that.
+                full.configure(
+                    entries=full.entries,
+                    sort_column=preview_vm.sort_column,
+                    sort_reverse=preview_vm.sort_reverse,
+                    filter_text=preview_vm.filter_text,
+                )
+            self.vm = full
+            self.table.set_source(full)
         settle_heap()
+        self._show_snapshot(store)
+
+    def _show_snapshot(self, store: SessionStore) -> None:
         self._check_health(store)
         self._show_quarantined(store)
         self._after_apply(ApplyResult(structural=True, rebuilt=True))
@@ -412,6 +457,11 @@ class MainScreen(Screen[None]):
                 pending=vm.pending_count,
                 marked=len(vm.marked_keys),
                 filter_text=vm.filter_text,
+                note=(
+                    f"loading {self._loading_total:,} sessions…"
+                    if self._loading_total is not None
+                    else ""
+                ),
             )
         )
 
@@ -667,7 +717,7 @@ class SessionBrowserApp(App[None]):
         try:
             subscription = store.subscribe() if self.live_watch else None
             self.store = store
-            main.store_opened(store, target)
+            await main.store_opened(store, target)
             if subscription is None:
                 return
             async with subscription:

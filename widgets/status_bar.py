@@ -26,6 +26,7 @@ class StatusInfo:
     pending: int = 0
     marked: int = 0
     filter_text: str = ""
+    note: str = ""  # e.g. "loading 100,000 sessions…"
 
 
 def _elide_middle(text: str, width: int) -> str:
@@ -51,6 +52,8 @@ def render_status(info: StatusInfo, width: int | None = None) -> Text:
         text.append(" ")
     shown = f"{info.shown:,}/{info.total:,}" if info.shown != info.total else f"{info.total:,}"
     text.append(f"{shown} sessions", style="bold")
+    if info.note:
+        text.append(f" · {visible(info.note)}", style="italic")
     if info.marked:
         text.append(f" · {info.marked} marked", style="bold")
     if info.filter_text:

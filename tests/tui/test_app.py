@@ -506,3 +506,20 @@ async def test_entries_that_are_not_objects_are_announced_not_dropped(tmp_path: 
         assert "agent:main:explicit:five" in screen.banner.message
         assert "kept in the file" in screen.banner.message
     assert json.loads(path.read_text())["agent:main:explicit:five"] == 5
+
+
+async def test_big_store_shows_first_page_then_every_row_keeping_the_cursor(tmp_path: Path):
+    entries = generate_store(25_000, seed=9, now_ms=int(FIXED_NOW * 1000))
+    write_json_store(store_path(tmp_path), entries)
+    newest = max(entries, key=lambda k: entries[k]["updatedAt"])
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        await wait_until(pilot, lambda: screen.vm.total_count == 25_000, timeout=20)
+        await pilot.pause()
+        assert screen.vm.row_count == 25_000
+        assert screen.vm.row_at(0).key == newest
+        assert screen.current_key == newest
+        assert "loading" not in screen.status.text
+        await pilot.press("down")
+        assert screen.current_key == screen.vm.row_at(1).key

@@ -285,3 +285,20 @@ def test_incremental_apply_equals_rebuild(start, ops, sort, reverse, flt, flush_
     assert keys == fresh.shown_keys()
     assert [vm.rows[k].cells for k in keys] == [fresh.rows[k].cells for k in keys]
     assert all(vm.index_of(k) == i for i, k in enumerate(vm.shown_keys()))
+
+
+def test_top_entries_picks_what_the_full_sort_puts_first():
+    entries = {
+        f"agent:main:explicit:{n}": {"sessionId": str(n), "updatedAt": (n * 37) % 101}
+        for n in range(100)
+    }
+    entries["agent:main:explicit:none"] = {"sessionId": "x"}
+    vm = vm_of(entries)
+    top = vm.top_entries(entries, 5)
+    assert top is not None and set(top) == set(vm.shown_keys()[:5])
+    vm.set_sort("updated")  # ascending now; the one without updatedAt still last
+    top = vm.top_entries(entries, 5)
+    assert top is not None and set(top) == set(vm.shown_keys()[:5])
+    assert "agent:main:explicit:none" not in top
+    vm.set_sort("label")
+    assert vm.top_entries(entries, 5) is None  # no cheap key for text columns
