@@ -409,8 +409,8 @@ async def pairing_dialogue(
     if command != f"openclaw devices approve {request_id}":
         report.fail(f"{tag}: approve command", repr(command))
         return
+    approving = time.perf_counter()
     code, out = await gw.cli(*command.split()[1:])
-    approved_at = time.perf_counter()
     if code != 0:
         report.fail(f"{tag}: `{command}` on the host", out.strip()[-400:])
         return
@@ -422,7 +422,8 @@ async def pairing_dialogue(
         if "synced" in message:
             report.ok(
                 f"{tag}: client connected by itself after approval",
-                f"{time.perf_counter() - approved_at:.1f}s later; scopes {message.get('scopes')}; "
+                f"{time.perf_counter() - approving:.1f}s after starting the approve command; "
+                f"scopes {message.get('scopes')}; "
                 f"device token kept: {message.get('deviceToken')}",
             )
             return
