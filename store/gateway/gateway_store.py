@@ -143,6 +143,19 @@ PATCH_FIELDS_2026_9 = frozenset(
 SERVER_MANAGED = frozenset({"sessionId", "updatedAt", "key"})
 # A file entry spells a model override as two fields; the gateway takes one "provider/model".
 MODEL_FIELDS = frozenset({"modelOverride", "providerOverride"})
+# What a local model switch also writes (store.semantics.apply_model_override); the gateway
+# derives these itself from the "model" param, so they are not sent with a model change.
+MODEL_DERIVED = frozenset(
+    {
+        "model",
+        "modelProvider",
+        "modelOverrideSource",
+        "liveModelSwitchPending",
+        "contextTokens",
+        "contextBudgetStatus",
+        "authProfileOverrideCompactionCount",
+    }
+)
 EVENT_META = frozenset({"sessionKey", "reason", "ts", "agentId", "session"})
 VOLATILE = frozenset({"snapshotAt"})
 # List-row fields a 2026.7 flat sessions.changed payload does not carry.
@@ -441,6 +454,11 @@ class GatewayStore:
         allowed = patch_fields_for(version)
         params: dict[str, Any] = {"key": key}
         refused: list[str] = []
+        model_switch = any(
+            current.get(n) != v
+            for n, v in patch.items()
+            if isinstance(n, str) and n in MODEL_FIELDS
+        )
         for name, value in patch.items():
             if not isinstance(name, str):
                 raise TypeError(f"patch field names are strings, not {name!r}")
@@ -448,11 +466,13 @@ class GatewayStore:
                 continue
             if name in SERVER_MANAGED or name in MODEL_FIELDS:
                 continue
+            if model_switch and name in MODEL_DERIVED:
+                continue
             if name in allowed:
                 params[name] = value
             else:
                 refused.append(name)
-        if MODEL_FIELDS & {n for n, v in patch.items() if current.get(n) != v}:
+        if model_switch:
             model = patch.get("modelOverride", current.get("modelOverride"))
             provider = patch.get("providerOverride", current.get("providerOverride"))
             if model is None:

@@ -18,6 +18,7 @@ from store.gateway import (
     GatewayUnsupportedError,
     MultiGatewayStore,
 )
+from store.semantics import apply_model_override
 from tests.gateway.fake_gateway import FakeGateway, now_ms
 from tests.gateway.helpers import drain, make_store, next_matching
 
@@ -124,6 +125,17 @@ async def test_model_override_fields_become_one_model_param(tmp_path):
                 {"providerOverride": "anthropic", "modelOverride": "claude-opus-4-5"},
             )
             assert params == {"key": "agent:main:main", "model": "anthropic/claude-opus-4-5"}
+            # What the local model switch writes besides the override is derived by the gateway.
+            local_switch = apply_model_override(
+                dict(store.get("agent:main:main")),
+                provider="anthropic",
+                model="claude-opus-4-5",
+                now_ms=now_ms(),
+            )
+            assert local_switch is not None
+            assert store.patch_params(
+                "agent:main:main", store.get("agent:main:main"), local_switch
+            ) == {"key": "agent:main:main", "model": "anthropic/claude-opus-4-5"}
             archived = store.patch_params(
                 "agent:main:main", store.get("agent:main:main"), {"archived": True}
             )
