@@ -74,11 +74,17 @@ async def raw_listing(client: GatewayClient) -> tuple[float, int]:
 
 async def run(version: str, sessions: int, samples: int) -> None:
     seed = generate_store(sessions, now_ms=int(time.time() * 1000)) if sessions else None
-    tmp = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
+    with tempfile.TemporaryDirectory(prefix="bench-gateway-") as scratch:
+        await measure(version, sessions, samples, seed, Path(scratch))
+
+
+async def measure(version: str, sessions: int, samples: int, seed: dict | None, tmp: Path) -> None:
     async with Gateway(version, seed=seed) as gw:
         print(f"OpenClaw {version} gateway with {sessions:,} stored sessions on {gw.url}")
         client = await bare_client(gw, tmp / "bare")
         try:
+            # The first listing warms the gateway's caches; the baseline is the faster of one
+            # listing before and one after ours, so the order does not favour either side.
             raw_s, raw_rows = await raw_listing(client)
 
             first: list[float] = []
@@ -121,6 +127,8 @@ async def run(version: str, sessions: int, samples: int) -> None:
                     rtt.append(time.perf_counter() - sent)
                     await asyncio.wait_for(waiter[label], 30)
                     latency.append(arrivals[label] - sent)
+            again_s, _ = await raw_listing(client)
+            raw_s = min(raw_s, again_s)
         finally:
             await client.aclose()
 

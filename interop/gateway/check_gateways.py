@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -55,6 +56,16 @@ from store.synthetic import generate_store
 MAIN = "agent:main:main"
 VERSIONS = ("2026.7.35", "2026.9.6")
 EVENT_TIMEOUT = 15.0
+
+
+SCRATCH: list[Path] = []
+
+
+def scratch(prefix: str) -> Path:
+    """A temporary folder, removed when the checks end."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    SCRATCH.append(path)
+    return path
 
 
 class Report:
@@ -134,7 +145,7 @@ async def check_live(version: str, report: Report, samples: int) -> None:
     tag = f"{version}"
     async with Gateway(version) as gw:
         report.ok(f"{tag}: gateway started", f"ready in {gw.started_s:.1f}s on {gw.url}")
-        tmp = Path(tempfile.mkdtemp(prefix="octui-gwcheck-"))
+        tmp = scratch("octui-gwcheck-")
         ours = make_store(gw, tmp / "ours", "ours")
         second = make_store(gw, tmp / "second", "second")
         async with ours, second:
@@ -280,7 +291,7 @@ async def seed_by_rpc(gw: Gateway, count: int, tmp: Path) -> float:
 
 async def check_large_list(version: str, report: Report, count: int) -> None:
     tag = f"{version}"
-    tmp = Path(tempfile.mkdtemp(prefix="octui-gwlist-"))
+    tmp = scratch("octui-gwlist-")
     json_store = version.startswith("2026.7")
     seed = generate_store(count, now_ms=int(time.time() * 1000)) if json_store else None
     async with Gateway(version, seed=seed) as gw:
@@ -353,7 +364,7 @@ async def check_pairing(version: str, report: Report) -> None:
         report.skip(f"{tag}: pairing from a non-loopback address", reason)
         return
     name = f"octui-{os.getpid()}-{version.replace('.', '')}"
-    tmp = Path(tempfile.mkdtemp(prefix="octui-pair-"))
+    tmp = scratch("octui-pair-")
     async with Namespace(name) as ns, Gateway(version, bind="lan", namespace=ns) as gw:
         env = {
             "PATH": f"{node_bin()}:/usr/sbin:/usr/bin:/bin",
@@ -462,6 +473,8 @@ async def main() -> int:
                 report.fail(f"{version}: {what}", str(exc))
             except Exception as exc:  # report and go on with the next check
                 report.fail(f"{version}: {what}", f"{type(exc).__name__}: {exc}")
+    for path in SCRATCH:
+        shutil.rmtree(path, ignore_errors=True)
     if args.json:
         args.json.write_text(
             json.dumps({"results": report.results, "figures": report.figures}, indent=2)
