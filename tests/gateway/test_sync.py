@@ -397,3 +397,24 @@ async def test_two_gateways_in_one_view_never_collide_and_edits_go_to_the_right_
             }
             with pytest.raises(Exception, match="no gateway named nope"):
                 await multi.update_entry("nope/agent:main:main", {"label": "x"})
+
+
+async def test_one_failing_gateway_does_not_hide_the_others(tmp_path):
+    async with FakeGateway() as good, FakeGateway() as bad:
+        good.put("agent:main:main", label="Good")
+        multi = MultiGatewayStore(
+            [
+                make_store(good, tmp_path, name="good"),
+                make_store(bad, tmp_path, name="bad", token="not-the-token"),
+            ]
+        )
+        sub = multi.subscribe()
+        async with multi:
+            await multi.stores["good"].wait_synced(5)
+            failed = await next_matching(
+                sub, lambda e: isinstance(e, ConnectionState) and e.state == "failed"
+            )
+            assert failed.extra["gateway"] == "bad" and "gateway bad" in failed.detail
+            assert multi.states["good"].state == "connected"
+            assert list(multi.load()) == ["good/agent:main:main"]
+            assert multi.health.error is not None and "gateway bad" in multi.health.message
