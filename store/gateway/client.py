@@ -627,11 +627,16 @@ class GatewayClient:
                     payload = frame.get("payload")
                     seq = frame.get("seq")
                     if isinstance(name, str):
-                        self._on_event(
-                            name,
-                            payload if isinstance(payload, dict) else {},
-                            seq if isinstance(seq, int) else None,
-                        )
+                        try:
+                            self._on_event(
+                                name,
+                                payload if isinstance(payload, dict) else {},
+                                seq if isinstance(seq, int) else None,
+                            )
+                        except Exception as exc:
+                            # One event we could not apply must not take the connection down;
+                            # the next re-list repairs the row.
+                            self.last_error = exc
         except ConnectionClosed as exc:
             if not self._lost_reason:
                 self._lost_reason = f"connection closed (code {exc.rcvd.code if exc.rcvd else '?'})"
