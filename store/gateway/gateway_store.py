@@ -549,8 +549,10 @@ class GatewayStore:
         client = self._writable_client()
         result = await self._call(client, "sessions.delete", {"key": key})
         deleted = bool(result.get("deleted")) if isinstance(result, dict) else False
-        if deleted or key in self._entries:
-            self._remove(key, time.time() * 1000, source="local")
+        held = self._entries.get(key)
+        if held is not None:
+            # The gateway's clock, not ours: anything newer than the deleted row is a new session.
+            self._remove(key, _number(held.get("updatedAt")), source="local")
         return deleted
 
     async def create_session(self, *, key: str | None = None, label: str | None = None) -> str:
@@ -734,8 +736,8 @@ class GatewayStore:
             ):
                 self.stats["stale_events"] += 1  # the delete of an older incarnation
                 return
-            ts = payload.get("ts")
-            self._remove(key, _number(ts) or time.time() * 1000)
+            at = _number(payload.get("ts")) or _number((held or {}).get("updatedAt"))
+            self._remove(key, at)
             return
         session = payload.get("session")
         if isinstance(session, dict):
