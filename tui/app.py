@@ -3,13 +3,13 @@
 Data flows one way: store event -> ``SessionViewModel`` -> ``SessionTable``/panes. Nothing here
 edits a session except through the store's own ``update_entry``/``update``/``delete_entry``.
 
-Extension points for inline editing (issue #4):
+Inline editing (issue #4) lives in ``tui.editing.EditingController``, mounted in the bottom
+container ``#command-area``; its keys (``:``, ``/``, ``t``, ``m``, ``l``, ``e``, delete) are the
+main screen's bindings and forward to ``action_editing``. What the controller reads:
 - ``app.store`` is the open store (None while none is open), ``app.read_only`` and
   ``app.read_only_reason`` say whether writes are allowed and why not;
 - ``screen.current_key`` is the highlighted session, ``screen.marked_keys`` the marked ones;
-- ``screen.command_area`` is the bottom dock container (id ``command-area``) where a command
-  bar is mounted; ``screen.set_paused(True)`` holds live updates while an editor is open;
-- keys ``:``, ``/``, ``t``, ``m``, ``l`` and ``e`` are left free for the editors.
+- ``screen.set_paused(True)`` holds live updates (e.g. while an editor is open).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreRelo
 from store.keys import shorten_key
 from store.model import SessionEntry
 from tui.config import UserConfig
+from tui.editing import EDITING_BINDINGS, EditingController
 from tui.target import StoreTarget, kind_of_path
 from tui.viewmodel import (
     ApplyResult,
@@ -95,11 +96,11 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f,ctrl+f", "filter", "Filter", id="filter"),
         Binding("p", "toggle_pause", "Pause", id="pause"),
-        Binding("s", "sort_next", "Sort", id="sort-next"),
+        Binding("s", "sort_next", "Sort", show=False, id="sort-next"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="sort-reverse"),
-        Binding("c", "copy_key", "Copy key", id="copy-key"),
+        Binding("c", "copy_key", "Copy key", show=False, id="copy-key"),
         Binding("C", "copy_session_id", "Copy id", show=False, id="copy-session-id"),
-        Binding("d", "toggle_detail", "Details", id="toggle-detail"),
+        Binding("d", "toggle_detail", "Details", show=False, id="toggle-detail"),
         Binding("escape", "clear", "Clear filter/marks", show=False, id="clear"),
         *(
             Binding(
@@ -107,6 +108,7 @@ class MainScreen(Screen[None]):
             )
             for n in range(1, 10)
         ),
+        *EDITING_BINDINGS,
     ]
 
     def __init__(self, *, clock: Clock, monotonic: Callable[[], float]) -> None:
@@ -136,7 +138,8 @@ class MainScreen(Screen[None]):
             )
             yield DetailPane(id="detail", known_fields=KNOWN_FIELDS)
         yield EmptyState(id="empty")
-        yield Vertical(id="command-area")
+        with Vertical(id="command-area"):
+            yield EditingController()
         yield StatusBar(id="status")
         yield Footer()
 
@@ -214,6 +217,10 @@ class MainScreen(Screen[None]):
         self.table.set_source(vm)
         self._show_selected()
         self._update_status()
+
+    def action_editing(self, verb: str, arg: str = "") -> None:
+        """The editing keys: the controller decides (command bar, editors, delete)."""
+        self.query_one(EditingController).handle(verb, arg)
 
     def _format_key(self, key: str, width: int) -> str:
         agent = self.target.agent_id if self.target is not None else None
@@ -592,10 +599,16 @@ def known_binding_ids() -> set[str]:
     from tui.agents import AgentScreen
     from tui.help import HelpScreen
     from widgets.command_bar import CommandBar
+    from widgets.confirm import ConfirmScreen
+    from widgets.editors import EditMenu, EditorScreen
 
     owners: list[Any] = [
         SessionBrowserApp,
         MainScreen,
+        EditingController,
+        ConfirmScreen,
+        EditMenu,
+        EditorScreen,
         SessionTable,
         FilterBar,
         HelpScreen,

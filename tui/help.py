@@ -23,7 +23,11 @@ FILTER_HELP = [
     ("kind:cron !label:nightly", "terms combine with AND"),
 ]
 
-EDIT_KEYS_NOTE = "Inline editing (:, /, t, m, l, e) comes with the command bar."
+EDIT_KEYS_NOTE = (
+    "Edits go through the store like every other writer: : or / opens the command bar "
+    "(/think high, /model openai/gpt-5.2, /help), t m l edit a field, e lists every field; "
+    "marked rows (space) are edited together."
+)
 
 
 def bindings_table(rows: list[tuple[str, str, str]]) -> Table:
