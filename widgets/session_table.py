@@ -268,9 +268,15 @@ class SessionTable(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     def data_changed(self, *, structural: bool = True, changed: bool = True) -> None:
-        """Rows were updated. Keep the cursor on its key and on the same screen line."""
+        """Rows were updated: the cursor stays on its session key.
+
+        Scrolled to the top, the view stays at the top (new and busy sessions appear there,
+        the cursor's row moves, and is scrolled to only if it would leave the screen).
+        Scrolled further down, the cursor keeps its screen line, so what is around it stays put.
+        """
         count = self._row_count
         old_index = self._cursor_index
+        at_top = round(self.scroll_y) == 0
         screen_line = old_index - round(self.scroll_y)
         index: int | None = None
         if self.cursor_key is not None and self._source is not None:
@@ -285,10 +291,10 @@ class SessionTable(ScrollView, can_focus=True):
         if changed:
             self._highlight_until = self._monotonic() + HIGHLIGHT_SECONDS
         if structural and count:
-            if 0 <= screen_line < self._page_rows:
-                self._scroll_to_row(index - screen_line)
-            else:
+            if at_top or not 0 <= screen_line < self._page_rows:
                 self._ensure_cursor_visible()
+            else:
+                self._scroll_to_row(index - screen_line)
         self.refresh()
         if self.cursor_key != previous_key:
             self.post_message(self.CursorMoved(self, self.cursor_key))

@@ -523,3 +523,22 @@ async def test_big_store_shows_first_page_then_every_row_keeping_the_cursor(tmp_
         assert "loading" not in screen.status.text
         await pilot.press("down")
         assert screen.current_key == screen.vm.row_at(1).key
+
+
+async def test_at_the_top_new_activity_shows_above_the_cursor(tmp_path: Path):
+    entries = generate_store(300, seed=6, now_ms=int(FIXED_NOW * 1000))
+    write_json_store(store_path(tmp_path), entries)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 24)) as pilot:
+        screen = await started(pilot)
+        await pilot.press("down", "down")
+        key = screen.current_key
+        assert screen.table.scroll_y == 0
+        mover = screen.vm.row_at(200).key
+        assert app.store is not None
+        await app.store.update_entry(mover, {"label": "busy"})
+        await wait_until(pilot, lambda: screen.vm.row_at(0).key == mover, what="the reorder")
+        await pilot.pause()
+        assert screen.table.scroll_y == 0  # the busy session is in view at the top
+        assert screen.current_key == key and screen.table.cursor_index == 3
+        assert "busy" in line_text(screen, 1)
