@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "interop" / "gateway"))
 
-from gateway_proc import Gateway, Unavailable, openclaw_entry
+from gateway_proc import Gateway, Unavailable, openclaw_entry, run_main
 
 from store.events import EntryChanged, StoreEvent, StoreReloaded
 from store.gateway import GatewayClient, GatewayConfig, GatewayStore
@@ -163,8 +163,12 @@ def main() -> int:
     except Unavailable as exc:
         print(f"bench_gateway: skipped: {exc}")
         return 0
-    asyncio.run(run(args.version, args.sessions, args.samples))
-    return 0
+
+    async def bench() -> int:
+        await run(args.version, args.sessions, args.samples)
+        return 0
+
+    return run_main(bench)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gateway_proc import ROOT, Gateway, Namespace, Unavailable, node_bin
+from gateway_proc import ROOT, Gateway, Namespace, Unavailable, node_bin, run_main
 
 from store.events import EntryAdded, EntryChanged, StoreEvent, StoreReloaded
 from store.gateway import (
@@ -457,24 +457,30 @@ async def main() -> int:
     except Unavailable as exc:
         print(f"interop/gateway: {exc}", file=sys.stderr)
         return 2
-    for version in args.versions.split(","):
-        print(f"-- OpenClaw {version}", flush=True)
-        steps: list[tuple[str, Any]] = [("live checks", check_live(version, report, args.samples))]
-        if args.sessions > 0:
-            steps.append(("large list", check_large_list(version, report, args.sessions)))
-        if args.skip_netns:
-            report.skip(f"{version}: pairing from a non-loopback address", "--skip-netns")
-        else:
-            steps.append(("pairing", check_pairing(version, report)))
-        for what, step in steps:
-            try:
-                await step
-            except Unavailable as exc:
-                report.fail(f"{version}: {what}", str(exc))
-            except Exception as exc:  # report and go on with the next check
-                report.fail(f"{version}: {what}", f"{type(exc).__name__}: {exc}")
-    for path in SCRATCH:
-        shutil.rmtree(path, ignore_errors=True)
+    try:
+        for version in args.versions.split(","):
+            print(f"-- OpenClaw {version}", flush=True)
+            steps: list[tuple[str, Any]] = [
+                ("live checks", lambda v=version: check_live(v, report, args.samples))
+            ]
+            if args.sessions > 0:
+                steps.append(
+                    ("large list", lambda v=version: check_large_list(v, report, args.sessions))
+                )
+            if args.skip_netns:
+                report.skip(f"{version}: pairing from a non-loopback address", "--skip-netns")
+            else:
+                steps.append(("pairing", lambda v=version: check_pairing(v, report)))
+            for what, step in steps:
+                try:
+                    await step()
+                except Unavailable as exc:
+                    report.fail(f"{version}: {what}", str(exc))
+                except Exception as exc:  # report and go on with the next check
+                    report.fail(f"{version}: {what}", f"{type(exc).__name__}: {exc}")
+    finally:
+        for path in SCRATCH:
+            shutil.rmtree(path, ignore_errors=True)
     if args.json:
         args.json.write_text(
             json.dumps({"results": report.results, "figures": report.figures}, indent=2)
@@ -486,4 +492,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(run_main(main))

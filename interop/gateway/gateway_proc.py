@@ -22,6 +22,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +267,26 @@ class Gateway:
         """The release's own CLI on the gateway's host (its env: port and token)."""
         code, out = await _run(self._argv(*args), env=self.env(), timeout=timeout)
         return code, out.replace(self.token, "<token>")
+
+
+def run_main(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """``asyncio.run`` that turns SIGTERM/SIGINT/SIGHUP into cancellation.
+
+    The gateways run in sessions of their own (so their whole process group can be stopped);
+    a plain kill of this script would orphan them. Cancelling unwinds every ``async with``
+    instead, which stops them.
+    """
+
+    async def runner() -> int:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            return await main()
+        except asyncio.CancelledError:
+            print("interrupted: gateways stopped", file=sys.stderr)
+            return 130
+
+    return asyncio.run(runner())
