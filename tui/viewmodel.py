@@ -157,7 +157,8 @@ class Column:
 
     ``cell`` formats the value shown; ``sort`` gives the sort value (defaults to the cell text,
     case-folded). ``live`` cells depend on the clock and are formatted at render time.
-    ``fields`` names the entry fields the cell reads, so a change can be traced to its cells.
+    ``fields`` names the entry fields the cell shows or stands for: the table marks the cell
+    when one of them holds an invalid value.
     """
 
     id: str
@@ -188,7 +189,7 @@ def _updated_sort(key: str, entry: Entry) -> float:
 
 
 DEFAULT_COLUMNS: tuple[Column, ...] = (
-    Column("key", "Key", 30, lambda k, e: k, fields=frozenset()),
+    Column("key", "Key", 30, lambda k, e: k, fields=frozenset({"sessionId"})),
     Column("kind", "Kind", 8, _kind, fields=frozenset({"chatType", "origin"})),
     Column("channel", "Channel", 9, _channel, fields=frozenset({"channel", "origin"})),
     Column(

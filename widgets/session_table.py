@@ -38,6 +38,7 @@ class ColumnLike(Protocol):
     width: int
     flex: bool
     live: bool
+    fields: frozenset[str]  # an invalid value in one of these marks the cell
 
 
 class RowLike(Protocol):
@@ -87,17 +88,6 @@ _NARROWING: tuple[tuple[str, str, int], ...] = (
     ("drop", "model", 0),
     ("drop", "thinking", 0),
 )
-
-# Which entry field backs a cell, so the invalid mark lands on the right cell.
-CELL_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "thinking": ("thinkingLevel",),
-    "model": ("providerOverride", "modelOverride", "modelOverrideSource"),
-    "levels": ("verboseLevel", "reasoningLevel"),
-    "tokens": ("totalTokens", "inputTokens", "outputTokens", "contextTokens"),
-    "updated": ("updatedAt",),
-    "label": ("label", "displayName"),
-    "key": ("sessionId",),
-}
 
 
 class SessionTable(ScrollView, can_focus=True):
@@ -503,7 +493,7 @@ class SessionTable(ScrollView, can_focus=True):
             if column.id == "key":
                 text = self._key_formatter(text, w)
             style = row_style
-            if any(f in invalid for f in CELL_FIELDS.get(column.id, ())):
+            if invalid and not invalid.keys().isdisjoint(column.fields):
                 style = style + invalid_style
             elif column.id == "model" and text.endswith("(auto)"):
                 style = style + auto_style
