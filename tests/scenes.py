@@ -11,10 +11,12 @@ in the status bar never changes.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import shutil
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,18 @@ EXTRA_ENTRIES: dict[str, dict[str, Any]] = {
     },
 }
 NASTY_KEY = "agent:main:telegram:group:-1009876543210"
+
+
+@contextlib.contextmanager
+def scenes_lock() -> Iterator[None]:
+    """Scenes live at fixed paths: two test runs at once must take turns, not clobber them."""
+    SCENES_ROOT.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{SCENES_ROOT}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def scene_store(name: str) -> Path:
@@ -187,9 +201,10 @@ def screenshot(scene: Scene) -> str:
     """The scene's SVG, taken exactly as pytest-textual-snapshot takes it."""
     from textual._doc import take_svg_screenshot
 
-    return take_svg_screenshot(
-        app=scene.setup(), terminal_size=scene.size, run_before=scene.run_before
-    )
+    with scenes_lock():
+        return take_svg_screenshot(
+            app=scene.setup(), terminal_size=scene.size, run_before=scene.run_before
+        )
 
 
 def write_all(directory: Path) -> list[Path]:

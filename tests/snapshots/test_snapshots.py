@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scenes import SCENES
+from tests.scenes import SCENES, scenes_lock
 
 
 @pytest.mark.parametrize("name", list(SCENES))
 def test_scene(name: str, snap_compare) -> None:
     scene = SCENES[name]
-    assert snap_compare(scene.setup(), run_before=scene.run_before, terminal_size=scene.size)
+    with scenes_lock():
+        assert snap_compare(scene.setup(), run_before=scene.run_before, terminal_size=scene.size)
