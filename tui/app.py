@@ -38,11 +38,13 @@ from tui.config import UserConfig
 from tui.editing import EDITING_BINDINGS, EditingController
 from tui.target import StoreTarget, kind_of_path
 from tui.viewmodel import (
+    DEFAULT_COLUMNS,
     ApplyResult,
     Clock,
     Column,
     FilterError,
     SessionViewModel,
+    gateway_column,
     relative_age,
 )
 from widgets.banner import Banner
@@ -84,7 +86,20 @@ StoreFactory = Callable[[StoreTarget, bool, bool], SessionStore]
 
 
 def default_store_factory(target: StoreTarget, read_only: bool, watch: bool) -> SessionStore:
+    if target.gateways:
+        # Remote gateways implement the same API; imported only when asked for.
+        from store.gateway import GatewayStore, MultiGatewayStore
+
+        if target.multi_gateway:
+            return MultiGatewayStore(target.gateways, read_only=read_only)  # type: ignore[return-value]
+        return GatewayStore(target.gateways[0], read_only=read_only)  # type: ignore[return-value]
     return SessionStore(target.path, read_only=read_only, watch=watch)
+
+
+def _gateway_of(key: str, entry: Any) -> str:
+    """The gateway part of a multi-gateway key (``<gateway>/<session key>``)."""
+    gateway, sep, _rest = key.partition("/")
+    return gateway if sep else ""
 
 
 class MainScreen(Screen[None]):
@@ -222,8 +237,20 @@ class MainScreen(Screen[None]):
         """The editing keys: the controller decides (command bar, editors, delete)."""
         self.query_one(EditingController).handle(verb, arg)
 
+    def _columns_for(self, target: StoreTarget) -> None:
+        """A Gateway column exactly when rows come from several gateways."""
+        has_gateway = any(c.id == "gateway" for c in self.vm.columns)
+        if target.multi_gateway and not has_gateway:
+            self.set_columns((*DEFAULT_COLUMNS, gateway_column(_gateway_of)))
+        elif not target.multi_gateway and has_gateway:
+            self.set_columns(DEFAULT_COLUMNS)
+
     def _format_key(self, key: str, width: int) -> str:
-        agent = self.target.agent_id if self.target is not None else None
+        target = self.target
+        if target is not None and target.multi_gateway:
+            # "<gateway>/<session key>": the Gateway column names the gateway already.
+            key = key.partition("/")[2] or key
+        agent = target.agent_id if target is not None else None
         return shorten_key(key, width, agent_id=agent or "main")
 
     # --- store lifecycle (called by the app) --------------------------------------------------
@@ -239,6 +266,7 @@ class MainScreen(Screen[None]):
         self.banner.clear()
         self._health = None
         self._loading_total = None
+        self._columns_for(target)
         entries = store.load()
         preview = (
             self.vm.top_entries(entries, PREVIEW_ROWS)
@@ -452,7 +480,7 @@ class MainScreen(Screen[None]):
             last = "just now" if last in ("0s", "-") else f"{last} ago"
         self.status.show(
             StatusInfo(
-                path=str(target.path) if target else "",
+                path=target.location if target else "",
                 kind=target.label if target else "",
                 shown=vm.row_count,
                 total=vm.total_count,

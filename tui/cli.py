@@ -13,9 +13,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
 
+from store.gateway import GatewayConfigError, add_gateway_arguments, gateways_from_args
 from store.keys import normalize_agent_id
 from store.paths import resolve_state_dir
-from tui.target import StoreTarget, target_for_agent, target_for_path
+from tui.target import StoreTarget, target_for_agent, target_for_gateways, target_for_path
 
 PROG = "openclaw-tui"
 EXIT_USAGE = 2
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a throw-away store of ~2,000 sessions with a simulated gateway writing to it",
     )
+    add_gateway_arguments(parser)
     parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
     return parser
 
@@ -78,6 +80,14 @@ def resolve_target(args: argparse.Namespace, env: dict[str, str]) -> StoreTarget
     """The store to show, from the options (raises ``UsageError`` for bad combinations)."""
     if args.demo and (args.store or args.state_dir or args.agent):
         raise UsageError("--demo makes its own store; drop --store, --state-dir and --agent")
+    if args.gateway or args.gateway_config:
+        if args.demo or args.store or args.agent:
+            raise UsageError("--gateway shows a gateway's sessions; drop --store, --agent, --demo")
+        try:
+            configs = gateways_from_args(args, env)
+        except GatewayConfigError as exc:
+            raise UsageError(exc.describe()) from None
+        return target_for_gateways(configs, None)
     if args.store and args.agent:
         raise UsageError("--store and --agent both pick a store; use one of them")
     state_dir = (

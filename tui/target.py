@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from store.paths import JSON_STORE_NAME, SQLITE_STORE_NAME, StoreLocation, find_store
 
@@ -18,12 +19,24 @@ class StoreTarget:
     state_dir: Path | None = None
     notes: tuple[str, ...] = ()  # e.g. "also found a legacy sessions.json"
     looked_at: tuple[Path, ...] = field(default_factory=tuple)
+    gateways: tuple[Any, ...] = ()  # store.gateway.GatewayConfig, for kind "gateway"
 
     @property
     def label(self) -> str:
         return {"json": "sessions.json", "sqlite": "SQLite", "missing": "missing"}.get(
             self.kind, self.kind
         )
+
+    @property
+    def location(self) -> str:
+        """Where the sessions come from, as the status bar shows it."""
+        if self.gateways:
+            return ", ".join(f"{g.name} {g.url}" for g in self.gateways)
+        return str(self.path)
+
+    @property
+    def multi_gateway(self) -> bool:
+        return len(self.gateways) > 1
 
 
 def kind_of_path(path: Path) -> str:
@@ -60,6 +73,13 @@ def target_for_location(location: StoreLocation, state_dir: Path | None) -> Stor
 
 def target_for_agent(agent_id: str, state_dir: Path) -> StoreTarget:
     return target_for_location(find_store(agent_id, state_dir), state_dir)
+
+
+def target_for_gateways(configs: list[Any], state_dir: Path | None) -> StoreTarget:
+    """``--gateway`` / ``--gateway-config``: one gateway, or several merged in one view."""
+    return StoreTarget(
+        path=Path("gateway"), kind="gateway", state_dir=state_dir, gateways=tuple(configs)
+    )
 
 
 def target_for_path(path: Path) -> StoreTarget:
