@@ -111,7 +111,9 @@ def _fix_for_errno(code: int | None) -> str | None:
         _errno.EDQUOT: "the disk quota is exhausted: free some space and retry",
         _errno.EACCES: "permission denied: check the owner and mode of the file and its directory",
         _errno.EPERM: "operation not permitted: check the owner and mode of the file and directory",
-        _errno.EROFS: "the file system is read-only: remount it read-write or open with --read-only",
+        _errno.EROFS: (
+            "the file system is read-only: remount it read-write or open with --read-only"
+        ),
         _errno.EIO: "an I/O error from the device: check the disk, then retry",
     }.get(code)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import socket
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from .errors import StoreLockTimeoutError, StoreWriteError, describe_oserror
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_STALE_AFTER = 30.0
+EMPTY_LOCK_STALE_AFTER = 2.0
 
 
 def lock_path_for(store_path: Path) -> Path:
@@ -87,8 +89,9 @@ def is_stale(info: LockInfo, lock_mtime: float, stale_after: float, now: float) 
     if now - created > stale_after:
         return True
     if info.pid is None:
-        # Unparseable (e.g. a writer died between create and write): only age can tell.
-        return now - lock_mtime > stale_after
+        # Unparseable: a writer that creates then writes (OpenClaw's "wx") died in between, or
+        # is about to write. Writing takes microseconds, so a few seconds settles it.
+        return now - lock_mtime > min(stale_after, EMPTY_LOCK_STALE_AFTER)
     if info.host not in (None, _HOST):
         return False  # another machine's pid says nothing here
     if not pid_alive(info.pid):
@@ -130,16 +133,25 @@ class StoreLock:
         ).encode()
 
     def try_acquire(self) -> bool:
+        # The lock appears with its content in one step: write a private temp file, then
+        # link() it to the lock name (fails with EEXIST like O_EXCL). A writer killed in between
+        # leaves no empty lock behind, only a temp file that is swept by pid.
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, flags, 0o600)
         try:
-            fd = os.open(self.path, flags, 0o600)
-        except FileExistsError:
-            return False
-        try:
-            os.write(fd, self._payload())
+            try:
+                os.write(fd, self._payload())
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                return False
+            return True
         finally:
-            os.close(fd)
-        return True
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
     def acquire(self) -> None:
         deadline = time.monotonic() + self.timeout

@@ -21,6 +21,7 @@ import math
 import os
 import random
 import shutil
+import stat
 import time
 import uuid
 import weakref
@@ -1253,10 +1254,18 @@ def _file_size(path: Path) -> int | None:
 
 def _looks_like_sqlite(path: Path) -> bool:
     try:
-        with open(path, "rb") as fh:
-            return fh.read(16) == b"SQLite format 3\x00"
+        # O_NONBLOCK: opening a FIFO planted at the store path must not hang.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        return os.read(fd, 16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _make_maintenance(config: Any) -> Any:

@@ -73,7 +73,9 @@ class Backend(ABC):
 
     kind: ClassVar[str]
 
-    def __init__(self, path: Path, *, read_only: bool = False, max_bytes: int | None = None) -> None:
+    def __init__(
+        self, path: Path, *, read_only: bool = False, max_bytes: int | None = None
+    ) -> None:
         self.path = path
         self.read_only = read_only
         self.max_bytes = max_bytes

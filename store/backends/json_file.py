@@ -144,6 +144,7 @@ class JsonFileBackend(Backend):
             unchanged_since_base()
             if not self._temps_swept:
                 remove_stale_temps(self.path, self.syscalls)
+                remove_stale_temps(self.lock.path, self.syscalls)
                 self._temps_swept = True
             st = atomic_write(
                 self.path, data, sys=self.syscalls, before_replace=unchanged_since_base
