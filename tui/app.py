@@ -45,6 +45,7 @@ from tui.viewmodel import (
     FilterError,
     SessionViewModel,
     gateway_column,
+    parse_filter,
     relative_age,
 )
 from widgets.banner import Banner
@@ -136,6 +137,8 @@ class MainScreen(Screen[None]):
         self._filter_timer: Timer | None = None
         self._health: str | None = None
         self._loading_total: int | None = None  # while a big store's rows are being built
+        self._rebuilding = 0  # re-sorts/filters being built in a worker thread
+        self._epoch = 0  # bumps when the rows are replaced (another store, other columns)
         self.table_updates = 0
         """How many times live changes were applied to the table (one per frame at most)."""
 
@@ -229,6 +232,7 @@ class MainScreen(Screen[None]):
             filter_text=old.filter_text,
         )
         self.vm = vm
+        self._epoch += 1
         self.table.set_source(vm)
         self._show_selected()
         self._update_status()
@@ -263,6 +267,7 @@ class MainScreen(Screen[None]):
         screen. Events wait in the subscription meanwhile, so none is missed.
         """
         self.target = target
+        self._epoch += 1
         self.banner.clear()
         self._health = None
         self._loading_total = None
@@ -393,6 +398,10 @@ class MainScreen(Screen[None]):
         if self._flush_timer is not None:
             self._flush_timer.stop()  # when called directly (resume), not by the timer
             self._flush_timer = None
+        if self._rebuilding:
+            # A re-sort is being built from the current rows: changes wait, then go to it.
+            self._schedule_flush()
+            return
         store = self.app.store
         snapshot = store.load() if self.vm.needs_reload and store is not None else None
         result = self.vm.flush(snapshot)
@@ -495,6 +504,8 @@ class MainScreen(Screen[None]):
                 note=(
                     f"loading {self._loading_total:,} sessions…"
                     if self._loading_total is not None
+                    else "re-sorting…"
+                    if self._rebuilding
                     else ""
                 ),
             )
@@ -536,8 +547,60 @@ class MainScreen(Screen[None]):
         self.notify("Live updates paused." if self.vm.paused else "Live updates resumed.")
 
     def sort_by(self, column_id: str, reverse: bool | None = None) -> None:
-        self.vm.set_sort(column_id, reverse)
+        column_id, reverse = self.vm.sort_request(column_id, reverse)
+        self._reconfigure(sort_column=column_id, sort_reverse=reverse)
+
+    def _reconfigure(
+        self,
+        *,
+        sort_column: str | None = None,
+        sort_reverse: bool | None = None,
+        filter_text: str | None = None,
+    ) -> None:
+        """New sort and/or filter. A big store is re-sorted in a worker thread (the old order
+        stays on screen and live meanwhile); a small one at once."""
+        vm = self.vm
+        settings = {
+            "sort_column": sort_column or vm.sort_column,
+            "sort_reverse": vm.sort_reverse if sort_reverse is None else sort_reverse,
+            "filter_text": vm.filter_text if filter_text is None else filter_text,
+        }
+        if vm.total_count < PROGRESSIVE_ROWS:
+            vm.configure(entries=vm.entries, **settings)
+            self._after_reconfigure()
+        else:
+            self._reconfigure_in_background(settings)
+
+    @work(group="reconfigure", exclusive=True, exit_on_error=False)
+    async def _reconfigure_in_background(self, settings: dict[str, Any]) -> None:
+        old = self.vm
+        epoch = self._epoch
+        new = old.spawn()
+        self._rebuilding += 1  # holds live updates back: they go to the new model
+        try:
+            self._update_status()
+            entries = dict(old.entries)
+            await anyio.to_thread.run_sync(lambda: new.configure(entries=entries, **settings))
+            if self.vm is not old or self._epoch != epoch:
+                return  # another store or other columns meanwhile: this result is stale
+            new.adopt_pending(old)
+            new.marked_keys = old.marked_keys
+            new.paused = old.paused
+            self.vm = new
+            self.table.set_source(new)
+        finally:
+            self._rebuilding -= 1
+        self._after_reconfigure()
+        if new.pending_count and not new.paused:
+            self._schedule_flush()
+
+    def _after_reconfigure(self) -> None:
+        text = self.vm.filter_text
+        shown = self.vm.row_count
+        self.filter_bar.show_message(f"{shown:,} of {self.vm.total_count:,}" if text else "")
         self.table.data_changed(structural=True, changed=False)
+        self._show_selected()
+        self._update_empty_state()
         self._update_status()
 
     def action_sort_next(self) -> None:
@@ -556,16 +619,15 @@ class MainScreen(Screen[None]):
         self.filter_bar.open(self.vm.filter_text)
 
     def apply_filter(self, text: str) -> bool:
+        """Filter the table; a malformed filter is explained inline and the old one stays."""
         try:
-            self.vm.set_filter(text)
+            parse_filter(text)
         except FilterError as exc:
             self.filter_bar.show_message(str(exc), error=True)
             return False
-        shown = self.vm.row_count
-        self.filter_bar.show_message(f"{shown:,} of {self.vm.total_count:,}" if text else "")
-        self.table.data_changed(structural=True, changed=False)
-        self._update_empty_state()
-        self._update_status()
+        if self.vm.total_count >= PROGRESSIVE_ROWS:
+            self.filter_bar.show_message(f"filtering {self.vm.total_count:,} sessions…")
+        self._reconfigure(filter_text=text)
         return True
 
     @on(FilterBar.Changed)

@@ -633,8 +633,8 @@ class SessionViewModel:
             self._sort_key_fn = self._make_sort_key_fn()
         self.rebuild(entries)
 
-    def set_sort(self, column_id: str, reverse: bool | None = None) -> None:
-        """Sort by a column; the same column again reverses the order."""
+    def sort_request(self, column_id: str, reverse: bool | None = None) -> tuple[str, bool]:
+        """(column, reverse) for "sort by this column": the same column again reverses it."""
         if column_id not in self._col_index:
             raise KeyError(column_id)
         if reverse is None:
@@ -642,6 +642,21 @@ class SessionViewModel:
                 reverse = not self.sort_reverse
             else:
                 reverse = self.columns[self._col_index[column_id]].descending_first
+        return column_id, reverse
+
+    def adopt_pending(self, other: SessionViewModel) -> None:
+        """Take over what ``other`` received but has not applied (when this model replaces it)."""
+        self._pending = other._pending
+        self.pending_count = other.pending_count
+        self._needs_rebuild = other._needs_rebuild
+        self._reload_entries = other._reload_entries
+        self.last_change_at = other.last_change_at
+        self._change_times = other._change_times
+        self._change_counts = other._change_counts
+
+    def set_sort(self, column_id: str, reverse: bool | None = None) -> None:
+        """Sort by a column; the same column again reverses the order."""
+        column_id, reverse = self.sort_request(column_id, reverse)
         self.sort_column = column_id
         self.sort_reverse = reverse
         self._sort_key_fn = self._make_sort_key_fn()

@@ -542,3 +542,31 @@ async def test_at_the_top_new_activity_shows_above_the_cursor(tmp_path: Path):
         assert screen.table.scroll_y == 0  # the busy session is in view at the top
         assert screen.current_key == key and screen.table.cursor_index == 3
         assert "busy" in line_text(screen, 1)
+
+
+async def test_big_store_filters_and_sorts_in_the_background_without_losing_changes(
+    tmp_path: Path,
+):
+    entries = generate_store(25_000, seed=10, now_ms=int(FIXED_NOW * 1000))
+    write_json_store(store_path(tmp_path), entries)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        await wait_until(pilot, lambda: screen.vm.total_count == 25_000, timeout=20)
+        assert app.store is not None
+        cron = next(k for k in entries if ":cron:" in k and ":run:" not in k)
+        assert screen.apply_filter("kind:cron")
+        # A change that lands while the filtered rows are being built is not lost.
+        await app.store.update_entry(cron, {"label": "changed meanwhile"})
+        await wait_until(pilot, lambda: screen.vm.filter_text == "kind:cron", timeout=20)
+        await wait_until(
+            pilot,
+            lambda: screen.vm.rows[cron].entry.get("label") == "changed meanwhile",
+            timeout=10,
+        )
+        assert all(":cron:" in k and ":run:" not in k for k in screen.vm.shown_keys())
+        screen.sort_by("label", reverse=False)
+        await wait_until(pilot, lambda: screen.vm.sort_column == "label", timeout=20)
+        labels = [screen.vm.row_at(i).cells[screen.vm.column_index("label")] for i in range(5)]
+        assert labels == sorted(labels, key=str.casefold)
+        assert "re-sorting" not in screen.status.text
