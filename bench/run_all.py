@@ -23,7 +23,7 @@ def main() -> int:
     for script in scripts:
         print(f"== {script.name}", flush=True)
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, str(script), *sys.argv[1:]], check=False)
+        result = subprocess.run([sys.executable, str(script)], check=False)
         elapsed = time.perf_counter() - start
         status = "ok" if result.returncode == 0 else f"exit {result.returncode}"
         print(f"== {script.name}: {status} in {elapsed:.1f} s\n", flush=True)
