@@ -970,7 +970,12 @@ class SessionStore:
         if self.path.suffix == ".sqlite" or _looks_like_sqlite(self.path):
             from .backends.sqlite import SqliteBackend  # lazy: the JSON path must not need it
 
-            return SqliteBackend(self.path, read_only=self.read_only, max_bytes=self.max_bytes)
+            return SqliteBackend(
+                self.path,
+                read_only=self.read_only,
+                max_bytes=self.max_bytes,
+                lock_timeout=self._lock_timeout,
+            )
         return JsonFileBackend(
             self.path,
             read_only=self.read_only,
