@@ -53,7 +53,7 @@ from widgets.detail_pane import DetailPane
 from widgets.empty_state import EmptyState
 from widgets.filter_bar import FilterBar
 from widgets.session_table import SessionTable
-from widgets.status_bar import StatusBar, StatusInfo
+from widgets.status_bar import ConnectionNote, StatusBar, StatusInfo
 from widgets.text import visible
 
 FRAME_SECONDS = 1 / 30
@@ -141,6 +141,9 @@ class MainScreen(Screen[None]):
         self._epoch = 0  # bumps when the rows are replaced (another store, other columns)
         self.table_updates = 0
         """How many times live changes were applied to the table (one per frame at most)."""
+        self.connections: dict[str, ConnectionState] = {}
+        """Latest connection state per gateway (remote stores only), shown in the status bar."""
+        self._connection_banner = False  # the banner currently says a connection problem
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -272,6 +275,7 @@ class MainScreen(Screen[None]):
         self._health = None
         self._loading_total = None
         self._columns_for(target)
+        self._seed_connections(store)
         entries = store.load()
         preview = (
             self.vm.top_entries(entries, PREVIEW_ROWS)
@@ -317,6 +321,8 @@ class MainScreen(Screen[None]):
     def store_failed(self, target: StoreTarget, message: str) -> None:
         """The store could not be opened at all."""
         self.target = target
+        self.connections = {}
+        self._connection_banner = False
         self.vm.rebuild({})
         self.banner.show_message(message)
         self._after_apply(ApplyResult(structural=True, rebuilt=True))
@@ -353,10 +359,7 @@ class MainScreen(Screen[None]):
             self._update_status()
             return
         if isinstance(event, ConnectionState):
-            if event.state in ("disconnected", "failed"):
-                self.banner.show_message(f"gateway {event.state}: {event.detail}", "warning")
-            elif event.state == "connected":
-                self.banner.clear()
+            self._connection_changed(event)
             return
         if isinstance(event, StoreReloaded) and event.reason == "recovered":
             self.banner.clear()
@@ -365,6 +368,78 @@ class MainScreen(Screen[None]):
             self._schedule_flush()
         else:
             self._update_status()
+
+    # --- gateway connections ------------------------------------------------------------------
+
+    def _seed_connections(self, store: Any) -> None:
+        """A remote store's current connection states (events carry the later ones)."""
+        self.connections = {}
+        states = getattr(store, "states", None)  # several gateways
+        if isinstance(states, dict):
+            candidates = [s for s in states.values() if isinstance(s, ConnectionState)]
+        else:
+            state = getattr(store, "state", None)  # one gateway
+            candidates = [state] if isinstance(state, ConnectionState) else []
+        for state in candidates:
+            self.connections[str(state.extra.get("gateway") or "gateway")] = state
+        self._show_connection_banner()
+
+    def _connection_changed(self, event: ConnectionState) -> None:
+        self.connections[str(event.extra.get("gateway") or "gateway")] = event
+        self._show_connection_banner()
+        self._update_status()
+
+    def _show_connection_banner(self) -> None:
+        """Failures (an error), pairing and lost connections (warnings) in the banner, each
+        with the gateway's name and what to do; cleared once every gateway is connected."""
+        failed = [s for s in self.connections.values() if s.state == "failed"]
+        pairing = [s for s in self.connections.values() if s.state == "pairing"]
+        # Only a lost connection has a retry planned (not one that was never opened yet).
+        lost = [
+            s
+            for s in self.connections.values()
+            if s.state == "disconnected" and s.extra.get("retry_in")
+        ]
+        # Connected, but listing or subscribing failed: the store put the reason in the detail.
+        troubled = [
+            s
+            for s in self.connections.values()
+            if s.state == "connected" and s.detail and not s.detail.startswith("connected to")
+        ]
+        if failed:
+            self.banner.show_message("; ".join(s.detail for s in failed), "error")
+        elif pairing or lost or troubled:
+            lines = [
+                *(s.detail for s in pairing),
+                *(f"{s.detail} (openclaw-tui retries by itself)" for s in lost),
+                *(f"gateway {s.extra.get('gateway')}: {s.detail}" for s in troubled),
+            ]
+            self.banner.show_message("; ".join(lines), "warning")
+        else:
+            if self._connection_banner:
+                self.banner.clear()
+            self._connection_banner = False
+            return
+        self._connection_banner = True
+
+    def _connection_notes(self) -> tuple[ConnectionNote, ...]:
+        notes = []
+        for name, state in self.connections.items():
+            note = ""
+            if state.state == "pairing":
+                command = str(state.extra.get("command") or "openclaw devices list")
+                request = state.extra.get("request_id")
+                note = f"request {request}, approve on its host: {command}" if request else command
+            elif state.state == "failed":
+                error = state.extra.get("error")
+                note = str(getattr(error, "message", "") or state.detail)
+            elif state.state == "connected":
+                version = state.extra.get("server_version")
+                note = f"OpenClaw {version}" if version else ""
+                if state.detail and not state.detail.startswith("connected to"):
+                    note = state.detail
+            notes.append(ConnectionNote(name, state.state, note))
+        return tuple(notes)
 
     def _show_store_error(
         self, message: str, operation: str, error: Exception | None = None
@@ -501,6 +576,7 @@ class MainScreen(Screen[None]):
                 pending=vm.pending_count,
                 marked=len(vm.marked_keys),
                 filter_text=vm.filter_text,
+                connections=self._connection_notes(),
                 note=(
                     f"loading {self._loading_total:,} sessions…"
                     if self._loading_total is not None

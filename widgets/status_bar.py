@@ -11,6 +11,24 @@ from widgets.text import visible
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectionNote:
+    """One remote connection as the status bar shows it: ``name state[: note]``."""
+
+    name: str
+    state: str  # "connecting", "connected", "disconnected", "pairing", "failed"
+    note: str = ""  # e.g. the approve command while pairing, or why it failed
+
+
+_STATE_STYLES = {
+    "connected": "green",
+    "connecting": "yellow",
+    "disconnected": "yellow",
+    "pairing": "bold yellow",
+    "failed": "bold red",
+}
+
+
+@dataclass(frozen=True, slots=True)
 class StatusInfo:
     """Everything the status bar shows; the host builds one per tick or update."""
 
@@ -27,6 +45,7 @@ class StatusInfo:
     marked: int = 0
     filter_text: str = ""
     note: str = ""  # e.g. "loading 100,000 sessions…"
+    connections: tuple[ConnectionNote, ...] = ()  # remote stores only: one per gateway
 
 
 def _elide_middle(text: str, width: int) -> str:
@@ -68,6 +87,14 @@ def render_status(info: StatusInfo, width: int | None = None) -> Text:
     if info.read_only:
         text.append(" · read-only: ")
         text.append(visible(info.read_only), style="magenta")
+    for conn in info.connections:
+        text.append(" · ")
+        text.append(visible(conn.name), style="bold")
+        text.append(" ")
+        text.append(conn.state, style=_STATE_STYLES.get(conn.state, ""))
+        if conn.note:
+            text.append(": ")
+            text.append(visible(conn.note))
     text.append(" · ")
     if info.kind:
         text.append(f"{info.kind} ", style="dim")
