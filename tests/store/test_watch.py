@@ -166,3 +166,29 @@ async def test_subscription_context_and_close(small_store):
 
         await asyncio.wait_for(consume(), 2)  # a closed subscription ends its iteration
         assert received == []
+
+
+async def test_recover_after_the_file_vanished_restores_the_last_known_sessions(small_store):
+    async with SessionStore(small_store) as store:
+        sub = store.subscribe()
+        before = dict(store.load())
+        os.unlink(small_store)
+        assert isinstance(await next_event(sub), StoreErrorEvent)
+        assert await store.recover() is None  # nothing on disk to keep a copy of
+        assert store.health.ok
+        assert read_json(small_store) == before
+
+
+async def test_unchanged_entries_keep_their_identity_across_generations(small_store):
+    async with SessionStore(small_store) as store:
+        first = store.load()
+        await store.update_entry("agent:main:main", {"label": "x"})
+        data = read_json(small_store)
+        data["agent:main:telegram:group:-1001234567890"]["subject"] = "renamed outside"
+        replace_atomically(small_store, data)
+        await store.refresh()
+        second = store.load()
+        assert first is not second
+        changed = {"agent:main:main", "agent:main:telegram:group:-1001234567890"}
+        for key in first:
+            assert (first[key] is second[key]) == (key not in changed), key
