@@ -1,11 +1,11 @@
-"""Shared pieces of the command tests: a deterministic config and file read-back."""
+"""Shared pieces of the command tests: a deterministic config and store read-back."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from tests.backends import read_entries
 from tui.slash import SlashConfig
 
 NOW_MS = 1_900_000_000_000
@@ -33,7 +33,8 @@ def config() -> SlashConfig:
 
 
 def read_store(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_bytes())
+    """The entries on disk, read independently of the store under test (JSON: the file itself)."""
+    return read_entries(path)
 
 
 def expected_after(before: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 Each row: the session, the typed text, whether it succeeds, OpenClaw's message (§6, §9 of
 openclaw-sessions.md), and the exact change in the file (every other field, including unknown
 ones, must be unchanged; a row with no change must leave the file byte-identical).
+
+Every test runs on both backends (``backend_store``): sessions.json and OpenClaw 2026.9.6's SQLite
+rows. "Byte-identical" is ``store_state``: the file bytes for JSON, every row of every table for
+SQLite (whose file bytes are no contract).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from store import SessionStore
+from tests.backends import store_state
 from tests.commands.helpers import (
     ABSENT,
     CRON,
@@ -344,17 +349,17 @@ CASES = [
 @pytest.mark.parametrize(
     ("key", "text", "ok", "message", "changes"), CASES, ids=[c[1] for c in CASES]
 )
-async def test_command(small_store, key, text, ok, message, changes):
-    before_bytes = small_store.read_bytes()
-    before = read_store(small_store)
-    async with SessionStore(small_store) as store:
+async def test_command(backend_store, key, text, ok, message, changes):
+    before_state = store_state(backend_store)
+    before = read_store(backend_store)
+    async with SessionStore(backend_store) as store:
         outcome = await execute(text, store, [key], config=config())
     assert outcome.message == message
     assert outcome.ok is ok
     assert not outcome.needs_confirmation
-    after = read_store(small_store)
+    after = read_store(backend_store)
     if not changes:
-        assert small_store.read_bytes() == before_bytes
+        assert store_state(backend_store) == before_state
         return
     assert outcome.keys == (key,)
     assert without_updated_at(after[key]) == without_updated_at(
@@ -367,9 +372,9 @@ async def test_command(small_store, key, text, ok, message, changes):
             assert after[other] == before[other]
 
 
-async def test_model_by_bare_id_and_number_resolve_from_known_models(small_store):
+async def test_model_by_bare_id_and_number_resolve_from_known_models(backend_store):
     models = ["openai/gpt-5.2", "openai/gpt-5-mini"]
-    async with SessionStore(small_store) as store:
+    async with SessionStore(backend_store) as store:
         by_id = await execute("/model gpt-5.2", store, [MAIN], config=config(), models=models)
         assert by_id.ok, by_id.message
         assert store.get(MAIN)["modelOverride"] == "gpt-5.2"
@@ -384,13 +389,13 @@ async def test_model_by_bare_id_and_number_resolve_from_known_models(small_store
             "Models (current: openai/gpt-5-mini)\n1. openai/gpt-5.2\n"
         )
     # The switch landed on disk with §4.1's clears.
-    entry = read_store(small_store)[MAIN]
+    entry = read_store(backend_store)[MAIN]
     assert entry["providerOverride"] == "openai" and entry["liveModelSwitchPending"] is True
     assert "model" not in entry and "contextTokens" not in entry
 
 
-async def test_usage_cycles_through_the_modes(small_store):
-    async with SessionStore(small_store) as store:
+async def test_usage_cycles_through_the_modes(backend_store):
+    async with SessionStore(backend_store) as store:
         seen = []
         for _ in range(4):
             outcome = await execute("/usage", store, [MAIN], config=config())

@@ -1,16 +1,25 @@
-"""execute(): confirmation, read-only, bulk, races and refused writes, on the real SessionStore."""
+"""execute(): confirmation, read-only, bulk, races and refused writes, on the real SessionStore.
+
+Every test runs on both backends (``backend_store``: sessions.json and OpenClaw 2026.9.6's SQLite
+rows); where a backend legitimately differs (how OpenClaw 2026.9.6 stores routing metadata, how a
+disk-full is injected, how another program writes) the test says so.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import errno
-import json
 import os
+import sqlite3
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from store import SessionStore
 from store.atomic import Syscalls
+from store.backends.sqlite import SqliteBackend
+from tests.backends import kind_of, store_state, write_entries
 from tests.commands.helpers import (
     CRON,
     GROUP,
@@ -27,29 +36,31 @@ from tui.slash import execute
 pytestmark = pytest.mark.anyio
 
 
-async def test_reset_asks_first_then_starts_a_new_session_keeping_settings(small_store):
-    before = read_store(small_store)[MAIN]
-    async with SessionStore(small_store) as store:
+async def test_reset_asks_first_then_starts_a_new_session_keeping_settings(backend_store):
+    before = read_store(backend_store)[MAIN]
+    async with SessionStore(backend_store) as store:
         asked = await execute("/reset", store, [MAIN], config=config())
         assert asked.needs_confirmation and not asked.ok
         assert MAIN in asked.message and "new session id" in asked.message
-        assert read_store(small_store)[MAIN] == before  # nothing happened yet
+        assert read_store(backend_store)[MAIN] == before  # nothing happened yet
         done = await execute("/reset", store, [MAIN], config=config(), confirmed=True)
     assert done.ok and done.message == f"session {MAIN} reset"
-    after = read_store(small_store)[MAIN]
+    after = read_store(backend_store)[MAIN]
     assert after["sessionId"] == NEW_ID
     assert after["sessionStartedAt"] == NOW_MS
     assert after["compactionCount"] == 0 and after["systemSent"] is False
     assert after["abortedLastRun"] is False
     for cleared in ("thinkingLevel", "inputTokens", "outputTokens", "totalTokens", "contextTokens"):
         assert cleared not in after, cleared
-    # Carried over: verbose level, the user's model override, routing metadata.
-    for kept in ("verboseLevel", "providerOverride", "modelOverride", "origin", "deliveryContext"):
+    # Carried over: verbose level, the user's model override, routing metadata. OpenClaw 2026.9.6
+    # imported the routing metadata (origin, deliveryContext) into one `delivery` object.
+    routing = ("origin", "deliveryContext") if kind_of(backend_store) == "json" else ("delivery",)
+    for kept in ("verboseLevel", "providerOverride", "modelOverride", *routing):
         assert after[kept] == before[kept], kept
 
 
-async def test_new_with_a_model_resets_and_switches(small_store):
-    async with SessionStore(small_store) as store:
+async def test_new_with_a_model_resets_and_switches(backend_store):
+    async with SessionStore(backend_store) as store:
         outcome = await execute(
             "/new openai/gpt-5.5", store, [GROUP], config=config(), confirmed=True
         )
@@ -57,14 +68,14 @@ async def test_new_with_a_model_resets_and_switches(small_store):
     assert (
         outcome.message == f"session {GROUP} reset\nModel set to openai/gpt-5.5 for this session."
     )
-    after = read_store(small_store)[GROUP]
+    after = read_store(backend_store)[GROUP]
     assert after["sessionId"] == NEW_ID
     assert (after["providerOverride"], after["modelOverride"]) == ("openai", "gpt-5.5")
     assert after["sendPolicy"] == "allow" and after["queueMode"] == "collect"
 
 
-async def test_reset_rejects_extra_text(small_store):
-    async with SessionStore(small_store) as store:
+async def test_reset_rejects_extra_text(backend_store):
+    async with SessionStore(backend_store) as store:
         outcome = await execute("/reset now please", store, [MAIN], config=config())
     assert not outcome.ok and not outcome.needs_confirmation
     assert outcome.message == 'Unexpected argument "now" for /reset.'
@@ -72,9 +83,9 @@ async def test_reset_rejects_extra_text(small_store):
 
 @pytest.mark.parametrize("how", ["flag", "store"])
 @pytest.mark.parametrize("text", ["/think low", "/reset", "/label x", "/model openai/gpt-5.5"])
-async def test_read_only_refuses_writes_inline(small_store, how, text):
-    before = small_store.read_bytes()
-    async with SessionStore(small_store, read_only=how == "store") as store:
+async def test_read_only_refuses_writes_inline(backend_store, how, text):
+    before = store_state(backend_store)
+    async with SessionStore(backend_store, read_only=how == "store") as store:
         outcome = await execute(
             text, store, [MAIN], config=config(), read_only=how == "flag", confirmed=True
         )
@@ -82,21 +93,21 @@ async def test_read_only_refuses_writes_inline(small_store, how, text):
     assert not outcome.ok and not outcome.needs_confirmation
     assert outcome.message.startswith("Read-only mode:") and "--read-only" in outcome.message
     assert status.ok  # reading still works
-    assert small_store.read_bytes() == before
+    assert store_state(backend_store) == before
 
 
-async def test_bulk_applies_to_every_marked_session(small_store):
-    async with SessionStore(small_store) as store:
+async def test_bulk_applies_to_every_marked_session(backend_store):
+    async with SessionStore(backend_store) as store:
         outcome = await execute("/think low", store, [MAIN, GROUP, CRON], config=config())
     assert outcome.ok
     assert outcome.message == "Thinking level set to low. (3 sessions)"
     assert set(outcome.keys) == {MAIN, GROUP, CRON}
-    stored = read_store(small_store)
+    stored = read_store(backend_store)
     assert [stored[k]["thinkingLevel"] for k in (MAIN, GROUP, CRON)] == ["low"] * 3
 
 
-async def test_bulk_reports_per_key_failures_and_applies_the_rest(small_store):
-    async with SessionStore(small_store) as store:
+async def test_bulk_reports_per_key_failures_and_applies_the_rest(backend_store):
+    async with SessionStore(backend_store) as store:
         outcome = await execute("/think xhigh", store, [MAIN, GROUP], config=config())
         activation = await execute(
             "/activation always", store, [MAIN, GROUP, TOPIC, HOOK], config=config()
@@ -115,22 +126,22 @@ async def test_bulk_reports_per_key_failures_and_applies_the_rest(small_store):
         "⚙️ Group activation set to always. (2 sessions)\nNot applied to 2 of 4:\n"
         "⚙️ Group activation only applies to group chats. (2 sessions)"
     )
-    stored = read_store(small_store)
+    stored = read_store(backend_store)
     assert stored[GROUP]["thinkingLevel"] == "xhigh"
     assert stored[MAIN]["thinkingLevel"] == "high"
     assert "groupActivation" not in stored[MAIN] and "groupActivation" not in stored[HOOK]
 
 
-async def test_no_session_selected(small_store):
-    async with SessionStore(small_store) as store:
+async def test_no_session_selected(backend_store):
+    async with SessionStore(backend_store) as store:
         outcome = await execute("/think high", store, [], config=config())
         help_outcome = await execute("/help", store, [], config=config())
     assert not outcome.ok and outcome.message.startswith("No session selected")
     assert help_outcome.ok and "/think" in help_outcome.message
 
 
-async def test_entry_removed_meanwhile_is_an_inline_error_and_not_recreated(small_store):
-    async with SessionStore(small_store) as store:
+async def test_entry_removed_meanwhile_is_an_inline_error_and_not_recreated(backend_store):
+    async with SessionStore(backend_store) as store:
         removed, outcome = await asyncio.gather(
             store.delete_entry(MAIN), execute("/think low", store, [MAIN], config=config())
         )
@@ -139,7 +150,7 @@ async def test_entry_removed_meanwhile_is_an_inline_error_and_not_recreated(smal
     assert outcome.message == (
         f"Session {MAIN} no longer exists (removed meanwhile); nothing was changed."
     )
-    assert MAIN not in read_store(small_store)
+    assert MAIN not in read_store(backend_store)
 
 
 class DiskFull(Syscalls):
@@ -149,38 +160,56 @@ class DiskFull(Syscalls):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-async def test_disk_full_becomes_an_outcome_naming_the_file_and_the_fix(small_store):
-    before = small_store.read_bytes()
-    async with SessionStore(small_store, syscalls=DiskFull()) as store:
+class SqliteDiskFull(SqliteBackend):
+    """The real SQLite write path: the rows are written, then SQLite reports SQLITE_FULL before
+    COMMIT (as when the WAL cannot grow), so the transaction rolls back."""
+
+    def _apply(self, *args: Any, **kwargs: Any) -> None:
+        super()._apply(*args, **kwargs)
+        full = sqlite3.OperationalError("database or disk is full")
+        full.sqlite_errorname = "SQLITE_FULL"  # type: ignore[attr-defined]
+        raise full
+
+
+def disk_full_store(path: Path) -> SessionStore:
+    if kind_of(path) == "json":
+        return SessionStore(path, syscalls=DiskFull())
+    return SessionStore(path, backend=SqliteDiskFull(path))
+
+
+async def test_disk_full_becomes_an_outcome_naming_the_file_and_the_fix(backend_store):
+    before = store_state(backend_store)
+    async with disk_full_store(backend_store) as store:
         outcome = await execute("/think low", store, [MAIN], config=config())
         assert store.get(MAIN)["thinkingLevel"] == "high"  # the cache did not move either
     assert not outcome.ok
     assert outcome.message.startswith("Not saved: ")
-    assert str(small_store.resolve()) in outcome.message
+    assert str(backend_store.resolve()) in outcome.message
     assert "disk is full" in outcome.message
     assert "Traceback" not in outcome.message
-    assert small_store.read_bytes() == before
+    assert store_state(backend_store) == before
 
 
-async def test_corrupt_store_is_refused_and_never_overwritten(small_store):
-    async with SessionStore(small_store) as store:
-        small_store.write_bytes(b'{"agent:main:main": {"sessionId": ')
+async def test_corrupt_store_is_refused_and_never_overwritten(backend_store):
+    async with SessionStore(backend_store) as store:
+        backend_store.write_bytes(b'{"agent:main:main": {"sessionId": ')
         outcome = await execute("/think low", store, [MAIN], config=config())
     assert not outcome.ok
     assert (
-        outcome.message.startswith("Not saved: ") and str(small_store.resolve()) in outcome.message
+        outcome.message.startswith("Not saved: ")
+        and str(backend_store.resolve()) in outcome.message
     )
-    assert small_store.read_bytes() == b'{"agent:main:main": {"sessionId": '
+    assert backend_store.read_bytes() == b'{"agent:main:main": {"sessionId": '
 
 
-async def test_edit_racing_an_in_process_change_to_another_field_keeps_both(small_store):
-    async with SessionStore(small_store) as store:
+async def test_edit_racing_an_in_process_change_to_another_field_keeps_both(backend_store):
+    async with SessionStore(backend_store) as store:
         await asyncio.gather(
             store.update_entry(MAIN, {"label": "set concurrently"}),
             execute("/think low", store, [MAIN], config=config()),
             store.update_entry(MAIN, lambda entry: {"verboseLevel": "full"}),
         )
-    entry = read_store(small_store)[MAIN]
+    entry = read_store(backend_store)[MAIN]
     assert (entry["thinkingLevel"], entry["label"], entry["verboseLevel"]) == (
         "low",
         "set concurrently",
@@ -188,29 +217,28 @@ async def test_edit_racing_an_in_process_change_to_another_field_keeps_both(smal
     )
 
 
-async def test_edit_racing_an_external_write_to_another_field_keeps_both(small_store):
-    async with SessionStore(small_store) as store:
+async def test_edit_racing_an_external_write_to_another_field_keeps_both(backend_store):
+    async with SessionStore(backend_store) as store:
         assert store.get(MAIN)["thinkingLevel"] == "high"  # loaded and cached
-        # Another process (an OpenClaw gateway) rewrites the file the way OpenClaw does.
-        data = read_store(small_store)
+        # Another process (an OpenClaw gateway) rewrites the store the way OpenClaw does
+        # (sessions.json: temp file + rename; SQLite: its own connection and transaction).
+        data = read_store(backend_store)
         data[MAIN]["label"] = "from the gateway"
         # A field the cached entry already has: a stale whole-entry write would revert it.
         data[MAIN]["verboseLevel"] = "full"
         data[MAIN]["myCustomField"] = {"nested": [1, 2]}
-        temp = small_store.with_name("sessions.json.gateway.tmp")
-        temp.write_text(json.dumps(data, indent=2, ensure_ascii=False))
-        os.replace(temp, small_store)
+        write_entries(backend_store, data)
         outcome = await execute("/think low", store, [MAIN], config=config())
     assert outcome.ok, outcome.message
-    entry = read_store(small_store)[MAIN]
+    entry = read_store(backend_store)[MAIN]
     assert entry["thinkingLevel"] == "low"
     assert entry["label"] == "from the gateway"
     assert entry["verboseLevel"] == "full"
     assert entry["myCustomField"] == {"nested": [1, 2]}
 
 
-async def test_status_summarises_the_session(small_store):
-    async with SessionStore(small_store) as store:
+async def test_status_summarises_the_session(backend_store):
+    async with SessionStore(backend_store) as store:
         outcome = await execute("/status", store, [GROUP], config=config())
         several = await execute("/status", store, [MAIN, "agent:main:gone"], config=config())
     assert outcome.ok and outcome.keys == (GROUP,)
@@ -228,8 +256,8 @@ async def test_status_summarises_the_session(small_store):
     assert "Tokens 1868/200000 (1%)." in several.message
 
 
-async def test_help_lists_every_command_and_explains_one(small_store):
-    async with SessionStore(small_store) as store:
+async def test_help_lists_every_command_and_explains_one(backend_store):
+    async with SessionStore(backend_store) as store:
         listing = await execute("/help", store, [MAIN], config=config())
         one = await execute("/help t", store, [MAIN], config=config())
     for name in (

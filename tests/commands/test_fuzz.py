@@ -1,13 +1,16 @@
 """Any text typed into the bar yields an Outcome (ack or inline error), never an exception.
 
 Runs against the real SessionStore on a copy of a real store, one event loop for all examples,
-so state carries over between examples just as it does in a session of typing.
+so state carries over between examples just as it does in a session of typing. Both backends
+(``backend_store``): "unchanged" is ``store_state``, the file bytes for sessions.json and every
+row of every table for SQLite (whose writes land in the WAL, not in the main file's bytes).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +20,10 @@ from hypothesis import strategies as st
 
 from store import SessionStore
 from store.model import validate_entry
+from tests.backends import kind_of, read_entries, store_state
 from tests.commands.helpers import config
 from tests.conftest import SMALL_STORE
+from tests.sqlite.conftest import rows
 from tui.slash import Outcome, command_names, complete, execute, suggest
 
 KEYS = [*json.loads(SMALL_STORE.read_bytes()), "agent:main:gone", ""]
@@ -67,9 +72,9 @@ texts = st.one_of(
 
 
 @pytest.fixture
-def live_store(small_store: Path) -> Iterator[tuple[asyncio.Runner, SessionStore]]:
+def live_store(backend_store: Path) -> Iterator[tuple[asyncio.Runner, SessionStore]]:
     with asyncio.Runner() as runner:
-        store = SessionStore(small_store)
+        store = SessionStore(backend_store)
         runner.run(store.open())
         try:
             yield runner, store
@@ -90,7 +95,7 @@ def live_store(small_store: Path) -> Iterator[tuple[asyncio.Runner, SessionStore
 )
 def test_any_text_yields_an_outcome(live_store, text, keys, read_only, confirmed):
     runner, store = live_store
-    before = store.path.read_bytes()
+    before = store_state(store.path)
     outcome = runner.run(
         execute(text, store, keys, read_only=read_only, confirmed=confirmed, config=config())
     )
@@ -101,7 +106,7 @@ def test_any_text_yields_an_outcome(live_store, text, keys, read_only, confirmed
     assert not outcome.message.startswith("Command failed"), outcome.message
     if outcome.needs_confirmation:
         assert not outcome.ok
-    unchanged = store.path.read_bytes() == before
+    unchanged = store_state(store.path) == before
     if read_only or outcome.needs_confirmation:
         assert unchanged  # read-only and unconfirmed commands never write
     if not outcome.ok and len(set(keys)) <= 1:
@@ -115,9 +120,9 @@ def test_any_text_yields_an_outcome(live_store, text, keys, read_only, confirmed
     suggest(text)
 
 
-def test_the_file_is_valid_json_after_a_burst_of_random_commands(small_store):
+def test_the_file_is_valid_json_after_a_burst_of_random_commands(backend_store):
     async def burst() -> None:
-        async with SessionStore(small_store) as store:
+        async with SessionStore(backend_store) as store:
             await asyncio.gather(
                 *(
                     execute(text, store, [key], config=config())
@@ -130,5 +135,18 @@ def test_the_file_is_valid_json_after_a_burst_of_random_commands(small_store):
             )
 
     asyncio.run(burst())
-    data = json.loads(small_store.read_bytes())
+    # sessions.json: the file parses as JSON. SQLite: the database is intact and every row is one
+    # OpenClaw reads (entry_valid = 1, entry_json parses).
+    data = read_entries(backend_store)
     assert set(data) == set(KEYS[:-2])
+    if kind_of(backend_store) == "sqlite":
+        written = rows(backend_store)
+        assert set(written) == set(KEYS[:-2])
+        for key, row in written.items():
+            assert row["entry_valid"] == 1, key
+            assert json.loads(row["entry_json"]) == data[key]
+        conn = sqlite3.connect(f"file:{backend_store}?mode=ro", uri=True)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        finally:
+            conn.close()
