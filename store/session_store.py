@@ -1105,6 +1105,13 @@ class SessionStore:
         active_key: str | None = None,
     ) -> Any:
         core = self._core()
+        if core.drain_task is not None and asyncio.current_task() is core.drain_task:
+            # The writer runs mutators one after another: waiting here would wait forever.
+            raise StoreError(
+                self.path,
+                "a mutator cannot wait for another write to the same store",
+                fix="make the change inside the running mutator instead",
+            )
         await core.ensure_loaded()
         future: asyncio.Future[Any] = core.loop.create_future()
         core.enqueue(_Pending(apply, future, skip_maintenance, active_key))

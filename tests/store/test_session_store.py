@@ -402,3 +402,15 @@ async def test_closed_store_refuses(small_store):
     await store.aclose()
     with pytest.raises(Exception, match="closed"):
         await store.update_entry("agent:main:main", {"x": 1})
+
+
+async def test_a_mutator_that_waits_for_another_write_fails_instead_of_deadlocking(small_store):
+    async with SessionStore(small_store) as store:
+
+        async def nested(s):
+            await store.update_entry("agent:main:main", {"inner": 1})
+
+        with pytest.raises(Exception, match="cannot wait for another write"):
+            await asyncio.wait_for(store.update(nested), 5)
+        assert "inner" not in store.get("agent:main:main")
+        await store.update_entry("agent:main:main", {"after": 1})  # the writer still works
