@@ -207,7 +207,9 @@ def classify_key(key: str, entry: Mapping[str, Any] | None = None) -> str:
 
 
 def channel_of(key: str, entry: Mapping[str, Any] | None = None) -> str | None:
-    """The chat platform: ``entry.channel``, else the key's channel, else ``origin.provider``."""
+    """The chat platform: ``entry.channel``, else the key's channel, else ``origin.provider``,
+    else (OpenClaw >= 2026.8 rows, which keep routing in one ``delivery`` object)
+    ``delivery.route.channel`` or ``delivery.origin.provider``."""
     if isinstance(entry, Mapping):
         value = entry.get("channel")
         if isinstance(value, str) and value.strip():
@@ -216,11 +218,17 @@ def channel_of(key: str, entry: Mapping[str, Any] | None = None) -> str | None:
     if channel:
         return channel
     if isinstance(entry, Mapping):
-        origin = entry.get("origin")
-        if isinstance(origin, Mapping):
-            provider = origin.get("provider")
-            if isinstance(provider, str) and provider.strip():
-                return provider.strip()
+        delivery = entry.get("delivery")
+        delivery = delivery if isinstance(delivery, Mapping) else {}
+        for holder, name in (
+            (entry.get("origin"), "provider"),
+            (delivery.get("route"), "channel"),
+            (delivery.get("origin"), "provider"),
+        ):
+            if isinstance(holder, Mapping):
+                value = holder.get(name)
+                if isinstance(value, str) and value.strip():
+                    return value.strip()
     return None
 
 
