@@ -140,6 +140,43 @@ async def test_read_only_app_refuses_reset_inline(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+async def test_escape_closes_the_bar_and_the_table_keeps_working(tmp_path: Path) -> None:
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        bar = controller_of(screen).bar
+        await pilot.press("colon", *"status")
+        await wait_until(pilot, lambda: bar.value == "status")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not bar.is_open and screen.table.has_focus)
+        await pilot.press("space")  # the table's own key works again
+        await wait_until(pilot, lambda: len(screen.marked_keys) == 1)
+
+
+async def test_footer_key_opens_the_chooser_by_mouse(tmp_path: Path) -> None:
+    path = copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        screen.table.move_cursor_to_key(GROUP)
+        await pilot.pause()
+        footer_key = next(
+            k
+            for k in screen.query("FooterKey")
+            if getattr(k, "action", "").startswith("editing") and "thinkingLevel" in k.action
+        )
+        await pilot.click(footer_key)
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
+        chooser = app.screen
+        await pilot.pause()
+        # Rows: inherit, off, minimal, low, medium, high, xhigh (gpt-5.2): click "xhigh".
+        await pilot.click(chooser.query_one("#editor-choices"), offset=(2, 6))
+        await wait_until(pilot, lambda: app.screen is screen)
+        await wait_until(pilot, lambda: on_disk(path)[GROUP].get("thinkingLevel") == "xhigh")
+        await wait_until(pilot, lambda: "xhigh" in row_line(screen, GROUP), what="table update")
+
+
 def _scene(tmp_path: Path, read_only: bool = False):
     copy_small_store(tmp_path)
     return make_app(tmp_path, monotonic=lambda: 1000.0, read_only=read_only)
