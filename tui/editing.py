@@ -156,6 +156,8 @@ class EditingController(Widget):
         self.configured = configured_models(models)
         self._models_cache: tuple[int, float, list[str]] | None = None
         self.running = False
+        self._editor_targets: dict[int, list[str]] = {}
+        """The sessions each open editor was opened for (by id of the editor screen)."""
         self.last_outcome: tuple[bool, str] | None = None
         """(ok, message) of the last finished command, for tests and the status bar."""
 
@@ -290,7 +292,10 @@ class EditingController(Widget):
                 subject=subject,
                 reply_to=self,
             )
-        self.app.push_screen(editor)
+        # The edit applies to the sessions the operator was looking at when the editor opened,
+        # even if the table moves underneath the modal meanwhile.
+        self._editor_targets[id(editor)] = self.target_keys()
+        self.app.push_screen(editor, callback=lambda _: self._editor_targets.pop(id(editor), None))
 
     def subject(self, highlighted: str | None) -> str:
         """Whom an editor changes: the highlighted session, or the marked ones (bulk)."""
@@ -342,7 +347,8 @@ class EditingController(Widget):
         message.stop()
         text = command_for(message.field, message.value)
         editor = message.editor
-        self.run_command(text, reply=editor.show_result)
+        keys = self._editor_targets.get(id(editor))
+        self.run_command(text, reply=editor.show_result, keys=keys)
 
     @on(CommandBar.Submitted)
     def _on_bar_submitted(self, message: CommandBar.Submitted) -> None:
@@ -351,9 +357,19 @@ class EditingController(Widget):
 
     # -- running ------------------------------------------------------------------------------
 
-    def run_command(self, text: str, *, reply: Callable[[bool, str], None] | None) -> None:
-        """Run ``text`` in a worker; report to ``reply`` (an editor) and under the bar."""
-        keys = self.target_keys()  # the sessions as highlighted/marked when the operator acted
+    def run_command(
+        self,
+        text: str,
+        *,
+        reply: Callable[[bool, str], None] | None,
+        keys: list[str] | None = None,
+    ) -> None:
+        """Run ``text`` in a worker; report to ``reply`` (an editor) and under the bar.
+
+        ``keys`` default to the sessions highlighted/marked now, when the operator acted.
+        """
+        if keys is None:
+            keys = self.target_keys()
         self.running = True
         self.run_worker(
             self._run(text, keys, reply),
@@ -372,6 +388,8 @@ class EditingController(Widget):
         except Exception as exc:  # the engine never raises; this is the last line of defence
             ok, message = False, f"Command failed: {describe_exception(exc)}"
         self.running = False
+        self._editor_targets: dict[int, list[str]] = {}
+        """The sessions each open editor was opened for (by id of the editor screen)."""
         self.last_outcome = (ok, message)
         try:
             if reply is None:
@@ -436,6 +454,8 @@ class EditingController(Widget):
         except Exception as exc:
             ok, message = False, f"Command failed: {describe_exception(exc)}"
         self.running = False
+        self._editor_targets: dict[int, list[str]] = {}
+        """The sessions each open editor was opened for (by id of the editor screen)."""
         self.last_outcome = (ok, message)
         self.bar.show_message(ok, message)
 

@@ -436,3 +436,48 @@ async def test_corrupt_store_refuses_the_write_inline(store_path: Path) -> None:
             assert not ok and str(store_path) in message, message
             assert app.controller.bar.value == "/think low"
     assert store_path.read_text(encoding="utf-8") == '{"agent:main:main": {', "nothing replaced"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "stored"),
+    [
+        ("verboseLevel", "full", "full"),
+        ("elevatedLevel", "ask", "ask"),
+        ("sendPolicy", "deny", "deny"),
+        ("queueMode", "steer-backlog", "steer-backlog"),
+        ("responseUsage", "tokens", "tokens"),
+        ("sendPolicy", None, None),  # inherit deletes the stored "allow"
+        ("queueMode", None, None),
+    ],
+)
+async def test_every_chooser_lands_in_the_file(
+    store_path: Path, field: str, value: str | None, stored: str | None
+) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=GROUP)
+        async with app.run_test() as pilot:
+            app.controller.edit_field(field)
+            await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
+            editor = app.screen
+            await pilot.press("home", *["down"] * editor.values.index(value), "enter")
+            await wait_until(pilot, lambda: app.screen is not editor)
+            ok, _message = app.controller.last_outcome
+            assert ok
+    entry = on_disk(store_path)[GROUP]
+    assert entry.get(field) == stored
+
+
+async def test_editor_edits_the_session_it_was_opened_for(store_path: Path) -> None:
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=GROUP)
+        async with app.run_test() as pilot:
+            host = app.screen
+            await pilot.press("l")
+            await wait_until(pilot, lambda: isinstance(app.screen, TextEditor))
+            editor = app.screen
+            host.current_key = CRON  # the table moved on underneath the modal
+            editor.query_one(Input).value = "Family"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: app.screen is not editor)
+    data = on_disk(store_path)
+    assert data[GROUP]["label"] == "Family" and data[CRON]["label"] == "Cron: daily-digest"
