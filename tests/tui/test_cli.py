@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import StoreKind, make_store_copy
 from tests.tui.helpers import copy_small_store, store_path
 from tui.cli import build_parser, main, resolve_target
 from tui.config import load_config
@@ -53,12 +54,16 @@ def test_state_dir_that_is_a_file_is_refused(tmp_path: Path, capsys):
     assert f"--state-dir {not_a_dir} is a file" in capsys.readouterr().err
 
 
-def test_default_target_is_agent_main_under_the_state_dir_env(tmp_path: Path):
-    copy_small_store(tmp_path)
+def test_default_target_is_agent_main_under_the_state_dir_env(
+    tmp_path: Path, store_kind: StoreKind
+):
+    path = make_store_copy(store_kind, tmp_path)
     args = build_parser().parse_args([])
     target = resolve_target(args, {"OPENCLAW_STATE_DIR": str(tmp_path)})
-    assert target.path == store_path(tmp_path) and target.kind == "json"
+    assert target.path == path and target.kind == store_kind
     assert target.agent_id == "main"
+    if store_kind == "json":
+        assert path == store_path(tmp_path)
 
 
 def test_sqlite_store_wins_and_the_note_names_the_legacy_json(tmp_path: Path):
@@ -76,11 +81,14 @@ def test_sqlite_store_wins_and_the_note_names_the_legacy_json(tmp_path: Path):
     assert any("sessions.json" in note and "--store" in note for note in target.notes)
 
 
-def test_store_option_accepts_a_directory_holding_a_store(tmp_path: Path):
-    path = copy_small_store(tmp_path)
+def test_store_option_accepts_a_directory_holding_a_store(tmp_path: Path, store_kind: StoreKind):
+    path = make_store_copy(store_kind, tmp_path)
     args = build_parser().parse_args(["--store", str(path.parent)])
     target = resolve_target(args, {})
-    assert target.path == path and target.kind == "json"
+    assert target.path == path and target.kind == store_kind
+    # --store pointing at the file itself, of either kind.
+    direct = resolve_target(build_parser().parse_args(["--store", str(path)]), {})
+    assert direct.path == path and direct.kind == store_kind
 
 
 def test_missing_store_target_lists_where_it_looked(tmp_path: Path):
