@@ -5,10 +5,15 @@
 # Extra arguments go to check_gateways.py, e.g. `--sessions 0` to skip the 10,000-session
 # listing or `--skip-netns` to skip the pairing check (it needs root for `ip netns`).
 # GATEWAY_INTEROP_JSON=path also writes the results and figures as JSON.
+# Then check_tui_e2e.py: the real openclaw-tui in tmux on a 2026.7.35 and a 2026.9.6 gateway at
+# once (both rows on screen, an edit lands in one gateway only, patch-to-screen time).
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$(dirname "$HERE")")"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 args=("$@")
 if [ -n "${GATEWAY_INTEROP_JSON:-}" ]; then args+=(--json "$GATEWAY_INTEROP_JSON"); fi
-exec "$PYTHON" "$HERE/check_gateways.py" "${args[@]}"
+status=0
+"$PYTHON" "$HERE/check_gateways.py" "${args[@]}" || status=1
+"$PYTHON" "$HERE/check_tui_e2e.py" || status=1
+exit "$status"
