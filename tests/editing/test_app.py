@@ -23,9 +23,6 @@ from .host import CRON, GROUP, MAIN
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.skipif(
-        not hasattr(MainScreen, "action_editing"), reason="editing not wired into tui/app.py yet"
-    ),
 ]
 
 SIZE = (140, 30)

@@ -15,16 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tui.app import MainScreen
-
 from .conftest import FIXTURE_STORE
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-    pytest.mark.skipif(
-        not hasattr(MainScreen, "action_editing"), reason="editing not wired into tui/app.py yet"
-    ),
 ]
 
 APP = Path(sys.executable).with_name("openclaw-tui")
