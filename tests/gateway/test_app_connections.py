@@ -105,3 +105,44 @@ def test_status_bar_renders_connection_notes_as_literal_text():
     plain = render_status(info).plain
     assert "a[b] pairing: request [bold]x[/], approve: openclaw devices" in plain
     assert "c connected: OpenClaw 2026.9.6" in plain
+
+
+async def test_reset_and_new_typed_on_a_gateway_row_use_the_gateways_methods(tmp_path: Path):
+    from tui.editing import EditingController
+    from widgets.confirm import ConfirmScreen
+
+    async with FakeGateway() as home, FakeGateway() as work:
+        home.sessions["agent:main:main"] = {"sessionId": "h1", "updatedAt": NOW, "label": "Home"}
+        work.sessions["agent:main:main"] = {"sessionId": "w1", "updatedAt": NOW, "label": "Work"}
+        app = app_for(tmp_path, [config_of(home, "home"), config_of(work, "work")])
+        async with app.run_test(size=(200, 30)) as pilot:
+            screen = await started(pilot)
+            await wait_until(pilot, lambda: screen.vm.total_count == 2, timeout=10)
+            screen.jump_to("work/agent:main:main")
+            await pilot.pause()
+            controller = screen.query_one(EditingController)
+
+            await pilot.press("slash", *"reset", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=10)
+            assert "sessions.reset" in str(app.screen.question)  # type: ignore[attr-defined]
+            await pilot.press("y")
+            await wait_until(pilot, lambda: controller.last_outcome is not None, timeout=10)
+            ok, message = controller.last_outcome or (True, "")
+            # The connection holds read+write; the gateway itself refuses: its own words, inline.
+            assert not ok
+            assert "Not reset: gateway work (ws://127.0.0.1:" in message
+            assert "missing scope: operator.admin" in message
+            assert work.count("sessions.reset") == 1 and home.count("sessions.reset") == 0
+            assert work.count("sessions.patch") == 0  # never the local reset patch
+            assert work.sessions["agent:main:main"]["sessionId"] == "w1"
+
+            controller.last_outcome = None
+            screen.jump_to("work/agent:main:main")
+            await pilot.press("slash", *"new", "enter")
+            await wait_until(pilot, lambda: controller.last_outcome is not None, timeout=10)
+            ok, message = controller.last_outcome or (False, "")
+            assert ok, message
+            assert message.startswith("✅ New session started. (work/agent:main:dashboard:")
+            await wait_until(pilot, lambda: screen.vm.total_count == 3, timeout=10)
+            assert len(work.sessions) == 2 and len(home.sessions) == 1
+            assert not home.errors and not work.errors
