@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -154,6 +155,132 @@ def dumps(entries: Mapping[str, Any]) -> bytes:
         return dumps_exact(entries)
 
 
+class _Block:
+    __slots__ = ("data", "keys")
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        self.data: bytes | None = None  # None: re-serialize before the next join
+
+
+class IncrementalDumps:
+    """``dumps`` that re-serializes only the part of the store a batch changed.
+
+    The output is cut into blocks of ``block_size`` consecutive entries, each keeping its bytes
+    (the fragment ``"key": {...}`` at indent 2 for each entry, joined by ``,\n``, exactly as in
+    the whole-store output). A batch re-serializes only the blocks holding its upserts and
+    removals; the file is the blocks joined by ``,\n`` inside braces. So the work under the GIL is
+    proportional to the changed entries, plus one ``join`` (which copies without the GIL).
+
+    The caller must describe each batch exactly (``upserts``, ``removed``, ``reordered``)
+    relative to the store of the previous call. Anything the blocks cannot follow (a reorder,
+    order that does not match, a value orjson refuses) falls back to ``dumps`` and a rebuild, so
+    the bytes are always those of ``dumps(entries)``.
+    """
+
+    __slots__ = ("_blocks", "_where", "block_size")
+
+    def __init__(self, block_size: int = 256) -> None:
+        self.block_size = block_size
+        self._blocks: list[_Block] | None = None
+        self._where: dict[str, _Block] = {}
+
+    @property
+    def primed(self) -> bool:
+        return self._blocks is not None
+
+    def reset(self) -> None:
+        self._blocks = None
+        self._where = {}
+
+    def full(self, entries: Mapping[str, Any]) -> bytes:
+        """Serialize everything and remember the blocks for the next ``update``."""
+        self.reset()
+        size = self.block_size
+        keys = list(entries)
+        blocks = [_Block(keys[i : i + size]) for i in range(0, len(keys), size)]
+        where: dict[str, _Block] = {}
+        for block in blocks:
+            for key in block.keys:
+                where[key] = block
+        if not _serialize_blocks(blocks, entries):
+            return dumps(entries)
+        self._blocks = blocks
+        self._where = where
+        return _join(blocks)
+
+    def update(
+        self,
+        entries: Mapping[str, Any],
+        upserts: Mapping[str, Any],
+        removed: frozenset[str] | set[str],
+        *,
+        reordered: bool = False,
+    ) -> bytes:
+        """Serialize ``entries``, which differ from the previous call's by exactly the batch."""
+        blocks = self._blocks
+        if blocks is None or reordered:
+            return self.full(entries)
+        where = self._where
+        added = [key for key in upserts if key not in where]
+        if len(entries) != len(where) - len(removed) + len(added) or any(
+            key not in where for key in removed
+        ):
+            return self.full(entries)
+        if added:
+            # New keys go to the end of the dict, in insertion order: check, then append.
+            tail = list(islice(reversed(entries.keys()), len(added)))
+            tail.reverse()
+            if set(tail) != set(added):
+                return self.full(entries)
+            added = tail
+        for key in removed:
+            block = where.pop(key)
+            block.keys.remove(key)
+            block.data = None
+        for key in upserts:
+            block = where.get(key)
+            if block is not None:
+                block.data = None
+        size = self.block_size
+        for key in added:
+            last = blocks[-1] if blocks else None
+            if last is None or len(last.keys) >= size:
+                last = _Block([])
+                blocks.append(last)
+            last.keys.append(key)
+            last.data = None
+            where[key] = last
+        if removed:
+            blocks[:] = [block for block in blocks if block.keys]
+        if not _serialize_blocks(blocks, entries):
+            self.reset()
+            return dumps(entries)
+        return _join(blocks)
+
+
+def _serialize_blocks(blocks: list[_Block], entries: Mapping[str, Any]) -> bool:
+    """Fill in the missing block bytes; False if orjson refuses a value (exact path needed)."""
+    for block in blocks:
+        if block.data is None:
+            try:
+                # b'{\n  "key": ...\n}' -> the fragments between the braces.
+                block.data = orjson.dumps({k: entries[k] for k in block.keys}, option=_INDENT)[2:-2]
+            except TypeError:
+                return False
+    return True
+
+
+def _join(blocks: list[_Block]) -> bytes:
+    if not blocks:
+        return b"{}"
+    # The join copies without the GIL; braces go on small pieces, not around the whole store.
+    parts: list[bytes] = [block.data for block in blocks]  # type: ignore[misc]
+    parts[0] = b"{\n" + parts[0]
+    parts[-1] = parts[-1] + b"\n}"
+    return b",\n".join(parts)
+
+
 def dumps_exact(entries: Mapping[str, Any]) -> bytes:
     """The slow, exact serializer: big integers and lone surrogates as JavaScript writes them."""
     text = json.dumps(entries, indent=2, ensure_ascii=False, allow_nan=False)
@@ -185,6 +312,19 @@ def json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """``json_equal``, at C speed for the common cases (identical, or plainly different)."""
+    if a is b:
+        return True
+    if a != b:  # Python equality is coarser than JSON equality: unequal here is unequal there
+        return False
+    try:
+        # Equal as Python values: the bytes tell key order, 1 vs 1.0 and true vs 1 apart.
+        return orjson.dumps(a) == orjson.dumps(b)
+    except TypeError:
+        return json_equal(a, b)
 
 
 def _json_type(value: Any) -> str:

@@ -375,8 +375,34 @@ def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> froze
     return frozenset(
         name
         for name in names
-        if not codec.json_equal(before.get(name, _MISSING), after.get(name, _MISSING))
+        if not codec.same_json(before.get(name, _MISSING), after.get(name, _MISSING))
     )
+
+
+# A per-key difference between two generations: (before, after); either may be _MISSING.
+_Diff = list[tuple[str, Any, Any]]
+
+
+def _diff_entries(old: Mapping[str, Any], new: dict[str, Any]) -> _Diff:
+    """The keys that differ between ``old`` and ``new``, as (key, before, after).
+
+    Unchanged entries of ``new`` are replaced by the ``old`` objects, so readers keep diffing by
+    identity. Pure and GIL-light per entry: runs in the reading worker thread, not on the loop.
+    """
+    diff: _Diff = []
+    same = codec.same_json
+    for key, value in new.items():
+        before = old.get(key, _MISSING)
+        if before is _MISSING:
+            diff.append((key, _MISSING, value))
+        elif same(before, value):
+            new[key] = before
+        else:
+            diff.append((key, before, value))
+    for key, before in old.items():
+        if key not in new:
+            diff.append((key, before, _MISSING))
+    return diff
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,13 +476,25 @@ class _Core:
     async def reload(self, reason: str, *, source: Literal["local", "external"]) -> None:
         """Re-read the store inside the writer slot and publish the per-key difference."""
         sig_before = await anyio.to_thread.run_sync(self.backend.signature)
+        old = self.entries
+        diffable = self.loaded and self.read_error is None
+
+        def read_and_diff() -> tuple[Snapshot, _Diff | None]:
+            snapshot = self.backend.read()
+            if not diffable or snapshot.signature is None:
+                return snapshot, None
+            # The per-key diff is O(store): do it here, off the event loop.
+            return snapshot, _diff_entries(old, snapshot.entries)
+
         try:
-            snapshot = await anyio.to_thread.run_sync(self.backend.read)
+            snapshot, diff = await anyio.to_thread.run_sync(read_and_diff)
         except StoreReadError as exc:
             self._read_failed(exc, sig_before)
             return
         self.stats["reloads"] += 1
-        self._apply_snapshot(snapshot, reason, source)
+        if self.entries is not old:  # published meanwhile (cannot happen inside the slot)
+            diff = None
+        self._apply_snapshot(snapshot, reason, source, diff)
 
     def _read_failed(self, exc: StoreReadError, signature: Signature | None) -> None:
         same = self.read_error is not None and self.read_error.describe() == exc.describe()
@@ -468,7 +506,9 @@ class _Core:
             self.generation += 1
             self.publish(StoreErrorEvent(exc, exc.describe(), "read", self.generation))
 
-    def _apply_snapshot(self, snapshot: Snapshot, reason: str, source: Any) -> None:
+    def _apply_snapshot(
+        self, snapshot: Snapshot, reason: str, source: Any, diff: _Diff | None = None
+    ) -> None:
         was_error = self.read_error is not None
         first = not self.loaded
         vanished = snapshot.signature is None and self.ever_existed and not first
@@ -491,25 +531,16 @@ class _Core:
         events: list[StoreEvent] = []
         generation = self.generation + 1
         if not first and not was_error:
-            for key, value in new.items():
-                before = old.get(key, _MISSING)
-                if before is _MISSING:
-                    if isinstance(value, dict):
+            if diff is None:
+                diff = _diff_entries(old, new)
+            for key, before, value in diff:
+                if isinstance(value, dict):
+                    if isinstance(before, dict):
+                        fields = changed_fields(before, value)
+                        events.append(EntryChanged(key, before, value, fields, source, generation))
+                    else:
                         events.append(EntryAdded(key, value, source, generation))
-                elif codec.json_equal(before, value):
-                    new[key] = before
-                elif isinstance(value, dict) and isinstance(before, dict):
-                    events.append(
-                        EntryChanged(
-                            key, before, value, changed_fields(before, value), source, generation
-                        )
-                    )
-                elif isinstance(value, dict):
-                    events.append(EntryAdded(key, value, source, generation))
                 elif isinstance(before, dict):
-                    events.append(EntryRemoved(key, before, source, generation))
-            for key, before in old.items():
-                if key not in new and isinstance(before, dict):
                     events.append(EntryRemoved(key, before, source, generation))
         self.signature = snapshot.signature
         self.ever_existed = self.ever_existed or snapshot.signature is not None
@@ -621,7 +652,9 @@ class _Core:
             if not upserts and not removed and not work.reordered:
                 _resolve(batch, outcomes)
                 return
-            changes = Changes(entries=work.data, upserts=upserts, removed=removed)
+            changes = Changes(
+                entries=work.data, upserts=upserts, removed=removed, reordered=work.reordered
+            )
             try:
                 new_sig = await anyio.to_thread.run_sync(
                     self.backend.commit, self.signature, changes

@@ -62,6 +62,7 @@ class Changes:
     entries: Mapping[str, Any]
     upserts: Mapping[str, Any]
     removed: frozenset[str]
+    reordered: bool = False  # keys moved (deleted and re-added, or a whole-store save)
 
 
 class ConflictError(Exception):

@@ -49,6 +49,10 @@ class JsonFileBackend(Backend):
             path, timeout=lock_timeout, stale_after=lock_stale_after, syscalls=syscalls
         )
         self.last_written_size: int | None = None
+        # Serialized blocks of the file we last wrote (``_serialized_signature``): a commit
+        # re-serializes only the entries its batch changed (byte-identical to a full dump).
+        self._serializer = codec.IncrementalDumps()
+        self._serialized_signature: Signature | None = None
         self._temps_swept = False
 
     # -- reading -------------------------------------------------------------------------------
@@ -130,8 +134,23 @@ class JsonFileBackend(Backend):
     def commit(self, base: Signature | None, changes: Changes) -> Signature:
         if self.read_only:
             raise StoreReadOnlyError(self.path, "the store is open read-only")
-        data = codec.dumps(changes.entries)
-        return self.write_bytes(base, data)
+        serializer = self._serializer
+        if serializer.primed and base is not None and base == self._serialized_signature:
+            # The blocks hold exactly the file at ``base`` (our last write): splice the batch.
+            data = serializer.update(
+                changes.entries, changes.upserts, changes.removed, reordered=changes.reordered
+            )
+        else:
+            data = serializer.full(changes.entries)
+        self._serialized_signature = None
+        try:
+            signature = self.write_bytes(base, data)
+        except BaseException:
+            serializer.reset()
+            raise
+        if serializer.primed:
+            self._serialized_signature = signature
+        return signature
 
     def write_bytes(self, base: Signature | None, data: bytes) -> Signature:
         def unchanged_since_base() -> None:
