@@ -28,10 +28,9 @@ from store.backends.base import Changes
 from store.backends.sqlite import SqliteBackend
 from store.codec import dumps
 from store.synthetic import generate_store
+from tests.shared_data import SQLITE_DB
 
-SQLITE_FIXTURE = Path(
-    "/work/shared/fixtures/openclaw-2026.9.6/small-imported/openclaw-agent.sqlite"
-)
+SQLITE_FIXTURE = SQLITE_DB
 # OpenClaw 2026.9.6 on the reference VM (openclaw-sessions.md §10, durability-and-performance §11).
 OPENCLAW_UPDATE_MS = 2.9
 OPENCLAW_CONCURRENT_S = 3.7

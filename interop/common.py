@@ -21,7 +21,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SDK_SCRIPT = HERE / "openclaw_sdk.mjs"
-FIXTURES = Path(os.environ.get("INTEROP_FIXTURES", "/work/shared/fixtures"))
+# The team's shared/ folder sits beside the checkout (as in CI); INTEROP_FIXTURES overrides.
+FIXTURES = Path(
+    os.environ.get("INTEROP_FIXTURES")
+    or Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+)
 TIMEOUT = 180.0
 
 

@@ -7,9 +7,17 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path("/work/shared/fixtures")
-SMALL_STORE = FIXTURES / "openclaw-2026.7.35" / "small" / "sessions.json"
-GATEWAY_STORE = FIXTURES / "openclaw-2026.7.35" / "gateway-sessions-patch" / "sessions.json"
+from tests.shared_data import FIXTURES, missing_fixtures_message
+from tests.shared_data import GATEWAY_JSON as GATEWAY_STORE
+from tests.shared_data import SMALL_JSON as SMALL_STORE
+
+__all__ = ["FIXTURES", "GATEWAY_STORE", "SMALL_STORE"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    message = missing_fixtures_message()
+    if message is not None:
+        pytest.exit(message, returncode=2)
 
 
 @pytest.fixture

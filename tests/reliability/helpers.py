@@ -17,9 +17,10 @@ import anyio
 
 from store.events import StoreEvent
 from store.session_store import Subscription
+from tests.shared_data import FIXTURES as SHARED_FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path("/work/shared/fixtures/openclaw-2026.7.35")
+FIXTURES = SHARED_FIXTURES / "openclaw-2026.7.35"
 SMALL_STORE = FIXTURES / "small" / "sessions.json"
 GATEWAY_STORE = FIXTURES / "gateway-sessions-patch" / "sessions.json"
 

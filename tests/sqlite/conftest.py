@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-SQLITE_FIXTURE_DIR = Path("/work/shared/fixtures/openclaw-2026.9.6/small-imported")
+from tests.shared_data import SQLITE_DIR
+
+SQLITE_FIXTURE_DIR = SQLITE_DIR
 SQLITE_FIXTURE = SQLITE_FIXTURE_DIR / "openclaw-agent.sqlite"
 SQLITE_ROWS_DUMP = SQLITE_FIXTURE_DIR / "session_nodes.json"
 

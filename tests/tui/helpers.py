@@ -12,10 +12,11 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from tests.shared_data import SMALL_JSON
 from tui.app import MainScreen, SessionBrowserApp
 from tui.target import target_for_agent
 
-SMALL_STORE = Path("/work/shared/fixtures/openclaw-2026.7.35/small/sessions.json")
+SMALL_STORE = SMALL_JSON
 FIXED_NOW = 1_795_612_000.0
 """A wall clock a few minutes after the fixture's sessions were written."""
 

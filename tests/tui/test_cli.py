@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.backends import StoreKind, make_store_copy
+from tests.shared_data import SQLITE_DB
 from tests.tui.helpers import copy_small_store, store_path
 from tui.cli import build_parser, main, resolve_target
 from tui.config import load_config
@@ -70,11 +71,7 @@ def test_sqlite_store_wins_and_the_note_names_the_legacy_json(tmp_path: Path):
     copy_small_store(tmp_path)
     sqlite = tmp_path / "agents" / "main" / "agent" / "openclaw-agent.sqlite"
     sqlite.parent.mkdir(parents=True)
-    sqlite.write_bytes(
-        Path(
-            "/work/shared/fixtures/openclaw-2026.9.6/small-imported/openclaw-agent.sqlite"
-        ).read_bytes()
-    )
+    sqlite.write_bytes(SQLITE_DB.read_bytes())
     args = build_parser().parse_args(["--state-dir", str(tmp_path)])
     target = resolve_target(args, {})
     assert target.kind == "sqlite" and target.path == sqlite

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store.events import EntryAdded, EntryChanged, EntryRemoved, Resync, StoreReloaded
+from tests.shared_data import SMALL_JSON
 from tui.viewmodel import (
     FilterError,
     SessionViewModel,
@@ -20,7 +20,7 @@ from tui.viewmodel import (
     tokens_of,
 )
 
-SMALL = json.loads(Path("/work/shared/fixtures/openclaw-2026.7.35/small/sessions.json").read_text())
+SMALL = json.loads(SMALL_JSON.read_text())
 NOW = 1_795_612_000.0
 MAIN = "agent:main:main"
 

@@ -1,4 +1,4 @@
-"""Regenerate the fuzz corpus: ``python tests/reliability/corpus/make_corpus.py``.
+"""Regenerate the fuzz corpus: ``python -m tests.reliability.corpus.make_corpus`` (from the repo).
 
 Writes ``store/*.json`` (bad or odd sessions.json files) and ``manifest.json`` (each file's and
 each command-bar input's expected outcome). The files are committed; this script documents how
@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.shared_data import SMALL_JSON
+
 HERE = Path(__file__).resolve().parent
-FIXTURE = Path("/work/shared/fixtures/openclaw-2026.7.35/small/sessions.json")
+FIXTURE = SMALL_JSON
 MAIN = "agent:main:main"
 
 
