@@ -1,13 +1,21 @@
-"""Shared fixtures for the editing tests: a temp copy of the real small store, anyio on asyncio."""
+"""Shared fixtures for the editing tests: a temp copy of the real small store, anyio on asyncio.
+
+The store-backed tests run on both backends: ``store_kind`` is parametrized over ("json",
+"sqlite"), and ``store_path`` is the same 12 real sessions as a sessions.json (OpenClaw 2026.7.35)
+or as OpenClaw 2026.9.6's SQLite rows.
+"""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-FIXTURE_STORE = Path("/work/shared/fixtures/openclaw-2026.7.35/small/sessions.json")
+from tests.backends import StoreKind, make_store_copy, store_kind  # noqa: F401 - fixture
+from tests.conftest import SMALL_STORE
+
+FIXTURE_STORE = SMALL_STORE
+"""The 12-entry sessions.json OpenClaw 2026.7.35 wrote (the JSON-only tests copy it)."""
 
 
 @pytest.fixture
@@ -16,10 +24,6 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    """A writable copy of the 12-entry store OpenClaw 2026.7.35 wrote (in its own directory)."""
-    target = tmp_path / "agents" / "main" / "sessions" / "sessions.json"
-    target.parent.mkdir(parents=True)
-    shutil.copyfile(FIXTURE_STORE, target)
-    target.chmod(0o600)
-    return target
+def store_path(tmp_path: Path, store_kind: StoreKind) -> Path:  # noqa: F811
+    """A writable copy of the 12 real sessions, of ``store_kind``, at agent main's path."""
+    return make_store_copy(store_kind, tmp_path)

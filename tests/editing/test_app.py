@@ -2,16 +2,21 @@
 
 The edit goes through the command bar or an editor, the slash engine and ``update_entry``; the
 table shows the new value only because the store published the change (one source of truth).
+
+The store-backed tests run on both backends (``store_kind``): the app finds a sessions.json or an
+openclaw-agent.sqlite under the state dir. "Nothing was written" compares ``store_state`` (JSON:
+the file bytes; SQLite: every row of every table, since a database's bytes are no contract). The
+snapshots stay on sessions.json: the picture of the bar does not depend on the backend.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.backends import StoreKind, make_store_copy, read_entries, store_state
 from tests.tui.helpers import copy_small_store, make_app, row_line, started
 from tui.app import MainScreen
 from tui.editing import EditingController
@@ -29,7 +34,7 @@ SIZE = (140, 30)
 
 
 def on_disk(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_entries(path)
 
 
 def controller_of(screen: MainScreen) -> EditingController:
@@ -49,8 +54,10 @@ async def type_command(pilot, screen: MainScreen, text: str) -> tuple[bool, str]
     return controller.last_outcome
 
 
-async def test_typed_think_changes_file_and_table_follows_the_event(tmp_path: Path) -> None:
-    path = copy_small_store(tmp_path)
+async def test_typed_think_changes_file_and_table_follows_the_event(
+    tmp_path: Path, store_kind: StoreKind
+) -> None:
+    path = make_store_copy(store_kind, tmp_path)
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot)
@@ -64,9 +71,9 @@ async def test_typed_think_changes_file_and_table_follows_the_event(tmp_path: Pa
         assert screen.table.has_focus, "focus goes back to the table"
 
 
-async def test_error_stays_in_the_bar(tmp_path: Path) -> None:
-    path = copy_small_store(tmp_path)
-    before = path.read_bytes()
+async def test_error_stays_in_the_bar(tmp_path: Path, store_kind: StoreKind) -> None:
+    path = make_store_copy(store_kind, tmp_path)
+    before = store_state(path)
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot)
@@ -75,11 +82,11 @@ async def test_error_stays_in_the_bar(tmp_path: Path) -> None:
         bar = controller_of(screen).bar
         assert not ok and message.startswith('Unrecognized thinking level "banana". Valid levels:')
         assert bar.value == "/think banana" and bar.is_open and bar.feedback == message
-    assert path.read_bytes() == before
+    assert store_state(path) == before
 
 
-async def test_thinking_chooser_key_t(tmp_path: Path) -> None:
-    path = copy_small_store(tmp_path)
+async def test_thinking_chooser_key_t(tmp_path: Path, store_kind: StoreKind) -> None:
+    path = make_store_copy(store_kind, tmp_path)
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot)
@@ -92,8 +99,8 @@ async def test_thinking_chooser_key_t(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: on_disk(path)[CRON].get("thinkingLevel") == "medium")
 
 
-async def test_bulk_edit_of_rows_marked_with_space(tmp_path: Path) -> None:
-    path = copy_small_store(tmp_path)
+async def test_bulk_edit_of_rows_marked_with_space(tmp_path: Path, store_kind: StoreKind) -> None:
+    path = make_store_copy(store_kind, tmp_path)
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot)
@@ -109,8 +116,8 @@ async def test_bulk_edit_of_rows_marked_with_space(tmp_path: Path) -> None:
     assert "reasoningLevel" not in data[MAIN]
 
 
-async def test_reset_asks_and_yes_applies(tmp_path: Path) -> None:
-    path = copy_small_store(tmp_path)
+async def test_reset_asks_and_yes_applies(tmp_path: Path, store_kind: StoreKind) -> None:
+    path = make_store_copy(store_kind, tmp_path)
     old = on_disk(path)[GROUP]["sessionId"]
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -125,20 +132,22 @@ async def test_reset_asks_and_yes_applies(tmp_path: Path) -> None:
     assert on_disk(path)[GROUP]["sessionId"] != old
 
 
-async def test_read_only_app_refuses_reset_inline(tmp_path: Path) -> None:
-    path = copy_small_store(tmp_path)
-    before = path.read_bytes()
+async def test_read_only_app_refuses_reset_inline(tmp_path: Path, store_kind: StoreKind) -> None:
+    path = make_store_copy(store_kind, tmp_path)
+    before = store_state(path)
     app = make_app(tmp_path, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot)
         ok, message = await type_command(pilot, screen, "/reset")
         assert not isinstance(app.screen, ConfirmScreen)
         assert not ok and message.startswith("Read-only mode")
-    assert path.read_bytes() == before
+    assert store_state(path) == before
 
 
-async def test_escape_closes_the_bar_and_the_table_keeps_working(tmp_path: Path) -> None:
-    copy_small_store(tmp_path)
+async def test_escape_closes_the_bar_and_the_table_keeps_working(
+    tmp_path: Path, store_kind: StoreKind
+) -> None:
+    make_store_copy(store_kind, tmp_path)
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot)
@@ -151,8 +160,8 @@ async def test_escape_closes_the_bar_and_the_table_keeps_working(tmp_path: Path)
         await wait_until(pilot, lambda: len(screen.marked_keys) == 1)
 
 
-async def test_footer_key_opens_the_chooser_by_mouse(tmp_path: Path) -> None:
-    path = copy_small_store(tmp_path)
+async def test_footer_key_opens_the_chooser_by_mouse(tmp_path: Path, store_kind: StoreKind) -> None:
+    path = make_store_copy(store_kind, tmp_path)
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot)

@@ -1,12 +1,15 @@
 """The editing controller against the real SessionStore and the real slash engine.
 
-Every test edits a temp copy of the store OpenClaw 2026.7.35 wrote and checks the file itself.
+Every test edits a temp copy of the 12 real sessions and checks the store itself, on both
+backends (``store_path`` is parametrized by ``store_kind``): the sessions.json OpenClaw 2026.7.35
+wrote, or OpenClaw 2026.9.6's SQLite rows. A store is read and written from outside the app's
+SessionStore through tests/backends.py, the way another program would. Where "nothing was written"
+is checked, ``store_state`` compares the file bytes (JSON) or every row of every table (SQLite: the
+bytes of a database are no contract, SQLite may rewrite pages without changing a row).
 """
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +18,10 @@ from textual import events
 from textual.widgets import Input, OptionList
 
 from store import SessionStore
+from tests.backends import FIXTURES, kind_of, read_entries, store_state, write_entries
 from widgets.confirm import ConfirmScreen
 from widgets.editors import ChoiceEditor, EditMenu, ModelEditor, TextEditor
 
-from .conftest import FIXTURE_STORE
 from .helpers import wait_until
 from .host import CRON, GROUP, MAIN, HostApp, HostScreen
 
@@ -26,7 +29,7 @@ pytestmark = pytest.mark.anyio
 
 
 def on_disk(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_entries(path)
 
 
 async def run_typed(pilot, app: HostApp, text: str) -> tuple[bool, str]:
@@ -73,7 +76,7 @@ async def test_colon_opens_the_bar_without_slash(store_path: Path) -> None:
 
 
 async def test_error_keeps_text_and_file_unchanged(store_path: Path) -> None:
-    before = store_path.read_bytes()
+    before = store_state(store_path)
     async with SessionStore(store_path) as store:
         app = HostApp(store)
         async with app.run_test() as pilot:
@@ -89,7 +92,7 @@ async def test_error_keeps_text_and_file_unchanged(store_path: Path) -> None:
             assert bar.feedback == message
             ok, message = await run_typed(pilot, app, "/frobnicate")
             assert not ok and "/help" in message and bar.value == "/frobnicate"
-    assert store_path.read_bytes() == before
+    assert store_state(store_path) == before
 
 
 async def test_completion_offers_levels_of_the_highlighted_model(store_path: Path) -> None:
@@ -230,20 +233,20 @@ async def test_bulk_apply_to_marked_rows(store_path: Path) -> None:
             assert ok and message == "⚙️ Verbose logging enabled. (2 sessions)"
     data = on_disk(store_path)
     assert data[GROUP]["verboseLevel"] == "on" and data[CRON]["verboseLevel"] == "on"
-    fixture = json.loads(FIXTURE_STORE.read_text(encoding="utf-8"))
+    fixture = read_entries(FIXTURES[kind_of(store_path)])
     assert data[MAIN] == fixture[MAIN], "the highlighted but unmarked session is not touched"
 
 
 @pytest.mark.parametrize("answer", ["y", "n"])
 async def test_destructive_command_asks_first(store_path: Path, answer: str) -> None:
-    before = store_path.read_bytes()
+    before = store_state(store_path)
     old_id = on_disk(store_path)[GROUP]["sessionId"]
     async with SessionStore(store_path) as store:
         app = HostApp(store, current_key=GROUP)
         async with app.run_test() as pilot:
             await pilot.press("slash", *"reset", "enter")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            assert store_path.read_bytes() == before, "nothing is written before the answer"
+            assert store_state(store_path) == before, "nothing is written before the answer"
             await pilot.press(answer)
             await wait_until(pilot, lambda: app.controller.last_outcome is not None)
             ok, message = app.controller.last_outcome
@@ -254,11 +257,11 @@ async def test_destructive_command_asks_first(store_path: Path, answer: str) -> 
         assert entry["sendPolicy"] == "allow", "carried settings are kept"
     else:
         assert not ok and "nothing was changed" in message
-        assert store_path.read_bytes() == before
+        assert store_state(store_path) == before
 
 
 async def test_read_only_refuses_destructive_inline_without_asking(store_path: Path) -> None:
-    before = store_path.read_bytes()
+    before = store_state(store_path)
     async with SessionStore(store_path) as store:
         app = HostApp(store, read_only=True)
         async with app.run_test() as pilot:
@@ -266,16 +269,19 @@ async def test_read_only_refuses_destructive_inline_without_asking(store_path: P
             assert not isinstance(app.screen, ConfirmScreen)
             assert not ok and message.startswith("Read-only mode")
             assert app.controller.bar.value == "/new"
-    assert store_path.read_bytes() == before
+    assert store_state(store_path) == before
 
 
 def external_write(path: Path, key: str, field: str, value: Any) -> None:
-    """Another process's write, the way OpenClaw does it: read, change, temp file, rename."""
+    """Another process's write, the way OpenClaw does it: read, change, write back (JSON: temp
+    file + rename; SQLite: one transaction of its own connection)."""
     data = on_disk(path)
     data[key][field] = value
-    temp = path.with_name(f"{path.name}.{os.getpid()}.ext.tmp")
-    temp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(temp, path)
+    if kind_of(path) == "sqlite":
+        # OpenClaw's writers bump updatedAt (= the row's updated_at); the SQLite backend's quick
+        # re-read only looks at rows whose updated_at moved.
+        data[key]["updatedAt"] += 1
+    write_entries(path, data)
 
 
 async def test_edit_racing_external_write_keeps_both(store_path: Path) -> None:
@@ -306,7 +312,7 @@ async def test_unexpected_failure_is_shown_not_raised(store_path: Path) -> None:
 
 @pytest.mark.parametrize("answer", ["y", "n"])
 async def test_delete_from_edit_menu_asks_first(store_path: Path, answer: str) -> None:
-    before = store_path.read_bytes()
+    before = store_state(store_path)
     async with SessionStore(store_path) as store:
         app = HostApp(store, current_key=CRON)
         async with app.run_test() as pilot:
@@ -314,7 +320,7 @@ async def test_delete_from_edit_menu_asks_first(store_path: Path, answer: str) -
             await wait_until(pilot, lambda: isinstance(app.screen, EditMenu))
             await pilot.press("end", "enter")  # the last row: "Delete session…"
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            assert store_path.read_bytes() == before
+            assert store_state(store_path) == before
             await pilot.press(answer)
             await wait_until(pilot, lambda: app.controller.last_outcome is not None)
             ok, message = app.controller.last_outcome
@@ -322,11 +328,11 @@ async def test_delete_from_edit_menu_asks_first(store_path: Path, answer: str) -
         assert ok and message == f"Deleted session {CRON}."
         assert CRON not in on_disk(store_path) and MAIN in on_disk(store_path)
     else:
-        assert not ok and store_path.read_bytes() == before
+        assert not ok and store_state(store_path) == before
 
 
 async def test_bulk_delete_with_delete_key_and_read_only_refusal(store_path: Path) -> None:
-    before = store_path.read_bytes()
+    before = store_state(store_path)
     async with SessionStore(store_path) as store:
         app = HostApp(store, read_only=True)
         async with app.run_test() as pilot:
@@ -336,7 +342,7 @@ async def test_bulk_delete_with_delete_key_and_read_only_refusal(store_path: Pat
             assert not isinstance(app.screen, ConfirmScreen)
             ok, message = app.controller.last_outcome
             assert not ok and message.startswith("Read-only mode: deleting 2 sessions")
-            assert store_path.read_bytes() == before
+            assert store_state(store_path) == before
             app.read_only = False
             app.controller.last_outcome = None
             await pilot.press("delete")
@@ -417,9 +423,7 @@ async def test_entry_removed_meanwhile_is_an_inline_error(store_path: Path) -> N
             await pilot.pause()
             data = on_disk(store_path)
             del data[CRON]
-            temp = store_path.with_name("sessions.json.ext.tmp")
-            temp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-            os.replace(temp, store_path)
+            write_entries(store_path, data)
             ok, message = await run_typed(pilot, app, "/think high")
             assert not ok and "no longer exists" in message
             assert app.controller.bar.value == "/think high"

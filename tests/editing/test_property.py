@@ -1,12 +1,12 @@
 """Property: whatever is typed into the bar ends in visible feedback, never in an exception.
 
 On success the acknowledgement shows and the bar clears; on failure the error shows inline and
-the typed text stays in the bar. Runs the real controller, slash engine and store per example.
+the typed text stays in the bar. Runs the real controller, slash engine and store per example, on
+both backends (the 12 real sessions as a sessions.json or as OpenClaw 2026.9.6's SQLite rows).
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from store import SessionStore
+from tests.backends import KINDS, StoreKind, make_store_copy
 from tui.slash import command_names
 from widgets.command_bar import visible_control_chars
 from widgets.confirm import ConfirmScreen
 
-from .conftest import FIXTURE_STORE
 from .helpers import wait_until
 from .host import GROUP, MAIN, HostApp
 
@@ -65,11 +65,13 @@ typed = st.one_of(
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(text=typed, key=st.sampled_from([MAIN, GROUP]))
-async def test_any_text_gets_feedback_and_errors_keep_the_text(text: str, key: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+async def test_any_text_gets_feedback_and_errors_keep_the_text(
+    kind: StoreKind, text: str, key: str
+) -> None:
     assume(text.strip())
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "sessions.json"
-        shutil.copyfile(FIXTURE_STORE, path)
+        path = make_store_copy(kind, Path(tmp))
         async with SessionStore(path) as store:
             app = HostApp(store, current_key=key)
             async with app.run_test() as pilot:
