@@ -34,9 +34,10 @@ from store.errors import StoreError, StoreWriteError
 from store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
 from store.keys import shorten_key
 from store.model import SessionEntry
+from store.paths import find_store
 from tui.config import UserConfig
 from tui.editing import EDITING_BINDINGS, EditingController
-from tui.target import StoreTarget, kind_of_path
+from tui.target import StoreTarget, kind_of_path, target_for_location
 from tui.viewmodel import (
     DEFAULT_COLUMNS,
     ApplyResult,
@@ -66,6 +67,8 @@ PREVIEW_ROWS = 200
 NARROW_WIDTH = 110
 """Below this many columns the detail pane starts hidden."""
 READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
+STORE_APPEARS_SECONDS = 1.0
+"""While an agent has no store yet, how often to look whether OpenClaw created one (two stats)."""
 
 KNOWN_FIELDS = frozenset(SessionEntry.model_fields) | frozenset(
     field.alias for field in SessionEntry.model_fields.values() if field.alias
@@ -838,6 +841,7 @@ class SessionBrowserApp(App[None]):
         self.read_only = read_only
         self.read_only_reason: str | None = "started with --read-only" if read_only else None
         self._requested_read_only = read_only
+        self._store_appears_timer: Timer | None = None
 
     # --- screens ------------------------------------------------------------------------------
 
@@ -879,6 +883,40 @@ class SessionBrowserApp(App[None]):
             self.read_only = False
             self.read_only_reason = None
         self.run_worker(self._run_store(target), group="store", exclusive=True, exit_on_error=False)
+        self._watch_for_store(target)
+
+    def _watch_for_store(self, target: StoreTarget) -> None:
+        """While the agent has no store, look once a second which one OpenClaw creates.
+
+        The missing target is opened on the sessions.json path, whose watcher sees a sessions.json
+        appear; OpenClaw >= 2026.8 creates ``agent/openclaw-agent.sqlite`` instead, which that
+        watcher never sees: when it appears, the app switches to it.
+        """
+        if self._store_appears_timer is not None:
+            self._store_appears_timer.stop()
+            self._store_appears_timer = None
+        if target.kind == "missing" and target.agent_id and target.state_dir is not None:
+            self._store_appears_timer = self.set_interval(
+                STORE_APPEARS_SECONDS, self._check_store_appeared
+            )
+
+    async def _check_store_appeared(self) -> None:
+        target = self.target
+        if target.kind != "missing" or not target.agent_id or target.state_dir is None:
+            return
+        agent_id, state_dir = target.agent_id, target.state_dir
+        try:
+            location = await anyio.to_thread.run_sync(find_store, agent_id, state_dir)
+        except OSError:
+            return  # e.g. a state dir we may not read: keep showing the empty state
+        if location.kind == "missing" or self.target is not target:
+            return
+        if self._store_appears_timer is not None:
+            self._store_appears_timer.stop()
+            self._store_appears_timer = None
+        if location.path != target.path:
+            # The open store watches the sessions.json path; a SQLite store needs opening.
+            self.open_target(target_for_location(location, state_dir))
 
     async def _run_store(self, target: StoreTarget) -> None:
         main = self.main

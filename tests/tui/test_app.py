@@ -249,20 +249,6 @@ async def test_corrupt_store_at_startup_names_path_and_cause(tmp_path: Path, sto
         assert "Traceback" not in screen.banner.message
 
 
-@pytest.mark.parametrize(
-    "store_kind",
-    [
-        "json",
-        pytest.param(
-            "sqlite",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: a missing store watches only sessions.json; an openclaw-agent.sqlite "
-                "created later (OpenClaw >= 2026.8) is never picked up (tui/app.py _run_store)",
-            ),
-        ),
-    ],
-)
 async def test_missing_store_shows_empty_state_then_fills_in(tmp_path: Path, store_kind: StoreKind):
     state_dir = tmp_path / "nowhere"
     app = make_app(state_dir)
