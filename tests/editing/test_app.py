@@ -11,14 +11,16 @@ snapshots stay on sessions.json: the picture of the bar does not depend on the b
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.backends import StoreKind, make_store_copy, read_entries, store_state
+from tests.scenes import SCENES_ROOT, scenes_lock
 from tests.tui.helpers import copy_small_store, make_app, row_line, started
-from tui.app import MainScreen
+from tui.app import MainScreen, SessionBrowserApp
 from tui.editing import EditingController
 from widgets.confirm import ConfirmScreen
 from widgets.editors import ChoiceEditor
@@ -183,12 +185,18 @@ async def test_footer_key_opens_the_chooser_by_mouse(tmp_path: Path, store_kind:
         await wait_until(pilot, lambda: "xhigh" in row_line(screen, GROUP), what="table update")
 
 
-def _scene(tmp_path: Path, read_only: bool = False):
-    copy_small_store(tmp_path)
-    return make_app(tmp_path, monotonic=lambda: 1000.0, read_only=read_only)
+def _scene(name: str) -> SessionBrowserApp:
+    """The real store at a fixed path (the status bar shows it), a fixed clock: a stable picture.
+
+    Take ``scenes_lock()`` around the snapshot: the path is shared by every run on the machine.
+    """
+    state_dir = SCENES_ROOT / name
+    shutil.rmtree(state_dir, ignore_errors=True)
+    copy_small_store(state_dir)
+    return make_app(state_dir, monotonic=lambda: 1000.0)
 
 
-def test_snapshot_inline_error_in_app(snap_compare, tmp_path: Path) -> None:
+def test_snapshot_inline_error_in_app(snap_compare) -> None:
     async def run_before(pilot) -> None:
         screen = await started(pilot)
         screen.table.move_cursor_to_key(GROUP)
@@ -196,10 +204,12 @@ def test_snapshot_inline_error_in_app(snap_compare, tmp_path: Path) -> None:
         controller_of(screen).bar.input.cursor_blink = False
         await pilot.pause()
 
-    assert snap_compare(_scene(tmp_path), terminal_size=(120, 30), run_before=run_before)
+    with scenes_lock():
+        app = _scene("editing-inline-error")
+        assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
 
 
-def test_snapshot_acknowledgement_in_app(snap_compare, tmp_path: Path) -> None:
+def test_snapshot_acknowledgement_in_app(snap_compare) -> None:
     async def run_before(pilot) -> None:
         screen = await started(pilot)
         screen.table.move_cursor_to_key(GROUP)
@@ -208,4 +218,6 @@ def test_snapshot_acknowledgement_in_app(snap_compare, tmp_path: Path) -> None:
         await pilot.press("d")
         await pilot.pause()
 
-    assert snap_compare(_scene(tmp_path), terminal_size=(120, 30), run_before=run_before)
+    with scenes_lock():
+        app = _scene("editing-acknowledgement")
+        assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
