@@ -399,7 +399,16 @@ class SqliteBackend(Backend):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            # A COMMIT refused (SQLITE_BUSY: a reader still holds its lock in rollback-journal
+            # mode) leaves the transaction open: roll it back so a retry starts afresh and no
+            # lock is kept between calls.
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
 
     # -- schema --------------------------------------------------------------------------------
 
