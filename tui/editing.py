@@ -388,8 +388,6 @@ class EditingController(Widget):
         except Exception as exc:  # the engine never raises; this is the last line of defence
             ok, message = False, f"Command failed: {describe_exception(exc)}"
         self.running = False
-        self._editor_targets: dict[int, list[str]] = {}
-        """The sessions each open editor was opened for (by id of the editor screen)."""
         self.last_outcome = (ok, message)
         try:
             if reply is None:
@@ -454,8 +452,6 @@ class EditingController(Widget):
         except Exception as exc:
             ok, message = False, f"Command failed: {describe_exception(exc)}"
         self.running = False
-        self._editor_targets: dict[int, list[str]] = {}
-        """The sessions each open editor was opened for (by id of the editor screen)."""
         self.last_outcome = (ok, message)
         self.bar.show_message(ok, message)
 
