@@ -120,6 +120,7 @@ class StoreLock:
         self.timeout = timeout
         self.stale_after = stale_after
         self.broken_stale = 0  # how many stale locks this object broke (for tests and reports)
+        self._held: bytes | None = None  # the exact bytes of the lock we hold (see release)
 
     def _payload(self) -> bytes:
         return json.dumps(
@@ -129,6 +130,8 @@ class StoreLock:
                 "startTicks": _OWN_START,
                 "hostname": _HOST,
                 "tool": "openclaw-tui",
+                # Tells our lock from another holder's in this process (same pid, same ms).
+                "nonce": secrets.token_hex(8),
             }
         ).encode()
 
@@ -139,15 +142,17 @@ class StoreLock:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         fd = os.open(tmp, flags, 0o600)
+        payload = self._payload()
         try:
             try:
-                os.write(fd, self._payload())
+                os.write(fd, payload)
             finally:
                 os.close(fd)
             try:
                 os.link(tmp, self.path)
             except FileExistsError:
                 return False
+            self._held = payload
             return True
         finally:
             with contextlib.suppress(OSError):
@@ -209,8 +214,14 @@ class StoreLock:
             return
 
     def release(self) -> None:
-        found = read_lock(self.path)
-        if found is not None and found[0].pid == os.getpid():
+        # Only the lock we wrote: if ours was broken as stale and re-taken meanwhile (even by
+        # another holder in this process, with the same pid), the new holder's lock stays.
+        held, self._held = self._held, None
+        try:
+            found = read_lock(self.path)
+        except OSError:
+            return  # not a lock file we could have written
+        if found is not None and held is not None and found[1] == held:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
 

@@ -1,0 +1,22 @@
+"""release() removes only the lock this StoreLock wrote, not any lock that carries our pid."""
+
+from __future__ import annotations
+
+from store.lock import StoreLock, read_lock
+
+
+def test_release_keeps_a_lock_taken_over_by_another_holder_of_this_process(tmp_path):
+    target = tmp_path / "sessions.json"
+    first = StoreLock(target, timeout=1.0, stale_after=0.0)
+    second = StoreLock(target, timeout=1.0, stale_after=-1.0)
+    first.acquire()
+    # The first holder's lock is taken for stale (stale_after) and broken; the second takes it.
+    second.acquire()
+    assert second.broken_stale == 1
+    taken = read_lock(second.path)
+    assert taken is not None
+    first.release()  # the first holder finishes late: the lock is no longer its own
+    still = read_lock(second.path)
+    assert still is not None and still[1] == taken[1], "release() removed someone else's lock"
+    second.release()
+    assert read_lock(second.path) is None
