@@ -184,7 +184,10 @@ class StoreLock:
                 ) from None
             self._break_if_stale()
             if time.monotonic() >= deadline:
-                holder = read_lock(self.path)
+                try:
+                    holder = read_lock(self.path)
+                except OSError:  # a directory or symlink there: the message still names it
+                    holder = None
                 who = f" (held by pid {holder[0].pid})" if holder and holder[0].pid else ""
                 raise StoreLockTimeoutError(
                     self.store_path,

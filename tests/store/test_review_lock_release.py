@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from store.errors import StoreLockTimeoutError
 from store.lock import StoreLock, read_lock
 
 
@@ -20,3 +23,12 @@ def test_release_keeps_a_lock_taken_over_by_another_holder_of_this_process(tmp_p
     assert still is not None and still[1] == taken[1], "release() removed someone else's lock"
     second.release()
     assert read_lock(second.path) is None
+
+
+def test_something_odd_at_the_lock_path_times_out_with_the_lock_named(tmp_path):
+    target = tmp_path / "sessions.json"
+    lock = StoreLock(target, timeout=0.05)
+    lock.path.mkdir()  # not a lock file: nothing can take or break it
+    with pytest.raises(StoreLockTimeoutError) as caught:
+        lock.acquire()
+    assert str(lock.path) in str(caught.value)
