@@ -298,8 +298,6 @@ def _think(cmd: ParsedCommand, ctx: _Context) -> _Plan:
     if raw.lower() in sem.CLEAR_WORDS:
         return _set_field("thinkingLevel", None, "Thinking level reset to default.")
     level = sem.normalize_think_level(raw)
-    if level is None and len(cmd.args) > 1 and sem.normalize_think_level(cmd.args[0]):
-        return _unexpected(cmd.args[1], "think")  # "high please"; "extra high" parsed above
     if level is None:
         levels = sem.thinking_levels_for(*sem.effective_model(ctx.first_entry()))
         return SlashError(
