@@ -105,6 +105,10 @@ def ensure_dir(directory: Path, sys: Syscalls = DEFAULT_SYSCALLS) -> None:
     for path in reversed(missing):
         with contextlib.suppress(FileExistsError):
             sys.mkdir(str(path), NEW_DIR_MODE)
+    # A new directory's entry lives in its parent: until the parent is synced, a crash can
+    # lose the directory and with it a store write already acknowledged.
+    for path in reversed(missing):
+        fsync_dir(path.parent, sys)
 
 
 def atomic_write(
