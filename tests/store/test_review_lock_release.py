@@ -32,3 +32,29 @@ def test_something_odd_at_the_lock_path_times_out_with_the_lock_named(tmp_path):
     with pytest.raises(StoreLockTimeoutError) as caught:
         lock.acquire()
     assert str(lock.path) in str(caught.value)
+
+
+def test_a_lock_retaken_while_judged_stale_is_not_unlinked(tmp_path, monkeypatch):
+    """The stale-lock race: between the staleness check and the unlink another process broke
+    the old lock and took a new one. The re-read (inode + content) must spare the new one."""
+    import json
+    import os
+
+    import store.lock as lock_mod
+
+    target = tmp_path / "sessions.json"
+    lock = StoreLock(target, timeout=1.0)
+    lock.path.write_text(json.dumps({"pid": 999_999_999, "createdAt": 0}))
+    fresh = json.dumps({"pid": os.getppid(), "createdAt": 1, "by": "the other breaker"})
+    real_is_stale = lock_mod.is_stale
+
+    def racing_is_stale(*args, **kwargs):
+        verdict = real_is_stale(*args, **kwargs)
+        os.unlink(lock.path)  # another process breaks it first ...
+        lock.path.write_text(fresh)  # ... and takes the lock (a new file)
+        return verdict
+
+    monkeypatch.setattr(lock_mod, "is_stale", racing_is_stale)
+    lock._break_if_stale()
+    assert lock.path.read_text() == fresh
+    assert lock.broken_stale == 0
