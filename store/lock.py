@@ -49,6 +49,18 @@ def _process_start_ticks(pid: int) -> int | None:
 
 
 _OWN_START = _process_start_ticks(os.getpid())
+_own_start: tuple[int, int | None] = (os.getpid(), _OWN_START)
+
+
+def _own_start_ticks() -> int | None:
+    """This process's start time, read again after a fork (the child has its own)."""
+    global _own_start
+    pid = os.getpid()
+    if _own_start[0] != pid:
+        _own_start = (pid, _process_start_ticks(pid))
+    return _own_start[1]
+
+
 _HOST = socket.gethostname()
 
 
@@ -127,7 +139,7 @@ class StoreLock:
             {
                 "pid": os.getpid(),
                 "createdAt": int(time.time() * 1000),
-                "startTicks": _OWN_START,
+                "startTicks": _own_start_ticks(),
                 "hostname": _HOST,
                 "tool": "openclaw-tui",
                 # Tells our lock from another holder's in this process (same pid, same ms).
