@@ -37,7 +37,7 @@ import anyio
 import anyio.to_thread
 
 from . import codec
-from .atomic import DEFAULT_SYSCALLS, Syscalls
+from .atomic import DEFAULT_SYSCALLS, Syscalls, fsync_dir
 from .backends.base import Backend, Changes, ConflictError, Issue, Signature, Snapshot
 from .backends.json_file import DEFAULT_MAX_BYTES, JsonFileBackend
 from .errors import (
@@ -765,11 +765,17 @@ class _Core:
                 return None
             if not isinstance(self.backend, JsonFileBackend):
                 raise error
-            kept, content = await anyio.to_thread.run_sync(self._recover_sync, error)
-            base = await anyio.to_thread.run_sync(self.backend.signature)
-            new_sig = await anyio.to_thread.run_sync(
-                self.backend.write_bytes, base, codec.dumps(content)
-            )
+            kept, content, base = await anyio.to_thread.run_sync(self._recover_sync, error)
+            try:
+                new_sig = await anyio.to_thread.run_sync(
+                    self.backend.write_bytes, base, codec.dumps(content)
+                )
+            except ConflictError:
+                raise StoreConflictError(
+                    self.path,
+                    "the file changed while it was being recovered; nothing was overwritten",
+                    fix="look at the file again; run recovery again only if it is still broken",
+                ) from None
             self.read_error = None
             self.write_error = None
             self.read_only_reason = None
@@ -784,11 +790,20 @@ class _Core:
                 self.maintenance.size_hint = getattr(self.backend, "last_written_size", None)
             return kept
 
-    def _recover_sync(self, error: StoreReadError) -> tuple[Path | None, dict[str, Any]]:
+    def _recover_sync(
+        self, error: StoreReadError
+    ) -> tuple[Path | None, dict[str, Any], Signature | None]:
+        """Keep a durable copy of the unreadable file; return (copy, new content, base).
+
+        ``base`` is the file's signature taken *before* the copy: if another program writes the
+        file after that (perhaps fixing it), the recovery write conflicts instead of silently
+        replacing a file of which no copy was kept.
+        """
         path = self.path
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 10**9:09d}"
         kept: Path | None = None
         salvaged: dict[str, Any] | None = None
+        base: Signature | None = None
         if os.path.lexists(path):
             kept = path.with_name(f"{path.name}.corrupt-{stamp}")
             if os.path.isdir(path) and not os.path.islink(path):
@@ -797,8 +812,16 @@ class _Core:
                 raise error
             else:
                 try:
+                    base = self.backend.signature()
                     shutil.copy2(path, kept)
                     os.chmod(kept, 0o600)
+                    # The original is about to be replaced: the copy must be on disk first.
+                    fd = os.open(kept, os.O_RDONLY | os.O_CLOEXEC)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+                    fsync_dir(kept.parent)
                 except OSError as exc:
                     raise StoreUnreadableError(
                         path,
@@ -811,7 +834,7 @@ class _Core:
                     salvaged = _salvage(path)
         if salvaged is None:
             salvaged = dict(self.last_good) if self.last_good is not None else {}
-        return kept, salvaged
+        return kept, salvaged, base
 
     # -- watching --
 
