@@ -81,6 +81,18 @@ class KeyInfo:
         return self.peer_id if self.peer_id is not None else self.group_id
 
 
+def strip_namespace(key: str) -> str:
+    """The session key without a view's ``<gateway>/`` namespace.
+
+    A view merging several gateways names its rows ``<gateway>/<session key>``. No OpenClaw key
+    has a ``/`` before its first ``:`` (``agent``, ``cron``, ``hook``, ``global``, ...), so a
+    ``/`` there can only be such a namespace.
+    """
+    head = key.partition(":")[0]
+    cut = head.rfind("/")
+    return key[cut + 1 :] if cut >= 0 else key
+
+
 def normalize_agent_id(raw: object) -> str:
     """OpenClaw's agent-id normalisation: valid ids lower-cased, others repaired, else ``main``."""
     text = raw.strip().lower() if isinstance(raw, str) else ""
@@ -101,7 +113,7 @@ def parse_key(key: str) -> KeyInfo:
 
 @lru_cache(maxsize=131_072)
 def _parse_key_cached(key: str) -> KeyInfo:
-    parts = [p for p in key.strip().split(":") if p]
+    parts = [p for p in strip_namespace(key).strip().split(":") if p]
     agent_id: str | None = None
     if len(parts) >= 3 and parts[0].lower() == "agent":
         agent_id = parts[1].lower()
@@ -306,7 +318,8 @@ def shorten_key(key: str, width: int, *, agent_id: str | None = None) -> str:
     """
     if width <= 0:
         return ""
-    text = key
+    # A multi-gateway view shows the gateway in its own column.
+    text = strip_namespace(key)
     if agent_id is not None:
         prefix = f"agent:{agent_id.lower()}:"
         if text[: len(prefix)].lower() == prefix and len(text) > len(prefix):

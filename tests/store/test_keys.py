@@ -19,6 +19,7 @@ from store.keys import (
     normalize_agent_id,
     parse_key,
     shorten_key,
+    strip_namespace,
 )
 from tests.conftest import SMALL_STORE
 
@@ -254,3 +255,28 @@ def test_any_key_parses_and_shortens_within_width(key, width):
         assert short == key
     canonical_key(key)
     is_protected_key(key)
+
+
+@pytest.mark.parametrize(
+    ("key", "kind", "channel"),
+    [
+        ("home/agent:main:telegram:group:-1001234567890", "group", "telegram"),
+        ("lab/agent:main:main", "main", None),
+        ("lab/agent:main:cron:daily-digest", "cron", None),
+    ],
+)
+def test_a_gateway_namespace_does_not_hide_the_session_grammar(key, kind, channel):
+    # A multi-gateway view names rows <gateway>/<session key>; Kind, Channel, /activation and
+    # maintenance must see the session key itself.
+    assert classify_key(key) == kind
+    assert channel_of(key) == channel
+    assert strip_namespace(key) == key.split("/", 1)[1]
+    bare = key.split("/", 1)[1]
+    assert shorten_key(key, 40, agent_id="main") == shorten_key(bare, 40, agent_id="main")
+
+
+def test_keys_without_a_namespace_are_left_alone():
+    for key in ("agent:main:main", "agent:main:whatsapp:group:120363041234567890@g.us", "global"):
+        assert strip_namespace(key) == key
+    # A "/" after the first colon is part of the session key, not a namespace.
+    assert strip_namespace("agent:main:explicit:a/b") == "agent:main:explicit:a/b"
