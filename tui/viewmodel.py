@@ -31,7 +31,7 @@ from store.events import (
     StoreEvent,
     StoreReloaded,
 )
-from store.keys import channel_of, classify_key
+from store.keys import channel_of, classify_key, strip_namespace
 from store.model import entry_issues
 
 Entry = Mapping[str, Any]
@@ -268,8 +268,10 @@ FIELD_ALIASES: dict[str, str] = {
     "source": "source",
     "id": "sessionId",
     "session": "sessionId",
+    "gateway": "gateway",
+    "gw": "gateway",
 }
-_EXACT = {"channel", "kind", "thinking", "verbose", "reasoning", "source"}
+_EXACT = {"channel", "kind", "thinking", "verbose", "reasoning", "source", "gateway"}
 _INHERIT = {"inherit", "none", "unset", "-"}
 
 
@@ -291,8 +293,8 @@ def parse_filter(text: str) -> list[Term]:
     - a plain word matches when it is a substring of the key, label, kind, channel, model, or
       session id (case-insensitive);
     - ``field:value`` matches one field: channel, kind, think, model, label, key, verbose,
-      reasoning, source, id, or any raw entry field name (``sendPolicy:deny``); ``think:inherit``
-      matches sessions with no value;
+      reasoning, source, id, gateway, or any raw entry field name (``sendPolicy:deny``);
+      ``think:inherit`` matches sessions with no value;
     - ``!`` in front negates; ``~`` in front matches fuzzily (the letters in order).
     """
     try:
@@ -331,6 +333,10 @@ def _fuzzy(needle: str, haystack: str) -> bool:
 
 
 def _field_text(term_field: str, key: str, entry: Entry) -> str | None:
+    if term_field == "gateway":
+        # Rows of a multi-gateway view are named <gateway>/<session key>.
+        namespace = key[: len(key) - len(strip_namespace(key))]
+        return namespace[:-1] or None
     if term_field == "kind":
         return classify_key(key, entry)
     if term_field == "channel":

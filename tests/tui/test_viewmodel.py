@@ -302,3 +302,21 @@ def test_top_entries_picks_what_the_full_sort_puts_first():
     assert "agent:main:explicit:none" not in top
     vm.set_sort("label")
     assert vm.top_entries(entries, 5) is None  # no cheap key for text columns
+
+
+def test_gateway_filter_picks_the_rows_of_one_gateway_of_a_merged_view():
+    entries = {
+        "home/agent:main:main": {"sessionId": "a", "updatedAt": 3},
+        "home/agent:main:telegram:group:-1001": {"sessionId": "b", "updatedAt": 2},
+        "lab/agent:main:main": {"sessionId": "c", "updatedAt": 1},
+    }
+    vm = vm_of(entries)
+    vm.set_filter("gateway:home")
+    assert set(vm.shown_keys()) == {"home/agent:main:main", "home/agent:main:telegram:group:-1001"}
+    vm.set_filter("!gw:home")
+    assert vm.shown_keys() == ["lab/agent:main:main"]
+    vm.set_filter("gateway:home kind:group")  # the session grammar still applies under the prefix
+    assert vm.shown_keys() == ["home/agent:main:telegram:group:-1001"]
+    vm_single = vm_of()
+    vm_single.set_filter("gateway:home")  # a single store has no gateway: nothing matches
+    assert vm_single.shown_keys() == []
