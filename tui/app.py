@@ -22,12 +22,13 @@ from typing import Any, ClassVar
 
 import anyio
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
+from textual.widgets import Footer, Input, TextArea
 
 from store import SessionStore
 from store.errors import StoreError, StoreWriteError
@@ -113,7 +114,9 @@ class MainScreen(Screen[None]):
     AUTO_FOCUS = None  # focus is placed explicitly: the table, or the empty state
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f,ctrl+f", "filter", "Filter", id="filter"),
+        # A priority binding, like the editing keys: the filter must take focus while the app
+        # dispatches this key, before the keys typed right behind it reach the table.
+        Binding("f,ctrl+f", "filter", "Filter", priority=True, id="filter"),
         Binding("p", "toggle_pause", "Pause", id="pause"),
         Binding("s", "sort_next", "Sort", show=False, id="sort-next"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="sort-reverse"),
@@ -695,6 +698,8 @@ class MainScreen(Screen[None]):
             self.sort_by(self.vm.columns[index].id)
 
     def action_filter(self) -> None:
+        if isinstance(self.app.focused, Input | TextArea):
+            raise SkipAction()  # typing an "f" into a text field
         self.filter_bar.open(self.vm.filter_text)
 
     def apply_filter(self, text: str) -> bool:

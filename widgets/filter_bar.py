@@ -98,7 +98,13 @@ class FilterBar(Horizontal):
         self.add_class("-open")
         if text is not None:
             self.input.value = text
-        self.input.focus()
+        # Widget.focus() defers the change, so keys already queued behind the one that opened
+        # the filter (a fast typist, a paste, tmux send-keys) would still reach the table and
+        # trigger its bindings. Setting the focus synchronously routes them to the input.
+        if self.is_attached:
+            self.screen.set_focus(self.input)
+        else:
+            self.input.focus()
 
     def close(self) -> None:
         self.remove_class("-open")

@@ -4,6 +4,7 @@ another process, and the new value on screen within 2 seconds."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,5 +78,35 @@ def test_change_from_another_process_shows_within_two_seconds(tmp_path: Path):
         print(f"new value on screen {took:.2f}s after the write")
         assert took < 2.0
         assert "Traceback" not in _screen(session)
+    finally:
+        _tmux("kill-session", "-t", session)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make system-deps)")
+def test_keys_typed_right_after_f_land_in_the_filter(tmp_path: Path):
+    # tmux delivers "f" and the filter text in one burst, as a fast typist or a paste does: the
+    # text must reach the filter, not the table's bindings ("a" agents, "/" command bar, ...).
+    store = copy_small_store(tmp_path)
+    session = f"openclaw-tui-e2e-{uuid.uuid4().hex[:8]}"
+    env_prefix = f"OPENCLAW_TUI_CONFIG={tmp_path / 'no-config.toml'} OPENCLAW_TUI_KEYMAP="
+    command = f"{env_prefix} {SCRIPT} --store {store}"
+    started = _tmux(
+        "new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), command
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        _wait_for_screen(session, "12 sessions", timeout=20)
+        keys = ["f", *"kind:cron", "Space", "a", "/"]
+        burst = _tmux("send-keys", "-t", session, *keys)
+        assert burst.returncode == 0, burst.stderr
+        # Nothing matches "a/" among the cron rows: the filter shows 0 of 12, and neither the
+        # agent switcher nor the command bar opened.
+        _wait_for_screen(session, "0/12 sessions", timeout=5.0)
+        screen = _screen(session)
+        assert "Unknown command" not in screen and "Agents" not in screen.splitlines()[0]
+        assert "filter kind:cron a/" in screen
+        _tmux("send-keys", "-t", session, "BSpace", "BSpace", "BSpace")
+        _wait_for_screen(session, "filter kind:cron ·", timeout=5.0)
+        assert re.search(r"\b[1-9]\d*/12 sessions", _screen(session))
     finally:
         _tmux("kill-session", "-t", session)
