@@ -164,53 +164,44 @@ class SessionTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Details", show=False, id="table.select"),
     ]
 
-    class CursorMoved(Message):
+    class _TableMessage(Message):
+        """A message about this table (``control`` is the table, as Textual expects)."""
+
+        def __init__(self, table: SessionTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> SessionTable:
+            return self.table
+
+    class CursorMoved(_TableMessage):
         """The highlighted session changed (``key`` is None when the table is empty)."""
 
         def __init__(self, table: SessionTable, key: str | None) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.key = key
 
-        @property
-        def control(self) -> SessionTable:
-            return self.table
-
-    class SortRequested(Message):
+    class SortRequested(_TableMessage):
         """The operator clicked a column title."""
 
         def __init__(self, table: SessionTable, column_id: str) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.column_id = column_id
 
-        @property
-        def control(self) -> SessionTable:
-            return self.table
-
-    class MarkToggled(Message):
+    class MarkToggled(_TableMessage):
         """Space on a row: the host toggles the mark in its model and calls ``refresh``."""
 
         def __init__(self, table: SessionTable, key: str) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.key = key
 
-        @property
-        def control(self) -> SessionTable:
-            return self.table
-
-    class RowActivated(Message):
+    class RowActivated(_TableMessage):
         """Enter or a double click on a row."""
 
         def __init__(self, table: SessionTable, key: str) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.key = key
-
-        @property
-        def control(self) -> SessionTable:
-            return self.table
 
     def __init__(
         self,
