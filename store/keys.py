@@ -90,7 +90,8 @@ def strip_namespace(key: str) -> str:
     """
     head = key.partition(":")[0]
     cut = head.rfind("/")
-    return key[cut + 1 :] if cut >= 0 else key
+    # Both sides must be non-empty: "/" or "x/" alone is a (strange) key, not a namespace.
+    return key[cut + 1 :] if 0 < cut < len(key) - 1 else key
 
 
 def normalize_agent_id(raw: object) -> str:

@@ -252,7 +252,8 @@ def test_any_key_parses_and_shortens_within_width(key, width):
     short = shorten_key(key, width)
     assert len(short) <= width
     if len(key) <= width:
-        assert short == key
+        # A key that fits is shown whole; a multi-gateway namespace goes to its own column.
+        assert short == strip_namespace(key)
     canonical_key(key)
     is_protected_key(key)
 
@@ -280,3 +281,5 @@ def test_keys_without_a_namespace_are_left_alone():
         assert strip_namespace(key) == key
     # A "/" after the first colon is part of the session key, not a namespace.
     assert strip_namespace("agent:main:explicit:a/b") == "agent:main:explicit:a/b"
+    for odd in ("/", "x/", "/x"):  # an empty side: not a namespace
+        assert strip_namespace(odd) == odd
