@@ -153,15 +153,22 @@ class SessionTable(ScrollView, can_focus=True):
         "session-table--empty",
     }
 
+    # Priority bindings run while the app dispatches each key, in the order typed. A host may
+    # give its own keys (e.g. "edit the highlighted row") priority so that they take focus before
+    # the keys typed behind them; the cursor keys must then be priority too, or "down down t" in
+    # one burst (a paste, tmux send-keys, a fast typist) would edit the row the cursor left.
+    # They only apply while the table has focus.
     BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="table.cursor-up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="table.cursor-down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="table.page-up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="table.page-down"),
-        Binding("home,g", "first", "First", show=False, id="table.first"),
-        Binding("end,G", "last", "Last", show=False, id="table.last"),
-        Binding("space", "toggle_mark", "Mark", id="table.mark"),
-        Binding("enter", "select", "Details", show=False, id="table.select"),
+        Binding("up,k", "cursor_up", "Up", show=False, priority=True, id="table.cursor-up"),
+        Binding("down,j", "cursor_down", "Down", show=False, priority=True, id="table.cursor-down"),
+        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="table.page-up"),
+        Binding(
+            "pagedown", "page_down", "Page down", show=False, priority=True, id="table.page-down"
+        ),
+        Binding("home,g", "first", "First", show=False, priority=True, id="table.first"),
+        Binding("end,G", "last", "Last", show=False, priority=True, id="table.last"),
+        Binding("space", "toggle_mark", "Mark", priority=True, id="table.mark"),
+        Binding("enter", "select", "Details", show=False, priority=True, id="table.select"),
     ]
 
     class _TableMessage(Message):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 
 from tests.backends import StoreKind, make_store_copy, read_entries, store_state
 from tests.scenes import SCENES_ROOT, scenes_lock
@@ -221,3 +222,26 @@ def test_snapshot_acknowledgement_in_app(snap_compare) -> None:
     with scenes_lock():
         app = _scene("editing-acknowledgement")
         assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
+
+
+async def test_edit_key_typed_in_one_burst_behind_cursor_keys_edits_the_row_reached(
+    tmp_path: Path,
+) -> None:
+    # All three keys are in the app's queue before any is handled (a paste, tmux send-keys, a
+    # fast typist). The edit key takes focus at dispatch time, so the cursor keys must too, or
+    # the editor opens for the row the cursor is leaving.
+    make_store_copy("json", tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        table = screen.table
+        table.focus()
+        await pilot.pause()
+        first = screen.current_key
+        third = table.source.row_at(2).key
+        assert first != third
+        for key, character in (("down", None), ("down", None), ("t", "t")):
+            app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
+        assert screen.current_key == third
+        assert app.screen.subject.startswith(third)
