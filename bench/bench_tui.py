@@ -34,6 +34,7 @@ from textual import events  # noqa: E402
 from store import SessionStore  # noqa: E402
 from store.paths import json_store_path, sqlite_store_path  # noqa: E402
 from store.synthetic import generate_store, random_patch  # noqa: E402
+from tests.shared_data import SQLITE_DB  # noqa: E402
 
 
 def _proc_status_mb(field: str) -> float:
@@ -52,9 +53,7 @@ def current_rss_mb() -> float:
     return _proc_status_mb("VmRSS")
 
 
-SQLITE_FIXTURE = Path(
-    "/work/shared/fixtures/openclaw-2026.9.6/small-imported/openclaw-agent.sqlite"
-)
+SQLITE_FIXTURE = SQLITE_DB
 
 
 def make_store(state_dir: Path, sessions: int, backend: str) -> Path:
