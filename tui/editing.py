@@ -155,7 +155,7 @@ class EditingController(Widget):
         super().__init__(id=id, name=name, classes=classes)
         self.configured = configured_models(models)
         self._models_cache: tuple[int, float, list[str]] | None = None
-        self.running = False
+        self._in_flight = 0  # commands and deletes started and not yet finished
         self._editor_targets: dict[int, list[str]] = {}
         """The sessions each open editor was opened for (by id of the editor screen)."""
         self.last_outcome: tuple[bool, str] | None = None
@@ -357,6 +357,12 @@ class EditingController(Widget):
 
     # -- running ------------------------------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        # A count, not a flag: a command finishing must not clear the guard while a delete
+        # started meanwhile still waits for its confirmation.
+        return self._in_flight > 0
+
     def run_command(
         self,
         text: str,
@@ -370,7 +376,7 @@ class EditingController(Widget):
         """
         if keys is None:
             keys = self.target_keys()
-        self.running = True
+        self._in_flight += 1
         self.run_worker(
             self._run(text, keys, reply),
             group="editing",
@@ -387,7 +393,7 @@ class EditingController(Widget):
             raise
         except Exception as exc:  # the engine never raises; this is the last line of defence
             ok, message = False, f"Command failed: {describe_exception(exc)}"
-        self.running = False
+        self._in_flight -= 1
         self.last_outcome = (ok, message)
         try:
             if reply is None:
@@ -441,7 +447,7 @@ class EditingController(Widget):
         if self.running:
             self.bar.show_message(False, "A command is still running; try again when it ends.")
             return
-        self.running = True
+        self._in_flight += 1
         self.run_worker(self._delete(keys), group="editing", exit_on_error=False)
 
     async def _delete(self, keys: list[str]) -> None:
@@ -451,7 +457,7 @@ class EditingController(Widget):
             raise
         except Exception as exc:
             ok, message = False, f"Command failed: {describe_exception(exc)}"
-        self.running = False
+        self._in_flight -= 1
         self.last_outcome = (ok, message)
         self.bar.show_message(ok, message)
 

@@ -245,3 +245,24 @@ async def test_edit_key_typed_in_one_burst_behind_cursor_keys_edits_the_row_reac
         await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
         assert screen.current_key == third
         assert app.screen.subject.startswith(third)
+
+
+async def test_a_command_finishing_does_not_clear_the_guard_of_a_delete_awaiting_confirmation(
+    tmp_path: Path,
+) -> None:
+    path = make_store_copy("json", tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        controller = controller_of(screen)
+        screen.table.move_cursor_to_key(CRON)
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        # Another command starts and finishes while the delete waits for its answer.
+        controller.last_outcome = None
+        controller.run_command("/verbose on", reply=None, keys=[MAIN])
+        await wait_until(pilot, lambda: controller.last_outcome is not None)
+        assert controller.running  # the delete is still in flight
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not controller.running)
+        assert CRON in read_entries(path)
