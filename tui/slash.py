@@ -1104,17 +1104,15 @@ def argument_values(
         refs = dict.fromkeys([*config.model_aliases, *config.models, *models])
         return (["default", "list"] if name == "model" else []) + list(refs)
     return {
-        "usage": ["off", "tokens", "full", "cost"],
+        "usage": [*sem.USAGE_MODES, "cost"],
         "send": ["on", "off", "inherit"],
-        "activation": ["mention", "always"],
+        "activation": list(sem.GROUP_ACTIVATIONS),
         "queue": [
             *sem.QUEUE_MODE_WORDS,
             "reset",
             "debounce:",
             "cap:",
-            "drop:old",
-            "drop:new",
-            "drop:summarize",
+            *(f"drop:{drop}" for drop in sem.QUEUE_DROPS),
         ],
         "label": ["clear"],
         "help": [spec.name for spec in COMMANDS],
