@@ -197,12 +197,28 @@ def _order(row: Mapping[str, Any]) -> tuple[float, float]:
     return (_number(row.get("updatedAt")), _number(row.get("snapshotAt")))
 
 
-class _Hub:
-    """What ``store.session_store.Subscription`` needs from its owner."""
+class EventHub:
+    """What ``store.session_store.Subscription`` needs from its owner: subscribers, generation.
+
+    Shared by ``GatewayStore`` and ``MultiGatewayStore``.
+    """
 
     def __init__(self) -> None:
         self.subscribers: set[Subscription] = set()
         self.generation = 0
+
+    def subscribe(self, max_backlog: int) -> Subscription:
+        sub = Subscription(self, max_backlog)  # type: ignore[arg-type]
+        self.subscribers.add(sub)
+        return sub
+
+    def bump(self) -> int:
+        self.generation += 1
+        return self.generation
+
+    def close_all(self) -> None:
+        for sub in list(self.subscribers):
+            sub.close()
 
 
 class GatewayStore:
@@ -260,7 +276,7 @@ class GatewayStore:
         self._public: Mapping[str, Mapping[str, Any]] = MappingProxyType(self._entries)
         self._snapshot_at: dict[str, float] = {}
         self._tombstones: OrderedDict[str, float] = OrderedDict()
-        self._hub = _Hub()
+        self._hub = EventHub()
         self._listeners: list[Callable[[StoreEvent], None]] = []
         self._client: GatewayClient | None = None
         self._relist_task: asyncio.Task[None] | None = None
@@ -331,8 +347,7 @@ class GatewayStore:
                     await task
         if self._client is not None:
             await self._client.aclose()
-        for sub in list(self._hub.subscribers):
-            sub.close()
+        self._hub.close_all()
 
     async def wait_synced(self, timeout: float = 30.0) -> None:
         """Wait until the first complete list arrived; raise the connection's error if it failed.
@@ -405,9 +420,7 @@ class GatewayStore:
 
     def subscribe(self, *, max_backlog: int | None = None) -> Subscription:
         """Events from now on (the same ``Subscription`` as a file store hands out)."""
-        sub = Subscription(self._hub, max_backlog or self._max_backlog)  # type: ignore[arg-type]
-        self._hub.subscribers.add(sub)
-        return sub
+        return self._hub.subscribe(max_backlog or self._max_backlog)
 
     def add_listener(self, listener: Callable[[StoreEvent], None]) -> None:
         """Call ``listener(event)`` synchronously for each event (``MultiGatewayStore`` does)."""
@@ -632,10 +645,6 @@ class GatewayStore:
         for listener in self._listeners:
             listener(event)
 
-    def _bump(self) -> int:
-        self._hub.generation += 1
-        return self._hub.generation
-
     def _commit(self, entries: dict[str, dict[str, Any]]) -> None:
         # Copy-on-write: published mappings are never changed in place.
         self._entries = entries
@@ -670,7 +679,7 @@ class GatewayStore:
         entries = dict(self._entries)
         entries[key] = row
         self._commit(entries)
-        generation = self._bump()
+        generation = self._hub.bump()
         if old is None:
             self._publish(EntryAdded(key, row, source, generation))  # type: ignore[arg-type]
         else:
@@ -690,7 +699,7 @@ class GatewayStore:
         del entries[key]
         self._snapshot_at.pop(key, None)
         self._commit(entries)
-        self._publish(EntryRemoved(key, old, source, self._bump()))  # type: ignore[arg-type]
+        self._publish(EntryRemoved(key, old, source, self._hub.bump()))  # type: ignore[arg-type]
         return True
 
     # -- connection callbacks ----------------------------------------------------------------
@@ -884,7 +893,7 @@ class GatewayStore:
             self._commit(entries)
             self._progressive = True
             reason = f"{self.path}: first {len(rows)} sessions (listing the rest)"
-            self._publish(StoreReloaded(self._public, reason, self._bump()))
+            self._publish(StoreReloaded(self._public, reason, self._hub.bump()))
             self._publish(self.state)
             return
         for key, raw in rows.items():
@@ -920,13 +929,13 @@ class GatewayStore:
         self._commit(new)
         if first or len(changes) > RELOAD_THRESHOLD:
             reason = f"{self.path}: {why}"
-            self._publish(StoreReloaded(self._public, reason, self._bump()))
+            self._publish(StoreReloaded(self._public, reason, self._hub.bump()))
             # A reload drops a subscriber's backlog, and with it the state that came before.
             self._publish(self.state)
         else:
             for key in changes:
                 before, after = old.get(key), new.get(key)
-                generation = self._bump()
+                generation = self._hub.bump()
                 if before is None and after is not None:
                     self._publish(EntryAdded(key, after, "external", generation))
                 elif after is None and before is not None:

@@ -28,7 +28,7 @@ from store.events import (
 )
 from store.gateway.config import GatewayConfig
 from store.gateway.errors import GatewayConfigError, GatewayUnsupportedError
-from store.gateway.gateway_store import GatewayStore
+from store.gateway.gateway_store import EventHub, GatewayStore
 from store.session_store import StoreHealth, Subscription
 
 T = TypeVar("T")
@@ -49,12 +49,6 @@ def split_key(namespaced: str) -> tuple[str, str]:
             fix="keys of a multi-gateway view look like <gateway>/<session key>",
         )
     return gateway, key
-
-
-class _Hub:
-    def __init__(self) -> None:
-        self.subscribers: set[Subscription] = set()
-        self.generation = 0
 
 
 class MultiGatewayStore:
@@ -81,7 +75,7 @@ class MultiGatewayStore:
         self.states: dict[str, ConnectionState] = {
             name: store.state for name, store in self.stores.items()
         }
-        self._hub = _Hub()
+        self._hub = EventHub()
         self._max_backlog = max_backlog
         self._cache_key: tuple[int, ...] | None = None
         self._cache: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
@@ -108,8 +102,7 @@ class MultiGatewayStore:
 
     async def aclose(self) -> None:
         await asyncio.gather(*(s.aclose() for s in self.stores.values()), return_exceptions=True)
-        for sub in list(self._hub.subscribers):
-            sub.close()
+        self._hub.close_all()
 
     async def wait_synced(self, timeout: float = 30.0) -> None:
         await asyncio.gather(*(s.wait_synced(timeout) for s in self.stores.values()))
@@ -170,9 +163,7 @@ class MultiGatewayStore:
         return []
 
     def subscribe(self, *, max_backlog: int | None = None) -> Subscription:
-        sub = Subscription(self._hub, max_backlog or self._max_backlog)  # type: ignore[arg-type]
-        self._hub.subscribers.add(sub)
-        return sub
+        return self._hub.subscribe(max_backlog or self._max_backlog)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -239,8 +230,7 @@ class MultiGatewayStore:
             self.states[name] = event
             out = event
         else:
-            self._hub.generation += 1
-            generation = self._hub.generation
+            generation = self._hub.bump()
             if isinstance(event, EntryAdded):
                 out = EntryAdded(join_key(name, event.key), event.entry, event.source, generation)
             elif isinstance(event, EntryChanged):
