@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,8 +45,10 @@ def _wait_for_screen(session: str, needle: str, timeout: float) -> float:
         time.sleep(0.05)  # polling interval of the capture loop, not synchronisation
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make system-deps)")
-def test_change_from_another_process_shows_within_two_seconds(tmp_path: Path):
+@contextmanager
+def _tui_in_tmux(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """The installed app on a copy of the small store in a fresh tmux session, shown and ready;
+    yields (store path, tmux session name) and kills the session afterwards."""
     store = copy_small_store(tmp_path)
     session = f"openclaw-tui-e2e-{uuid.uuid4().hex[:8]}"
     env_prefix = f"OPENCLAW_TUI_CONFIG={tmp_path / 'no-config.toml'} OPENCLAW_TUI_KEYMAP="
@@ -55,6 +59,14 @@ def test_change_from_another_process_shows_within_two_seconds(tmp_path: Path):
     assert started.returncode == 0, started.stderr
     try:
         _wait_for_screen(session, "12 sessions", timeout=20)
+        yield store, session
+    finally:
+        _tmux("kill-session", "-t", session)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make system-deps)")
+def test_change_from_another_process_shows_within_two_seconds(tmp_path: Path):
+    with _tui_in_tmux(tmp_path) as (store, session):
         label = f"E2E-{uuid.uuid4().hex[:6]}"
         writer = (
             "import asyncio, sys\n"
@@ -78,24 +90,13 @@ def test_change_from_another_process_shows_within_two_seconds(tmp_path: Path):
         print(f"new value on screen {took:.2f}s after the write")
         assert took < 2.0
         assert "Traceback" not in _screen(session)
-    finally:
-        _tmux("kill-session", "-t", session)
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make system-deps)")
 def test_keys_typed_right_after_f_land_in_the_filter(tmp_path: Path):
     # tmux delivers "f" and the filter text in one burst, as a fast typist or a paste does: the
     # text must reach the filter, not the table's bindings ("a" agents, "/" command bar, ...).
-    store = copy_small_store(tmp_path)
-    session = f"openclaw-tui-e2e-{uuid.uuid4().hex[:8]}"
-    env_prefix = f"OPENCLAW_TUI_CONFIG={tmp_path / 'no-config.toml'} OPENCLAW_TUI_KEYMAP="
-    command = f"{env_prefix} {SCRIPT} --store {store}"
-    started = _tmux(
-        "new-session", "-d", "-s", session, "-x", str(WIDTH), "-y", str(HEIGHT), command
-    )
-    assert started.returncode == 0, started.stderr
-    try:
-        _wait_for_screen(session, "12 sessions", timeout=20)
+    with _tui_in_tmux(tmp_path) as (_store, session):
         keys = ["f", *"kind:cron", "Space", "a", "/"]
         burst = _tmux("send-keys", "-t", session, *keys)
         assert burst.returncode == 0, burst.stderr
@@ -108,5 +109,3 @@ def test_keys_typed_right_after_f_land_in_the_filter(tmp_path: Path):
         _tmux("send-keys", "-t", session, "BSpace", "BSpace", "BSpace")
         _wait_for_screen(session, "filter kind:cron ·", timeout=5.0)
         assert re.search(r"\b[1-9]\d*/12 sessions", _screen(session))
-    finally:
-        _tmux("kill-session", "-t", session)
