@@ -283,7 +283,7 @@ class GatewayStore:
         self._relist_again = False
         self._describe_keys: set[str] = set()
         self._describe_task: asyncio.Task[None] | None = None
-        self._synced = asyncio.Event() if _has_loop() else None
+        self._synced = asyncio.Event()  # binds to a loop on first use (as _closing does)
         self._sync_count = 0
         self._progressive = False
         self._error: StoreError | None = None
@@ -300,8 +300,6 @@ class GatewayStore:
             raise GatewayUnavailableError(self.path, "the store is closed", fix="open a new one")
         if self._client is not None:
             return self
-        if self._synced is None:
-            self._synced = asyncio.Event()
         identity = self._identity
         tokens: DeviceTokenStore | None = None
         if self._use_identity:
@@ -355,7 +353,7 @@ class GatewayStore:
         Raises ``GatewayError`` when the connection failed for good (token or protocol mismatch)
         and ``TimeoutError`` (with the last state in its message) when nothing came in time.
         """
-        if self._synced is None:
+        if self._client is None:
             raise GatewayUnavailableError(self.path, "not opened", fix="use `async with store:`")
         if self._synced.is_set():
             return
@@ -946,13 +944,4 @@ class GatewayStore:
         self._mark_synced()
 
     def _mark_synced(self) -> None:
-        if self._synced is not None:
-            self._synced.set()
-
-
-def _has_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+        self._synced.set()
