@@ -30,12 +30,11 @@ import pytest
 from store.backends.base import Changes
 from store.backends.sqlite import SqliteBackend
 from store.paths import json_store_path, sqlite_store_path
-from tests.conftest import SMALL_STORE
-from tests.sqlite.conftest import SQLITE_FIXTURE
+from tests.shared_data import SMALL_JSON, SQLITE_DB
 
 StoreKind = Literal["json", "sqlite"]
 KINDS: tuple[StoreKind, ...] = ("json", "sqlite")
-FIXTURES: dict[StoreKind, Path] = {"json": SMALL_STORE, "sqlite": SQLITE_FIXTURE}
+FIXTURES: dict[StoreKind, Path] = {"json": SMALL_JSON, "sqlite": SQLITE_DB}
 
 
 def store_path_for(kind: StoreKind, state_dir: Path, agent: str = "main") -> Path:
@@ -45,13 +44,17 @@ def store_path_for(kind: StoreKind, state_dir: Path, agent: str = "main") -> Pat
     return sqlite_store_path(agent, state_dir)
 
 
-def make_store_copy(kind: StoreKind, tmp_path: Path, agent: str = "main") -> Path:
-    """A writable copy (mode 0600) of the 12-session fixture of ``kind``, at the agent's path."""
-    target = store_path_for(kind, tmp_path, agent)
+def copy_fixture(source: Path, target: Path) -> Path:
+    """A writable copy (mode 0600) of ``source`` at ``target``, creating its directories."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(FIXTURES[kind], target)
+    shutil.copyfile(source, target)
     target.chmod(0o600)
     return target
+
+
+def make_store_copy(kind: StoreKind, tmp_path: Path, agent: str = "main") -> Path:
+    """A writable copy (mode 0600) of the 12-session fixture of ``kind``, at the agent's path."""
+    return copy_fixture(FIXTURES[kind], store_path_for(kind, tmp_path, agent))
 
 
 def kind_of(path: Path) -> StoreKind:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from store.paths import json_store_path
+from tests.backends import copy_fixture, make_store_copy
 from tests.shared_data import FIXTURES, missing_fixtures_message
 from tests.shared_data import GATEWAY_JSON as GATEWAY_STORE
 from tests.shared_data import SMALL_JSON as SMALL_STORE
@@ -25,22 +26,13 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def copy_store(source: Path, tmp_path: Path) -> Path:
-    """A writable copy of ``source`` at ``<tmp>/agents/main/sessions/sessions.json`` (mode 0600)."""
-    target = tmp_path / "agents" / "main" / "sessions" / "sessions.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    target.chmod(0o600)
-    return target
-
-
 @pytest.fixture
 def small_store(tmp_path: Path) -> Path:
     """The 12-entry store OpenClaw 2026.7.35 wrote, copied into a temp state dir."""
-    return copy_store(SMALL_STORE, tmp_path)
+    return make_store_copy("json", tmp_path)
 
 
 @pytest.fixture
 def gateway_store(tmp_path: Path) -> Path:
     """The 3-entry store a live OpenClaw 2026.7.35 Gateway wrote, copied into a temp state dir."""
-    return copy_store(GATEWAY_STORE, tmp_path)
+    return copy_fixture(GATEWAY_STORE, json_store_path("main", tmp_path))

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.shared_data import SQLITE_DIR
+from tests.backends import make_store_copy
+from tests.shared_data import SQLITE_DB, SQLITE_DIR
 
-SQLITE_FIXTURE_DIR = SQLITE_DIR
-SQLITE_FIXTURE = SQLITE_FIXTURE_DIR / "openclaw-agent.sqlite"
-SQLITE_ROWS_DUMP = SQLITE_FIXTURE_DIR / "session_nodes.json"
-
-
-def copy_sqlite(tmp_path: Path, source: Path = SQLITE_FIXTURE) -> Path:
-    """A writable copy at ``<tmp>/agents/main/agent/openclaw-agent.sqlite``."""
-    target = tmp_path / "agents" / "main" / "agent" / "openclaw-agent.sqlite"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    target.chmod(0o600)
-    return target
+SQLITE_FIXTURE = SQLITE_DB
+SQLITE_ROWS_DUMP = SQLITE_DIR / "session_nodes.json"
 
 
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Path:
-    return copy_sqlite(tmp_path)
+    """A writable copy at ``<tmp>/agents/main/agent/openclaw-agent.sqlite``."""
+    return make_store_copy("sqlite", tmp_path)
 
 
 def dumped_entries() -> dict[str, Any]:

@@ -9,7 +9,8 @@ import pytest
 
 from store.backends.base import Changes
 from store.backends.sqlite import SqliteBackend
-from tests.sqlite.conftest import copy_sqlite, dumped_entries, row
+from tests.backends import make_store_copy
+from tests.sqlite.conftest import dumped_entries, row
 from tests.tui.helpers import make_app, started, wait_until
 
 pytestmark = pytest.mark.anyio
@@ -19,7 +20,7 @@ MAIN = "agent:main:main"
 
 
 async def test_the_app_shows_the_sqlite_store_live_and_edits_it(tmp_path: Path):
-    path = copy_sqlite(tmp_path)
+    path = make_store_copy("sqlite", tmp_path)
     app = make_app(tmp_path)
     async with app.run_test(size=(140, 30)) as pilot:
         screen = await started(pilot)

@@ -25,7 +25,8 @@ from store import (
 from store.backends.base import Changes
 from store.backends.sqlite import SqliteBackend
 from store.errors import StoreLockTimeoutError, StoreWriteError
-from tests.sqlite.conftest import copy_sqlite, dumped_entries, pending_keys, row, rows
+from tests.backends import make_store_copy
+from tests.sqlite.conftest import dumped_entries, pending_keys, row, rows
 from tests.store.helpers import wait_for
 
 pytestmark = pytest.mark.anyio
@@ -251,7 +252,7 @@ async def test_an_unknown_schema_version_opens_read_only_with_the_reason(sqlite_
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 async def test_a_corrupt_file_is_a_clear_error_and_left_untouched(tmp_path, damage):
-    path = copy_sqlite(tmp_path)
+    path = make_store_copy("sqlite", tmp_path)
     data = path.read_bytes()
     if damage == "garbage":
         path.write_bytes(b"this is not a database" + bytes(4096))
