@@ -460,8 +460,7 @@ class GatewayStore:
         Only changed fields are sent; ``None`` clears a field. Raises ``GatewayFieldError`` for a
         change the gateway's patch schema does not accept.
         """
-        client = self._client
-        version = client.hello.server_version if client and client.hello else ""
+        version = self.server_version or ""
         allowed = patch_fields_for(version)
         params: dict[str, Any] = {"key": key}
         refused: list[str] = []
