@@ -473,9 +473,21 @@ class _Core:
 
     # -- reading --
 
-    async def reload(self, reason: str, *, source: Literal["local", "external"]) -> None:
-        """Re-read the store inside the writer slot and publish the per-key difference."""
-        sig_before = await anyio.to_thread.run_sync(self.backend.signature)
+    async def reload(
+        self,
+        reason: str,
+        *,
+        source: Literal["local", "external"],
+        signature: Signature | None = _MISSING,
+    ) -> None:
+        """Re-read the store inside the writer slot and publish the per-key difference.
+
+        ``signature``: the file's signature the caller just took before deciding to reload
+        (saves a second stat); taken here when not given.
+        """
+        sig_before = signature
+        if sig_before is _MISSING:
+            sig_before = await anyio.to_thread.run_sync(self.backend.signature)
         old = self.entries
         diffable = self.loaded and self.read_error is None
 
@@ -585,7 +597,7 @@ class _Core:
                 return
             sig = await anyio.to_thread.run_sync(self.backend.signature)
             if sig != self.signature:
-                await self.reload("external change", source="external")
+                await self.reload("external change", source="external", signature=sig)
 
     # -- writing --
 
@@ -627,7 +639,7 @@ class _Core:
         # The validated cache is borrowed only while the file is unchanged: one stat.
         sig = await anyio.to_thread.run_sync(self.backend.signature)
         if sig != self.signature or not self.loaded:
-            await self.reload("external change", source="external")
+            await self.reload("external change", source="external", signature=sig)
         for _attempt in range(MAX_CONFLICT_RETRIES):
             if self.read_error is not None:
                 _fail_all(batch, self.read_error)
@@ -759,7 +771,7 @@ class _Core:
         async with self.slot:
             sig = await anyio.to_thread.run_sync(self.backend.signature)
             if sig != self.signature or self.read_error is None:
-                await self.reload("recover", source="external")
+                await self.reload("recover", source="external", signature=sig)
             error = self.read_error
             if error is None:
                 return None
