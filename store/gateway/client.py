@@ -336,11 +336,14 @@ class GatewayClient:
         self.state = ConnectionState(state, detail, info)  # type: ignore[arg-type]
         self._on_state(self.state)
 
-    def _stored_device_token(self) -> DeviceToken | None:
+    async def _stored_device_token(self) -> DeviceToken | None:
+        # The token file is read in a worker thread: never blocking I/O on the event loop.
         if self.identity is None or self.tokens is None:
             return None
         try:
-            return self.tokens.get(self.config.url, self.identity.device_id)
+            return await asyncio.to_thread(
+                self.tokens.get, self.config.url, self.identity.device_id
+            )
         except Exception:
             return None
 
@@ -377,7 +380,7 @@ class GatewayClient:
                     and self.config.token
                     and exc.details.get("canRetryWithDeviceToken")
                     and trusted
-                    and self._stored_device_token() is not None
+                    and await self._stored_device_token() is not None
                 ):
                     # One bounded retry with the device token this gateway issued us earlier.
                     use_device_token = True
@@ -483,8 +486,13 @@ class GatewayClient:
             )
         return frame
 
-    def _connect_params(self, nonce: str, challenge_ts: Any, use_device_token: bool) -> tuple:
-        device_token = self._stored_device_token()
+    def _connect_params(
+        self,
+        nonce: str,
+        challenge_ts: Any,
+        use_device_token: bool,
+        device_token: DeviceToken | None,
+    ) -> tuple:
         token: str | None
         if self.config.token and not use_device_token:
             token, kind = self.config.token, "shared"
@@ -550,7 +558,10 @@ class GatewayClient:
                 fix="check that the URL points at an OpenClaw gateway (2026.7.35 or later)",
             )
         params, token_kind = self._connect_params(
-            payload["nonce"], payload.get("ts"), use_device_token
+            payload["nonce"],
+            payload.get("ts"),
+            use_device_token,
+            await self._stored_device_token(),
         )
         request_id = str(uuid.uuid4())
         await ws.send(
