@@ -13,16 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import anyio
-
 from store.events import StoreEvent
+from store.paths import json_store_path
 from store.session_store import Subscription
-from tests.shared_data import FIXTURES as SHARED_FIXTURES
+from tests.backends import copy_fixture
+from tests.shared_data import SMALL_JSON as SMALL_STORE
+from tests.store.helpers import read_json, wait_for  # noqa: F401 - read_json re-exported
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = SHARED_FIXTURES / "openclaw-2026.7.35"
-SMALL_STORE = FIXTURES / "small" / "sessions.json"
-GATEWAY_STORE = FIXTURES / "gateway-sessions-patch" / "sessions.json"
 
 
 class Child:
@@ -67,10 +65,8 @@ class Child:
             if predicate(line):
                 return line
 
-    def finish(self, timeout: float = 120.0) -> list[str]:
-        """Wait for exit, collect every remaining line; fail on a non-zero exit."""
-        code = self.proc.wait(timeout=timeout)
-        self._thread.join(timeout)
+    def _drain(self) -> None:
+        """Move every line still queued into ``seen`` (after the pump thread has finished)."""
         while True:
             try:
                 line = self.lines.get_nowait()
@@ -78,6 +74,12 @@ class Child:
                 break
             if line is not None:
                 self.seen.append(line)
+
+    def finish(self, timeout: float = 120.0) -> list[str]:
+        """Wait for exit, collect every remaining line; fail on a non-zero exit."""
+        code = self.proc.wait(timeout=timeout)
+        self._thread.join(timeout)
+        self._drain()
         assert code == 0, f"child {self.proc.args} exited {code}: {self.stderr()}"
         return self.seen
 
@@ -86,13 +88,7 @@ class Child:
             self.proc.kill()
         self.proc.wait(timeout=30)
         self._thread.join(30)
-        while True:
-            try:
-                line = self.lines.get_nowait()
-            except queue.Empty:
-                break
-            if line is not None:
-                self.seen.append(line)
+        self._drain()
 
     def stderr(self) -> str:
         if self.proc.poll() is None or self.proc.stderr is None:
@@ -104,33 +100,23 @@ class Child:
 
 
 def store_at(tmp_path: Path, source: Path | None = SMALL_STORE) -> Path:
-    path = tmp_path / "agents" / "main" / "sessions" / "sessions.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if source is not None:
-        path.write_bytes(source.read_bytes())
-        path.chmod(0o600)
-    return path
+    """Agent main's sessions.json under ``tmp_path``: a copy of ``source``, or absent when None."""
+    path = json_store_path("main", tmp_path)
+    if source is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+    return copy_fixture(source, path)
 
 
 def temp_files(directory: Path) -> list[str]:
     return sorted(n for n in os.listdir(directory) if n.endswith(".tmp"))
 
 
-def read_json(path: Path) -> Any:
-    return json.loads(path.read_bytes())
-
-
 async def wait_for_event(
     sub: Subscription, predicate: Callable[[StoreEvent], bool], timeout: float = 10.0
 ) -> list[StoreEvent]:
-    """Collect events until one satisfies ``predicate``; fail after ``timeout`` seconds."""
-    seen: list[StoreEvent] = []
-    with anyio.fail_after(timeout):
-        while True:
-            event = await sub.get()
-            seen.append(event)
-            if predicate(event):
-                return seen
+    """``tests.store.helpers.wait_for`` with the longer timeout these tests allow."""
+    return await wait_for(sub, predicate, timeout)
 
 
 def record_figure(name: str, value: Any) -> None:
