@@ -116,8 +116,7 @@ class MultiGatewayStore:
     def gateway_of(self, key: str) -> str:
         return split_key(key)[0]
 
-    def store_for(self, key: str) -> tuple[GatewayStore, str]:
-        gateway, raw = split_key(key)
+    def store_named(self, gateway: str) -> GatewayStore:
         store = self.stores.get(gateway)
         if store is None:
             raise GatewayConfigError(
@@ -125,7 +124,11 @@ class MultiGatewayStore:
                 f"no gateway named {gateway} is open",
                 fix="open: " + ", ".join(self.stores),
             )
-        return store, raw
+        return store
+
+    def store_for(self, key: str) -> tuple[GatewayStore, str]:
+        gateway, raw = split_key(key)
+        return self.store_named(gateway), raw
 
     def load(self) -> Mapping[str, Mapping[str, Any]]:
         stamp = tuple(s.generation for s in self.stores.values())
@@ -189,9 +192,7 @@ class MultiGatewayStore:
     async def create_session(
         self, gateway: str, *, key: str | None = None, label: str | None = None
     ) -> str:
-        store = self.stores.get(gateway)
-        if store is None:
-            raise GatewayConfigError("gateways", f"no gateway named {gateway} is open")
+        store = self.store_named(gateway)
         return join_key(gateway, await store.create_session(key=key, label=label))
 
     async def update(
