@@ -569,12 +569,8 @@ class SqliteBackend(Backend):
         self.incremental_reads += 1
 
     def _reread(self, conn: sqlite3.Connection, schema: _SchemaInfo, keys: list[str]) -> None:
-        query = self._select(schema)
-        for start in range(0, len(keys), _IN_CHUNK):
-            chunk = keys[start : start + _IN_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row in conn.execute(f"{query} WHERE session_key IN ({marks})", chunk):
-                self._take_row(row, self._entries, self._rows)
+        for row in self._fetch(conn, schema, keys):
+            self._take_row(row, self._entries, self._rows)
         self.rows_reread += len(keys)
 
     @staticmethod
@@ -869,14 +865,13 @@ class SqliteBackend(Backend):
 
     def _fetch(
         self, conn: sqlite3.Connection, schema: _SchemaInfo, keys: list[str]
-    ) -> list[tuple[Any, ...]]:
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``keys`` (those that exist), queried ``_IN_CHUNK`` keys at a time."""
         query = self._select(schema)
-        found: list[tuple[Any, ...]] = []
         for start in range(0, len(keys), _IN_CHUNK):
             chunk = keys[start : start + _IN_CHUNK]
             marks = ",".join("?" * len(chunk))
-            found.extend(conn.execute(f"{query} WHERE session_key IN ({marks})", chunk))
-        return found
+            yield from conn.execute(f"{query} WHERE session_key IN ({marks})", chunk)
 
     def _remember_commit(
         self,
