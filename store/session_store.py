@@ -405,6 +405,21 @@ def _diff_entries(old: Mapping[str, Any], new: dict[str, Any]) -> _Diff:
     return diff
 
 
+def _entry_events(diff: _Diff, source: Any, generation: int) -> list[StoreEvent]:
+    """The events a per-key difference publishes; non-object (quarantined) values are silent."""
+    events: list[StoreEvent] = []
+    for key, before, after in diff:
+        if isinstance(after, dict):
+            if isinstance(before, dict):
+                fields = changed_fields(before, after)
+                events.append(EntryChanged(key, before, after, fields, source, generation))
+            else:
+                events.append(EntryAdded(key, after, source, generation))
+        elif isinstance(before, dict):
+            events.append(EntryRemoved(key, before, source, generation))
+    return events
+
+
 # ---------------------------------------------------------------------------------------------
 # The shared core
 
@@ -545,15 +560,7 @@ class _Core:
         if not first and not was_error:
             if diff is None:
                 diff = _diff_entries(old, new)
-            for key, before, value in diff:
-                if isinstance(value, dict):
-                    if isinstance(before, dict):
-                        fields = changed_fields(before, value)
-                        events.append(EntryChanged(key, before, value, fields, source, generation))
-                    else:
-                        events.append(EntryAdded(key, value, source, generation))
-                elif isinstance(before, dict):
-                    events.append(EntryRemoved(key, before, source, generation))
+            events = _entry_events(diff, source, generation)
         self.signature = snapshot.signature
         self.ever_existed = self.ever_existed or snapshot.signature is not None
         self.read_error = None
@@ -753,17 +760,10 @@ class _Core:
         if self.maintenance is not None:
             self.maintenance.observe(upserts, removed)
             self.maintenance.size_hint = getattr(self.backend, "last_written_size", None)
-        for key, value in upserts.items():
-            old = before.get(key)
-            if old is None or not isinstance(old, dict):
-                self.publish(EntryAdded(key, value, "local", generation))
-            else:
-                fields = changed_fields(old, value)
-                self.publish(EntryChanged(key, old, value, fields, "local", generation))
-        for key in removed:
-            old = before[key]
-            if isinstance(old, dict):
-                self.publish(EntryRemoved(key, old, "local", generation))
+        diff: _Diff = [(key, before.get(key, _MISSING), value) for key, value in upserts.items()]
+        diff.extend((key, before[key], _MISSING) for key in removed)
+        for event in _entry_events(diff, "local", generation):
+            self.publish(event)
 
     # -- recovery --
 

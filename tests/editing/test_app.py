@@ -20,13 +20,12 @@ from textual import events
 
 from tests.backends import StoreKind, make_store_copy, read_entries, store_state
 from tests.scenes import SCENES_ROOT, scenes_lock
-from tests.tui.helpers import copy_small_store, make_app, row_line, started
+from tests.tui.helpers import copy_small_store, make_app, row_line, started, wait_until
 from tui.app import MainScreen, SessionBrowserApp
 from tui.editing import EditingController
 from widgets.confirm import ConfirmScreen
 from widgets.editors import ChoiceEditor
 
-from .helpers import wait_until
 from .host import CRON, GROUP, MAIN
 
 pytestmark = [

@@ -19,10 +19,10 @@ from textual.widgets import Input, OptionList
 
 from store import SessionStore
 from tests.backends import FIXTURES, kind_of, read_entries, store_state, write_entries
+from tests.tui.helpers import wait_until
 from widgets.confirm import ConfirmScreen
 from widgets.editors import ChoiceEditor, EditMenu, ModelEditor, TextEditor
 
-from .helpers import wait_until
 from .host import CRON, GROUP, MAIN, HostApp, HostScreen
 
 pytestmark = pytest.mark.anyio

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from store import SessionStore
 from tests.backends import KINDS, StoreKind, make_store_copy
+from tests.tui.helpers import wait_until
 from tui.slash import command_names
 from widgets.command_bar import visible_control_chars
 from widgets.confirm import ConfirmScreen
 
-from .helpers import wait_until
 from .host import GROUP, MAIN, HostApp
 
 pytestmark = pytest.mark.anyio

@@ -10,9 +10,9 @@ from textual.widgets import Input
 
 from store import SessionStore
 from tests.backends import read_entries
+from tests.tui.helpers import wait_until
 from widgets.editors import TextEditor
 
-from .helpers import wait_until
 from .host import CRON, GROUP, HostApp
 
 pytestmark = pytest.mark.anyio

@@ -14,11 +14,10 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from tests.tui.helpers import wait_until
 from widgets.command_bar import CommandBar
 from widgets.confirm import ConfirmScreen
 from widgets.editors import ChoiceEditor, EditMenu, MenuField, ModelEditor, TextEditor
-
-from .helpers import wait_until
 
 SIZE = (80, 24)
 KEY = "agent:main:telegram:group:-1001234567890"

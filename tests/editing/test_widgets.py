@@ -8,11 +8,10 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, OptionList, Static
 
+from tests.tui.helpers import wait_until
 from widgets.command_bar import CommandBar, literal_text, visible_control_chars
 from widgets.confirm import ConfirmScreen
 from widgets.editors import ChoiceEditor, EditMenu, EditorScreen, MenuField, ModelEditor, TextEditor
-
-from .helpers import wait_until
 
 pytestmark = pytest.mark.anyio
 

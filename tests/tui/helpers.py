@@ -54,7 +54,7 @@ async def wait_until(
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
-        await pilot.pause(0.02)
+        await pilot.pause(0.01)
 
 
 async def started(pilot: Pilot) -> MainScreen:
