@@ -58,6 +58,9 @@ EXEC_ASK: Final[tuple[str, ...]] = ("off", "on-miss", "always")
 MODEL_OVERRIDE_SOURCES: Final[tuple[str, ...]] = ("user", "auto", "default")
 CHAT_TYPES: Final[tuple[str, ...]] = ("direct", "group", "channel", "thread")
 
+MAX_SAFE_INTEGER: Final = 2**53 - 1
+"""Beyond this JavaScript (OpenClaw) cannot read an integer exactly."""
+
 CLEAR_WORDS: Final[frozenset[str]] = frozenset({"inherit", "default", "reset", "clear", "unset"})
 """Words that delete an override so the session inherits the configured default again."""
 

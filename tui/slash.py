@@ -570,8 +570,6 @@ def _activation(cmd: ParsedCommand, _ctx: _Context) -> _Plan:
 
 
 _DEBOUNCE = re.compile(r"^\d+(?:\.\d+)?\s*(?:ms|s|m)?$", re.ASCII)
-MAX_SAFE_INTEGER: Final = 2**53 - 1
-"""Beyond this JavaScript (OpenClaw) cannot read an integer exactly."""
 _QUEUE_FIELDS: Final = ("queueMode", "queueDebounceMs", "queueCap", "queueDrop")
 
 
@@ -590,7 +588,7 @@ def _queue(cmd: ParsedCommand, _ctx: _Context) -> _Plan:
         lname = name.lower()
         if sep and lname == "debounce":
             ms = sem.parse_duration_ms(value) if _DEBOUNCE.match(value.lower()) else None
-            if ms is None or ms > MAX_SAFE_INTEGER:
+            if ms is None or ms > sem.MAX_SAFE_INTEGER:
                 return SlashError(
                     f'Invalid debounce "{_quote(value)}". Use ms/s/m '
                     "(e.g. debounce:1500ms, debounce:2s)."
@@ -598,7 +596,8 @@ def _queue(cmd: ParsedCommand, _ctx: _Context) -> _Plan:
             values["queueDebounceMs"] = ms
             acks.append(f"⚙️ Queue debounce set to {ms}ms.")
         elif sep and lname == "cap":
-            if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_SAFE_INTEGER:
+            digits = value.isascii() and value.isdigit()
+            if not digits or not 0 < int(value) <= sem.MAX_SAFE_INTEGER:
                 return SlashError(
                     f'Invalid cap "{_quote(value)}". Use a positive integer (e.g. cap:10).'
                 )

@@ -47,6 +47,7 @@ from ..errors import (
     StoreWriteError,
 )
 from ..keys import canonical_key
+from ..semantics import MAX_SAFE_INTEGER
 from .base import Backend, Changes, ConflictError, Issue, Signature, Snapshot
 
 # Schema versions whose rows we have verified OpenClaw accepts (2026.9.6 writes 23).
@@ -66,7 +67,6 @@ CREATED_VIA_VALUES = frozenset(
     {"operator", "spawn", "channel", "cron", "talk", "run", "plugin", "internal"}
 )
 ACTOR_TYPES = frozenset({"human", "agent", "system"})
-MAX_SAFE_INTEGER = 2**53 - 1
 # Signature parts: ("sqlite", st_dev, st_ino, connection epoch, data_version, own commits).
 _VERSION, _COMMITS = 4, 5
 _IN_CHUNK = 500  # keys per "IN (...)" query, well under SQLite's variable limit
