@@ -70,6 +70,10 @@ ACTOR_TYPES = frozenset({"human", "agent", "system"})
 # Signature parts: ("sqlite", st_dev, st_ino, connection epoch, data_version, own commits).
 _VERSION, _COMMITS = 4, 5
 _IN_CHUNK = 500  # keys per "IN (...)" query, well under SQLite's variable limit
+_CORRUPT_FIX = (
+    "restore it from a backup, or stop the Gateway and run "
+    "`openclaw doctor --session-sqlite recover`"
+)
 
 BusyHook = Callable[[int], None]
 
@@ -319,8 +323,7 @@ class SqliteBackend(Backend):
             return StoreCorruptError(
                 self.path,
                 f"the file is not a readable SQLite database ({exc}); it was left untouched",
-                fix="restore it from a backup, or stop the Gateway and run "
-                "`openclaw doctor --session-sqlite recover`",
+                fix=_CORRUPT_FIX,
             )
         if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
             return StoreUnreadableError(
@@ -349,8 +352,7 @@ class SqliteBackend(Backend):
             return StoreWriteError(
                 self.path,
                 f"the database is corrupt ({exc}); nothing was written",
-                fix="restore it from a backup, or stop the Gateway and run "
-                "`openclaw doctor --session-sqlite recover`",
+                fix=_CORRUPT_FIX,
             )
         if name.startswith("SQLITE_CONSTRAINT"):
             return StoreWriteError(
