@@ -27,10 +27,10 @@ from store import SessionStore
 from store.backends.base import Changes
 from store.backends.sqlite import SqliteBackend
 from store.codec import dumps
+from store.paths import json_store_path, sqlite_store_path
 from store.synthetic import generate_store
 from tests.shared_data import SQLITE_DB
 
-SQLITE_FIXTURE = SQLITE_DB
 # OpenClaw 2026.9.6 on the reference VM (openclaw-sessions.md §10, durability-and-performance §11).
 OPENCLAW_UPDATE_MS = 2.9
 OPENCLAW_CONCURRENT_S = 3.7
@@ -38,9 +38,9 @@ LEVELS = ["off", "minimal", "low", "medium", "high"]
 
 
 def make_sqlite(directory: Path, entries: dict[str, Any]) -> Path:
-    path = directory / "agents" / "main" / "agent" / "openclaw-agent.sqlite"
+    path = sqlite_store_path("main", directory)
     path.parent.mkdir(parents=True)
-    shutil.copyfile(SQLITE_FIXTURE, path)
+    shutil.copyfile(SQLITE_DB, path)
     path.chmod(0o600)
     backend = SqliteBackend(path)
     snapshot = backend.read()
@@ -54,7 +54,7 @@ def make_sqlite(directory: Path, entries: dict[str, Any]) -> Path:
 
 
 def make_json(directory: Path, entries: dict[str, Any]) -> Path:
-    path = directory / "agents" / "main" / "sessions" / "sessions.json"
+    path = json_store_path("main", directory)
     path.parent.mkdir(parents=True)
     path.write_bytes(dumps(entries))
     path.chmod(0o600)
@@ -65,7 +65,6 @@ async def measure(
     path: Path, keys: list[str], sequential: int, concurrent: int
 ) -> dict[str, float]:
     async with SessionStore(path) as store:
-        opened = time.perf_counter()
         store.load()
         # Sequential: each update waits for the previous one to be durable.
         latencies: list[float] = []
@@ -87,7 +86,6 @@ async def measure(
         assert all(r is not None for r in results)
         for i, key in enumerate(targets[:50]):
             assert store.get(key)["benchIndex"] == i  # type: ignore[index]
-        del opened
     return {
         "median_ms": statistics.median(latencies),
         "mean_ms": statistics.fmean(latencies),
