@@ -747,12 +747,8 @@ class _Core:
         generation = self.generation
         self.signature = signature
         self.ever_existed = self.ever_existed or signature is not None
-        issues = [i for i in self.issues if i.key is None or i.key not in upserts]
-        issues = [i for i in issues if i.key not in removed]
-        for key, value in upserts.items():
-            problem = codec.entry_problem(key, value)
-            if problem is not None:
-                issues.append(Issue(key, *problem))
+        issues = [i for i in self.issues if i.key not in upserts and i.key not in removed]
+        issues.extend(_issues_of(upserts))
         # Only touched keys can change quarantine status: no whole-store scan per commit.
         hidden = frozenset(work.hidden) - upserts.keys() - removed
         self._set_entries(work.data, issues, hidden)
