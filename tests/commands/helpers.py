@@ -1,11 +1,9 @@
-"""Shared pieces of the command tests: a deterministic config and store read-back."""
+"""Shared pieces of the command tests: a deterministic config, session keys, expected entries."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from tests.backends import read_entries
 from tui.slash import SlashConfig
 
 NOW_MS = 1_900_000_000_000
@@ -30,11 +28,6 @@ ABSENT = Absent()
 
 def config() -> SlashConfig:
     return SlashConfig(now_ms=lambda: NOW_MS, new_session_id=lambda: NEW_ID)
-
-
-def read_store(path: Path) -> dict[str, Any]:
-    """The entries on disk, read independently of the store under test (JSON: the file itself)."""
-    return read_entries(path)
 
 
 def expected_after(before: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from store import SessionStore
-from tests.backends import store_state
+from tests.backends import read_entries, store_state
 from tests.commands.helpers import (
     ABSENT,
     CRON,
@@ -23,7 +23,6 @@ from tests.commands.helpers import (
     TOPIC,
     config,
     expected_after,
-    read_store,
     without_updated_at,
 )
 from tui.slash import execute
@@ -351,13 +350,13 @@ CASES = [
 )
 async def test_command(backend_store, key, text, ok, message, changes):
     before_state = store_state(backend_store)
-    before = read_store(backend_store)
+    before = read_entries(backend_store)
     async with SessionStore(backend_store) as store:
         outcome = await execute(text, store, [key], config=config())
     assert outcome.message == message
     assert outcome.ok is ok
     assert not outcome.needs_confirmation
-    after = read_store(backend_store)
+    after = read_entries(backend_store)
     if not changes:
         assert store_state(backend_store) == before_state
         return
@@ -389,7 +388,7 @@ async def test_model_by_bare_id_and_number_resolve_from_known_models(backend_sto
             "Models (current: openai/gpt-5-mini)\n1. openai/gpt-5.2\n"
         )
     # The switch landed on disk with §4.1's clears.
-    entry = read_store(backend_store)[MAIN]
+    entry = read_entries(backend_store)[MAIN]
     assert entry["providerOverride"] == "openai" and entry["liveModelSwitchPending"] is True
     assert "model" not in entry and "contextTokens" not in entry
 

@@ -19,7 +19,7 @@ import pytest
 from store import SessionStore
 from store.atomic import Syscalls
 from store.backends.sqlite import SqliteBackend
-from tests.backends import kind_of, store_state, write_entries
+from tests.backends import kind_of, read_entries, store_state, write_entries
 from tests.commands.helpers import (
     CRON,
     GROUP,
@@ -29,7 +29,6 @@ from tests.commands.helpers import (
     NOW_MS,
     TOPIC,
     config,
-    read_store,
 )
 from tui.slash import execute
 
@@ -37,15 +36,15 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_reset_asks_first_then_starts_a_new_session_keeping_settings(backend_store):
-    before = read_store(backend_store)[MAIN]
+    before = read_entries(backend_store)[MAIN]
     async with SessionStore(backend_store) as store:
         asked = await execute("/reset", store, [MAIN], config=config())
         assert asked.needs_confirmation and not asked.ok
         assert MAIN in asked.message and "new session id" in asked.message
-        assert read_store(backend_store)[MAIN] == before  # nothing happened yet
+        assert read_entries(backend_store)[MAIN] == before  # nothing happened yet
         done = await execute("/reset", store, [MAIN], config=config(), confirmed=True)
     assert done.ok and done.message == f"session {MAIN} reset"
-    after = read_store(backend_store)[MAIN]
+    after = read_entries(backend_store)[MAIN]
     assert after["sessionId"] == NEW_ID
     assert after["sessionStartedAt"] == NOW_MS
     assert after["compactionCount"] == 0 and after["systemSent"] is False
@@ -68,7 +67,7 @@ async def test_new_with_a_model_resets_and_switches(backend_store):
     assert (
         outcome.message == f"session {GROUP} reset\nModel set to openai/gpt-5.5 for this session."
     )
-    after = read_store(backend_store)[GROUP]
+    after = read_entries(backend_store)[GROUP]
     assert after["sessionId"] == NEW_ID
     assert (after["providerOverride"], after["modelOverride"]) == ("openai", "gpt-5.5")
     assert after["sendPolicy"] == "allow" and after["queueMode"] == "collect"
@@ -102,7 +101,7 @@ async def test_bulk_applies_to_every_marked_session(backend_store):
     assert outcome.ok
     assert outcome.message == "Thinking level set to low. (3 sessions)"
     assert set(outcome.keys) == {MAIN, GROUP, CRON}
-    stored = read_store(backend_store)
+    stored = read_entries(backend_store)
     assert [stored[k]["thinkingLevel"] for k in (MAIN, GROUP, CRON)] == ["low"] * 3
 
 
@@ -126,7 +125,7 @@ async def test_bulk_reports_per_key_failures_and_applies_the_rest(backend_store)
         "⚙️ Group activation set to always. (2 sessions)\nNot applied to 2 of 4:\n"
         "⚙️ Group activation only applies to group chats. (2 sessions)"
     )
-    stored = read_store(backend_store)
+    stored = read_entries(backend_store)
     assert stored[GROUP]["thinkingLevel"] == "xhigh"
     assert stored[MAIN]["thinkingLevel"] == "high"
     assert "groupActivation" not in stored[MAIN] and "groupActivation" not in stored[HOOK]
@@ -150,7 +149,7 @@ async def test_entry_removed_meanwhile_is_an_inline_error_and_not_recreated(back
     assert outcome.message == (
         f"Session {MAIN} no longer exists (removed meanwhile); nothing was changed."
     )
-    assert MAIN not in read_store(backend_store)
+    assert MAIN not in read_entries(backend_store)
 
 
 class DiskFull(Syscalls):
@@ -209,7 +208,7 @@ async def test_edit_racing_an_in_process_change_to_another_field_keeps_both(back
             execute("/think low", store, [MAIN], config=config()),
             store.update_entry(MAIN, lambda entry: {"verboseLevel": "full"}),
         )
-    entry = read_store(backend_store)[MAIN]
+    entry = read_entries(backend_store)[MAIN]
     assert (entry["thinkingLevel"], entry["label"], entry["verboseLevel"]) == (
         "low",
         "set concurrently",
@@ -222,7 +221,7 @@ async def test_edit_racing_an_external_write_to_another_field_keeps_both(backend
         assert store.get(MAIN)["thinkingLevel"] == "high"  # loaded and cached
         # Another process (an OpenClaw gateway) rewrites the store the way OpenClaw does
         # (sessions.json: temp file + rename; SQLite: its own connection and transaction).
-        data = read_store(backend_store)
+        data = read_entries(backend_store)
         data[MAIN]["label"] = "from the gateway"
         # A field the cached entry already has: a stale whole-entry write would revert it.
         data[MAIN]["verboseLevel"] = "full"
@@ -230,7 +229,7 @@ async def test_edit_racing_an_external_write_to_another_field_keeps_both(backend
         write_entries(backend_store, data)
         outcome = await execute("/think low", store, [MAIN], config=config())
     assert outcome.ok, outcome.message
-    entry = read_store(backend_store)[MAIN]
+    entry = read_entries(backend_store)[MAIN]
     assert entry["thinkingLevel"] == "low"
     assert entry["label"] == "from the gateway"
     assert entry["verboseLevel"] == "full"
