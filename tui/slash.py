@@ -1114,7 +1114,7 @@ def argument_values(
             *(f"drop:{drop}" for drop in sem.QUEUE_DROPS),
         ],
         "label": ["clear"],
-        "help": [spec.name for spec in COMMANDS],
+        "help": command_names(aliases=False),
     }.get(name, [])
 
 
