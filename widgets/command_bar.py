@@ -158,20 +158,8 @@ class CommandBar(Vertical):
     busy: reactive[bool] = reactive(False)
     """True while a submitted command runs; further submits are ignored."""
 
-    class Submitted(Message):
-        """The operator pressed Enter on ``text`` (never while a command is running)."""
-
-        def __init__(self, bar: CommandBar, text: str) -> None:
-            super().__init__()
-            self.bar = bar
-            self.text = text
-
-        @property
-        def control(self) -> CommandBar:
-            return self.bar
-
-    class Closed(Message):
-        """The input was closed (Escape, or after a successful command)."""
+    class _BarMessage(Message):
+        """A message about this bar (``control`` is the bar, as Textual expects)."""
 
         def __init__(self, bar: CommandBar) -> None:
             super().__init__()
@@ -180,6 +168,16 @@ class CommandBar(Vertical):
         @property
         def control(self) -> CommandBar:
             return self.bar
+
+    class Submitted(_BarMessage):
+        """The operator pressed Enter on ``text`` (never while a command is running)."""
+
+        def __init__(self, bar: CommandBar, text: str) -> None:
+            super().__init__(bar)
+            self.text = text
+
+    class Closed(_BarMessage):
+        """The input was closed (Escape, or after a successful command)."""
 
     def __init__(
         self,

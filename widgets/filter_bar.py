@@ -56,27 +56,28 @@ class FilterBar(Horizontal):
         Binding("escape", "cancel", "Clear filter", id="filter.clear"),
     ]
 
-    class Changed(Message):
-        def __init__(self, bar: FilterBar, text: str) -> None:
+    class _BarMessage(Message):
+        """A message about this bar (``control`` is the bar, as Textual expects)."""
+
+        def __init__(self, bar: FilterBar) -> None:
             super().__init__()
             self.bar = bar
-            self.text = text
 
         @property
         def control(self) -> FilterBar:
             return self.bar
 
-    class Closed(Message):
+    class Changed(_BarMessage):
+        def __init__(self, bar: FilterBar, text: str) -> None:
+            super().__init__(bar)
+            self.text = text
+
+    class Closed(_BarMessage):
         """Enter keeps the filter, Escape clears it (``cleared``); focus goes back to the table."""
 
         def __init__(self, bar: FilterBar, cleared: bool) -> None:
-            super().__init__()
-            self.bar = bar
+            super().__init__(bar)
             self.cleared = cleared
-
-        @property
-        def control(self) -> FilterBar:
-            return self.bar
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
