@@ -202,7 +202,7 @@ _CHECKS: Final[dict[str, Check]] = {
     "updatedAt": _check_updated_at,
     "thinkingLevel": _level(
         "thinking level",
-        (*sem.THINK_LEVELS, "max"),
+        sem.STORED_THINK_LEVELS,
         sem.normalize_think_level,
         "/think <level>, or /think default to clear it",
     ),
@@ -227,7 +227,7 @@ _CHECKS: Final[dict[str, Check]] = {
     "traceLevel": _level("trace level", sem.TRACE_LEVELS, None, "set off, on or raw"),
     "responseUsage": _level(
         "usage mode",
-        ("on", "off", "tokens", "full"),
+        sem.STORED_USAGE_MODES,
         sem.normalize_usage_mode,
         "/usage off|tokens|full",
     ),

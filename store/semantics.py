@@ -30,7 +30,7 @@ THINK_LEVELS: Final[tuple[str, ...]] = (
 """Every thinking level OpenClaw stores (per-model availability: ``thinking_levels_for``)."""
 BASE_THINK_LEVELS: Final[tuple[str, ...]] = ("off", "minimal", "low", "medium", "high")
 BINARY_THINK_LEVELS: Final[tuple[str, ...]] = ("off", "on")
-STORED_THINK_LEVELS: Final[frozenset[str]] = frozenset((*THINK_LEVELS, "max"))
+STORED_THINK_LEVELS: Final[tuple[str, ...]] = (*THINK_LEVELS, "max")
 """Values valid in a file: later OpenClaw versions also store ``max``."""
 
 VERBOSE_LEVELS: Final[tuple[str, ...]] = ("off", "on", "full")
@@ -38,7 +38,7 @@ REASONING_LEVELS: Final[tuple[str, ...]] = ("off", "on", "stream")
 ELEVATED_LEVELS: Final[tuple[str, ...]] = ("off", "on", "ask", "full")
 USAGE_MODES: Final[tuple[str, ...]] = ("off", "tokens", "full")
 """``/usage`` arguments that change the session (``cost`` only reports)."""
-STORED_USAGE_MODES: Final[frozenset[str]] = frozenset(("on", "off", "tokens", "full"))
+STORED_USAGE_MODES: Final[tuple[str, ...]] = ("on", "off", "tokens", "full")
 QUEUE_MODES: Final[tuple[str, ...]] = ("steer", "followup", "collect", "steer-backlog", "interrupt")
 QUEUE_MODE_WORDS: Final[tuple[str, ...]] = (
     "steer",
