@@ -38,7 +38,15 @@ import anyio.to_thread
 
 from . import codec
 from .atomic import DEFAULT_SYSCALLS, Syscalls, fsync_dir
-from .backends.base import Backend, Changes, ConflictError, Issue, Signature, Snapshot
+from .backends.base import (
+    Backend,
+    Changes,
+    ConflictError,
+    Issue,
+    Signature,
+    Snapshot,
+    entry_issues,
+)
 from .backends.json_file import DEFAULT_MAX_BYTES, JsonFileBackend
 from .errors import (
     RenamedButNotDurableError,
@@ -748,7 +756,7 @@ class _Core:
         self.signature = signature
         self.ever_existed = self.ever_existed or signature is not None
         issues = [i for i in self.issues if i.key not in upserts and i.key not in removed]
-        issues.extend(_issues_of(upserts))
+        issues.extend(entry_issues(upserts))
         # Only touched keys can change quarantine status: no whole-store scan per commit.
         hidden = frozenset(work.hidden) - upserts.keys() - removed
         self._set_entries(work.data, issues, hidden)
@@ -789,7 +797,7 @@ class _Core:
             self.read_only_reason = None
             self.signature = new_sig
             self.ever_existed = True
-            self._set_entries(content, _issues_of(content))
+            self._set_entries(content, entry_issues(content))
             self.last_good = content
             self.generation += 1
             self.publish(StoreReloaded(self.public, "recovered", self.generation))
@@ -925,15 +933,6 @@ def _salvage(path: Path) -> dict[str, Any] | None:
         except StoreError:
             return None
     return None
-
-
-def _issues_of(entries: Mapping[str, Any]) -> list[Issue]:
-    issues = []
-    for key, value in entries.items():
-        problem = codec.entry_problem(key, value)
-        if problem is not None:
-            issues.append(Issue(key, *problem))
-    return issues
 
 
 def _resolve(batch: list[_Pending], outcomes: list[tuple[bool, Any]]) -> None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .. import codec
+
 Entries = dict[str, Any]  # session key -> entry (a dict, or a quarantined raw value)
 
 
@@ -38,6 +40,16 @@ class Issue:
     key: str | None
     code: str  # e.g. "not_an_object", "unsafe_session_id", "invalid_value", "bom"
     message: str
+
+
+def entry_issues(entries: Mapping[str, Any]) -> list[Issue]:
+    """The quarantine issues (``codec.entry_problem``) of ``entries``, in key order."""
+    issues = []
+    for key, value in entries.items():
+        problem = codec.entry_problem(key, value)
+        if problem is not None:
+            issues.append(Issue(key, *problem))
+    return issues
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from ..errors import (
     describe_oserror,
 )
 from ..lock import StoreLock
-from .base import Backend, Changes, ConflictError, Issue, Signature, Snapshot
+from .base import Backend, Changes, ConflictError, Issue, Signature, Snapshot, entry_issues
 
 DEFAULT_MAX_BYTES = 512 * 2**20
 
@@ -107,11 +107,7 @@ class JsonFileBackend(Backend):
         finally:
             os.close(fd)
         decoded = codec.loads(raw, str(path))
-        issues: list[Issue] = []
-        for key, value in decoded.entries.items():
-            problem = codec.entry_problem(key, value)
-            if problem is not None:
-                issues.append(Issue(key, problem[0], problem[1]))
+        issues = entry_issues(decoded.entries)
         read_only_reason = None
         if decoded.duplicate_keys:
             names = ", ".join(sorted({repr(k) for _, k in decoded.duplicate_keys})[:5])
