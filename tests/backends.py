@@ -21,7 +21,8 @@ import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,15 +84,22 @@ def read_entries(path: Path) -> dict[str, Any]:
         backend.close()
 
 
+@contextmanager
+def read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    """A separate read-only connection to the SQLite database at ``path``, closed on exit."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 def store_state(path: Path) -> object:
     """What must stay identical when nothing was written: the bytes, or every row of every table."""
     if kind_of(path) == "json":
         return path.read_bytes()
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
+    with read_only(path) as conn:
         return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def write_entries(path: Path, entries: Mapping[str, Any]) -> None:

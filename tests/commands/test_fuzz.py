@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from hypothesis import strategies as st
 
 from store import SessionStore
 from store.model import validate_entry
-from tests.backends import kind_of, read_entries, store_state
+from tests.backends import kind_of, read_entries, read_only, store_state
 from tests.commands.helpers import config
 from tests.conftest import SMALL_STORE
 from tests.sqlite.conftest import rows
@@ -145,8 +144,5 @@ def test_the_file_is_valid_json_after_a_burst_of_random_commands(backend_store):
         for key, row in written.items():
             assert row["entry_valid"] == 1, key
             assert json.loads(row["entry_json"]) == data[key]
-        conn = sqlite3.connect(f"file:{backend_store}?mode=ro", uri=True)
-        try:
+        with read_only(backend_store) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        finally:
-            conn.close()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.backends import make_store_copy
+from tests.backends import make_store_copy, read_only
 from tests.shared_data import SQLITE_DB, SQLITE_DIR
 
 SQLITE_FIXTURE = SQLITE_DB
@@ -30,13 +30,10 @@ def dumped_entries() -> dict[str, Any]:
 
 def rows(path: Path, where: str = "", params: tuple[Any, ...] = ()) -> dict[str, dict[str, Any]]:
     """Raw ``session_nodes`` rows, read by a separate read-only connection."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
+    with read_only(path) as conn:
         conn.row_factory = sqlite3.Row
         query = "SELECT * FROM session_nodes" + (f" WHERE {where}" if where else "")
         return {r["session_key"]: dict(r) for r in conn.execute(query, params)}
-    finally:
-        conn.close()
 
 
 def row(path: Path, key: str) -> dict[str, Any] | None:
@@ -44,8 +41,5 @@ def row(path: Path, key: str) -> dict[str, Any] | None:
 
 
 def pending_keys(path: Path) -> set[str]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
+    with read_only(path) as conn:
         return {r[0] for r in conn.execute("SELECT * FROM session_canonical_validation_pending")}
-    finally:
-        conn.close()
