@@ -97,6 +97,7 @@ class DetailPane(VerticalScroll):
         self.key: str | None = None
         self._text = Text("No session selected.", style="dim")
         self._body = Static(self._text, id="detail-body")
+        self._shown: tuple[str | None, Any, Mapping[str, str]] | None = None
 
     def compose(self) -> ComposeResult:
         yield self._body
@@ -104,13 +105,18 @@ class DetailPane(VerticalScroll):
     def show(
         self, key: str | None, entry: Any = None, invalid: Mapping[str, str] | None = None
     ) -> None:
+        invalid = invalid or {}
+        shown = self._shown
+        if shown is not None and shown[0] == key and shown[1] is entry and shown[2] == invalid:
+            return  # entries are never mutated: the same object renders the same text (and layout)
+        self._shown = (key, entry, invalid)
         self.key = key
         if key is None:
             self._set(Text("No session selected.", style="dim"))
         elif entry is None:
             self._set(Text(f"{visible(key)}\n\nThis session was removed.", style="dim"))
         else:
-            self._set(render_entry(key, entry, invalid or {}, self.known_fields))
+            self._set(render_entry(key, entry, invalid, self.known_fields))
 
     def _set(self, text: Text) -> None:
         self._text = text
