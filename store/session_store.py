@@ -1012,11 +1012,9 @@ class SessionStore:
         max_backlog: int = 10_000,
         lock_timeout: float = 10.0,
     ) -> None:
-        raw_path = Path(os.path.expanduser(str(path)))
         # Follow a symlinked store path to the real file once: a rename must replace the
         # target, not the link.
-        self.path = Path(os.path.realpath(raw_path))
-        self.requested_path = raw_path
+        self.path = Path(os.path.realpath(os.path.expanduser(str(path))))
         self.read_only = read_only
         self.max_bytes = max_bytes
         self._watch = watch
