@@ -208,11 +208,6 @@ class MainScreen(Screen[None]):
         return self.query_one("#empty", EmptyState)
 
     @property
-    def command_area(self) -> Vertical:
-        """Bottom dock where the command bar (issue #4) is mounted."""
-        return self.query_one("#command-area", Vertical)
-
-    @property
     def current_key(self) -> str | None:
         """The highlighted session's key."""
         return self.table.cursor_key

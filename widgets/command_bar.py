@@ -308,11 +308,6 @@ class CommandBar(Vertical):
         touching the input's text or open state."""
         self._set_feedback(literal_text(message, keep_newlines=True), "-ok" if ok else "-error")
 
-    def clear_feedback(self) -> None:
-        self.remove_class("-has-feedback")
-        self._feedback_text = Text("")
-        self.query_one("#command-feedback", Static).update("")
-
     # -- internals ----------------------------------------------------------------------------
 
     def _set_feedback(self, text: Text, kind: str) -> None:
