@@ -584,7 +584,13 @@ class _Core:
         if first or was_error or (diff is not None and len(diff) > max(1000, len(new) // 2)):
             gc.freeze()
         if self.maintenance is not None:
-            self.maintenance.reindex(new)
+            if first or was_error or diff is None:
+                self.maintenance.reindex(new)
+            else:  # the index follows ``old``: apply the difference, not an O(n log n) rebuild
+                self.maintenance.observe(
+                    {key: after for key, _, after in diff if after is not _MISSING},
+                    [key for key, _, after in diff if after is _MISSING],
+                )
             self.maintenance.size_hint = len(snapshot.raw) if snapshot.raw is not None else None
         if first:
             self.generation = generation
@@ -1064,6 +1070,7 @@ class SessionStore:
             _CORES[key] = core
         elif self._maintenance_config is not None and core.maintenance is None:
             core.maintenance = _make_maintenance(self._maintenance_config)
+            core.maintenance.reindex(core.entries)  # reloads only apply differences to it
         core.refs += 1
         self._core_ref = core
         return core
