@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "interop" / "gatewa
 
 from gateway_proc import Gateway, Unavailable, openclaw_entry, run_main
 
-from store.events import EntryChanged, StoreEvent, StoreReloaded
-from store.gateway import GatewayClient, GatewayConfig, GatewayStore
-from store.gateway.identity import load_or_create_identity
-from store.synthetic import generate_store
+from openclaw_tui.store.events import EntryChanged, StoreEvent, StoreReloaded
+from openclaw_tui.store.gateway import GatewayClient, GatewayConfig, GatewayStore
+from openclaw_tui.store.gateway.identity import load_or_create_identity
+from openclaw_tui.store.synthetic import generate_store
 
 MAIN = "agent:main:main"
 PAGE = 1000

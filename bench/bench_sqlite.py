@@ -23,12 +23,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from store import SessionStore
-from store.backends.base import Changes
-from store.backends.sqlite import SqliteBackend
-from store.codec import dumps
-from store.paths import json_store_path, sqlite_store_path
-from store.synthetic import generate_store
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.backends.base import Changes
+from openclaw_tui.store.backends.sqlite import SqliteBackend
+from openclaw_tui.store.codec import dumps
+from openclaw_tui.store.paths import json_store_path, sqlite_store_path
+from openclaw_tui.store.synthetic import generate_store
 from tests.shared_data import SQLITE_DB
 
 # OpenClaw 2026.9.6 on the reference VM (openclaw-sessions.md §10, durability-and-performance §11).

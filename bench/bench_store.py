@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import orjson
 
-from store import SessionStore
-from store.atomic import atomic_write
-from store.codec import dumps, loads
-from store.synthetic import generate_store
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.atomic import atomic_write
+from openclaw_tui.store.codec import dumps, loads
+from openclaw_tui.store.synthetic import generate_store
 
 
 def _median_ms(samples: list[float]) -> float:

@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from textual import events  # noqa: E402
 
-from store import SessionStore  # noqa: E402
-from store.paths import json_store_path, sqlite_store_path  # noqa: E402
-from store.synthetic import generate_store, random_patch  # noqa: E402
+from openclaw_tui.store import SessionStore  # noqa: E402
+from openclaw_tui.store.paths import json_store_path, sqlite_store_path  # noqa: E402
+from openclaw_tui.store.synthetic import generate_store, random_patch  # noqa: E402
 from tests.shared_data import SQLITE_DB  # noqa: E402
 
 
@@ -64,8 +64,8 @@ def make_store(state_dir: Path, sessions: int, backend: str) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(entries, indent=2, ensure_ascii=False), encoding="utf-8")
         return path
-    from store.backends.base import Changes
-    from store.backends.sqlite import SqliteBackend
+    from openclaw_tui.store.backends.base import Changes
+    from openclaw_tui.store.backends.sqlite import SqliteBackend
 
     path = sqlite_store_path("main", state_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,9 +174,9 @@ async def _keystrokes(pilot: Any, table: Any, probe: RedrawProbe, count: int) ->
 
 
 async def phase_app(path: Path, rate: float, keys: int, expected: int) -> dict[str, Any]:
-    from tui.app import SessionBrowserApp
-    from tui.config import UserConfig
-    from tui.target import target_for_path
+    from openclaw_tui.tui.app import SessionBrowserApp
+    from openclaw_tui.tui.config import UserConfig
+    from openclaw_tui.tui.target import target_for_path
 
     app = SessionBrowserApp(target_for_path(path), config=UserConfig())
     probe = RedrawProbe(app)

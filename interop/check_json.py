@@ -27,7 +27,7 @@ from interop.common import (
     openclaw,
     sdk,
 )
-from store import SessionStore
+from openclaw_tui.store import SessionStore
 
 VERSION = "2026.7.35"
 SOURCE = FIXTURES / "openclaw-2026.7.35" / "small" / "sessions.json"

@@ -30,7 +30,7 @@ from interop.common import (
     sdk,
     sdk_process,
 )
-from store import SessionStore
+from openclaw_tui.store import SessionStore
 
 VERSION = "2026.9.6"
 SOURCE = FIXTURES / "openclaw-2026.9.6" / "small-imported" / "openclaw-agent.sqlite"

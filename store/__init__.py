@@ -1,7 +1,7 @@
 """The OpenClaw session store, done better. Knows nothing of screens: no Textual, no Rich."""
 
-from .backends.base import Issue
-from .errors import (
+from openclaw_tui.store.backends.base import Issue
+from openclaw_tui.store.errors import (
     EntryRemovedError,
     RenamedButNotDurableError,
     StoreClosedError,
@@ -15,7 +15,7 @@ from .errors import (
     StoreUnreadableError,
     StoreWriteError,
 )
-from .events import (
+from openclaw_tui.store.events import (
     ENTRY_EVENTS,
     ConnectionState,
     EntryAdded,
@@ -26,7 +26,7 @@ from .events import (
     StoreEvent,
     StoreReloaded,
 )
-from .paths import (
+from openclaw_tui.store.paths import (
     StoreLocation,
     find_store,
     json_store_path,
@@ -34,7 +34,13 @@ from .paths import (
     resolve_state_dir,
     sqlite_store_path,
 )
-from .session_store import SessionStore, StoreHealth, Subscription, merge_entry, open_store
+from openclaw_tui.store.session_store import (
+    SessionStore,
+    StoreHealth,
+    Subscription,
+    merge_entry,
+    open_store,
+)
 
 __all__ = [
     "ENTRY_EVENTS",
@@ -77,7 +83,7 @@ def __getattr__(name: str) -> object:
     # SessionEntry lives in store.model (written separately); import it lazily so the JSON path
     # does not depend on pydantic being imported at startup.
     if name == "SessionEntry":
-        from .model import SessionEntry
+        from openclaw_tui.store.model import SessionEntry
 
         return SessionEntry
     raise AttributeError(f"module 'store' has no attribute {name!r}")

@@ -23,7 +23,7 @@ import stat as stat_mod
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import RenamedButNotDurableError, StoreWriteError, describe_oserror
+from openclaw_tui.store.errors import RenamedButNotDurableError, StoreWriteError, describe_oserror
 
 NEW_FILE_MODE = 0o600
 NEW_DIR_MODE = 0o700

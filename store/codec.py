@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from .errors import StoreCorruptError
+from openclaw_tui.store.errors import StoreCorruptError
 
 BOM = b"\xef\xbb\xbf"
 _INDENT = orjson.OPT_INDENT_2

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import DEFAULT_SYSCALLS, Syscalls, ensure_dir, pid_alive
-from .errors import StoreLockTimeoutError, StoreWriteError, describe_oserror
+from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls, ensure_dir, pid_alive
+from openclaw_tui.store.errors import StoreLockTimeoutError, StoreWriteError, describe_oserror
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_STALE_AFTER = 30.0

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import orjson
 from sortedcontainers import SortedList
 
-from .keys import is_protected_key
+from openclaw_tui.store.keys import is_protected_key
 
 DAY_MS = 86_400_000
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$", re.IGNORECASE)

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from store import semantics as sem
+from openclaw_tui.store import semantics as sem
 
 
 class SessionEntry(BaseModel):

@@ -36,9 +36,9 @@ from typing import Any, Literal, TypeVar
 import anyio
 import anyio.to_thread
 
-from . import codec
-from .atomic import DEFAULT_SYSCALLS, Syscalls, fsync_dir
-from .backends.base import (
+from openclaw_tui.store import codec
+from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls, fsync_dir
+from openclaw_tui.store.backends.base import (
     Backend,
     Changes,
     ConflictError,
@@ -47,8 +47,8 @@ from .backends.base import (
     Snapshot,
     entry_issues,
 )
-from .backends.json_file import DEFAULT_MAX_BYTES, JsonFileBackend
-from .errors import (
+from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, JsonFileBackend
+from openclaw_tui.store.errors import (
     RenamedButNotDurableError,
     StoreClosedError,
     StoreConflictError,
@@ -61,7 +61,7 @@ from .errors import (
     StoreWriteError,
     describe_oserror,
 )
-from .events import (
+from openclaw_tui.store.events import (
     EntryAdded,
     EntryChanged,
     EntryRemoved,
@@ -1039,7 +1039,9 @@ class SessionStore:
         if self._backend_override is not None:
             return self._backend_override
         if self.path.suffix == ".sqlite" or _looks_like_sqlite(self.path):
-            from .backends.sqlite import SqliteBackend  # lazy: the JSON path must not need it
+            from openclaw_tui.store.backends.sqlite import (
+                SqliteBackend,  # lazy: the JSON path must not need it
+            )
 
             return SqliteBackend(
                 self.path,
@@ -1286,7 +1288,7 @@ class SessionStore:
     async def run_maintenance(self, config: Any = None, *, active_key: str | None = None) -> Any:
         """Run ``session.maintenance`` now (OpenClaw's ``maintenanceOverride``): returns the
         ``MaintenanceReport``. ``config`` defaults to the store's own configuration."""
-        from .maintenance import Maintenance
+        from openclaw_tui.store.maintenance import Maintenance
 
         core = self._core()
         await core.ensure_loaded()
@@ -1367,7 +1369,7 @@ def _looks_like_sqlite(path: Path) -> bool:
 
 
 def _make_maintenance(config: Any) -> Any:
-    from .maintenance import Maintenance
+    from openclaw_tui.store.maintenance import Maintenance
 
     return config if isinstance(config, Maintenance) else Maintenance.from_config(config)
 
@@ -1384,7 +1386,7 @@ async def open_store(target: str | os.PathLike[str], **options: Any) -> Any:
     """Open a store by path or ``ws://`` / ``wss://`` URL and return it opened."""
     text = os.fspath(target)
     if text.startswith(("ws://", "wss://")):
-        from .gateway import GatewayStore  # type: ignore[attr-defined]
+        from openclaw_tui.store.gateway import GatewayStore  # type: ignore[attr-defined]
 
         store: Any = GatewayStore(text, **options)
     else:

@@ -28,9 +28,9 @@ from typing import Any, Literal
 
 import pytest
 
-from store.backends.base import Changes
-from store.backends.sqlite import SqliteBackend
-from store.paths import json_store_path, sqlite_store_path
+from openclaw_tui.store.backends.base import Changes
+from openclaw_tui.store.backends.sqlite import SqliteBackend
+from openclaw_tui.store.paths import json_store_path, sqlite_store_path
 from tests.shared_data import SMALL_JSON, SQLITE_DB
 
 StoreKind = Literal["json", "sqlite"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from store.paths import json_store_path
+from openclaw_tui.store.paths import json_store_path
 from tests.backends import copy_fixture, make_store_copy
 from tests.shared_data import FIXTURES, missing_fixtures_message
 from tests.shared_data import GATEWAY_JSON as GATEWAY_STORE

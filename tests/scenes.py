@@ -23,10 +23,10 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from openclaw_tui.tui.app import SessionBrowserApp
+from openclaw_tui.tui.config import UserConfig
+from openclaw_tui.tui.target import target_for_agent
 from tests.tui.helpers import FIXED_NOW, SMALL_STORE, started, store_path, wait_until
-from tui.app import SessionBrowserApp
-from tui.config import UserConfig
-from tui.target import target_for_agent
 
 SCENES_ROOT = Path("/tmp/openclaw-tui-scenes")
 SIZE = (130, 34)

@@ -1,3 +1,5 @@
 """openclaw-tui: the Textual application (screens, commands, CLI)."""
 
-__version__ = "0.1.0"
+from openclaw_tui import __version__
+
+__all__ = ["__version__"]

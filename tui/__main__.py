@@ -1,7 +1,7 @@
-"""``python -m tui`` runs the same entry point as the ``openclaw-tui`` script."""
+"""``python -m openclaw_tui.tui`` runs the same entry point as the ``openclaw-tui`` script."""
 
 import sys
 
-from tui.cli import main
+from openclaw_tui.tui.cli import main
 
 sys.exit(main())

@@ -15,9 +15,9 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.paths import list_agents
-from tui.target import StoreTarget, target_for_location
-from widgets.text import visible
+from openclaw_tui.store.paths import list_agents
+from openclaw_tui.tui.target import StoreTarget, target_for_location
+from openclaw_tui.widgets.text import visible
 
 
 async def list_agent_targets(state_dir: Path | None) -> list[StoreTarget]:

@@ -30,16 +30,16 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TextArea
 
-from store import SessionStore
-from store.errors import StoreError, StoreWriteError
-from store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
-from store.keys import shorten_key
-from store.model import SessionEntry
-from store.paths import find_store
-from tui.config import UserConfig
-from tui.editing import EDITING_BINDINGS, EditingController
-from tui.target import StoreTarget, kind_of_path, target_for_location
-from tui.viewmodel import (
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.errors import StoreError, StoreWriteError
+from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
+from openclaw_tui.store.keys import shorten_key
+from openclaw_tui.store.model import SessionEntry
+from openclaw_tui.store.paths import find_store
+from openclaw_tui.tui.config import UserConfig
+from openclaw_tui.tui.editing import EDITING_BINDINGS, EditingController
+from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_location
+from openclaw_tui.tui.viewmodel import (
     DEFAULT_COLUMNS,
     ApplyResult,
     Clock,
@@ -50,13 +50,13 @@ from tui.viewmodel import (
     parse_filter,
     relative_age,
 )
-from widgets.banner import Banner
-from widgets.detail_pane import DetailPane
-from widgets.empty_state import EmptyState
-from widgets.filter_bar import FilterBar
-from widgets.session_table import SessionTable
-from widgets.status_bar import ConnectionNote, StatusBar, StatusInfo
-from widgets.text import visible
+from openclaw_tui.widgets.banner import Banner
+from openclaw_tui.widgets.detail_pane import DetailPane
+from openclaw_tui.widgets.empty_state import EmptyState
+from openclaw_tui.widgets.filter_bar import FilterBar
+from openclaw_tui.widgets.session_table import SessionTable
+from openclaw_tui.widgets.status_bar import ConnectionNote, StatusBar, StatusInfo
+from openclaw_tui.widgets.text import visible
 
 FRAME_SECONDS = 1 / 30
 """Events are applied at most once per frame: a burst of 1,000 changes is one table update."""
@@ -93,7 +93,7 @@ StoreFactory = Callable[[StoreTarget, bool, bool], SessionStore]
 def default_store_factory(target: StoreTarget, read_only: bool, watch: bool) -> SessionStore:
     if target.gateways:
         # Remote gateways implement the same API; imported only when asked for.
-        from store.gateway import GatewayStore, MultiGatewayStore
+        from openclaw_tui.store.gateway import GatewayStore, MultiGatewayStore
 
         if target.multi_gateway:
             return MultiGatewayStore(target.gateways, read_only=read_only)  # type: ignore[return-value]
@@ -765,11 +765,11 @@ class MainScreen(Screen[None]):
 
 def known_binding_ids() -> set[str]:
     """Every binding id a keymap may name: the app's, the main screen's and its widgets'."""
-    from tui.agents import AgentScreen
-    from tui.help import HelpScreen
-    from widgets.command_bar import CommandBar
-    from widgets.confirm import ConfirmScreen
-    from widgets.editors import EditMenu, EditorScreen
+    from openclaw_tui.tui.agents import AgentScreen
+    from openclaw_tui.tui.help import HelpScreen
+    from openclaw_tui.widgets.command_bar import CommandBar
+    from openclaw_tui.widgets.confirm import ConfirmScreen
+    from openclaw_tui.widgets.editors import EditMenu, EditorScreen
 
     owners: list[Any] = [
         SessionBrowserApp,
@@ -827,7 +827,7 @@ class SessionBrowserApp(App[None]):
         store_factory: StoreFactory | None = None,
     ) -> None:
         super().__init__()
-        from tui.commands import SessionCommands
+        from openclaw_tui.tui.commands import SessionCommands
 
         self.COMMANDS = App.COMMANDS | {SessionCommands}
         self.target = target
@@ -955,14 +955,14 @@ class SessionBrowserApp(App[None]):
     # --- actions ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from tui.help import HelpScreen
+        from openclaw_tui.tui.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     @work(group="agents", exclusive=True, exit_on_error=False)
     async def action_switch_agent(self) -> None:
-        from tui.agents import AgentScreen, list_agent_targets
+        from openclaw_tui.tui.agents import AgentScreen, list_agent_targets
 
         state_dir = self.target.state_dir
         targets = await list_agent_targets(state_dir)

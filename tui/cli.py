@@ -9,14 +9,19 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
 
-from store.gateway import GatewayConfigError, add_gateway_arguments, gateways_from_args
-from store.keys import normalize_agent_id
-from store.paths import resolve_state_dir
-from tui.target import StoreTarget, target_for_agent, target_for_gateways, target_for_path
+from openclaw_tui import __version__
+from openclaw_tui.store.gateway import GatewayConfigError, add_gateway_arguments, gateways_from_args
+from openclaw_tui.store.keys import normalize_agent_id
+from openclaw_tui.store.paths import resolve_state_dir
+from openclaw_tui.tui.target import (
+    StoreTarget,
+    target_for_agent,
+    target_for_gateways,
+    target_for_path,
+)
 
 PROG = "openclaw-tui"
 EXIT_USAGE = 2
@@ -32,10 +37,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def version() -> str:
-    try:
-        return metadata.version("openclaw-tui")
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    return __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,13 +136,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_app(target: StoreTarget, *, read_only: bool, demo: bool) -> int:
     # Textual is imported only now: --help and --version stay instant.
-    from tui.app import SessionBrowserApp, known_binding_ids
-    from tui.config import load_config
+    from openclaw_tui.tui.app import SessionBrowserApp, known_binding_ids
+    from openclaw_tui.tui.config import load_config
 
     gateway = None
     state_dir = None
     if demo:
-        from tui.demo import DemoGateway, prepare_state_dir
+        from openclaw_tui.tui.demo import DemoGateway, prepare_state_dir
 
         state_dir = prepare_state_dir()
         target = target_for_agent("main", state_dir)
@@ -152,7 +154,7 @@ def run_app(target: StoreTarget, *, read_only: bool, demo: bool) -> int:
         app.run()
     finally:
         if state_dir is not None:
-            from tui.demo import remove_state_dir
+            from openclaw_tui.tui.demo import remove_state_dir
 
             remove_state_dir(state_dir)
     return app.return_code or 0

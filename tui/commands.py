@@ -7,8 +7,8 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.viewmodel import label_of
-from widgets.text import visible
+from openclaw_tui.tui.viewmodel import label_of
+from openclaw_tui.widgets.text import visible
 
 MAX_HITS = 40
 """The palette shows a handful; scanning stops early so 100k sessions stay responsive."""
@@ -18,7 +18,7 @@ class SessionCommands(Provider):
     """Jump to a session by fuzzy key or label."""
 
     def _main(self):  # noqa: ANN202 - returns the MainScreen, imported lazily to avoid a cycle
-        from tui.app import MainScreen
+        from openclaw_tui.tui.app import MainScreen
 
         screen = self.screen
         return screen if isinstance(screen, MainScreen) else None

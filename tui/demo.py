@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from store import SessionStore
-from store.errors import StoreError
-from store.paths import json_store_path
-from store.synthetic import generate_store, make_entry, pick_action, random_patch
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.errors import StoreError
+from openclaw_tui.store.paths import json_store_path
+from openclaw_tui.store.synthetic import generate_store, make_entry, pick_action, random_patch
 
 DEMO_SESSIONS = 2000
 DEMO_AGENTS = {"main": DEMO_SESSIONS, "ops": 150}

@@ -25,11 +25,11 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from store import semantics
-from tui import slash
-from widgets.command_bar import CommandBar
-from widgets.confirm import ConfirmScreen
-from widgets.editors import (
+from openclaw_tui.store import semantics
+from openclaw_tui.tui import slash
+from openclaw_tui.widgets.command_bar import CommandBar
+from openclaw_tui.widgets.confirm import ConfirmScreen
+from openclaw_tui.widgets.editors import (
     ChoiceEditor,
     EditMenu,
     EditorScreen,

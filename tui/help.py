@@ -70,7 +70,7 @@ class HelpScreen(ModalScreen[None]):
         seen: set[str] = set()
         main = next((s for s in reversed(app.screen_stack) if s is not self), None)
         nodes = [n for n in (main, app) if n is not None]
-        from widgets.session_table import SessionTable
+        from openclaw_tui.widgets.session_table import SessionTable
 
         table_widget = main.query(SessionTable).first() if main is not None else None
         if table_widget is not None:

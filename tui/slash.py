@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
-from store import semantics as sem
-from store.errors import StoreError
-from store.keys import channel_of, classify_key
+from openclaw_tui.store import semantics as sem
+from openclaw_tui.store.errors import StoreError
+from openclaw_tui.store.keys import channel_of, classify_key
 
 Entry = Mapping[str, Any]
 Patch = dict[str, Any]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store.paths import JSON_STORE_NAME, SQLITE_STORE_NAME, StoreLocation, find_store
+from openclaw_tui.store.paths import JSON_STORE_NAME, SQLITE_STORE_NAME, StoreLocation, find_store
 
 
 @dataclass(frozen=True, slots=True)

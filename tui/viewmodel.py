@@ -23,7 +23,7 @@ from typing import Any
 
 from sortedcontainers import SortedKeyList
 
-from store.events import (
+from openclaw_tui.store.events import (
     EntryAdded,
     EntryChanged,
     EntryRemoved,
@@ -31,8 +31,8 @@ from store.events import (
     StoreEvent,
     StoreReloaded,
 )
-from store.keys import channel_of, classify_key, strip_namespace
-from store.model import entry_issues
+from openclaw_tui.store.keys import channel_of, classify_key, strip_namespace
+from openclaw_tui.store.model import entry_issues
 
 Entry = Mapping[str, Any]
 Clock = Callable[[], float]

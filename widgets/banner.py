@@ -7,7 +7,7 @@ from typing import Literal
 from rich.text import Text
 from textual.widgets import Static
 
-from widgets.text import visible
+from openclaw_tui.widgets.text import visible
 
 Severity = Literal["error", "warning", "information"]
 

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from widgets.text import visible
+from openclaw_tui.widgets.text import visible
 
 
 def _value_text(value: Any) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import Static
 
-from widgets.text import visible
+from openclaw_tui.widgets.text import visible
 
 
 class EmptyState(Static, can_focus=True):

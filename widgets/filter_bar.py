@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from widgets.text import visible
+from openclaw_tui.widgets.text import visible
 
 FILTER_HINT = "text  !neg  ~fuzzy  channel:telegram  think:high  model:gpt-4.1  kind:cron"
 

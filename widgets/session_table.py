@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from widgets.text import fit, visible
+from openclaw_tui.widgets.text import fit, visible
 
 HIGHLIGHT_SECONDS = 2.0
 """How long a changed cell stays highlighted (htop -H)."""

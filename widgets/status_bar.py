@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from widgets.text import visible
+from openclaw_tui.widgets.text import visible
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
-from widgets.command_bar import visible_control_chars
+from openclaw_tui.widgets.command_bar import visible_control_chars
 
 
 def visible(value: object) -> str:

@@ -42,16 +42,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gateway_proc import ROOT, Gateway, Namespace, Unavailable, node_bin, run_main
 
-from store.events import EntryAdded, EntryChanged, StoreEvent, StoreReloaded
-from store.gateway import (
+from openclaw_tui.store.events import EntryAdded, EntryChanged, StoreEvent, StoreReloaded
+from openclaw_tui.store.gateway import (
     GatewayClient,
     GatewayConfig,
     GatewayRequestError,
     GatewayScopeError,
     GatewayStore,
 )
-from store.gateway.identity import load_or_create_identity
-from store.synthetic import generate_store
+from openclaw_tui.store.gateway.identity import load_or_create_identity
+from openclaw_tui.store.synthetic import generate_store
 
 MAIN = "agent:main:main"
 VERSIONS = ("2026.7.35", "2026.9.6")

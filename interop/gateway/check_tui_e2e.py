@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from check_gateways import Report, Watcher, make_store, scratch
 from gateway_proc import ROOT, Gateway, Unavailable, node_bin, run_main
 
-from store.gateway import GatewayStore
+from openclaw_tui.store.gateway import GatewayStore
 
 MAIN = "agent:main:main"
 WIDTH, HEIGHT = 200, 40

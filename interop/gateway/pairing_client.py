@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from store.events import ConnectionState  # noqa: E402
-from store.gateway import Backoff, DeviceTokenStore, GatewayStore  # noqa: E402
-from store.gateway.identity import load_or_create_identity  # noqa: E402
+from openclaw_tui.store.events import ConnectionState  # noqa: E402
+from openclaw_tui.store.gateway import Backoff, DeviceTokenStore, GatewayStore  # noqa: E402
+from openclaw_tui.store.gateway.identity import load_or_create_identity  # noqa: E402
 
 
 def say(obj: dict[str, object]) -> None:

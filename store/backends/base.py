@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .. import codec
+from openclaw_tui.store import codec
 
 Entries = dict[str, Any]  # session key -> entry (a dict, or a quarantined raw value)
 

@@ -8,16 +8,24 @@ import stat as stat_mod
 from pathlib import Path
 from typing import ClassVar
 
-from .. import codec
-from ..atomic import DEFAULT_SYSCALLS, Syscalls, atomic_write, remove_stale_temps
-from ..errors import (
+from openclaw_tui.store import codec
+from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls, atomic_write, remove_stale_temps
+from openclaw_tui.store.backends.base import (
+    Backend,
+    Changes,
+    ConflictError,
+    Issue,
+    Signature,
+    Snapshot,
+    entry_issues,
+)
+from openclaw_tui.store.errors import (
     StoreReadOnlyError,
     StoreTooLargeError,
     StoreUnreadableError,
     describe_oserror,
 )
-from ..lock import StoreLock
-from .base import Backend, Changes, ConflictError, Issue, Signature, Snapshot, entry_issues
+from openclaw_tui.store.lock import StoreLock
 
 DEFAULT_MAX_BYTES = 512 * 2**20
 

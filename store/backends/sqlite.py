@@ -37,8 +37,16 @@ from typing import Any, ClassVar
 
 import orjson
 
-from ..codec import entry_problem, is_safe_session_id
-from ..errors import (
+from openclaw_tui.store.backends.base import (
+    Backend,
+    Changes,
+    ConflictError,
+    Issue,
+    Signature,
+    Snapshot,
+)
+from openclaw_tui.store.codec import entry_problem, is_safe_session_id
+from openclaw_tui.store.errors import (
     StoreCorruptError,
     StoreLockTimeoutError,
     StoreReadError,
@@ -46,9 +54,8 @@ from ..errors import (
     StoreUnreadableError,
     StoreWriteError,
 )
-from ..keys import canonical_key
-from ..semantics import MAX_SAFE_INTEGER
-from .base import Backend, Changes, ConflictError, Issue, Signature, Snapshot
+from openclaw_tui.store.keys import canonical_key
+from openclaw_tui.store.semantics import MAX_SAFE_INTEGER
 
 # Schema versions whose rows we have verified OpenClaw accepts (2026.9.6 writes 23).
 KNOWN_SCHEMA_VERSIONS: frozenset[int] = frozenset({23})

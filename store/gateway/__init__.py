@@ -6,8 +6,8 @@
   open and where their tokens come from (see ``config``).
 """
 
-from store.gateway.client import Backoff, GatewayClient, Hello, approve_command
-from store.gateway.config import (
+from openclaw_tui.store.gateway.client import Backoff, GatewayClient, Hello, approve_command
+from openclaw_tui.store.gateway.config import (
     DEFAULT_PORT,
     GatewayConfig,
     add_gateway_arguments,
@@ -16,7 +16,7 @@ from store.gateway.config import (
     normalize_url,
     parse_gateway_args,
 )
-from store.gateway.errors import (
+from openclaw_tui.store.gateway.errors import (
     GatewayAuthError,
     GatewayConfigError,
     GatewayConnectError,
@@ -30,9 +30,9 @@ from store.gateway.errors import (
     GatewayUnavailableError,
     GatewayUnsupportedError,
 )
-from store.gateway.gateway_store import GatewayStore, patch_fields_for
-from store.gateway.identity import DeviceIdentity, DeviceTokenStore, config_dir
-from store.gateway.multi import MultiGatewayStore, join_key, split_key
+from openclaw_tui.store.gateway.gateway_store import GatewayStore, patch_fields_for
+from openclaw_tui.store.gateway.identity import DeviceIdentity, DeviceTokenStore, config_dir
+from openclaw_tui.store.gateway.multi import MultiGatewayStore, join_key, split_key
 
 __all__ = [
     "DEFAULT_PORT",

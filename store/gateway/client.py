@@ -31,9 +31,10 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from store.events import ConnectionState
-from store.gateway.config import GatewayConfig
-from store.gateway.errors import (
+from openclaw_tui import __version__
+from openclaw_tui.store.events import ConnectionState
+from openclaw_tui.store.gateway.config import GatewayConfig
+from openclaw_tui.store.gateway.errors import (
     GatewayAuthError,
     GatewayConnectError,
     GatewayPairingRequired,
@@ -43,7 +44,7 @@ from store.gateway.errors import (
     GatewayScopeMismatchError,
     GatewayUnavailableError,
 )
-from store.gateway.identity import (
+from openclaw_tui.store.gateway.identity import (
     DeviceIdentity,
     DeviceToken,
     DeviceTokenStore,
@@ -53,7 +54,7 @@ from store.gateway.identity import (
 PROTOCOL_VERSION = 4
 CLIENT_ID = "openclaw-tui"  # one of the gateway's closed set of client ids
 CLIENT_MODE = "ui"
-CLIENT_VERSION = "0.1.0"
+CLIENT_VERSION = __version__
 ROLE = "operator"
 DEFAULT_SCOPES: tuple[str, ...] = ("operator.read", "operator.write")
 READ_SCOPES = frozenset({"operator.read", "operator.write", "operator.admin"})

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from store.gateway.errors import GatewayConfigError
+from openclaw_tui.store.gateway.errors import GatewayConfigError
 
 DEFAULT_PORT = 18789
 DEFAULT_TOKEN_ENV = "OPENCLAW_GATEWAY_TOKEN"

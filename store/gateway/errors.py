@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from store.errors import StoreError, StoreReadOnlyError
+from openclaw_tui.store.errors import StoreError, StoreReadOnlyError
 
 
 class GatewayError(StoreError):

@@ -35,9 +35,9 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
 
-from store.backends.base import Issue
-from store.errors import StoreError
-from store.events import (
+from openclaw_tui.store.backends.base import Issue
+from openclaw_tui.store.errors import StoreError
+from openclaw_tui.store.events import (
     ConnectionState,
     EntryAdded,
     EntryChanged,
@@ -45,22 +45,22 @@ from store.events import (
     StoreEvent,
     StoreReloaded,
 )
-from store.gateway.client import DEFAULT_SCOPES, Backoff, GatewayClient, Hello
-from store.gateway.config import GatewayConfig, parse_gateway_args
-from store.gateway.errors import (
+from openclaw_tui.store.gateway.client import DEFAULT_SCOPES, Backoff, GatewayClient, Hello
+from openclaw_tui.store.gateway.config import GatewayConfig, parse_gateway_args
+from openclaw_tui.store.gateway.errors import (
     GatewayError,
     GatewayFieldError,
     GatewayRequestError,
     GatewayUnavailableError,
     GatewayUnsupportedError,
 )
-from store.gateway.identity import (
+from openclaw_tui.store.gateway.identity import (
     DeviceIdentity,
     DeviceTokenStore,
     config_dir,
     load_or_create_identity,
 )
-from store.session_store import StoreHealth, Subscription, changed_fields
+from openclaw_tui.store.session_store import StoreHealth, Subscription, changed_fields
 
 T = TypeVar("T")
 Row = Mapping[str, Any]

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from store.gateway.errors import GatewayConfigError
+from openclaw_tui.store.gateway.errors import GatewayConfigError
 
 IDENTITY_FILE = "device.json"
 TOKENS_FILE = "device-tokens.json"

@@ -15,8 +15,8 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
 
-from store.backends.base import Issue
-from store.events import (
+from openclaw_tui.store.backends.base import Issue
+from openclaw_tui.store.events import (
     ConnectionState,
     EntryAdded,
     EntryChanged,
@@ -26,10 +26,10 @@ from store.events import (
     StoreEvent,
     StoreReloaded,
 )
-from store.gateway.config import GatewayConfig
-from store.gateway.errors import GatewayConfigError, GatewayUnsupportedError
-from store.gateway.gateway_store import EventHub, GatewayStore
-from store.session_store import StoreHealth, Subscription
+from openclaw_tui.store.gateway.config import GatewayConfig
+from openclaw_tui.store.gateway.errors import GatewayConfigError, GatewayUnsupportedError
+from openclaw_tui.store.gateway.gateway_store import EventHub, GatewayStore
+from openclaw_tui.store.session_store import StoreHealth, Subscription
 
 T = TypeVar("T")
 SEPARATOR = "/"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.slash import SlashConfig
+from openclaw_tui.tui.slash import SlashConfig
 
 NOW_MS = 1_900_000_000_000
 NEW_ID = "9b2f4c1e-0d3a-4e5f-8a6b-7c8d9e0f1a2b"

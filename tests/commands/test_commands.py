@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from store import SessionStore
+from openclaw_tui.store import SessionStore
+from openclaw_tui.tui.slash import execute
 from tests.backends import read_entries, store_state
 from tests.commands.helpers import (
     ABSENT,
@@ -25,7 +26,6 @@ from tests.commands.helpers import (
     expected_after,
     without_updated_at,
 )
-from tui.slash import execute
 
 pytestmark = pytest.mark.anyio
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from store import SessionStore
-from store.atomic import Syscalls
-from store.backends.sqlite import SqliteBackend
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.atomic import Syscalls
+from openclaw_tui.store.backends.sqlite import SqliteBackend
+from openclaw_tui.tui.slash import execute
 from tests.backends import kind_of, read_entries, store_state, write_entries
 from tests.commands.helpers import (
     CRON,
@@ -30,7 +31,6 @@ from tests.commands.helpers import (
     TOPIC,
     config,
 )
-from tui.slash import execute
 
 pytestmark = pytest.mark.anyio
 

@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store import SessionStore
-from store.model import validate_entry
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.model import validate_entry
+from openclaw_tui.tui.slash import Outcome, command_names, complete, execute, suggest
 from tests.backends import kind_of, read_entries, read_only, store_state
 from tests.commands.helpers import config
 from tests.conftest import SMALL_STORE
 from tests.sqlite.conftest import rows
-from tui.slash import Outcome, command_names, complete, execute, suggest
 
 KEYS = [*json.loads(SMALL_STORE.read_bytes()), "agent:main:gone", ""]
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tui.slash import (
+from openclaw_tui.tui.slash import (
     COMMANDS,
     ParsedCommand,
     SlashConfig,

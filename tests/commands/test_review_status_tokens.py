@@ -3,7 +3,7 @@ false, reference §4), as the table does; an entry without the flag is not stale
 
 from __future__ import annotations
 
-from tui.slash import status_summary
+from openclaw_tui.tui.slash import status_summary
 
 KEY = "agent:main:main"
 BASE = {"sessionId": "s1", "updatedAt": 1, "totalTokens": 50_000, "contextTokens": 200_000}

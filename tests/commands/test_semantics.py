@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store import semantics as sem
+from openclaw_tui.store import semantics as sem
 
 NOW = 1_800_000_000_000
 

@@ -13,8 +13,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from store import SessionStore
-from tui.editing import EDITING_BINDINGS, EditingController
+from openclaw_tui.store import SessionStore
+from openclaw_tui.tui.editing import EDITING_BINDINGS, EditingController
 
 MAIN = "agent:main:main"
 GROUP = "agent:main:telegram:group:-1001234567890"

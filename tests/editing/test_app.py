@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from textual import events
 
+from openclaw_tui.tui.app import MainScreen, SessionBrowserApp
+from openclaw_tui.tui.editing import EditingController
+from openclaw_tui.widgets.confirm import ConfirmScreen
+from openclaw_tui.widgets.editors import ChoiceEditor
 from tests.backends import StoreKind, make_store_copy, read_entries, store_state
 from tests.scenes import SCENES_ROOT, scenes_lock
 from tests.tui.helpers import copy_small_store, make_app, row_line, started, wait_until
-from tui.app import MainScreen, SessionBrowserApp
-from tui.editing import EditingController
-from widgets.confirm import ConfirmScreen
-from widgets.editors import ChoiceEditor
 
 from .host import CRON, GROUP, MAIN
 

@@ -17,11 +17,11 @@ import pytest
 from textual import events
 from textual.widgets import Input, OptionList
 
-from store import SessionStore
+from openclaw_tui.store import SessionStore
+from openclaw_tui.widgets.confirm import ConfirmScreen
+from openclaw_tui.widgets.editors import ChoiceEditor, EditMenu, ModelEditor, TextEditor
 from tests.backends import FIXTURES, kind_of, read_entries, store_state, write_entries
 from tests.tui.helpers import wait_until
-from widgets.confirm import ConfirmScreen
-from widgets.editors import ChoiceEditor, EditMenu, ModelEditor, TextEditor
 
 from .host import CRON, GROUP, MAIN, HostApp, HostScreen
 

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from store import SessionStore
+from openclaw_tui.store import SessionStore
+from openclaw_tui.tui.slash import command_names
+from openclaw_tui.widgets.command_bar import visible_control_chars
+from openclaw_tui.widgets.confirm import ConfirmScreen
 from tests.backends import KINDS, StoreKind, make_store_copy
 from tests.tui.helpers import wait_until
-from tui.slash import command_names
-from widgets.command_bar import visible_control_chars
-from widgets.confirm import ConfirmScreen
 
 from .host import GROUP, MAIN, HostApp
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from store import SessionStore
+from openclaw_tui.store import SessionStore
+from openclaw_tui.widgets.editors import TextEditor
 from tests.backends import read_entries
 from tests.tui.helpers import wait_until
-from widgets.editors import TextEditor
 
 from .host import CRON, GROUP, HostApp
 

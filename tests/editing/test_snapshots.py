@@ -14,10 +14,10 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from openclaw_tui.widgets.command_bar import CommandBar
+from openclaw_tui.widgets.confirm import ConfirmScreen
+from openclaw_tui.widgets.editors import ChoiceEditor, EditMenu, MenuField, ModelEditor, TextEditor
 from tests.tui.helpers import wait_until
-from widgets.command_bar import CommandBar
-from widgets.confirm import ConfirmScreen
-from widgets.editors import ChoiceEditor, EditMenu, MenuField, ModelEditor, TextEditor
 
 SIZE = (80, 24)
 KEY = "agent:main:telegram:group:-1001234567890"

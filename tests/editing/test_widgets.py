@@ -8,10 +8,17 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, OptionList, Static
 
+from openclaw_tui.widgets.command_bar import CommandBar, literal_text, visible_control_chars
+from openclaw_tui.widgets.confirm import ConfirmScreen
+from openclaw_tui.widgets.editors import (
+    ChoiceEditor,
+    EditMenu,
+    EditorScreen,
+    MenuField,
+    ModelEditor,
+    TextEditor,
+)
 from tests.tui.helpers import wait_until
-from widgets.command_bar import CommandBar, literal_text, visible_control_chars
-from widgets.confirm import ConfirmScreen
-from widgets.editors import ChoiceEditor, EditMenu, EditorScreen, MenuField, ModelEditor, TextEditor
 
 pytestmark = pytest.mark.anyio
 

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from store.gateway.identity import b64url_decode, signature_payload_v3
+from openclaw_tui.store.gateway.identity import b64url_decode, signature_payload_v3
 
 CLIENT_IDS = frozenset(
     [

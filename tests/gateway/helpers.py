@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from store.events import StoreEvent
-from store.gateway import Backoff, GatewayConfig, GatewayStore
-from store.session_store import Subscription
+from openclaw_tui.store.events import StoreEvent
+from openclaw_tui.store.gateway import Backoff, GatewayConfig, GatewayStore
+from openclaw_tui.store.session_store import Subscription
 from tests.gateway.fake_gateway import FakeGateway
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from store.gateway import Backoff, GatewayConfig, GatewayStore, MultiGatewayStore
+from openclaw_tui.store.gateway import Backoff, GatewayConfig, GatewayStore, MultiGatewayStore
+from openclaw_tui.tui.app import SessionBrowserApp
+from openclaw_tui.tui.config import UserConfig
+from openclaw_tui.tui.target import StoreTarget, target_for_gateways
 from tests.gateway.fake_gateway import FakeGateway
 from tests.tui.helpers import row_line, started, wait_until
-from tui.app import SessionBrowserApp
-from tui.config import UserConfig
-from tui.target import StoreTarget, target_for_gateways
 
 pytestmark = pytest.mark.anyio
 
@@ -94,7 +94,7 @@ async def test_a_failed_gateway_is_named_with_the_fix_while_the_other_stays_live
 
 
 def test_status_bar_renders_connection_notes_as_literal_text():
-    from widgets.status_bar import ConnectionNote, StatusInfo, render_status
+    from openclaw_tui.widgets.status_bar import ConnectionNote, StatusInfo, render_status
 
     info = StatusInfo(
         connections=(
@@ -108,8 +108,8 @@ def test_status_bar_renders_connection_notes_as_literal_text():
 
 
 async def test_reset_and_new_typed_on_a_gateway_row_use_the_gateways_methods(tmp_path: Path):
-    from tui.editing import EditingController
-    from widgets.confirm import ConfirmScreen
+    from openclaw_tui.tui.editing import EditingController
+    from openclaw_tui.widgets.confirm import ConfirmScreen
 
     async with FakeGateway() as home, FakeGateway() as work:
         home.sessions["agent:main:main"] = {"sessionId": "h1", "updatedAt": NOW, "label": "Home"}

@@ -6,18 +6,18 @@ import stat
 
 import pytest
 
-from store.errors import StoreError, StoreReadOnlyError
-from store.events import ConnectionState
-from store.gateway import (
+from openclaw_tui.store.errors import StoreError, StoreReadOnlyError
+from openclaw_tui.store.events import ConnectionState
+from openclaw_tui.store.gateway import (
     GatewayAuthError,
     GatewayProtocolError,
     GatewayScopeError,
     GatewayScopeMismatchError,
     GatewayUnavailableError,
 )
-from store.gateway.client import connect_error
-from store.gateway.config import GatewayConfig
-from store.gateway.identity import DeviceTokenStore, load_or_create_identity
+from openclaw_tui.store.gateway.client import connect_error
+from openclaw_tui.store.gateway.config import GatewayConfig
+from openclaw_tui.store.gateway.identity import DeviceTokenStore, load_or_create_identity
 from tests.gateway.fake_gateway import FakeGateway
 from tests.gateway.helpers import make_store, next_matching
 

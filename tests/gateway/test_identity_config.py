@@ -10,7 +10,7 @@ import stat
 
 import pytest
 
-from store.gateway import (
+from openclaw_tui.store.gateway import (
     DeviceTokenStore,
     GatewayConfigError,
     add_gateway_arguments,
@@ -18,7 +18,7 @@ from store.gateway import (
     load_gateway_config,
     parse_gateway_args,
 )
-from store.gateway.identity import (
+from openclaw_tui.store.gateway.identity import (
     DeviceToken,
     b64url_decode,
     config_dir,

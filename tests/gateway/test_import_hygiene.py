@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from store.gateway import GatewayConfig
+from openclaw_tui.store.gateway import GatewayConfig
 
 REPO = Path(__file__).resolve().parents[2]
 

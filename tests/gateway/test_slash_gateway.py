@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from store.events import EntryChanged
-from store.gateway import MultiGatewayStore
+from openclaw_tui.store.events import EntryChanged
+from openclaw_tui.store.gateway import MultiGatewayStore
+from openclaw_tui.tui import slash
 from tests.gateway.fake_gateway import FakeGateway
 from tests.gateway.helpers import make_store, next_matching
-from tui import slash
 
 pytestmark = pytest.mark.anyio
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from store.events import (
+from openclaw_tui.store.events import (
     ConnectionState,
     EntryAdded,
     EntryChanged,
     EntryRemoved,
     StoreReloaded,
 )
-from store.gateway import (
+from openclaw_tui.store.gateway import (
     Backoff,
     GatewayFieldError,
     GatewayRequestError,
     GatewayUnsupportedError,
     MultiGatewayStore,
 )
-from store.semantics import apply_model_override
+from openclaw_tui.store.semantics import apply_model_override
 from tests.gateway.fake_gateway import FakeGateway, now_ms
 from tests.gateway.helpers import drain, make_store, next_matching
 

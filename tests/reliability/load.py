@@ -21,10 +21,10 @@ from typing import Any
 
 from textual import events
 
-from store.synthetic import generate_store
+from openclaw_tui.store.synthetic import generate_store
+from openclaw_tui.tui.app import SessionBrowserApp
+from openclaw_tui.tui.target import target_for_agent
 from tests.reliability.helpers import Child
-from tui.app import SessionBrowserApp
-from tui.target import target_for_agent
 
 NOW = 1_795_612_000.0
 

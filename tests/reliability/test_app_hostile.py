@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from rich.segment import Segment
 
-from store import SessionStore
+from openclaw_tui.store import SessionStore
+from openclaw_tui.tui.target import StoreTarget
+from openclaw_tui.widgets.text import visible
 from tests.editing.host import HostApp
 from tests.reliability.test_faults import Faulty
 from tests.tui.helpers import make_app, row_line, started, store_path, wait_until, write_json_store
-from tui.target import StoreTarget
-from widgets.text import visible
 
 pytestmark = pytest.mark.anyio
 

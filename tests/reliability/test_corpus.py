@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-from store import SessionStore
-from store.errors import StoreError, StoreReadOnlyError
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.errors import StoreError, StoreReadOnlyError
+from openclaw_tui.tui.slash import SlashConfig, execute
 from tests.reliability.helpers import SMALL_STORE, record_figure, temp_files
-from tui.slash import SlashConfig, execute
 
 pytestmark = pytest.mark.anyio
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from store import SessionStore
-from store.lock import lock_path_for
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.lock import lock_path_for
 from tests.reliability.helpers import Child, record_figure, store_at, temp_files
 
 pytestmark = pytest.mark.slow

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from store import SessionStore
-from store.atomic import Syscalls
-from store.errors import RenamedButNotDurableError, StoreError, StoreWriteError
-from store.events import EntryChanged, StoreErrorEvent
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.atomic import Syscalls
+from openclaw_tui.store.errors import RenamedButNotDurableError, StoreError, StoreWriteError
+from openclaw_tui.store.events import EntryChanged, StoreErrorEvent
 from tests.reliability.helpers import record_figure, store_at, temp_files
 
 pytestmark = pytest.mark.anyio

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-import store.atomic as atomic
-from store import SessionStore
-from store.codec import loads
-from store.errors import StoreCorruptError, StoreError, StoreTooLargeError
-from store.lock import lock_path_for
+import openclaw_tui.store.atomic as atomic
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.codec import loads
+from openclaw_tui.store.errors import StoreCorruptError, StoreError, StoreTooLargeError
+from openclaw_tui.store.lock import lock_path_for
+from openclaw_tui.tui.slash import SlashConfig, execute
 from tests.reliability.helpers import SMALL_STORE, read_json, store_at, temp_files
-from tui.slash import SlashConfig, execute
 
 pytestmark = pytest.mark.anyio
 

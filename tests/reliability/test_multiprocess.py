@@ -17,10 +17,10 @@ from pathlib import Path
 import anyio
 import pytest
 
-from store import SessionStore
-from store.backends.json_file import JsonFileBackend
-from store.errors import StoreLockTimeoutError
-from store.lock import _HOST, _OWN_START, lock_path_for
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.backends.json_file import JsonFileBackend
+from openclaw_tui.store.errors import StoreLockTimeoutError
+from openclaw_tui.store.lock import _HOST, _OWN_START, lock_path_for
 from tests.reliability.helpers import Child, read_json, record_figure, store_at, temp_files
 from tests.reliability.workers import LOCKFREE_KEY, planned_updates
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from store import SessionStore
-from store.events import (
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.events import (
     EntryAdded,
     EntryChanged,
     EntryRemoved,

@@ -28,9 +28,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from store import SessionStore
-from store.atomic import Syscalls
-from store.backends.json_file import JsonFileBackend
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.atomic import Syscalls
+from openclaw_tui.store.backends.json_file import JsonFileBackend
 
 
 def say(text: str) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from store.backends.base import Changes
-from store.backends.sqlite import SqliteBackend
+from openclaw_tui.store.backends.base import Changes
+from openclaw_tui.store.backends.sqlite import SqliteBackend
 from tests.backends import make_store_copy
 from tests.sqlite.conftest import dumped_entries, row
 from tests.tui.helpers import make_app, started, wait_until

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from store.backends.base import Changes, ConflictError, Snapshot
-from store.backends.sqlite import SqliteBackend
-from store.errors import StoreReadError, StoreReadOnlyError, StoreWriteError
+from openclaw_tui.store.backends.base import Changes, ConflictError, Snapshot
+from openclaw_tui.store.backends.sqlite import SqliteBackend
+from openclaw_tui.store.errors import StoreReadError, StoreReadOnlyError, StoreWriteError
 from tests.sqlite.conftest import SQLITE_FIXTURE, row
 
 MAIN = "agent:main:main"

@@ -8,8 +8,8 @@ import shutil
 import sqlite3
 import time
 
-from store.backends.base import Changes
-from store.backends.sqlite import SqliteBackend
+from openclaw_tui.store.backends.base import Changes
+from openclaw_tui.store.backends.sqlite import SqliteBackend
 from tests.sqlite.conftest import SQLITE_FIXTURE, row
 
 MAIN = "agent:main:main"

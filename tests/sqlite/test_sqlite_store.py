@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from store import (
+from openclaw_tui.store import (
     EntryAdded,
     EntryChanged,
     EntryRemoved,
@@ -22,9 +22,9 @@ from store import (
     StoreCorruptError,
     StoreReadOnlyError,
 )
-from store.backends.base import Changes
-from store.backends.sqlite import SqliteBackend
-from store.errors import StoreLockTimeoutError, StoreWriteError
+from openclaw_tui.store.backends.base import Changes
+from openclaw_tui.store.backends.sqlite import SqliteBackend
+from openclaw_tui.store.errors import StoreLockTimeoutError, StoreWriteError
 from tests.backends import make_store_copy
 from tests.sqlite.conftest import dumped_entries, pending_keys, row, rows
 from tests.store.helpers import wait_for

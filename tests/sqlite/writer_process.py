@@ -12,7 +12,7 @@ from typing import Any
 
 import anyio
 
-from store import SessionStore
+from openclaw_tui.store import SessionStore
 
 
 async def main(path: Path, key: str, field: str, count: int) -> None:

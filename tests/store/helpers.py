@@ -9,8 +9,8 @@ from typing import Any
 
 import anyio
 
-from store.events import StoreEvent
-from store.session_store import Subscription
+from openclaw_tui.store.events import StoreEvent
+from openclaw_tui.store.session_store import Subscription
 
 
 async def next_event(sub: Subscription, timeout: float = 5.0) -> StoreEvent:

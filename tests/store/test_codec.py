@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store import codec
-from store.errors import StoreCorruptError
+from openclaw_tui.store import codec
+from openclaw_tui.store.errors import StoreCorruptError
 from tests.conftest import GATEWAY_STORE, SMALL_STORE
 
 json_scalars = (

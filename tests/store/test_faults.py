@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from store import RenamedButNotDurableError, SessionStore, StoreWriteError
-from store.atomic import Syscalls, atomic_write
-from store.codec import dumps
+from openclaw_tui.store import RenamedButNotDurableError, SessionStore, StoreWriteError
+from openclaw_tui.store.atomic import Syscalls, atomic_write
+from openclaw_tui.store.codec import dumps
 from tests.store.helpers import read_json, temp_files
 
 pytestmark = pytest.mark.anyio
@@ -139,7 +139,7 @@ def test_planted_symlink_or_file_at_the_temp_name_is_never_followed(tmp_path, mo
     names = iter(["planted-link.tmp", "planted-file.tmp", "fresh.tmp"])
     (tmp_path / "planted-link.tmp").symlink_to(victim)
     (tmp_path / "planted-file.tmp").write_bytes(b"someone else's")
-    monkeypatch.setattr("store.atomic.temp_name", lambda _target: next(names))
+    monkeypatch.setattr("openclaw_tui.store.atomic.temp_name", lambda _target: next(names))
     atomic_write(target, b'{"x": {}}')
     assert victim.read_bytes() == b"precious"
     assert (tmp_path / "planted-file.tmp").read_bytes() == b"someone else's"

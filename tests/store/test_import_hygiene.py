@@ -1,4 +1,4 @@
-"""``store`` never imports Textual or Rich (directly or indirectly)."""
+"""``openclaw_tui.store`` never imports Textual or Rich (directly or indirectly)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_importing_store_loads_neither_textual_nor_rich():
     code = (
-        "import sys, store, store.session_store, store.backends.json_file, store.codec, "
-        "store.atomic, store.lock, store.paths\n"
-        "from store import SessionStore, open_store\n"
+        "import sys\n"
+        "import openclaw_tui.store, openclaw_tui.store.session_store\n"
+        "import openclaw_tui.store.backends.json_file, openclaw_tui.store.backends.sqlite\n"
+        "import openclaw_tui.store.codec, openclaw_tui.store.atomic, openclaw_tui.store.lock\n"
+        "import openclaw_tui.store.paths, openclaw_tui.store.gateway\n"
+        "from openclaw_tui.store import SessionStore, open_store\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "print(','.join(bad))\n"
     )

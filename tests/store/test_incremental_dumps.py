@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store import SessionStore, codec
+from openclaw_tui.store import SessionStore, codec
 from tests.conftest import GATEWAY_STORE, SMALL_STORE
 
 scalars = (

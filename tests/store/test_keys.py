@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.keys import (
+from openclaw_tui.store.keys import (
     KINDS,
     agent_store_key,
     canonical_key,

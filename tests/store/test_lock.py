@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from store.errors import StoreLockTimeoutError
-from store.lock import StoreLock, lock_path_for, read_lock
+from openclaw_tui.store.errors import StoreLockTimeoutError
+from openclaw_tui.store.lock import StoreLock, lock_path_for, read_lock
 
 
 def _dead_pid() -> int:

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from store import SessionStore
-from store.codec import dumps
-from store.maintenance import (
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.codec import dumps
+from openclaw_tui.store.maintenance import (
     DAY_MS,
     Maintenance,
     MaintenanceConfig,

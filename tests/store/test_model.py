@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.model import SessionEntry, entry_issues, validate_entry
+from openclaw_tui.store.model import SessionEntry, entry_issues, validate_entry
 from tests.conftest import FIXTURES, GATEWAY_STORE, SMALL_STORE
 
 

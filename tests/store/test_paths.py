@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store.paths import (
+from openclaw_tui.store.paths import (
     find_store,
     json_store_path,
     list_agents,

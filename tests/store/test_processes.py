@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from store.codec import loads
+from openclaw_tui.store.codec import loads
 from tests.store.helpers import read_json
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-import store.session_store as session_store_module
-from store import SessionStore, StoreConflictError
+import openclaw_tui.store.session_store as session_store_module
+from openclaw_tui.store import SessionStore, StoreConflictError
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ import json
 import os
 import time
 
-from store.lock import StoreLock, is_stale, read_lock
+from openclaw_tui.store.lock import StoreLock, is_stale, read_lock
 
 
 def test_forked_childs_live_lock_is_not_stale(tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from store.errors import StoreLockTimeoutError
-from store.lock import StoreLock, read_lock
+from openclaw_tui.store.errors import StoreLockTimeoutError
+from openclaw_tui.store.lock import StoreLock, read_lock
 
 
 def test_release_keeps_a_lock_taken_over_by_another_holder_of_this_process(tmp_path):
@@ -40,7 +40,7 @@ def test_a_lock_retaken_while_judged_stale_is_not_unlinked(tmp_path, monkeypatch
     import json
     import os
 
-    import store.lock as lock_mod
+    import openclaw_tui.store.lock as lock_mod
 
     target = tmp_path / "sessions.json"
     lock = StoreLock(target, timeout=1.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from store.atomic import Syscalls, atomic_write
+from openclaw_tui.store.atomic import Syscalls, atomic_write
 
 
 class _Recording(Syscalls):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from store import (
+from openclaw_tui.store import (
     EntryAdded,
     EntryChanged,
     EntryRemoved,
@@ -19,7 +19,7 @@ from store import (
     StoreReadOnlyError,
     StoreReloaded,
 )
-from store.codec import dumps
+from openclaw_tui.store.codec import dumps
 from tests.conftest import SMALL_STORE
 from tests.store.helpers import next_event, read_json, temp_files
 

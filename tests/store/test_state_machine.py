@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from store import RenamedButNotDurableError, SessionStore, StoreWriteError
+from openclaw_tui.store import RenamedButNotDurableError, SessionStore, StoreWriteError
 from tests.store.helpers import replace_atomically, temp_files
 from tests.store.test_faults import FaultySyscalls
 

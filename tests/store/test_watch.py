@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from store import (
+from openclaw_tui.store import (
     EntryAdded,
     EntryChanged,
     EntryRemoved,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from store import SessionStore
+from openclaw_tui.store import SessionStore
 
 
 async def counter(path: str, worker: int, updates: int, shared_keys: int) -> None:

@@ -12,9 +12,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from openclaw_tui.tui.app import MainScreen, SessionBrowserApp
+from openclaw_tui.tui.target import target_for_agent
 from tests.shared_data import SMALL_JSON
-from tui.app import MainScreen, SessionBrowserApp
-from tui.target import target_for_agent
 
 SMALL_STORE = SMALL_JSON
 FIXED_NOW = 1_795_612_000.0

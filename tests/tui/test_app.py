@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from store import SessionStore, StoreWriteError
-from store.atomic import Syscalls
-from store.backends.sqlite import SqliteBackend
-from store.synthetic import generate_store
+from openclaw_tui.store import SessionStore, StoreWriteError
+from openclaw_tui.store.atomic import Syscalls
+from openclaw_tui.store.backends.sqlite import SqliteBackend
+from openclaw_tui.store.synthetic import generate_store
+from openclaw_tui.tui.target import StoreTarget
 from tests.backends import (
     StoreKind,
     make_store,
@@ -40,7 +41,6 @@ from tests.tui.helpers import (
     wait_until,
     write_json_store,
 )
-from tui.target import StoreTarget
 
 pytestmark = pytest.mark.anyio
 
@@ -415,7 +415,7 @@ async def test_read_only_flag_is_shown(tmp_path: Path, store_kind: StoreKind):
 
 
 async def test_keymap_remaps_bindings_by_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from tui.config import load_config
+    from openclaw_tui.tui.config import load_config
 
     copy_small_store(tmp_path)
     monkeypatch.setenv("OPENCLAW_TUI_CONFIG", str(tmp_path / "none.toml"))
@@ -470,7 +470,7 @@ async def test_bad_filter_is_explained_inline_and_keeps_the_previous_one(tmp_pat
 
 
 async def test_demo_gateway_moves_the_table(tmp_path: Path):
-    from tui.demo import DemoGateway, prepare_state_dir
+    from openclaw_tui.tui.demo import DemoGateway, prepare_state_dir
 
     state_dir = prepare_state_dir(tmp_path / "demo", sessions=300, seed=3)
     gateway = DemoGateway(state_dir, seed=4)
@@ -504,7 +504,7 @@ async def test_narrow_terminal_hides_the_detail_pane_until_asked(tmp_path: Path)
 
 
 async def test_a_gateway_column_can_be_added_and_state_is_kept(tmp_path: Path):
-    from tui.viewmodel import DEFAULT_COLUMNS, gateway_column
+    from openclaw_tui.tui.viewmodel import DEFAULT_COLUMNS, gateway_column
 
     copy_small_store(tmp_path)
     app = make_app(tmp_path)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from openclaw_tui.tui.cli import build_parser, main, resolve_target
+from openclaw_tui.tui.config import load_config
 from tests.backends import StoreKind, make_store_copy
 from tests.shared_data import SQLITE_DB
 from tests.tui.helpers import copy_small_store, store_path
-from tui.cli import build_parser, main, resolve_target
-from tui.config import load_config
 
 SCRIPT = Path(sys.executable).with_name("openclaw-tui")
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from store.gateway import Backoff, GatewayConfig, GatewayStore, MultiGatewayStore
+from openclaw_tui.store.gateway import Backoff, GatewayConfig, GatewayStore, MultiGatewayStore
+from openclaw_tui.tui.app import SessionBrowserApp
+from openclaw_tui.tui.config import UserConfig
+from openclaw_tui.tui.target import StoreTarget, target_for_gateways
 from tests.gateway.fake_gateway import FakeGateway
 from tests.tui.helpers import line_text, row_line, started, wait_until
-from tui.app import SessionBrowserApp
-from tui.config import UserConfig
-from tui.target import StoreTarget, target_for_gateways
 
 pytestmark = pytest.mark.anyio
 
@@ -81,7 +81,7 @@ async def test_one_gateway_has_no_gateway_column(tmp_path: Path):
 
 
 def test_gateway_options_are_checked_on_the_command_line(capsys):
-    from tui.cli import main
+    from openclaw_tui.tui.cli import main
 
     assert main(["--gateway", "ws://127.0.0.1:1", "--store", "x.json"]) == 2
     assert "drop --store" in capsys.readouterr().err

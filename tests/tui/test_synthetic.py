@@ -6,7 +6,7 @@ import json
 import random
 from collections import Counter
 
-from store.synthetic import apply_patch, generate_store, random_patch
+from openclaw_tui.store.synthetic import apply_patch, generate_store, random_patch
 
 
 def test_same_seed_same_store_and_other_seed_differs():

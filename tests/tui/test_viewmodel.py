@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store.events import EntryAdded, EntryChanged, EntryRemoved, Resync, StoreReloaded
-from tests.shared_data import SMALL_JSON
-from tui.viewmodel import (
+from openclaw_tui.store.events import EntryAdded, EntryChanged, EntryRemoved, Resync, StoreReloaded
+from openclaw_tui.tui.viewmodel import (
     FilterError,
     SessionViewModel,
     model_of,
@@ -19,6 +18,7 @@ from tui.viewmodel import (
     relative_age,
     tokens_of,
 )
+from tests.shared_data import SMALL_JSON
 
 SMALL = json.loads(SMALL_JSON.read_text())
 NOW = 1_795_612_000.0
