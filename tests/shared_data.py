@@ -17,7 +17,7 @@ def _find_fixtures() -> Path:
     explicit = os.environ.get(ENV_FIXTURES, "").strip()
     if explicit:
         return Path(explicit)
-    candidates = [REPO.parent / "shared" / "fixtures", Path("/work/shared/fixtures")]
+    candidates = [REPO.parent / "shared" / "fixtures"]
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
