@@ -1,9 +1,16 @@
 """``<store>.lock``: the cross-process lock around a commit's read-check-write.
 
 The scheme later OpenClaw versions use: the lock file is created with ``O_CREAT|O_EXCL`` and holds
-JSON ``{"pid", "createdAt", ...}``; waiters poll; a lock whose owner is dead (or that is older than
-``stale_after``) is broken. Breaking is inherently racy, so the lock is re-read (inode and content)
-right before unlinking and only unlinked if unchanged.
+JSON ``{"pid", "createdAt", ...}`` (older OpenClaw: ``startedAt``); waiters poll; a lock whose owner
+is dead (or that is older than ``stale_after``) is broken. Breaking is inherently racy, so the lock
+is re-read (inode and content) right before unlinking and only unlinked if unchanged.
+
+A lock's age must survive clock skew (the holder's clock, the file system's and ours may differ,
+and clocks jump). Its two timestamps, the ``createdAt`` the holder wrote and the file's mtime, are
+each an age only when they are not in the future; when both are plausible the younger one counts
+(breaking a live owner's lock loses updates, waiting only delays them); and what the waiter saw
+itself on the monotonic clock, the same lock unchanged for ``stale_after`` seconds, makes it old
+whatever the timestamps say.
 
 The lock is held only while the commit checks the fingerprint and writes, never while a mutator
 runs. It is a separate path: the data file is replaced on every write, so it cannot carry a lock.
@@ -27,6 +34,8 @@ from openclaw_tui.store.errors import StoreLockTimeoutError, StoreWriteError, de
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_STALE_AFTER = 30.0
 EMPTY_LOCK_STALE_AFTER = 2.0
+# A timestamp this far ahead of our clock is skew, not a time: it says nothing about the age.
+FUTURE_TOLERANCE = 2.0
 
 
 def lock_path_for(store_path: Path) -> Path:
@@ -87,6 +96,10 @@ def read_lock(path: Path) -> tuple[LockInfo, bytes, int] | None:
     with contextlib.suppress(ValueError, TypeError, AttributeError):
         data = json.loads(raw)
         created = data.get("createdAt")
+        if created is None:
+            created = data.get("startedAt")  # the pre-seed OpenClaw lock
+        if isinstance(created, bool):
+            created = None
         info = LockInfo(
             pid=data.get("pid") if isinstance(data.get("pid"), int) else None,
             created_at_ms=int(created) if isinstance(created, int | float) else None,
@@ -96,9 +109,31 @@ def read_lock(path: Path) -> tuple[LockInfo, bytes, int] | None:
     return info, raw, inode
 
 
-def is_stale(info: LockInfo, lock_mtime: float, stale_after: float, now: float) -> bool:
-    created = info.created_at_ms / 1000 if info.created_at_ms is not None else lock_mtime
-    if now - created > stale_after:
+def lock_age(info: LockInfo, lock_mtime: float, now: float) -> float | None:
+    """How old the lock's timestamps say it is (seconds), or None when neither is plausible.
+
+    ``createdAt`` and the mtime are both ages unless they lie in the future (skew); when both are
+    plausible the younger counts, so one lagging clock never breaks a live owner's lock.
+    """
+    stamps = [lock_mtime]
+    if info.created_at_ms is not None:
+        stamps.append(info.created_at_ms / 1000)
+    ages = [now - stamp for stamp in stamps if stamp <= now + FUTURE_TOLERANCE]
+    return min(ages) if ages else None
+
+
+def is_stale(
+    info: LockInfo,
+    lock_mtime: float,
+    stale_after: float,
+    now: float,
+    *,
+    watched_for: float = 0.0,
+) -> bool:
+    """Whether the lock may be broken. ``watched_for``: seconds (monotonic) this waiter has seen
+    the very same lock (inode and bytes) unchanged: an age no clock skew can fake."""
+    age = lock_age(info, lock_mtime, now)
+    if (age is not None and age > stale_after) or watched_for > stale_after:
         return True
     if info.pid is None:
         # Unparseable: a writer that creates then writes (OpenClaw's "wx") died in between, or
@@ -133,6 +168,9 @@ class StoreLock:
         self.stale_after = stale_after
         self.broken_stale = 0  # how many stale locks this object broke (for tests and reports)
         self._held: bytes | None = None  # the exact bytes of the lock we hold (see release)
+        # (inode, bytes, monotonic time first seen) of the foreign lock we are waiting on; kept
+        # across acquire() calls, so successive timed-out writes add up to stale_after.
+        self._watched: tuple[int, bytes, float] | None = None
 
     def _payload(self) -> bytes:
         return json.dumps(
@@ -218,12 +256,26 @@ class StoreLock:
                 return
             info, raw, inode = found
             st = os.lstat(self.path)
-            if st.st_ino != inode or not is_stale(info, st.st_mtime, self.stale_after, time.time()):
+            if st.st_ino != inode:
+                return
+            seen_now = time.monotonic()
+            watched = self._watched
+            if watched is None or watched[0] != inode or watched[1] != raw:
+                watched = self._watched = (inode, raw, seen_now)
+            stale = is_stale(
+                info,
+                st.st_mtime,
+                self.stale_after,
+                time.time(),
+                watched_for=seen_now - watched[2],
+            )
+            if not stale:
                 return
             again = read_lock(self.path)
             if again is None or again[1] != raw or again[2] != inode:
                 return  # someone else broke or re-took it meanwhile
             os.unlink(self.path)
+            self._watched = None
             self.broken_stale += 1
         except OSError:
             return
