@@ -18,19 +18,19 @@ import anyio
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from interop.common import (
-    FIXTURES,
     Report,
     canonical_json,
     diff_entries,
     first_difference,
     isolated,
     openclaw,
+    require_fixtures,
     sdk,
 )
 from openclaw_tui.store import SessionStore
+from tests.shared_data import SMALL_JSON
 
 VERSION = "2026.7.35"
-SOURCE = FIXTURES / "openclaw-2026.7.35" / "small" / "sessions.json"
 MAIN = "agent:main:main"
 CRON = "agent:main:cron:daily-digest"
 CREATED = "agent:main:explicit:tui-interop"
@@ -53,11 +53,12 @@ async def write_with_our_store(path: Path) -> None:
 
 
 def main() -> int:
+    require_fixtures()
     report = Report(f"sessions.json written by openclaw-tui, read by OpenClaw {VERSION}")
     with isolated() as iso:
         path = iso.state / "agents" / "main" / "sessions" / "sessions.json"
         path.parent.mkdir(parents=True)
-        shutil.copyfile(SOURCE, path)
+        shutil.copyfile(SMALL_JSON, path)
         path.chmod(0o600)
         anyio.run(write_with_our_store, path)
         ours_bytes = path.read_bytes()

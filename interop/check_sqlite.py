@@ -20,20 +20,20 @@ import anyio
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from interop.common import (
-    FIXTURES,
     TIMEOUT,
     Isolated,
     Report,
     diff_entries,
     isolated,
     openclaw,
+    require_fixtures,
     sdk,
     sdk_process,
 )
 from openclaw_tui.store import SessionStore
+from tests.shared_data import SQLITE_DB
 
 VERSION = "2026.9.6"
-SOURCE = FIXTURES / "openclaw-2026.9.6" / "small-imported" / "openclaw-agent.sqlite"
 MAIN = "agent:main:main"
 SLACK = "agent:main:slack:channel:c0123abcd"
 HOOK = "agent:main:hook:0b9d7a52-1c3e-4f5a-8b6c-7d8e9f0a1b2c"
@@ -124,11 +124,12 @@ def cli_sessions(iso: Isolated, report: Report, when: str) -> dict[str, Any] | N
 
 
 def main() -> int:
+    require_fixtures()
     report = Report(f"SQLite rows written by openclaw-tui, read and written by OpenClaw {VERSION}")
     with isolated() as iso:
         path = iso.state / "agents" / "main" / "agent" / "openclaw-agent.sqlite"
         path.parent.mkdir(parents=True)
-        shutil.copyfile(SOURCE, path)
+        shutil.copyfile(SQLITE_DB, path)
         path.chmod(0o600)
         ours = anyio.run(write_with_our_store, path)
         report.check(

