@@ -107,24 +107,8 @@ def _loads_exact(raw: bytes, path: str) -> Decoded:
             position=exc.start,
         ) from None
     duplicates: list[tuple[str | None, str]] = []
-
-    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            seen: set[str] = set()
-            for key, _ in pairs:
-                if key in seen:
-                    duplicates.append((None, key))
-                seen.add(key)
-        return obj
-
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=pairs_hook,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-        )
+        value = _json_exact(text, duplicates)
     except json.JSONDecodeError as exc:
         position = len(text[: exc.pos].encode("utf-8"))
         raise StoreCorruptError(
@@ -145,6 +129,65 @@ def _loads_exact(raw: bytes, path: str) -> Decoded:
             position=0,
         )
     return Decoded(entries=value, canonical=False, duplicate_keys=duplicates)
+
+
+def _json_exact(text: str, duplicates: list[tuple[str | None, str]]) -> Any:
+    """The standard library parse with our rules: exact big integers and lone surrogates, no
+    NaN/Infinity or out-of-range floats, and each repeated object key recorded in
+    ``duplicates`` (the last value wins, as in JavaScript)."""
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    duplicates.append((None, key))
+                seen.add(key)
+        return obj
+
+    return json.loads(
+        text,
+        object_pairs_hook=pairs_hook,
+        parse_constant=_reject_constant,
+        parse_float=_finite_float,
+    )
+
+
+def loads_value(text: str) -> tuple[Any, list[str]]:
+    """One compact JSON value (a SQLite row's ``entry_json``), read as exactly as ``loads``
+    reads a file: (value, repeated object keys).
+
+    orjson's result is taken only when re-serializing it reproduces the text; anything else (big
+    integers, lone surrogates, repeated keys, other spellings) goes through the exact parser.
+    Raises ``ValueError`` for what is not JSON, NaN/Infinity, or JSON nested too deeply.
+    """
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        try:
+            if orjson.dumps(value) == text.encode("utf-8"):
+                return value, []
+        except (TypeError, UnicodeEncodeError):
+            pass
+    duplicates: list[tuple[str | None, str]] = []
+    try:
+        value = _json_exact(text, duplicates)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
+    return value, [key for _, key in duplicates]
+
+
+def dumps_compact(value: Any) -> str:
+    """``JSON.stringify(value)``: compact, key order and non-ASCII kept; big integers exact and
+    lone surrogates as ``\\udXXX`` escapes (so the text is valid UTF-8), as in ``dumps_exact``."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def dumps(entries: Mapping[str, Any]) -> bytes:

@@ -24,8 +24,8 @@ transaction, and no transaction is ever left open between calls.
 from __future__ import annotations
 
 import errno as errno_mod
-import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -35,8 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import orjson
-
+from openclaw_tui.store import codec
 from openclaw_tui.store.backends.base import (
     Backend,
     Changes,
@@ -69,6 +68,7 @@ OWNER_COLUMNS = (
     "owner_assigned_at",
 )
 TOMBSTONE_JSON = "{}"
+DUPLICATE_KEYS = "duplicate_keys"  # the Issue code of a row that is shown but never written
 STATUS_VALUES = frozenset({"running", "done", "failed", "killed", "timeout"})
 CREATED_VIA_VALUES = frozenset(
     {"operator", "spawn", "channel", "cron", "talk", "run", "plugin", "internal"}
@@ -83,10 +83,25 @@ _CORRUPT_FIX = (
 )
 
 BusyHook = Callable[[int], None]
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8_ok(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    """A text column's value. SQLite holds UTF-8, which has no lone surrogates: they become
+    U+FFFD, as OpenClaw's JavaScript-to-UTF-8 conversion writes them (the entry keeps them)."""
+    if not isinstance(value, str):
+        return None
+    if _utf8_ok(value):
+        return value
+    return _LONE_SURROGATE.sub("\ufffd", value)
 
 
 def _int(value: Any) -> int | None:
@@ -108,7 +123,9 @@ def _actor(value: Any) -> tuple[str, str] | None:
     if not isinstance(value, Mapping):
         return None
     kind, ident = value.get("type"), value.get("id")
-    if kind in ACTOR_TYPES and isinstance(ident, str) and ident.strip():
+    # An id SQLite cannot hold exactly (a lone surrogate) is no well-formed owner: it stays in
+    # the entry as it is rather than be changed in a column.
+    if kind in ACTOR_TYPES and isinstance(ident, str) and ident.strip() and _utf8_ok(ident):
         return kind, ident
     return None
 
@@ -181,24 +198,13 @@ def owner_to_columns(owner: Any) -> tuple[Any, ...] | None:
 
 
 def encode_entry(entry: Mapping[str, Any]) -> str:
-    """``JSON.stringify(entry)``: compact, key order and non-ASCII kept."""
-    try:
-        return orjson.dumps(entry).decode("utf-8")
-    except TypeError:
-        # Integers beyond 64 bits and lone surrogates: the exact standard library path.
-        return json.dumps(entry, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """``JSON.stringify(entry)``: compact, key order and non-ASCII kept, every value exact."""
+    return codec.dumps_compact(entry)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def decode_entry(text: str) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        # orjson refuses lone surrogates that JavaScript can write; json takes them.
-        return json.loads(text, parse_constant=_reject_constant)
+def decode_entry(text: str) -> tuple[Any, list[str]]:
+    """(value, repeated keys) of an ``entry_json``, by the exact rules of a ``sessions.json``."""
+    return codec.loads_value(text)
 
 
 @dataclass(slots=True)
@@ -617,8 +623,9 @@ class SqliteBackend(Backend):
 
     def _entry_from_row(self, key: str, row: _Row) -> Any:
         text = row.entry_json
+        repeated: list[str] = []
         try:
-            entry = decode_entry(text) if isinstance(text, str) else None
+            entry, repeated = decode_entry(text) if isinstance(text, str) else (None, [])
         except ValueError as exc:
             self._issues[key] = Issue(
                 key,
@@ -636,7 +643,18 @@ class SqliteBackend(Backend):
         if owner is not None:
             entry["owner"] = owner
         problem = entry_problem(key, entry)
-        if problem is not None:
+        if repeated:
+            # As for a sessions.json that repeats keys: shown (the last value wins, as in
+            # JavaScript), but never written back, which would drop the other values.
+            names = ", ".join(sorted({repr(name) for name in repeated})[:5])
+            self._issues[key] = Issue(
+                key,
+                DUPLICATE_KEYS,
+                f"row {key!r} repeats fields in its entry_json ({names}); only the last of each "
+                "is shown, and writing the row is refused because it would drop the others "
+                "(remove the duplicates by hand)",
+            )
+        elif problem is not None:
             self._issues[key] = Issue(key, problem[0], problem[1])
         elif (
             entry.get("sessionId") != row.current_session_id
@@ -708,6 +726,10 @@ class SqliteBackend(Backend):
                 self._retry_busy(attempt, "writing to it")
             except sqlite3.Error as exc:
                 raise self._write_error(exc) from None
+            except UnicodeEncodeError as exc:  # _prepare makes every value UTF-8; a last guard
+                raise StoreWriteError(
+                    self.path, f"a value cannot be stored as UTF-8 ({exc}); nothing was written"
+                ) from None
             self._local_commits += 1
             self._remember_commit(written, rows, touched)
             self._last_signature = result[0]
@@ -735,6 +757,17 @@ class SqliteBackend(Backend):
     def _prepare(self, changes: Changes) -> list[tuple[str, dict[str, Any], str]]:
         """Check every upsert before touching the database: (key, entry, entry_json)."""
         prepared: list[tuple[str, dict[str, Any], str]] = []
+        for key in [*changes.upserts, *changes.removed]:
+            issue = self._issues.get(key)
+            if issue is not None and issue.code == DUPLICATE_KEYS:
+                raise StoreReadOnlyError(self.path, issue.message)
+            if not _utf8_ok(key):
+                raise StoreWriteError(
+                    self.path,
+                    f"the session key {key!r} holds a lone surrogate (half of a UTF-16 pair), "
+                    "which SQLite's UTF-8 text cannot store; nothing was written",
+                    fix="use a key made of whole characters",
+                )
         for key, entry in changes.upserts.items():
             if not isinstance(entry, dict):
                 raise StoreWriteError(
