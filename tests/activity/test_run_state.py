@@ -1,0 +1,269 @@
+"""Run state, stalls, usage and cost from real OpenClaw stores and gateway rows/events."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from openclaw_tui.store.activity import (
+    RunState,
+    RunStatus,
+    RunTracker,
+    entry_usage,
+    format_cost,
+    normalize_run_status,
+    run_state,
+    stalled,
+    usage_groups,
+    usage_totals,
+)
+from openclaw_tui.store.session_store import SessionStore
+from tests.shared_data import FIXTURES
+
+pytestmark = pytest.mark.anyio
+
+REAL_JSON = FIXTURES / "openclaw-2026.7.35" / "real-turns" / "sessions" / "sessions.json"
+REAL_SQLITE = FIXTURES / "openclaw-2026.9.6" / "real-turns" / "openclaw-agent.sqlite"
+
+
+async def _entries(path: Path) -> dict:
+    async with SessionStore(path, read_only=True) as store:
+        return dict(store.load())
+
+
+@pytest.fixture
+def sqlite_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "agents" / "main" / "agent" / "openclaw-agent.sqlite"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(REAL_SQLITE, target)
+    return target
+
+
+async def test_the_7_35_real_turns_entry_is_a_finished_run_of_20_seconds():
+    entry = json.loads(REAL_JSON.read_text())["agent:main:main"]
+    state = run_state(entry)
+    assert state == RunState(
+        RunStatus.DONE,
+        started_at_ms=1796192823426,
+        ended_at_ms=1796192843552,
+        runtime_ms=20126,
+        aborted=False,
+        source="entry",
+        raw_status="done",
+        last_activity_ms=1796192822549,
+    )
+    assert not state.is_running
+    assert state.elapsed_ms(1796192999999) == 20126
+    usage = entry_usage(entry)
+    assert usage.cost_usd == pytest.approx(0.067287)
+    assert usage.tokens == 21929 and usage.context_tokens == 128000
+    assert usage.context_fill == pytest.approx(21929 / 128000)
+    assert format_cost(usage.cost_usd) == "$0.07"
+
+
+async def test_the_9_6_real_turns_row_through_the_sqlite_store(sqlite_copy):
+    entries = await _entries(sqlite_copy)
+    state = run_state(entries["agent:main:main"])
+    assert state is not None
+    assert (state.status, state.runtime_ms, state.aborted) == (RunStatus.DONE, 20151, False)
+    assert state.last_run_id == "8f335e1e-0b37-4b3a-89dd-a6b5b7ff2544"
+    assert state.started_at_ms == 1796193183898 and state.ended_at_ms == 1796193204049
+    assert entry_usage(entries["agent:main:main"]).cost_usd == pytest.approx(0.050958)
+
+
+def test_status_words_map_to_openclaws_own():
+    assert normalize_run_status("cancelled") is RunStatus.KILLED
+    assert normalize_run_status("aborted") is RunStatus.KILLED
+    assert normalize_run_status("started") is RunStatus.RUNNING
+    assert normalize_run_status("Timeout") is RunStatus.TIMEOUT
+    assert normalize_run_status("error") is RunStatus.FAILED
+    assert normalize_run_status("weird") is None
+    assert normalize_run_status(3) is None
+
+
+def test_a_file_entry_running_and_one_without_run_fields():
+    running = run_state({"status": "running", "startedAt": 1000, "updatedAt": 1000})
+    assert running.is_running and running.elapsed_ms(73_000) == 72_000
+    assert run_state({"label": "x", "updatedAt": 5}) is None
+    killed = run_state({"status": "killed", "abortedLastRun": True, "startedAt": 1, "endedAt": 9})
+    assert killed.status is RunStatus.KILLED and killed.aborted and killed.elapsed_ms(99) == 8
+
+
+def test_a_7_35_row_with_the_previous_runs_status_is_running_with_unknown_start():
+    # 7.35: hasActiveRun turns true while status still says the previous run's "done".
+    row = {
+        "hasActiveRun": True,
+        "status": "done",
+        "startedAt": 1000,
+        "endedAt": 5000,
+        "activeRunIds": ["r2"],
+        "updatedAt": 6000,
+    }
+    state = run_state(row)
+    assert state.status is RunStatus.RUNNING and state.source == "gateway-row"
+    assert state.started_at_ms is None and state.elapsed_ms(9000) is None
+    assert state.active_run_ids == ("r2",)
+
+
+def test_an_idle_gateway_row_that_never_ran():
+    state = run_state({"hasActiveRun": False, "activeRunIds": [], "updatedAt": 1})
+    assert state is not None and state.status is None and not state.is_running
+
+
+def test_stalled_needs_a_long_run_and_no_recent_activity():
+    run = RunState(RunStatus.RUNNING, started_at_ms=0)
+    assert stalled(run, last_activity=10_000, now_ms=200_000, limit_ms=60_000)
+    assert not stalled(run, last_activity=190_000, now_ms=200_000, limit_ms=60_000)
+    assert not stalled(run, last_activity=None, now_ms=30_000, limit_ms=60_000)  # young
+    assert stalled(run, last_activity=None, now_ms=90_000, limit_ms=60_000)
+    done = RunState(RunStatus.DONE, started_at_ms=0, ended_at_ms=5)
+    assert not stalled(done, last_activity=0, now_ms=10**9, limit_ms=1)
+
+
+def test_usage_groups_count_running_tokens_and_cost_sorted_by_cost():
+    entries = {
+        "agent:main:telegram:direct:1": {
+            "channel": "telegram",
+            "model": "fake-model",
+            "modelProvider": "fakellm",
+            "totalTokens": 100,
+            "estimatedCostUsd": 0.5,
+            "hasActiveRun": True,
+        },
+        "agent:main:telegram:direct:2": {"channel": "telegram", "totalTokens": 50},
+        "agent:ops:cron:nightly": {
+            "model": "gpt-5.5",
+            "modelProvider": "openai",
+            "inputTokens": 10,
+            "outputTokens": 5,
+            "estimatedCostUsd": 2.0,
+            "status": "done",
+        },
+    }
+    groups = usage_groups(entries)
+    channel = [(g.value, g.count, g.running, g.tokens, g.cost_usd) for g in groups["channel"]]
+    assert channel == [("-", 1, 0, 15, 2.0), ("telegram", 2, 1, 150, 0.5)]
+    assert [g.value for g in groups["agent"]] == ["ops", "main"]
+    assert [g.value for g in groups["model"]] == ["openai/gpt-5.5", "fakellm/fake-model", "-"]
+    telegram = groups["channel"][1]
+    assert telegram.with_cost == 1  # one session had no cost figure: unknown, not $0
+    totals = usage_totals(entries.values())
+    assert (totals.count, totals.running, totals.tokens) == (3, 1, 165)
+    assert totals.cost_usd == pytest.approx(2.5)
+    with pytest.raises(ValueError, match="unknown usage dimension"):
+        usage_groups(entries, by=("colour",))
+
+
+# --- the tracker: rows and events merged, per the quirks of the reference ---------------------
+
+
+def _row(**fields) -> dict:
+    return {"updatedAt": 1, "sessionId": "s", **fields}
+
+
+def test_9_6_keeps_the_run_ids_of_the_first_snapshot_until_the_run_ends():
+    tracker = RunTracker()
+    key = "agent:main:main"
+    first = tracker.annotate(key, _row(hasActiveRun=True, status="running", activeRunIds=["r1"]))
+    assert run_state(first).active_run_ids == ("r1",)
+    # 9.6 omits activeRunIds in later snapshots of the same run.
+    later = tracker.annotate(key, _row(hasActiveRun=True, status="running", startedAt=100))
+    state = run_state(later)
+    assert state.is_running and state.active_run_ids == ("r1",)
+    assert tracker.key_of_run("r1") == key
+    # The end arrives as an agent lifecycle event without a sessionKey: found by its run id.
+    assert (
+        tracker.on_agent(
+            {"runId": "r1", "stream": "lifecycle", "data": {"phase": "end"}, "ts": 900}, 0
+        )
+        == key
+    )
+    # A late row still saying running (out of order) does not bring the run back.
+    late = tracker.annotate(key, _row(hasActiveRun=True, status="running", startedAt=100))
+    state = run_state(late)
+    assert state.status is RunStatus.DONE and state.source == "event"
+    assert state.ended_at_ms == 900 and not state.is_running
+
+
+def test_7_35_abort_lag_the_row_keeps_hasActiveRun_after_the_kill():
+    tracker = RunTracker()
+    key = "agent:main:main"
+    tracker.on_agent(
+        {
+            "runId": "r9",
+            "sessionKey": key,
+            "stream": "lifecycle",
+            "data": {"phase": "start"},
+            "ts": 10,
+        },
+        0,
+    )
+    tracker.on_agent(
+        {
+            "runId": "r9",
+            "sessionKey": key,
+            "stream": "lifecycle",
+            "data": {"phase": "end", "status": "cancelled", "aborted": True, "stopReason": "rpc"},
+            "ts": 500,
+        },
+        0,
+    )
+    tracker.on_agent(
+        {
+            "runId": "r9",
+            "sessionKey": key,
+            "stream": "lifecycle",
+            "data": {"phase": "error", "error": "This operation was aborted"},
+            "ts": 510,
+        },
+        0,
+    )
+    row = tracker.annotate(
+        key,
+        _row(hasActiveRun=True, status="killed", activeRunIds=["r9"], abortedLastRun=True),
+    )
+    state = run_state(row)
+    assert state.status is RunStatus.KILLED and state.aborted
+    assert state.error == "This operation was aborted"
+    assert state.elapsed_ms(10**6) == 490
+
+
+def test_a_lifecycle_start_shows_running_before_the_row_catches_up_then_the_row_wins():
+    tracker = RunTracker()
+    key = "k"
+    idle = _row(hasActiveRun=False, status="done", startedAt=10, endedAt=20, runtimeMs=10)
+    assert run_state(tracker.annotate(key, dict(idle))).status is RunStatus.DONE
+    tracker.on_agent(
+        {
+            "runId": "r2",
+            "sessionKey": key,
+            "stream": "lifecycle",
+            "data": {"phase": "start"},
+            "ts": 1000,
+        },
+        0,
+    )
+    # The held (stale, idle) row re-annotated: running, from the event.
+    state = run_state(tracker.annotate(key, dict(idle)))
+    assert state.is_running and state.source == "event" and state.started_at_ms == 1000
+    assert state.active_run_ids == ("r2",)
+    # Deltas keep it alive and move its last activity.
+    tracker.on_chat({"runId": "r2", "sessionKey": key, "state": "delta", "ts": 3000}, 0)
+    assert run_state(tracker.annotate(key, dict(idle))).last_activity_ms == 3000
+    # The row that reports this run's end replaces the event view.
+    done = _row(hasActiveRun=False, status="done", startedAt=1001, endedAt=4000, runtimeMs=2999)
+    state = run_state(tracker.annotate(key, dict(done)))
+    assert state.status is RunStatus.DONE and state.source == "gateway-row"
+    assert state.runtime_ms == 2999
+
+
+def test_a_new_run_after_an_ended_one_is_running_even_without_ids():
+    tracker = RunTracker()
+    key = "k"
+    tracker.annotate(key, _row(hasActiveRun=True, activeRunIds=["old"], startedAt=10))
+    tracker.on_chat({"runId": "old", "sessionKey": key, "state": "final", "ts": 50}, 0)
+    row = tracker.annotate(key, _row(hasActiveRun=True, status="running", startedAt=80))
+    assert run_state(row).is_running
