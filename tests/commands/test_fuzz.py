@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from openclaw_tui.store import SessionStore
 from openclaw_tui.store.model import validate_entry
-from openclaw_tui.tui.slash import Outcome, command_names, complete, execute, suggest
+from openclaw_tui.tui.slash import Outcome, command_names, complete, execute
+from openclaw_tui.tui.slash.complete import suggest
 from tests.backends import kind_of, read_entries, read_only, store_state
 from tests.commands.helpers import config
 from tests.conftest import SMALL_STORE

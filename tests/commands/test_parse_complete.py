@@ -17,8 +17,8 @@ from openclaw_tui.tui.slash import (
     complete,
     models_in_store,
     parse,
-    suggest,
 )
+from openclaw_tui.tui.slash.complete import suggest
 
 ALIASES = {
     "think": "think",
@@ -158,9 +158,33 @@ def test_suggest_returns_the_whole_value_keeping_what_was_typed():
 
 def test_slash_and_the_store_modules_never_import_textual_or_rich():
     code = (
-        "import sys, tui.slash, store.keys, store.model, store.semantics;"
+        "import sys, openclaw_tui.tui.slash, openclaw_tui.store.keys, openclaw_tui.store.model;"
+        "import openclaw_tui.store.semantics;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_slash_package_exports_exactly_what_callers_use():
+    import openclaw_tui.tui.slash as slash
+
+    assert sorted(slash.__all__) == [
+        "COMMANDS",
+        "CommandSpec",
+        "DEFAULT_MODEL_ALIASES",
+        "Outcome",
+        "ParsedCommand",
+        "SlashConfig",
+        "SlashError",
+        "argument_values",
+        "command_names",
+        "complete",
+        "execute",
+        "is_gateway_store",
+        "models_in_store",
+        "parse",
+        "status_summary",
+    ]
+    assert all(hasattr(slash, name) for name in slash.__all__)

@@ -1,0 +1,45 @@
+"""Slash commands: text typed into the command bar -> a store edit and a message.
+
+Pure logic, no Textual: the command bar widget hosts it. One module per concept:
+
+- ``parse``: the command table (``COMMANDS``) and ``parse`` -> ``ParsedCommand``;
+- ``plans``: what each command does (a patch computed from the current entry), ``SlashConfig``;
+- ``status``: the ``/status`` summary;
+- ``reset``: ``/reset`` and ``/new``;
+- ``execute``: ``execute``, which runs a command on the selected sessions and never raises;
+- ``results``: the ``Outcome`` it returns;
+- ``complete``: completion of command names and arguments.
+"""
+
+from openclaw_tui.tui.slash.complete import argument_values, complete, models_in_store
+from openclaw_tui.tui.slash.execute import execute
+from openclaw_tui.tui.slash.parse import (
+    COMMANDS,
+    CommandSpec,
+    ParsedCommand,
+    SlashError,
+    command_names,
+    parse,
+)
+from openclaw_tui.tui.slash.plans import DEFAULT_MODEL_ALIASES, SlashConfig
+from openclaw_tui.tui.slash.reset import is_gateway_store
+from openclaw_tui.tui.slash.results import Outcome
+from openclaw_tui.tui.slash.status import status_summary
+
+__all__ = [
+    "COMMANDS",
+    "DEFAULT_MODEL_ALIASES",
+    "CommandSpec",
+    "Outcome",
+    "ParsedCommand",
+    "SlashConfig",
+    "SlashError",
+    "argument_values",
+    "command_names",
+    "complete",
+    "execute",
+    "is_gateway_store",
+    "models_in_store",
+    "parse",
+    "status_summary",
+]

@@ -1,0 +1,168 @@
+"""The executor: parse, plan, confirm and apply one command to the selected sessions.
+
+``execute`` never raises (except cancellation): every failure, including a write the store
+refuses, becomes an ``Outcome`` with ``ok=False`` and a message fit to show the operator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from typing import Final
+
+from openclaw_tui.tui.slash.complete import models_in_store
+from openclaw_tui.tui.slash.parse import BY_NAME, ParsedCommand, SlashError, parse
+from openclaw_tui.tui.slash.plans import (
+    Context,
+    Entry,
+    Plan,
+    Reply,
+    Report,
+    SlashConfig,
+    StoreLike,
+    apply_edit,
+    plan_activation,
+    plan_help,
+    plan_label,
+    plan_level,
+    plan_model,
+    plan_queue,
+    plan_send,
+    plan_think,
+    plan_usage,
+)
+from openclaw_tui.tui.slash.reset import gateway_session_command, is_gateway_store, plan_reset
+from openclaw_tui.tui.slash.results import Outcome, combine, describe_error
+from openclaw_tui.tui.slash.status import plan_status
+
+PLANNERS: Final[dict[str, Callable[[ParsedCommand, Context], Plan]]] = {
+    "think": plan_think,
+    "verbose": plan_level,
+    "reasoning": plan_level,
+    "elevated": plan_level,
+    "model": plan_model,
+    "usage": plan_usage,
+    "send": plan_send,
+    "activation": plan_activation,
+    "queue": plan_queue,
+    "label": plan_label,
+    "reset": plan_reset,
+    "new": plan_reset,
+    "status": plan_status,
+    "help": plan_help,
+}
+"""Each command's planner, by canonical name (every name in ``parse.COMMANDS`` has one)."""
+
+
+def _session_keys(keys: Sequence[str] | str | None) -> tuple[str, ...]:
+    if keys is None:
+        return ()
+    if isinstance(keys, str):
+        return (keys,)
+    out: dict[str, None] = {}
+    for key in keys:
+        if isinstance(key, str) and key:
+            out.setdefault(key, None)
+    return tuple(out)
+
+
+def _read(store: StoreLike, key: str) -> Entry | None:
+    entry = store.get(key)
+    return entry if isinstance(entry, Mapping) else None
+
+
+async def execute(
+    text: str,
+    store: StoreLike,
+    keys: Sequence[str] | str | None,
+    *,
+    read_only: bool = False,
+    confirmed: bool = False,
+    config: SlashConfig | None = None,
+    models: Sequence[str] = (),
+) -> Outcome:
+    """Run one command on the given sessions. Never raises (cancellation aside).
+
+    ``models`` are ``provider/model`` refs seen in the store (see ``models_in_store``); with
+    ``config.models`` they are what ``/model <name>``, numbers and ``/model list`` resolve.
+    """
+    try:
+        return await _execute(
+            text,
+            store,
+            _session_keys(keys),
+            read_only=read_only,
+            confirmed=confirmed,
+            config=config or SlashConfig(),
+            models=models,
+        )
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the promise: no traceback ever reaches the operator
+        return Outcome(False, f"Command failed: {describe_error(exc)}")
+
+
+async def _execute(
+    text: str,
+    store: StoreLike,
+    keys: tuple[str, ...],
+    *,
+    read_only: bool,
+    confirmed: bool,
+    config: SlashConfig,
+    models: Sequence[str],
+) -> Outcome:
+    parsed = parse(text)
+    if isinstance(parsed, SlashError):
+        return Outcome(False, parsed.message)
+    spec = BY_NAME[parsed.name]
+    if spec.needs_session and not keys:
+        return Outcome(
+            False,
+            "No session selected: highlight a session (or mark several with space) first.",
+            command=parsed.name,
+        )
+    entries = {key: _read(store, key) for key in keys}
+    if not models and parsed.name in ("model", "new") and callable(getattr(store, "load", None)):
+        # Only /model needs the models seen in the store; the caller usually caches them.
+        models = models_in_store(store.load().values())
+    ctx = Context(entries=entries, config=config, models=models)
+    plan = PLANNERS[parsed.name](parsed, ctx)
+
+    if isinstance(plan, SlashError):
+        return Outcome(False, plan.message, command=parsed.name)
+    if isinstance(plan, Reply):
+        return Outcome(True, plan.message, command=parsed.name)
+    if isinstance(plan, Report):
+        found = {key: entry for key, entry in entries.items() if entry is not None}
+        missing = {key: f"Session {key} is not in the store." for key in keys if key not in found}
+        reports = [plan.describe(key, entry) for key, entry in found.items()]
+        if len(found) > 1:
+            reports = [f"{key}: {report}" for key, report in zip(found, reports, strict=True)]
+        message = "\n".join([*reports, *missing.values()])
+        return Outcome(
+            not missing, message, keys=tuple(found), command=parsed.name, failures=missing
+        )
+
+    if read_only or getattr(store, "read_only", False) is True:
+        return Outcome(
+            False,
+            f"Read-only mode: /{parsed.name} changes the session and was not applied. "
+            "Restart without --read-only to edit.",
+            command=parsed.name,
+        )
+    if parsed.name in ("reset", "new") and is_gateway_store(store):
+        return await gateway_session_command(parsed, ctx, store, keys, confirmed=confirmed)
+    if plan.destructive and not confirmed:
+        return Outcome(
+            False,
+            plan.confirm_text,
+            keys=keys,
+            needs_confirmation=True,
+            command=parsed.name,
+        )
+    results = await asyncio.gather(*(apply_edit(store, key, plan) for key in keys))
+    acks = {key: ack for key, (ack, _f) in zip(keys, results, strict=True) if ack is not None}
+    failures = {key: f for key, (_a, f) in zip(keys, results, strict=True) if f is not None}
+    ok, message = combine(acks, failures)
+    return Outcome(ok, message, keys=tuple(acks), command=parsed.name, failures=failures)

@@ -1,0 +1,86 @@
+"""``/status``: a one-paragraph, read-only summary of a session."""
+
+from __future__ import annotations
+
+from openclaw_tui.store import semantics as sem
+from openclaw_tui.store.keys import channel_of, classify_key
+from openclaw_tui.tui.slash.parse import ParsedCommand
+from openclaw_tui.tui.slash.plans import (
+    Context,
+    Entry,
+    Plan,
+    Report,
+    current,
+    is_group,
+    model_ref,
+    quote,
+)
+
+
+def plan_status(_cmd: ParsedCommand, ctx: Context) -> Plan:
+    now = ctx.config.now_ms()
+    return Report(lambda key, entry: status_summary(key, entry, now_ms=now))
+
+
+def _age(updated: object, now_ms: int) -> str:
+    if not isinstance(updated, int | float) or isinstance(updated, bool) or updated <= 0:
+        return "at an unknown time"
+    seconds = max(0, (now_ms - updated) / 1000)
+    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit} ago"
+    return "just now"
+
+
+def status_summary(key: str, entry: Entry, *, now_ms: int) -> str:
+    """A one-paragraph summary of a session (``/status``)."""
+    parts = [f"{key} ({classify_key(key, entry)}"]
+    channel = channel_of(key, entry)
+    parts[0] += f", {channel})." if channel else ")."
+    label, display = entry.get("label"), entry.get("displayName")
+    if isinstance(label, str) and label:
+        parts.append(f'Label "{quote(label)}".')
+    elif isinstance(display, str) and display:
+        parts.append(f'Name "{quote(display)}".')
+    parts.append(
+        f"Session {entry.get('sessionId', 'without id')} updated "
+        f"{_age(entry.get('updatedAt'), now_ms)}."
+    )
+    override = model_ref(entry.get("providerOverride"), entry.get("modelOverride"))
+    runtime = model_ref(entry.get("modelProvider"), entry.get("model"))
+    if override:
+        model = f"{override} (override)"
+    elif runtime:
+        model = f"{runtime} (last used)"
+    else:
+        model = "default"
+    parts.append(f"Model {model}.")
+    settings = [
+        f"thinking {current(entry, 'thinkingLevel')}",
+        f"verbose {current(entry, 'verboseLevel')}",
+        f"reasoning {current(entry, 'reasoningLevel')}",
+        f"elevated {current(entry, 'elevatedLevel')}",
+        f"usage {sem.normalize_usage_mode(entry.get('responseUsage')) or 'off'}",
+        f"send {dict(allow='on', deny='off').get(str(entry.get('sendPolicy')), 'inherit')}",
+        f"queue {current(entry, 'queueMode')}",
+    ]
+    if is_group(key, entry):
+        settings.append(f"activation {current(entry, 'groupActivation')}")
+    parts.append("Settings: " + ", ".join(settings) + ".")
+    total, ctx_tokens = entry.get("totalTokens"), entry.get("contextTokens")
+    if isinstance(total, int | float) and not isinstance(total, bool):
+        tokens = f"Tokens {int(total)}"
+        fresh = entry.get("totalTokensFresh") is not False  # only false marks it stale (§4)
+        if isinstance(ctx_tokens, int | float) and ctx_tokens and fresh:
+            tokens += f"/{int(ctx_tokens)} ({min(999, round(100 * total / ctx_tokens))}%)"
+        elif isinstance(ctx_tokens, int | float) and ctx_tokens:
+            tokens += f"/{int(ctx_tokens)} (?%)"
+        parts.append(tokens + ".")
+    flags = [
+        word
+        for word, field_name in (("system", "systemSent"), ("aborted", "abortedLastRun"))
+        if entry.get(field_name) is True
+    ]
+    if flags:
+        parts.append("Flags: " + ", ".join(flags) + ".")
+    return " ".join(parts)
