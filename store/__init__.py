@@ -1,5 +1,6 @@
 """The OpenClaw session store, done better. Knows nothing of screens: no Textual, no Rich."""
 
+from openclaw_tui.store.api import StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.errors import (
     EntryRemovedError,
@@ -26,6 +27,8 @@ from openclaw_tui.store.events import (
     StoreEvent,
     StoreReloaded,
 )
+from openclaw_tui.store.merge import merge_entry
+from openclaw_tui.store.open import open_store
 from openclaw_tui.store.paths import (
     StoreLocation,
     find_store,
@@ -34,13 +37,8 @@ from openclaw_tui.store.paths import (
     resolve_state_dir,
     sqlite_store_path,
 )
-from openclaw_tui.store.session_store import (
-    SessionStore,
-    StoreHealth,
-    Subscription,
-    merge_entry,
-    open_store,
-)
+from openclaw_tui.store.session_store import SessionStore
+from openclaw_tui.store.subscription import Subscription
 
 __all__ = [
     "ENTRY_EVENTS",

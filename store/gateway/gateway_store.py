@@ -35,7 +35,9 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
 
+from openclaw_tui.store.api import StoreHealth
 from openclaw_tui.store.backends.base import Issue
+from openclaw_tui.store.diff import changed_fields
 from openclaw_tui.store.errors import StoreError
 from openclaw_tui.store.events import (
     ConnectionState,
@@ -60,7 +62,7 @@ from openclaw_tui.store.gateway.identity import (
     config_dir,
     load_or_create_identity,
 )
-from openclaw_tui.store.session_store import StoreHealth, Subscription, changed_fields
+from openclaw_tui.store.subscription import Subscription
 
 T = TypeVar("T")
 Row = Mapping[str, Any]
@@ -198,7 +200,7 @@ def _order(row: Mapping[str, Any]) -> tuple[float, float]:
 
 
 class EventHub:
-    """What ``store.session_store.Subscription`` needs from its owner: subscribers, generation.
+    """The ``EventSource`` a gateway store's subscriptions read: subscribers, generation.
 
     Shared by ``GatewayStore`` and ``MultiGatewayStore``.
     """
@@ -208,7 +210,7 @@ class EventHub:
         self.generation = 0
 
     def subscribe(self, max_backlog: int) -> Subscription:
-        sub = Subscription(self, max_backlog)  # type: ignore[arg-type]
+        sub = Subscription(self, max_backlog)
         self.subscribers.add(sub)
         return sub
 

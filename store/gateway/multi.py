@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
 
+from openclaw_tui.store.api import StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.events import (
     ConnectionState,
@@ -29,7 +30,7 @@ from openclaw_tui.store.events import (
 from openclaw_tui.store.gateway.config import GatewayConfig
 from openclaw_tui.store.gateway.errors import GatewayConfigError, GatewayUnsupportedError
 from openclaw_tui.store.gateway.gateway_store import EventHub, GatewayStore
-from openclaw_tui.store.session_store import StoreHealth, Subscription
+from openclaw_tui.store.subscription import Subscription
 
 T = TypeVar("T")
 SEPARATOR = "/"

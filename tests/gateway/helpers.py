@@ -9,7 +9,7 @@ from typing import Any
 
 from openclaw_tui.store.events import StoreEvent
 from openclaw_tui.store.gateway import Backoff, GatewayConfig, GatewayStore
-from openclaw_tui.store.session_store import Subscription
+from openclaw_tui.store.subscription import Subscription
 from tests.gateway.fake_gateway import FakeGateway
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from openclaw_tui.store.events import StoreEvent
 from openclaw_tui.store.paths import json_store_path
-from openclaw_tui.store.session_store import Subscription
+from openclaw_tui.store.subscription import Subscription
 from tests.backends import copy_fixture
 from tests.shared_data import SMALL_JSON as SMALL_STORE
 from tests.store.helpers import read_json, wait_for  # noqa: F401 - read_json re-exported

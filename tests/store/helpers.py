@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 
 from openclaw_tui.store.events import StoreEvent
-from openclaw_tui.store.session_store import Subscription
+from openclaw_tui.store.subscription import Subscription
 
 
 async def next_event(sub: Subscription, timeout: float = 5.0) -> StoreEvent:

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-import openclaw_tui.store.session_store as session_store_module
+import openclaw_tui.store.recovery as recovery_module
 from openclaw_tui.store import SessionStore, StoreConflictError
 
 pytestmark = pytest.mark.anyio
@@ -26,9 +26,7 @@ async def test_a_file_fixed_while_recovering_is_not_overwritten(tmp_path, monkey
         path.write_bytes(FIXED_BY_SOMEONE_ELSE)
         return result
 
-    monkeypatch.setattr(
-        session_store_module.shutil, "copy2", copy_then_another_program_fixes_the_file
-    )
+    monkeypatch.setattr(recovery_module.shutil, "copy2", copy_then_another_program_fixes_the_file)
     async with SessionStore(path, watch=False) as store:
         with pytest.raises(StoreConflictError, match="changed while it was being recovered"):
             await store.recover()

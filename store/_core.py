@@ -1,0 +1,440 @@
+"""The per-path core every ``SessionStore`` for one file shares: cache, writer queue, reload.
+
+One :class:`_Core` exists per resolved store path and event loop, so two objects for one file
+never race each other. It holds the current generation as a plain dict of entries that are never
+mutated after publication (copy-on-write): ``load()`` hands out a read-only proxy of it.
+
+Writes are queued. A drain task takes everything queued, applies each mutation in order to a
+copy-on-write working dict (a throwing mutation is rolled back and fails only its own caller),
+does one durable write for the batch in a worker thread, then publishes the new generation and
+events and resolves every caller. If the file changed underneath (another process), the batch is
+re-applied on a fresh read and retried. Watching is in ``watch.py``, recovery in ``recovery.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import inspect
+import random
+import weakref
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import anyio
+import anyio.to_thread
+
+from openclaw_tui.store._work import MISSING, _Work
+from openclaw_tui.store.backends.base import (
+    Backend,
+    Changes,
+    ConflictError,
+    Issue,
+    Signature,
+    Snapshot,
+    entry_issues,
+)
+from openclaw_tui.store.diff import Diff, diff_entries, entry_events
+from openclaw_tui.store.errors import (
+    RenamedButNotDurableError,
+    StoreClosedError,
+    StoreConflictError,
+    StoreError,
+    StoreReadError,
+    StoreReadOnlyError,
+    StoreUnreadableError,
+    StoreWriteError,
+    describe_oserror,
+)
+from openclaw_tui.store.events import StoreErrorEvent, StoreEvent, StoreReloaded
+from openclaw_tui.store.subscription import Subscription
+
+MAX_BATCH = 1000
+MAX_CONFLICT_RETRIES = 100  # with jitter: 4 processes x 500 one-at-a-time updates lost 20 in a row
+
+
+@dataclass(slots=True)
+class _Pending:
+    apply: Callable[[_Work], Any]  # may return an awaitable
+    future: asyncio.Future[Any]
+    skip_maintenance: bool = False
+    active_key: str | None = None
+
+
+_CORES: dict[tuple[str, int], _Core] = {}
+
+
+class _Core:
+    def __init__(self, path: Path, backend: Backend, loop: asyncio.AbstractEventLoop) -> None:
+        self.path = path
+        self.backend = backend
+        self.loop = loop
+        self.refs = 0
+        self.entries: dict[str, Any] = {}
+        self.hidden: frozenset[str] = frozenset()
+        self.public: Mapping[str, Any] = MappingProxyType({})
+        self.generation = 0
+        self.signature: Signature | None = None
+        self.loaded = False
+        self.ever_existed = False
+        self.issues: list[Issue] = []
+        self.read_error: StoreReadError | None = None
+        self.write_error: StoreError | None = None
+        self.read_only_reason: str | None = None
+        self.last_good: dict[str, Any] | None = None
+        self.queue: deque[_Pending] = deque()
+        self.slot = asyncio.Lock()
+        self.drain_task: asyncio.Task[None] | None = None
+        self.watch_task: asyncio.Task[None] | None = None
+        self.stop_watch = asyncio.Event()
+        self.subscribers: weakref.WeakSet[Subscription] = weakref.WeakSet()
+        self.closed = False
+        self.maintenance: Any = None
+        self.stats = {"batches": 0, "writes": 0, "mutations": 0, "conflicts": 0, "reloads": 0}
+
+    # -- publication --
+
+    def _set_entries(
+        self,
+        entries: dict[str, Any],
+        issues: list[Issue] | None = None,
+        hidden: frozenset[str] | None = None,
+    ) -> None:
+        self.entries = entries
+        if hidden is None:
+            hidden = frozenset(k for k, v in entries.items() if not isinstance(v, dict))
+        self.hidden = hidden
+        if hidden:
+            self.public = MappingProxyType({k: v for k, v in entries.items() if k not in hidden})
+        else:
+            self.public = MappingProxyType(entries)
+        if issues is not None:
+            self.issues = issues
+
+    def publish(self, event: StoreEvent) -> None:
+        for sub in list(self.subscribers):
+            sub._push(event)
+
+    # -- reading --
+
+    async def reload(
+        self,
+        reason: str,
+        *,
+        source: Literal["local", "external"],
+        signature: Signature | None = MISSING,
+    ) -> None:
+        """Re-read the store inside the writer slot and publish the per-key difference.
+
+        ``signature``: the file's signature the caller just took before deciding to reload
+        (saves a second stat); taken here when not given.
+        """
+        sig_before = signature
+        if sig_before is MISSING:
+            sig_before = await anyio.to_thread.run_sync(self.backend.signature)
+        old = self.entries
+        diffable = self.loaded and self.read_error is None
+
+        def read_and_diff() -> tuple[Snapshot, Diff | None]:
+            snapshot = self.backend.read()
+            if not diffable or snapshot.signature is None:
+                return snapshot, None
+            # The per-key diff is O(store): do it here, off the event loop.
+            return snapshot, diff_entries(old, snapshot.entries)
+
+        try:
+            snapshot, diff = await anyio.to_thread.run_sync(read_and_diff)
+        except StoreReadError as exc:
+            self._read_failed(exc, sig_before)
+            return
+        self.stats["reloads"] += 1
+        if self.entries is not old:  # published meanwhile (cannot happen inside the slot)
+            diff = None
+        self._apply_snapshot(snapshot, reason, source, diff)
+
+    def _read_failed(self, exc: StoreReadError, signature: Signature | None) -> None:
+        same = self.read_error is not None and self.read_error.describe() == exc.describe()
+        self.read_error = exc
+        self.signature = signature
+        if not self.loaded:
+            self.loaded = True
+        if not same:
+            self.generation += 1
+            self.publish(StoreErrorEvent(exc, exc.describe(), "read", self.generation))
+
+    def _apply_snapshot(
+        self, snapshot: Snapshot, reason: str, source: Any, diff: Diff | None = None
+    ) -> None:
+        was_error = self.read_error is not None
+        first = not self.loaded
+        vanished = snapshot.signature is None and self.ever_existed and not first
+        if vanished:
+            # A store that existed and is now gone is an error, not an empty store: keep the
+            # last snapshot and refuse writes until it is back (or recovered on purpose).
+            self._read_failed(
+                StoreUnreadableError(
+                    self.path,
+                    "the store file (or its directory) was deleted or moved away",
+                    fix="put the file back (the view recovers by itself), or run recovery to "
+                    "start a new store with the last known sessions",
+                ),
+                None,
+            )
+            return
+        old = self.entries
+        new = snapshot.entries
+        # Keep the published objects of unchanged entries: identity diffs stay cheap for readers.
+        events: list[StoreEvent] = []
+        generation = self.generation + 1
+        if not first and not was_error:
+            if diff is None:
+                diff = diff_entries(old, new)
+            events = entry_events(diff, source, generation)
+        self.signature = snapshot.signature
+        self.ever_existed = self.ever_existed or snapshot.signature is not None
+        self.read_error = None
+        self.read_only_reason = snapshot.read_only_reason
+        self._set_entries(new, list(snapshot.issues))
+        self.last_good = new
+        self.loaded = True
+        # The loaded store is long-lived: move it out of the collector's way, or every full
+        # GC pass walks it (100-170 ms ack spikes at 10k entries, durability doc §8). Only after
+        # a load that brought in many new objects: a freeze also pins every garbage cycle that
+        # exists at that moment, so freezing on each small foreign reload leaked ~70 MB/min
+        # under 1,000 foreign changes per second.
+        if first or was_error or (diff is not None and len(diff) > max(1000, len(new) // 2)):
+            gc.freeze()
+        if self.maintenance is not None:
+            if first or was_error or diff is None:
+                self.maintenance.reindex(new)
+            else:  # the index follows ``old``: apply the difference, not an O(n log n) rebuild
+                self.maintenance.observe(
+                    {key: after for key, _, after in diff if after is not MISSING},
+                    [key for key, _, after in diff if after is MISSING],
+                )
+            self.maintenance.size_hint = len(snapshot.raw) if snapshot.raw is not None else None
+        if first:
+            self.generation = generation
+            return
+        if was_error:
+            self.generation = generation
+            self.publish(StoreReloaded(self.public, "recovered", generation))
+            return
+        if events:
+            self.generation = generation
+            for event in events:
+                self.publish(event)
+
+    async def ensure_loaded(self) -> None:
+        if self.loaded:
+            return
+        async with self.slot:
+            if not self.loaded:
+                await self.reload("initial", source="local")
+
+    async def check_external(self) -> None:
+        """Reload if the file's signature is not the one we last read or wrote."""
+        async with self.slot:
+            if self.closed:
+                return
+            sig = await anyio.to_thread.run_sync(self.backend.signature)
+            if sig != self.signature:
+                await self.reload("external change", source="external", signature=sig)
+
+    # -- writing --
+
+    def enqueue(self, item: _Pending) -> None:
+        if self.closed:
+            raise StoreClosedError(self.path, "the store is closed")
+        self.queue.append(item)
+        if self.drain_task is None or self.drain_task.done():
+            self.drain_task = self.loop.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self.queue:
+            batch: list[_Pending] = []
+            while self.queue and len(batch) < MAX_BATCH:
+                item = self.queue.popleft()
+                if not item.future.done():
+                    batch.append(item)
+            if not batch:
+                continue
+            async with self.slot:
+                try:
+                    await self._process(batch)
+                except BaseException as exc:  # never leave a caller hanging
+                    for item in batch:
+                        if not item.future.done():
+                            if isinstance(exc, Exception):
+                                item.future.set_exception(exc)
+                            else:
+                                item.future.cancel()
+                    if not isinstance(exc, Exception):
+                        raise
+
+    async def _process(self, batch: list[_Pending]) -> None:
+        self.stats["batches"] += 1
+        self.stats["mutations"] += len(batch)
+        if self.closed:
+            _fail_all(batch, StoreClosedError(self.path, "the store was closed"))
+            return
+        # The validated cache is borrowed only while the file is unchanged: one stat.
+        sig = await anyio.to_thread.run_sync(self.backend.signature)
+        if sig != self.signature or not self.loaded:
+            await self.reload("external change", source="external", signature=sig)
+        for _attempt in range(MAX_CONFLICT_RETRIES):
+            if self.read_error is not None:
+                _fail_all(batch, self.read_error)
+                return
+            refusal = self._write_refusal()
+            if refusal is not None:
+                _fail_all(batch, refusal)
+                return
+            work = _Work(self.entries, self.hidden)
+            outcomes: list[tuple[bool, Any]] = []
+            for item in batch:
+                work.begin()
+                try:
+                    result = item.apply(work)
+                    if inspect.isawaitable(result):
+                        result = await result
+                    work.commit_mutation()
+                    outcomes.append((True, result))
+                except Exception as exc:
+                    work.rollback()
+                    outcomes.append((False, exc))
+            if self.maintenance is not None and not all(i.skip_maintenance for i in batch):
+                active = {i.active_key for i in batch if i.active_key is not None}
+                self.maintenance.apply(work, active)
+            upserts, removed, before = work.changes()
+            if not upserts and not removed and not work.reordered:
+                _resolve(batch, outcomes)
+                return
+            changes = Changes(
+                entries=work.data, upserts=upserts, removed=removed, reordered=work.reordered
+            )
+            try:
+                new_sig = await anyio.to_thread.run_sync(
+                    self.backend.commit, self.signature, changes
+                )
+            except ConflictError:
+                self.stats["conflicts"] += 1
+                # Several processes contending for one file would otherwise keep invalidating
+                # each other in lockstep (one kept losing 20 times in a row): back off a moment.
+                await asyncio.sleep(random.uniform(0, min(0.05, 0.005 * (_attempt + 1))))
+                await self.reload("changed underneath", source="external")
+                continue
+            except RenamedButNotDurableError as exc:
+                # What every reader now sees is the new file: memory must follow the disk,
+                # but nobody is told their change is durable.
+                new_sig = await anyio.to_thread.run_sync(self.backend.signature)
+                self._commit_done(work, upserts, removed, before, new_sig)
+                self._write_failed(exc)
+                _fail_all(batch, exc, outcomes)
+                return
+            except StoreError as exc:
+                self._write_failed(exc)
+                _fail_all(batch, exc, outcomes)
+                return
+            except OSError as exc:  # a backend bug should still reach the caller clearly
+                error = StoreWriteError(self.path, describe_oserror(exc), errno=exc.errno)
+                self._write_failed(error)
+                _fail_all(batch, error, outcomes)
+                return
+            self.stats["writes"] += 1
+            self._commit_done(work, upserts, removed, before, new_sig)
+            if self.write_error is not None:
+                self.write_error = None
+            _resolve(batch, outcomes)
+            return
+        _fail_all(
+            batch,
+            StoreConflictError(
+                self.path,
+                f"the file kept changing underneath ({MAX_CONFLICT_RETRIES} attempts)",
+                fix="another program is rewriting the store continuously; retry later",
+            ),
+        )
+
+    def _write_refusal(self) -> StoreError | None:
+        if self.backend.read_only:
+            return StoreReadOnlyError(
+                self.path, "the store is open read-only", fix="reopen it without --read-only"
+            )
+        if self.read_only_reason:
+            return StoreReadOnlyError(self.path, self.read_only_reason)
+        return None
+
+    def _write_failed(self, exc: StoreError) -> None:
+        self.write_error = exc
+        self.generation += 1
+        self.publish(StoreErrorEvent(exc, exc.describe(), "write", self.generation))
+
+    def _commit_done(
+        self,
+        work: _Work,
+        upserts: dict[str, Any],
+        removed: frozenset[str],
+        before: dict[str, Any],
+        signature: Signature | None,
+    ) -> None:
+        self.generation += 1
+        generation = self.generation
+        self.signature = signature
+        self.ever_existed = self.ever_existed or signature is not None
+        issues = [i for i in self.issues if i.key not in upserts and i.key not in removed]
+        issues.extend(entry_issues(upserts))
+        # Only touched keys can change quarantine status: no whole-store scan per commit.
+        hidden = frozenset(work.hidden) - upserts.keys() - removed
+        self._set_entries(work.data, issues, hidden)
+        self.last_good = work.data
+        if self.maintenance is not None:
+            self.maintenance.observe(upserts, removed)
+            self.maintenance.size_hint = getattr(self.backend, "last_written_size", None)
+        diff: Diff = [(key, before.get(key, MISSING), value) for key, value in upserts.items()]
+        diff.extend((key, before[key], MISSING) for key in removed)
+        for event in entry_events(diff, "local", generation):
+            self.publish(event)
+
+    # -- lifetime --
+
+    async def close(self) -> None:
+        self.closed = True
+        self.stop_watch.set()
+        if self.drain_task is not None and not self.drain_task.done():
+            with contextlib.suppress(Exception):
+                await self.drain_task
+        if self.watch_task is not None:
+            self.watch_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self.watch_task
+        for sub in list(self.subscribers):
+            sub.close()
+        self.backend.close()
+
+
+def _resolve(batch: list[_Pending], outcomes: list[tuple[bool, Any]]) -> None:
+    for item, (ok, value) in zip(batch, outcomes, strict=True):
+        if item.future.done():
+            continue
+        if ok:
+            item.future.set_result(value)
+        else:
+            item.future.set_exception(value)
+
+
+def _fail_all(
+    batch: list[_Pending], error: Exception, outcomes: list[tuple[bool, Any]] | None = None
+) -> None:
+    for index, item in enumerate(batch):
+        if item.future.done():
+            continue
+        if outcomes is not None and not outcomes[index][0]:
+            item.future.set_exception(outcomes[index][1])  # its own error explains it better
+        else:
+            item.future.set_exception(error)

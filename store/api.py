@@ -1,0 +1,26 @@
+"""The store contract the app is written against: ``StoreHealth`` (and the API Protocol)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from openclaw_tui.store.errors import StoreError
+
+
+@dataclass(frozen=True, slots=True)
+class StoreHealth:
+    """The store's last problem, if any. ``error`` None and no read-only reason means healthy."""
+
+    path: str
+    error: StoreError | None = None
+    operation: Literal["read", "write"] | None = None
+    read_only_reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def message(self) -> str | None:
+        return self.error.describe() if self.error is not None else None

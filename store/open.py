@@ -1,0 +1,27 @@
+"""``open_store``: the one place that knows both kinds of store (a file, or gateways by URL)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from openclaw_tui.store.session_store import SessionStore
+
+if TYPE_CHECKING:
+    from openclaw_tui.store.gateway.gateway_store import GatewayStore
+
+
+async def open_store(target: str | os.PathLike[str], **options: Any) -> SessionStore | GatewayStore:
+    """Open a store by path or ``ws://`` / ``wss://`` URL and return it opened."""
+    text = os.fspath(target)
+    store: SessionStore | GatewayStore
+    if text.startswith(("ws://", "wss://")):
+        # Imported on first use: the gateway stack (websockets, cryptography) roughly doubles
+        # the import time of a program that only opens files.
+        from openclaw_tui.store.gateway.gateway_store import GatewayStore
+
+        store = GatewayStore(text, **options)
+    else:
+        store = SessionStore(text, **options)
+    await store.open()
+    return store
