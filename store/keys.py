@@ -75,11 +75,6 @@ class KeyInfo:
     depth: int = 0
     """Subagent nesting depth: the number of ``:subagent:`` segments (0 for a main session)."""
 
-    @property
-    def conversation_id(self) -> str | None:
-        """The peer or group id, whichever the key has."""
-        return self.peer_id if self.peer_id is not None else self.group_id
-
 
 def strip_namespace(key: str) -> str:
     """The session key without a view's ``<gateway>/`` namespace.

@@ -512,7 +512,7 @@ class SessionViewModel:
         return SortedKeyList(key=lambda row: row.sort_key)
 
     def _sort_key(self, key: str, entry: Entry) -> tuple[Any, ...]:
-        # Specialised per sort setting (see set_sort): this runs 100k times in a rebuild.
+        # Specialised per sort setting (see _make_sort_key_fn): this runs 100k times in a rebuild.
         return self._sort_key_fn(key, entry)
 
     def _make_sort_key_fn(self) -> Callable[[str, Entry], tuple[Any, ...]]:
@@ -584,13 +584,6 @@ class SessionViewModel:
 
     # --- state changes ------------------------------------------------------------------------
 
-    def set_filter(self, text: str) -> None:
-        """Raises ``FilterError`` (and keeps the previous filter) when the text is malformed."""
-        terms = parse_filter(text)
-        self.filter_text = text
-        self._terms = terms
-        self.rebuild()
-
     def spawn(self) -> SessionViewModel:
         """An empty model with this one's columns, clock, sort, filter, marks and pause."""
         other = SessionViewModel(self.columns, clock=self.clock, monotonic=self.monotonic)
@@ -659,14 +652,6 @@ class SessionViewModel:
         self.last_change_at = other.last_change_at
         self._change_times = other._change_times
         self._change_counts = other._change_counts
-
-    def set_sort(self, column_id: str, reverse: bool | None = None) -> None:
-        """Sort by a column; the same column again reverses the order."""
-        column_id, reverse = self.sort_request(column_id, reverse)
-        self.sort_column = column_id
-        self.sort_reverse = reverse
-        self._sort_key_fn = self._make_sort_key_fn()
-        self.rebuild()
 
     def toggle_mark(self, key: str) -> bool:
         if key in self.marked_keys:

@@ -235,10 +235,6 @@ class CommandBar(Vertical):
             return ""
         return self._feedback_text.plain
 
-    def set_completer(self, completer: Completer) -> None:
-        self._completer = completer
-        self.input.suggester = CompletionSuggester(completer)
-
     def open(self, text: str = "") -> None:
         """Show the input holding ``text`` (cursor at the end) and focus it."""
         focused = self.screen.focused if self.is_mounted else None

@@ -110,10 +110,6 @@ class MultiGatewayStore:
 
     # -- reading -----------------------------------------------------------------------------
 
-    @property
-    def gateway_names(self) -> list[str]:
-        return list(self.stores)
-
     def gateway_of(self, key: str) -> str:
         return split_key(key)[0]
 

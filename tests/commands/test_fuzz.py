@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from openclaw_tui.store import SessionStore
 from openclaw_tui.store.model import validate_entry
 from openclaw_tui.tui.slash import Outcome, command_names, complete, execute
-from openclaw_tui.tui.slash.complete import suggest
 from tests.backends import kind_of, read_entries, read_only, store_state
 from tests.commands.helpers import config
 from tests.conftest import SMALL_STORE
@@ -117,7 +116,6 @@ def test_any_text_yields_an_outcome(live_store, text, keys, read_only, confirmed
         entry = store.get(key)
         assert entry is None or validate_entry(entry)[1] == {}, (key, entry)
     complete(text)
-    suggest(text)
 
 
 def test_the_file_is_valid_json_after_a_burst_of_random_commands(backend_store):

@@ -18,7 +18,6 @@ from openclaw_tui.tui.slash import (
     models_in_store,
     parse,
 )
-from openclaw_tui.tui.slash.complete import suggest
 
 ALIASES = {
     "think": "think",
@@ -145,15 +144,6 @@ def test_model_completion_offers_aliases_configured_and_seen_models():
         "openai/gpt-5.2",
     ]
     assert complete("/model o", models=seen, config=cfg) == ["/model openai/gpt-5.2"]
-
-
-def test_suggest_returns_the_whole_value_keeping_what_was_typed():
-    assert suggest("/thi") == "/think"
-    assert suggest("/THINK hi") == "/THINK high"
-    assert suggest("/think high") is None
-    assert suggest("/model anth", models=["anthropic/claude-opus-4-5"]) == (
-        "/model anthropic/claude-opus-4-5"
-    )
 
 
 def test_slash_and_the_store_modules_never_import_textual_or_rich():

@@ -8,7 +8,12 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, OptionList, Static
 
-from openclaw_tui.widgets.command_bar import CommandBar, literal_text, visible_control_chars
+from openclaw_tui.widgets.command_bar import (
+    CommandBar,
+    Completer,
+    literal_text,
+    visible_control_chars,
+)
 from openclaw_tui.widgets.confirm import ConfirmScreen
 from openclaw_tui.widgets.editors import (
     ChoiceEditor,
@@ -42,14 +47,15 @@ class Target(Static, can_focus=True):
 
 
 class BarHost(App[None]):
-    def __init__(self) -> None:
+    def __init__(self, completer: Completer = toy_completer) -> None:
         super().__init__()
+        self.completer = completer
         self.submitted: list[str] = []
         self.closed = 0
 
     def compose(self) -> ComposeResult:
         yield Target("table", id="target")
-        yield CommandBar(toy_completer, id="bar")
+        yield CommandBar(self.completer, id="bar")
 
     def on_mount(self) -> None:
         self.query_one(Target).focus()
@@ -198,10 +204,9 @@ async def test_failing_completer_does_not_break_typing() -> None:
     def broken(_text: str) -> Sequence[str]:
         raise RuntimeError("catalog unavailable")
 
-    app = BarHost()
+    app = BarHost(broken)
     async with app.run_test() as pilot:
         bar = app.query_one(CommandBar)
-        bar.set_completer(broken)
         bar.open("/")
         await pilot.press(*"think", "enter")
         await wait_until(pilot, lambda: app.submitted == ["/think"])

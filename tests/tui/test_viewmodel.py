@@ -31,6 +31,19 @@ def vm_of(entries: dict[str, Any] | None = None) -> SessionViewModel:
     return vm
 
 
+def refilter(vm: SessionViewModel, text: str) -> None:
+    """A new filter, the way the app sets one (``configure`` keeps the sort)."""
+    vm.configure(entries=vm.entries, filter_text=text)
+
+
+def resort(vm: SessionViewModel, column: str, reverse: bool | None = None) -> None:
+    """Sort by a column, the way the app does: the same column again reverses it."""
+    column, reverse = vm.sort_request(column, reverse)
+    vm.configure(
+        entries=vm.entries, sort_column=column, sort_reverse=reverse, filter_text=vm.filter_text
+    )
+
+
 def changed(key: str, before: dict, after: dict, gen: int = 1) -> EntryChanged:
     return EntryChanged(key, before, after, frozenset(after), "external", gen)
 
@@ -99,24 +112,24 @@ def test_relative_age_units():
 )
 def test_filter_grammar(text: str, expected: set[str]):
     vm = vm_of()
-    vm.set_filter(text)
+    refilter(vm, text)
     assert set(vm.shown_keys()) == expected
 
 
 def test_think_inherit_matches_sessions_without_a_level_and_negation_inverts():
     vm = vm_of()
-    vm.set_filter("think:inherit")
+    refilter(vm, "think:inherit")
     without = set(vm.shown_keys())
     assert without == {k for k, e in SMALL.items() if "thinkingLevel" not in e}
-    vm.set_filter("!think:inherit")
+    refilter(vm, "!think:inherit")
     assert set(vm.shown_keys()) == set(SMALL) - without
 
 
 def test_malformed_filter_is_refused_with_a_hint_and_the_old_one_stays():
     vm = vm_of()
-    vm.set_filter("kind:cron")
+    refilter(vm, "kind:cron")
     with pytest.raises(FilterError, match="needs a word"):
-        vm.set_filter("!")
+        refilter(vm, "!")
     assert vm.filter_text == "kind:cron"
     assert parse_filter('"unbalanced') != []  # an open quote is taken as text, not an error
 
@@ -125,22 +138,22 @@ def test_sort_is_stable_with_the_key_as_tie_breaker_and_repeat_reverses():
     entries = {f"agent:main:explicit:{c}": {"sessionId": c, "updatedAt": 5} for c in "dbca"}
     vm = vm_of(entries)
     assert vm.shown_keys() == sorted(entries)  # equal updatedAt: by key
-    vm.set_sort("updated")  # again: reverse (ascending); ties still by key
+    resort(vm, "updated")  # again: reverse (ascending); ties still by key
     assert vm.sort_reverse is False
     assert vm.shown_keys() == sorted(entries)
-    vm.set_sort("key")
+    resort(vm, "key")
     assert vm.shown_keys() == sorted(entries)
-    vm.set_sort("key")
+    resort(vm, "key")
     assert vm.shown_keys() == sorted(entries, reverse=True)
 
 
 def test_empty_cells_sort_last_in_both_directions():
     vm = vm_of()
-    vm.set_sort("thinking", reverse=False)
+    resort(vm, "thinking", reverse=False)
     keys = vm.shown_keys()
     with_level = [k for k in keys if "thinkingLevel" in SMALL[k]]
     assert keys[: len(with_level)] == with_level
-    vm.set_sort("thinking", reverse=True)
+    resort(vm, "thinking", reverse=True)
     assert vm.shown_keys()[: len(with_level)] == sorted(
         with_level, key=lambda k: SMALL[k]["thinkingLevel"], reverse=True
     )
@@ -195,7 +208,7 @@ def test_marks_survive_updates_and_drop_removed_keys():
     vm.enqueue(EntryRemoved(MAIN, SMALL[MAIN], "local", 2))
     vm.flush()
     assert vm.marked_keys == {portal}
-    vm.set_filter("kind:cron")  # a mark survives being filtered out
+    refilter(vm, "kind:cron")  # a mark survives being filtered out
     assert vm.marked_keys == {portal}
 
 
@@ -261,8 +274,8 @@ _ops = st.lists(st.tuples(_keys, st.one_of(st.none(), _entries)), max_size=40)
 def test_incremental_apply_equals_rebuild(start, ops, sort, reverse, flt, flush_every):
     vm = SessionViewModel(clock=lambda: NOW, monotonic=lambda: 0.0)
     vm.rebuild(start)
-    vm.set_sort(sort, reverse)
-    vm.set_filter(flt)
+    resort(vm, sort, reverse)
+    refilter(vm, flt)
     current = dict(start)
     for n, (key, entry) in enumerate(ops):
         if entry is None:
@@ -279,8 +292,8 @@ def test_incremental_apply_equals_rebuild(start, ops, sort, reverse, flt, flush_
     vm.flush()
     fresh = SessionViewModel(clock=lambda: NOW, monotonic=lambda: 0.0)
     fresh.rebuild(current)
-    fresh.set_sort(sort, reverse)
-    fresh.set_filter(flt)
+    resort(fresh, sort, reverse)
+    refilter(fresh, flt)
     keys = vm.shown_keys()
     assert keys == fresh.shown_keys()
     assert [vm.rows[k].cells for k in keys] == [fresh.rows[k].cells for k in keys]
@@ -296,11 +309,11 @@ def test_top_entries_picks_what_the_full_sort_puts_first():
     vm = vm_of(entries)
     top = vm.top_entries(entries, 5)
     assert top is not None and set(top) == set(vm.shown_keys()[:5])
-    vm.set_sort("updated")  # ascending now; the one without updatedAt still last
+    resort(vm, "updated")  # ascending now; the one without updatedAt still last
     top = vm.top_entries(entries, 5)
     assert top is not None and set(top) == set(vm.shown_keys()[:5])
     assert "agent:main:explicit:none" not in top
-    vm.set_sort("label")
+    resort(vm, "label")
     assert vm.top_entries(entries, 5) is None  # no cheap key for text columns
 
 
@@ -311,12 +324,12 @@ def test_gateway_filter_picks_the_rows_of_one_gateway_of_a_merged_view():
         "lab/agent:main:main": {"sessionId": "c", "updatedAt": 1},
     }
     vm = vm_of(entries)
-    vm.set_filter("gateway:home")
+    refilter(vm, "gateway:home")
     assert set(vm.shown_keys()) == {"home/agent:main:main", "home/agent:main:telegram:group:-1001"}
-    vm.set_filter("!gw:home")
+    refilter(vm, "!gw:home")
     assert vm.shown_keys() == ["lab/agent:main:main"]
-    vm.set_filter("gateway:home kind:group")  # the session grammar still applies under the prefix
+    refilter(vm, "gateway:home kind:group")  # the session grammar still applies under the prefix
     assert vm.shown_keys() == ["home/agent:main:telegram:group:-1001"]
     vm_single = vm_of()
-    vm_single.set_filter("gateway:home")  # a single store has no gateway: nothing matches
+    refilter(vm_single, "gateway:home")  # a single store has no gateway: nothing matches
     assert vm_single.shown_keys() == []

@@ -102,17 +102,3 @@ def complete(
     values = argument_values(spec.name, models=models, entry=entry, config=config)
     lower = partial.lower()
     return [prefix + before + v for v in values if v.lower().startswith(lower) and v != partial]
-
-
-def suggest(
-    text: str,
-    *,
-    models: Sequence[str] = (),
-    entry: Entry | None = None,
-    config: SlashConfig | None = None,
-) -> str | None:
-    """The whole completed value for a Suggester (typed prefix kept as typed), or None."""
-    for candidate in complete(text, models=models, entry=entry, config=config):
-        if len(candidate) > len(text) and candidate.lower().startswith(text.lower()):
-            return text + candidate[len(text) :]
-    return None
