@@ -143,6 +143,14 @@ def atomic_write(
                 "the store path is not a regular file; refusing to replace it",
                 fix="move whatever is at that path away, then retry",
             )
+        if not may_write(target):
+            # The rename needs only the directory's permission, but the file is not ours to
+            # replace: doing so would also hand it to us (new owner) and drop its mode.
+            raise StoreWriteError(
+                target,
+                "no write permission on the store file itself; it was not replaced",
+                errno=errno_mod.EACCES,
+            )
         mode = stat_mod.S_IMODE(existing.st_mode)
         if os.geteuid() == 0:
             owner = (existing.st_uid, existing.st_gid)
@@ -197,6 +205,12 @@ def atomic_write(
             errno=exc.errno,
         ) from None
     return new_stat
+
+
+def may_write(path: Path) -> bool:
+    """Whether this process may write ``path`` itself (its effective ids, as open() checks)."""
+    effective = os.access in os.supports_effective_ids
+    return os.access(path, os.W_OK, effective_ids=effective)
 
 
 def fsync_dir(directory: Path, sys: Syscalls = DEFAULT_SYSCALLS) -> None:

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import ClassVar
 
 from openclaw_tui.store import codec
-from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls, atomic_write, remove_stale_temps
+from openclaw_tui.store.atomic import (
+    DEFAULT_SYSCALLS,
+    Syscalls,
+    atomic_write,
+    may_write,
+    remove_stale_temps,
+)
 from openclaw_tui.store.backends.base import (
     Backend,
     Changes,
@@ -125,6 +131,13 @@ class JsonFileBackend(Backend):
             )
             issues.append(Issue(None, "duplicate_keys", message))
             read_only_reason = f"{path}: {message} (remove the duplicates by hand)"
+        elif not self.read_only and not may_write(path):
+            # A writable directory would let the rename replace it anyway, taking it over:
+            # permission on the file itself decides, as for the SQLite backend.
+            read_only_reason = (
+                f"{path}: no write permission on the store file; it is shown read-only "
+                "(check the owner and mode of the file)"
+            )
         return Snapshot(
             entries=decoded.entries,
             signature=file_signature(st),
