@@ -308,18 +308,30 @@ def agent_store_key(key: str, agent_id: str = DEFAULT_AGENT_ID) -> str:
 def shorten_key(key: str, width: int, *, agent_id: str | None = None) -> str:
     """Fit ``key`` into ``width`` characters for display.
 
-    The ``agent:<id>:`` prefix of the current agent is dropped (it says nothing there). When the
-    key is still too long the middle is elided with ``…``: the head keeps the channel and kind,
-    and the tail keeps the last id whole when it fits, since that is what tells rows apart.
+    The ``agent:<id>:`` prefix of the current agent is dropped (it says nothing there), but only
+    from a key in the exact canonical form OpenClaw writes: ``Agent:Main:main``, ``agent:main:Main``
+    or `` agent:main:main`` are other keys and are shown in full, or they would look like the real
+    main session. A ``<gateway>/`` namespace is not stripped here: in a single store it is part
+    of the key, and a multi-gateway view strips its own namespace before calling this.
+    When the key is still too long the middle is elided with ``…``: the head keeps the channel
+    and kind, and the tail keeps the last id whole when it fits, since that is what tells rows
+    apart.
     """
     if width <= 0:
         return ""
-    # A multi-gateway view shows the gateway in its own column.
-    text = strip_namespace(key)
+    text = key
     if agent_id is not None:
         prefix = f"agent:{agent_id.lower()}:"
-        if text[: len(prefix)].lower() == prefix and len(text) > len(prefix):
-            text = text[len(prefix) :]
+        rest = text[len(prefix) :]
+        if (
+            text.startswith(prefix)
+            and rest
+            and text == canonical_key(text)
+            # "agent:main:agent:ops:x" would read as agent ops's key.
+            and parse_key(rest).agent_id is None
+            and not rest.lower().startswith("agent:")
+        ):
+            text = rest
     if len(text) <= width:
         return text
     if width == 1:

@@ -487,7 +487,9 @@ class SessionTable(ScrollView, can_focus=True):
         cells = row.cells
         for n, (i, _x, w) in enumerate(self._layout(width)):
             column = source.columns[i]
-            text = live_texts[i] if column.live else cells[i]
+            # Spelled out before it is measured or cut: a lone surrogate or an escape sequence
+            # is drawn wider than the raw character, and must not push the row past its width.
+            text = visible(live_texts[i] if column.live else cells[i] or "")
             if column.id == "key":
                 text = self._key_formatter(text, w)
             style = row_style
@@ -499,7 +501,7 @@ class SessionTable(ScrollView, can_focus=True):
                 style = style + changed_style
             if n:
                 segments.append(Segment(" ", row_style))
-            segments.append(Segment(fit(visible(text or ""), w), style))
+            segments.append(Segment(fit(text, w), style))
         used = sum(s.cell_length for s in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), row_style))

@@ -11,14 +11,15 @@ from __future__ import annotations
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
-from openclaw_tui.widgets.command_bar import visible_control_chars
+from openclaw_tui.widgets.command_bar import needs_spelling, visible_control_chars
 
 
 def visible(value: object) -> str:
-    """``value`` as text with control and bidi characters spelled out (``\\x1b``, ``\\u202e``)."""
+    """``value`` as text with control, bidi and invisible characters spelled out (``\\x1b``,
+    ``\\u202e``, ``\\u2028``); lone surrogates too, so cell widths are those of what is drawn."""
     text = value if isinstance(value, str) else str(value)
     # Fast path: almost every cell is plain printable text, and this runs for every cell drawn.
-    if text.isprintable():
+    if not needs_spelling(text):
         return text
     return visible_control_chars(text)
 

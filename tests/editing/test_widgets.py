@@ -23,6 +23,7 @@ from openclaw_tui.widgets.editors import (
     ModelEditor,
     TextEditor,
 )
+from openclaw_tui.widgets.text import visible
 from tests.tui.helpers import wait_until
 
 pytestmark = pytest.mark.anyio
@@ -217,6 +218,30 @@ def test_control_characters_are_made_visible() -> None:
     assert visible_control_chars("x\u202ey") == "x\\u202ey"
     assert visible_control_chars("l1\nl2", keep_newlines=True) == "l1\nl2"
     assert visible_control_chars("l1\nl2") == "l1\\nl2"
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("a\ud800b", "a\\ud800b"),  # lone surrogates: the terminal would draw them wider
+        ("a\udfffb", "a\\udfffb"),
+        ("a\u2028b\u2029c", "a\\u2028b\\u2029c"),  # line/paragraph separators
+        ("ma\u200din", "ma\\u200din"),  # zero-width joiner between letters
+        ("main\ufe0f", "main\\ufe0f"),  # a variation selector on ASCII
+        ("\u3164", "\\u3164"),  # Hangul filler: a letter that draws nothing
+        ("a\u034fb", "a\\u034fb"),  # combining grapheme joiner
+        ("a\U000e0041b", "a\\U000e0041b"),  # tag characters
+        ("\u2066x\u2069", "\\u2066x\\u2069"),  # bidi isolates
+        # Emoji sequences keep their joiners and selectors: they draw as one picture.
+        ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),
+        ("❤\ufe0f", "❤\ufe0f"),
+        ("1\ufe0f\u20e3", "1\ufe0f\u20e3"),
+        ("Réunion\u00a0: ok", "Réunion\u00a0: ok"),
+    ],
+)
+def test_invisible_and_unencodable_characters_are_spelled_out(raw: str, shown: str) -> None:
+    assert visible_control_chars(raw) == shown
+    assert visible(raw) == shown
     text = literal_text("[bold]not markup[/bold]")
     assert text.plain == "[bold]not markup[/bold]" and not text.spans
 

@@ -186,3 +186,91 @@ async def test_command_feedback_shows_store_text_literally(tmp_path: Path) -> No
             ok, message = controller.last_outcome
             assert not ok
             _assert_literal(_screen_segments(app), '"[red]x[/red]"')
+
+
+def _row_cells(screen: object, key: str) -> tuple[str, int]:
+    """The text and cell width of ``key``'s rendered table row."""
+    from rich.cells import cell_len
+
+    table = screen.table  # type: ignore[attr-defined]
+    vm = screen.vm  # type: ignore[attr-defined]
+    index = vm.index_of(key)
+    assert index is not None, f"{key!r} is not shown"
+    strip = table.render_line(index - round(table.scroll_y) + 1)
+    return "".join(s.text for s in strip), sum(cell_len(s.text) for s in strip)
+
+
+async def test_lone_surrogates_do_not_widen_rows_into_the_detail_pane(tmp_path: Path) -> None:
+    # json.dumps writes "\ud800" escapes: a file another program may well produce.
+    surrogate_key = "agent:main:explicit:x\ud800y"
+    path = store_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    entries = {
+        MAIN: {"sessionId": "m1", "updatedAt": 3, "label": "plain"},
+        surrogate_key: {"sessionId": "s1", "updatedAt": 2, "label": "L\udfff" * 30},
+    }
+    path.write_text(json.dumps(entries), encoding="ascii")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 30)) as pilot:
+        screen = await started(pilot)
+        width = screen.table.scrollable_content_region.width
+        text, cells = _row_cells(screen, surrogate_key)
+        # A lone surrogate reaches the terminal as an escape several cells wide, so the width
+        # is computed on the escaped text and no surrogate is left for the terminal to expand.
+        text.encode("utf-8")  # raises on a lone surrogate
+        assert "\\ud800" in text and "\\udfff" in text
+        assert cells == width
+        assert screen.table.move_cursor_to_key(surrogate_key)
+        await pilot.pause()
+        screen.detail.text.encode("utf-8")
+        assert "\\ud800" in screen.detail.text and "\\udfff" in screen.detail.text
+
+
+async def test_line_separators_and_invisible_characters_are_shown_visibly(tmp_path: Path) -> None:
+    sneaky = "agent:main:explicit:a\u2028b"
+    label = "x\u2028y\u2029z\u3164w\u200dv\u2066q"
+    row_part = "x\\u2028y\\u2029z"  # what fits in the Label column
+    path = store_path(tmp_path)
+    write_json_store(
+        path,
+        {
+            MAIN: {"sessionId": "m1", "updatedAt": 3},
+            sneaky: {"sessionId": "s1", "updatedAt": 2, "label": label},
+        },
+    )
+    app = make_app(tmp_path)
+    async with app.run_test(size=(200, 30)) as pilot:
+        screen = await started(pilot)
+        text, _cells = _row_cells(screen, sneaky)
+        spelled = "x\\u2028y\\u2029z\\u3164w\\u200dv\\u2066q"
+        assert "a\\u2028b" in text and row_part in text
+        for char in "\u2028\u2029\u3164\u200d\u2066":
+            assert char not in text
+        assert screen.table.move_cursor_to_key(sneaky)
+        await pilot.pause()
+        assert spelled in screen.detail.text
+        assert "\u2028" not in screen.detail.text and "\u2029" not in screen.detail.text
+
+
+async def test_lookalike_keys_do_not_display_as_the_main_session(tmp_path: Path) -> None:
+    lookalikes = ("evil/agent:main:main", "Agent:Main:main", "agent:main:Main", " agent:main:main")
+    path = store_path(tmp_path)
+    entries = {MAIN: {"sessionId": "m1", "updatedAt": 10}}
+    for n, key in enumerate(lookalikes):
+        entries[key] = {"sessionId": f"l{n}", "updatedAt": 5 - n}
+    write_json_store(path, entries)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 30)) as pilot:
+        screen = await started(pilot)
+        key_column = screen.vm.column_index("key")
+        width = screen.table.scrollable_content_region.width
+        _, x, w = next(c for c in screen.table._layout(width) if c[0] == key_column)
+
+        def key_cell(key: str) -> str:
+            return _row_cells(screen, key)[0][x : x + w].rstrip()
+
+        assert key_cell(MAIN) == "main"  # the real main session is shortened as before
+        for key in lookalikes:
+            shown = key_cell(key)
+            assert shown != "main", f"{key!r} looks like the main session"
+            assert shown == key.rstrip(), f"{key!r} should be shown in full, got {shown!r}"

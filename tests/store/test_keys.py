@@ -252,8 +252,8 @@ def test_any_key_parses_and_shortens_within_width(key, width):
     short = shorten_key(key, width)
     assert len(short) <= width
     if len(key) <= width:
-        # A key that fits is shown whole; a multi-gateway namespace goes to its own column.
-        assert short == strip_namespace(key)
+        # A key that fits is shown whole (a multi-gateway view strips its own namespace first).
+        assert short == key
     canonical_key(key)
     is_protected_key(key)
 
@@ -272,8 +272,28 @@ def test_a_gateway_namespace_does_not_hide_the_session_grammar(key, kind, channe
     assert classify_key(key) == kind
     assert channel_of(key) == channel
     assert strip_namespace(key) == key.split("/", 1)[1]
-    bare = key.split("/", 1)[1]
-    assert shorten_key(key, 40, agent_id="main") == shorten_key(bare, 40, agent_id="main")
+    # Shortening does not strip it: in a single-file store "lab/..." is the key itself, and only
+    # a multi-gateway view (which shows the gateway in its own column) strips its namespace.
+    assert shorten_key(key, 60, agent_id="main") == key
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "evil/agent:main:main",  # a "namespace" in a single-file store is part of the key
+        "Agent:Main:main",  # not the canonical (lower-case) form OpenClaw writes
+        "agent:MAIN:main",
+        "agent:main:Main",
+        " agent:main:main",
+        "agent:main:main ",
+        "agent:main:agent:ops:x",  # would display as another agent's key
+    ],
+)
+def test_only_the_exact_canonical_key_loses_its_agent_prefix(key):
+    assert shorten_key(key, 60, agent_id="main") == key
+    assert shorten_key("agent:main:main", 60, agent_id="main") == "main"
+    assert shorten_key("agent:main:cron:daily", 60, agent_id="main") == "cron:daily"
+    assert shorten_key("agent:ops:main", 60, agent_id="OPS") == "main"
 
 
 def test_keys_without_a_namespace_are_left_alone():
