@@ -123,6 +123,7 @@ class MainScreen(Screen[None]):
         Binding("c", "copy_key", "Copy key", show=False, id="copy-key"),
         Binding("C", "copy_session_id", "Copy id", show=False, id="copy-session-id"),
         Binding("d", "toggle_detail", "Details", show=False, id="toggle-detail"),
+        Binding("plus", "detail_more", "More fields", show=False, id="detail-more"),
         Binding("escape", "clear", "Clear filter/marks", show=False, id="clear"),
         *(
             Binding(
@@ -736,6 +737,12 @@ class MainScreen(Screen[None]):
 
     def action_toggle_detail(self) -> None:
         self.detail.display = not self.detail.display
+
+    def action_detail_more(self) -> None:
+        """The next page of a big entry's fields (the pane renders one page at a time)."""
+        self.detail.display = True
+        if not self.detail.show_more():
+            self.notify("Every field of this session is shown.", timeout=3)
 
     def action_copy_key(self) -> None:
         key = self.current_key

@@ -79,6 +79,8 @@ def _spelled(char: str) -> str:
 
 def needs_spelling(value: str) -> bool:
     """True when ``visible_control_chars`` would change ``value`` (cheap for plain text)."""
+    if value.isascii():  # O(1) in CPython; every invisible character above is non-ASCII
+        return not value.isprintable()
     return not value.isprintable() or _INVISIBLE_RE.search(value) is not None
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import reprlib
 from collections.abc import Collection, Mapping
+from itertools import islice
 from typing import Any
 
 from rich.text import Text
@@ -13,15 +15,64 @@ from textual.widgets import Static
 
 from openclaw_tui.widgets.text import visible
 
+# The pane's work is bounded by what fits on screen, not by the entry: an entry with 100,000
+# fields took ~15 s and 600 MB to lay out, a 1 MB key ~2.5 s per selection.
+FIELDS_PER_PAGE = 100
+"""Fields rendered at first; ``show_more`` adds as many again."""
+MAX_KEY_CHARS = 1_000
+MAX_NAME_CHARS = 200
+MAX_VALUE_CHARS = 2_000
+MAX_VALUE_LINES = 40
+MAX_NOTES = 20
+"""Invalid-entry notes (those not attached to a shown field) rendered at most."""
+
+
+def _spelled_start(text: str, limit: int) -> str:
+    """``text`` spelled out (``visible``), cut after ``limit`` characters with its length.
+
+    Cut before spelling: spelling reads every character of a 1 MB key.
+    """
+    shown = visible(text[:limit])
+    return shown if len(text) <= limit else f"{shown}… ({len(text):,} characters)"
+
+
+def _bounded_json(value: Any, limit: int) -> tuple[str, bool]:
+    """Indented JSON of ``value``, stopping after ``limit`` characters: (text, was cut)."""
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=2, allow_nan=True, default=repr)
+    parts: list[str] = []
+    length = 0
+    try:
+        # iterencode is lazy: a 100,000-item list is not serialized to show its first lines.
+        for chunk in encoder.iterencode(value):
+            parts.append(chunk)
+            length += len(chunk)
+            if length > limit:
+                return "".join(parts)[:limit], True
+    except (TypeError, ValueError, RecursionError):
+        text = reprlib.repr(value)
+        return text[:limit], len(text) > limit
+    return "".join(parts), False
+
 
 def _value_text(value: Any) -> str:
+    """The value as JSON exactly as stored, cut (with its size) when it is huge."""
     if isinstance(value, str):
         # Quoted like JSON, but control characters are spelled the way the table spells them.
+        if len(value) > MAX_VALUE_CHARS:
+            return '"' + _spelled_start(value, MAX_VALUE_CHARS)  # no closing quote: it goes on
         return '"' + visible(value) + '"'
-    try:
-        return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=True, default=repr)
-    except (TypeError, ValueError):
-        return repr(value)
+    text, cut = _bounded_json(value, MAX_VALUE_CHARS)
+    lines = text.split("\n")
+    if len(lines) > MAX_VALUE_LINES:
+        text, cut = "\n".join(lines[:MAX_VALUE_LINES]), True
+    if cut:
+        size = f"{len(value):,} items" if isinstance(value, list | dict) else "cut"
+        text += f"… ({size})"
+    return text
+
+
+def _name_text(name: Any) -> str:
+    return _spelled_start(name if isinstance(name, str) else str(name), MAX_NAME_CHARS)
 
 
 def render_entry(
@@ -29,23 +80,27 @@ def render_entry(
     entry: Any,
     invalid: Mapping[str, str],
     known_fields: Collection[str] | None = None,
+    *,
+    max_fields: int = FIELDS_PER_PAGE,
 ) -> Text:
-    """The pane's text: the full key, then ``field  value`` lines in the entry's own order.
+    """The pane's text: the key, then ``field  value`` lines in the entry's own order.
 
     Values are shown as JSON exactly as stored (``"banana"`` stays ``"banana"``); invalid ones
-    carry a red ``invalid:`` note, unknown fields a dim ``(unknown field)`` note.
+    carry a red ``invalid:`` note, unknown fields a dim ``(unknown field)`` note. At most
+    ``max_fields`` fields are rendered (then a line says how many more there are), and huge
+    keys, names and values are cut with their size, so the work does not grow with the entry.
     """
     text = Text(no_wrap=False)
     text.append("Session ", style="bold")
-    text.append(visible(key), style="bold")
+    text.append(_spelled_start(key, MAX_KEY_CHARS), style="bold")
     text.append("\n")
     if not isinstance(entry, Mapping):
-        text.append(visible(_value_text(entry)), style="red")
+        text.append(visible_lines(_value_text(entry)), style="red")
         text.append("\ninvalid: the entry is not an object; it is kept untouched\n", style="red")
         return text
-    width = min(24, max((len(visible(name)) for name in entry), default=8))
-    for name, value in entry.items():
-        shown_name = visible(name)
+    shown = [(name, _name_text(name), value) for name, value in islice(entry.items(), max_fields)]
+    width = min(24, max((len(shown_name) for _, shown_name, _ in shown), default=8))
+    for name, shown_name, value in shown:
         text.append("\n")
         text.append(shown_name.ljust(width), style="bold" if name not in invalid else "bold red")
         text.append(" ")
@@ -55,9 +110,19 @@ def render_entry(
             text.append(f"  ⚠ invalid: {visible(invalid[name])}", style="bold red")
         elif known_fields is not None and name not in known_fields:
             text.append("  (unknown field)", style="dim italic")
-    for name, problem in invalid.items():
-        if name not in entry:
-            text.append(f"\n⚠ {visible(name) or 'entry'}: {visible(problem)}", style="bold red")
+    shown_names = {name for name, _, _ in shown}
+    # Notes about fields not shown yet wait for their page; the entry-level ones come first.
+    notes = [
+        (name, problem)
+        for name, problem in islice(invalid.items(), max_fields + MAX_NOTES)
+        if name not in shown_names and name not in entry
+    ]
+    for name, problem in notes[:MAX_NOTES]:
+        text.append(f"\n⚠ {_name_text(name) or 'entry'}: {visible(problem)}", style="bold red")
+    more = len(entry) - len(shown)
+    if more > 0:
+        noun = "field" if more == 1 else "fields"
+        text.append(f"\n\n… {more:,} more {noun} (press + to show more)", style="dim italic")
     return text
 
 
@@ -98,6 +163,7 @@ class DetailPane(VerticalScroll):
         self._text = Text("No session selected.", style="dim")
         self._body = Static(self._text, id="detail-body")
         self._shown: tuple[str | None, Any, Mapping[str, str]] | None = None
+        self._max_fields = FIELDS_PER_PAGE
 
     def compose(self) -> ComposeResult:
         yield self._body
@@ -109,14 +175,34 @@ class DetailPane(VerticalScroll):
         shown = self._shown
         if shown is not None and shown[0] == key and shown[1] is entry and shown[2] == invalid:
             return  # entries are never mutated: the same object renders the same text (and layout)
+        if key != self.key:
+            self._max_fields = FIELDS_PER_PAGE  # another session starts at its first page
         self._shown = (key, entry, invalid)
         self.key = key
+        self._render_shown()
+
+    def show_more(self) -> bool:
+        """Render another page of fields; False when every field is already shown."""
+        if self._shown is None:
+            return False
+        _key, entry, _invalid = self._shown
+        if not isinstance(entry, Mapping) or len(entry) <= self._max_fields:
+            return False
+        self._max_fields += FIELDS_PER_PAGE
+        self._render_shown()
+        return True
+
+    def _render_shown(self) -> None:
+        assert self._shown is not None
+        key, entry, invalid = self._shown
         if key is None:
             self._set(Text("No session selected.", style="dim"))
         elif entry is None:
-            self._set(Text(f"{visible(key)}\n\nThis session was removed.", style="dim"))
+            shown_key = _spelled_start(key, MAX_KEY_CHARS)
+            self._set(Text(f"{shown_key}\n\nThis session was removed.", style="dim"))
         else:
-            self._set(render_entry(key, entry, invalid, self.known_fields))
+            text = render_entry(key, entry, invalid, self.known_fields, max_fields=self._max_fields)
+            self._set(text)
 
     def _set(self, text: Text) -> None:
         self._text = text
