@@ -3,9 +3,9 @@
 Data flows one way: store event -> ``SessionViewModel`` -> ``SessionTable``/panes. Nothing here
 edits a session except through the store's own ``update_entry``/``update``/``delete_entry``.
 
-Inline editing (issue #4) lives in ``tui.editing.EditingController``, mounted in the bottom
+Inline editing lives in ``tui.editing.EditingPanel`` (a widget), mounted in the bottom
 container ``#command-area``; its keys (``:``, ``/``, ``t``, ``m``, ``l``, ``e``, delete) are the
-main screen's bindings and forward to ``action_editing``. What the controller reads:
+main screen's bindings and forward to ``action_editing``. What the panel reads:
 - ``app.store`` is the open store (None while none is open), ``app.read_only`` and
   ``app.read_only_reason`` say whether writes are allowed and why not;
 - ``screen.current_key`` is the highlighted session, ``screen.marked_keys`` the marked ones;
@@ -37,7 +37,7 @@ from openclaw_tui.store.keys import shorten_key
 from openclaw_tui.store.model import SessionEntry
 from openclaw_tui.store.paths import find_store
 from openclaw_tui.tui.config import UserConfig
-from openclaw_tui.tui.editing import EDITING_BINDINGS, EditingController
+from openclaw_tui.tui.editing import EDITING_BINDINGS, EditingPanel
 from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_location
 from openclaw_tui.tui.viewmodel import (
     DEFAULT_COLUMNS,
@@ -167,7 +167,7 @@ class MainScreen(Screen[None]):
             yield DetailPane(id="detail", known_fields=KNOWN_FIELDS)
         yield EmptyState(id="empty")
         with Vertical(id="command-area"):
-            yield EditingController()
+            yield EditingPanel()
         yield StatusBar(id="status")
         yield Footer()
 
@@ -243,8 +243,8 @@ class MainScreen(Screen[None]):
         self._update_status()
 
     def action_editing(self, verb: str, arg: str = "") -> None:
-        """The editing keys: the controller decides (command bar, editors, delete)."""
-        self.query_one(EditingController).handle(verb, arg)
+        """The editing keys: the editing panel decides (command bar, editors, delete)."""
+        self.query_one(EditingPanel).handle(verb, arg)
 
     def _columns_for(self, target: StoreTarget) -> None:
         """A Gateway column exactly when rows come from several gateways."""
@@ -781,7 +781,7 @@ def known_binding_ids() -> set[str]:
     owners: list[Any] = [
         SessionBrowserApp,
         MainScreen,
-        EditingController,
+        EditingPanel,
         ConfirmScreen,
         EditMenu,
         EditorScreen,
@@ -834,7 +834,7 @@ class SessionBrowserApp(App[None]):
         store_factory: StoreFactory | None = None,
     ) -> None:
         super().__init__()
-        from openclaw_tui.tui.commands import SessionCommands
+        from openclaw_tui.tui.palette import SessionCommands
 
         self.COMMANDS = App.COMMANDS | {SessionCommands}
         self.target = target

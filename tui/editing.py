@@ -1,12 +1,13 @@
-"""The editing controller: the command bar and the field editors, wired to the slash engine.
+"""The editing panel: a widget holding the command bar, and the field editors it opens, wired to
+the slash engine.
 
 Every change, typed or picked, becomes a slash command executed by ``tui.slash`` against
 ``app.store`` for the highlighted session (or the marked ones), so messages and effects are
-identical whichever way the operator edits. The controller never touches the table: the store
+identical whichever way the operator edits. The panel never touches the table: the store
 publishes the change and the table follows its event (one source of truth).
 
-The app provides the context as plain attributes (issue #3): ``app.store`` (a SessionStore),
-``app.read_only``, and on the screen hosting the controller ``current_key`` and ``marked_keys``.
+The app provides the context as plain attributes: ``app.store`` (a SessionStore),
+``app.read_only``, and on the screen hosting the panel ``current_key`` and ``marked_keys``.
 It binds keys to ``action_editing(verb, arg)`` via ``EDITING_BINDINGS`` (see ``handle``).
 """
 
@@ -48,7 +49,7 @@ DEFAULT_MODELS: tuple[str, ...] = (
 )
 """Offered by the model editor and ``/model`` completion besides the models seen in the store.
 
-Extend with ``OPENCLAW_TUI_MODELS`` (comma separated) or the controller's ``models`` argument.
+Extend with ``OPENCLAW_TUI_MODELS`` (comma separated) or the panel's ``models`` argument.
 """
 
 MODELS_ENV = "OPENCLAW_TUI_MODELS"
@@ -90,7 +91,7 @@ EDITING_BINDINGS: list[Binding] = [
         "delete", "editing('delete')", "Delete", show=False, priority=True, id="delete-session"
     ),
 ]
-"""Bindings for the screen that hosts the controller; their action forwards to ``handle``.
+"""Bindings for the screen that hosts the panel; their action forwards to ``handle``.
 
 They are priority bindings so the action runs while the app dispatches the key, before the keys
 queued behind it: a fast typist's (or tmux's) "/think high" then lands in the bar, not on the
@@ -135,11 +136,11 @@ def configured_models(extra: Sequence[str] = ()) -> list[str]:
     return list(dict.fromkeys([*extra, *from_env]))
 
 
-class EditingController(Widget):
+class EditingPanel(Widget):
     """Hosts the command bar; runs commands and editor choices through the slash engine."""
 
     DEFAULT_CSS = """
-    EditingController {
+    EditingPanel {
         height: auto;
     }
     """

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from openclaw_tui.store import SessionStore
-from openclaw_tui.tui.editing import EDITING_BINDINGS, EditingController
+from openclaw_tui.tui.editing import EDITING_BINDINGS, EditingPanel
 
 MAIN = "agent:main:main"
 GROUP = "agent:main:telegram:group:-1001234567890"
@@ -36,13 +36,13 @@ class HostScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield FakeTable("sessions", id="table")
         with Vertical(id="command-area"):
-            yield EditingController()
+            yield EditingPanel()
 
     def on_mount(self) -> None:
         self.query_one(FakeTable).focus()
 
     def action_editing(self, verb: str, arg: str = "") -> None:
-        self.query_one(EditingController).handle(verb, arg)
+        self.query_one(EditingPanel).handle(verb, arg)
 
 
 class HostApp(App[None]):
@@ -60,5 +60,5 @@ class HostApp(App[None]):
         self.push_screen(HostScreen(self.current_key))
 
     @property
-    def controller(self) -> EditingController:
-        return self.screen_stack[1].query_one(EditingController)
+    def controller(self) -> EditingPanel:
+        return self.screen_stack[1].query_one(EditingPanel)

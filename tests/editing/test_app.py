@@ -19,7 +19,7 @@ import pytest
 from textual import events
 
 from openclaw_tui.tui.app import MainScreen, SessionBrowserApp
-from openclaw_tui.tui.editing import EditingController
+from openclaw_tui.tui.editing import EditingPanel
 from openclaw_tui.widgets.confirm import ConfirmScreen
 from openclaw_tui.widgets.editors import ChoiceEditor
 from tests.backends import StoreKind, make_store_copy, read_entries, store_state
@@ -39,8 +39,8 @@ def on_disk(path: Path) -> dict[str, Any]:
     return read_entries(path)
 
 
-def controller_of(screen: MainScreen) -> EditingController:
-    return screen.query_one(EditingController)
+def controller_of(screen: MainScreen) -> EditingPanel:
+    return screen.query_one(EditingPanel)
 
 
 async def type_command(pilot, screen: MainScreen, text: str) -> tuple[bool, str]:

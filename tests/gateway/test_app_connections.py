@@ -108,7 +108,7 @@ def test_status_bar_renders_connection_notes_as_literal_text():
 
 
 async def test_reset_and_new_typed_on_a_gateway_row_use_the_gateways_methods(tmp_path: Path):
-    from openclaw_tui.tui.editing import EditingController
+    from openclaw_tui.tui.editing import EditingPanel
     from openclaw_tui.widgets.confirm import ConfirmScreen
 
     async with FakeGateway() as home, FakeGateway() as work:
@@ -120,7 +120,7 @@ async def test_reset_and_new_typed_on_a_gateway_row_use_the_gateways_methods(tmp
             await wait_until(pilot, lambda: screen.vm.total_count == 2, timeout=10)
             screen.jump_to("work/agent:main:main")
             await pilot.pause()
-            controller = screen.query_one(EditingController)
+            controller = screen.query_one(EditingPanel)
 
             await pilot.press("slash", *"reset", "enter")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=10)
