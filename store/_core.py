@@ -85,6 +85,7 @@ class _Core:
         self.issues: list[Issue] = []
         self.read_error: StoreReadError | None = None
         self.write_error: StoreError | None = None
+        self.write_refused: StoreError | None = None  # the last refusal, until a write lands
         self.read_only_reason: str | None = None
         self.last_good: dict[str, Any] | None = None
         self.queue: deque[_Pending] = deque()
@@ -289,10 +290,12 @@ class _Core:
             await self.reload("external change", source="external", signature=sig)
         for _attempt in range(MAX_CONFLICT_RETRIES):
             if self.read_error is not None:
+                self.write_refused = self.read_error
                 _fail_all(batch, self.read_error)
                 return
             refusal = self._write_refusal()
             if refusal is not None:
+                self.write_refused = refusal
                 _fail_all(batch, refusal)
                 return
             work = _Work(self.entries, self.hidden)
@@ -348,18 +351,17 @@ class _Core:
                 return
             self.stats["writes"] += 1
             self._commit_done(work, upserts, removed, before, new_sig)
-            if self.write_error is not None:
-                self.write_error = None
+            self.write_error = None
+            self.write_refused = None
             _resolve(batch, outcomes)
             return
-        _fail_all(
-            batch,
-            StoreConflictError(
-                self.path,
-                f"the file kept changing underneath ({MAX_CONFLICT_RETRIES} attempts)",
-                fix="another program is rewriting the store continuously; retry later",
-            ),
+        conflict = StoreConflictError(
+            self.path,
+            f"the file kept changing underneath ({MAX_CONFLICT_RETRIES} attempts)",
+            fix="another program is rewriting the store continuously; retry later",
         )
+        self.write_refused = conflict
+        _fail_all(batch, conflict)
 
     def _write_refusal(self) -> StoreError | None:
         if self.backend.read_only:

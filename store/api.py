@@ -16,6 +16,10 @@ class StoreHealth:
     error: StoreError | None = None
     operation: Literal["read", "write"] | None = None
     read_only_reason: str | None = None
+    refused: StoreError | None = None
+    """The last write the store refused without touching the file (read-only, unreadable,
+    a file that kept changing underneath); None once a write lands. Not a failure: ``ok``
+    stays True."""
 
     @property
     def ok(self) -> bool:

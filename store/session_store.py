@@ -195,7 +195,7 @@ class SessionStore:
         reason = core.read_only_reason
         if reason is None and core.backend.read_only:
             reason = "opened read-only"
-        return StoreHealth(str(self.path), error, operation, reason)
+        return StoreHealth(str(self.path), error, operation, reason, core.write_refused)
 
     @property
     def issues(self) -> list[Issue]:

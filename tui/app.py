@@ -30,7 +30,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TextArea
 
-from openclaw_tui.store import SessionStore
+from openclaw_tui.store import SessionStore, StoreHealth
 from openclaw_tui.store.errors import StoreError, StoreWriteError
 from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
 from openclaw_tui.store.keys import shorten_key
@@ -564,6 +564,15 @@ class MainScreen(Screen[None]):
         else:
             last = relative_age(vm.last_change_at * 1000, self.clock())
             last = "just now" if last in ("0s", "-") else f"{last} ago"
+        # What the store says now: it may have gone read-only since it was opened (another
+        # program wrote duplicate keys), or refused a write without touching the file.
+        health = getattr(self.app.store, "health", None)
+        read_only = self.app.read_only_reason if self.app.read_only else None
+        refused: str | None = None
+        if isinstance(health, StoreHealth):
+            read_only = read_only or health.read_only_reason
+            if health.refused is not None:
+                refused = getattr(health.refused, "message", None) or health.refused.describe()
         self.status.show(
             StatusInfo(
                 path=target.location if target else "",
@@ -573,7 +582,8 @@ class MainScreen(Screen[None]):
                 last_change=last,
                 rate=vm.changes_per_second(),
                 health=self._health,
-                read_only=self.app.read_only_reason if self.app.read_only else None,
+                read_only=read_only,
+                refused=refused,
                 paused=vm.paused,
                 pending=vm.pending_count,
                 marked=len(vm.marked_keys),

@@ -40,6 +40,7 @@ class StatusInfo:
     rate: float = 0.0  # changes per second
     health: str | None = None  # the last read/write error, None when healthy
     read_only: str | None = None  # why the store is read-only, None when writable
+    refused: str | None = None  # why the last write was refused, None once one lands
     paused: bool = False
     pending: int = 0
     marked: int = 0
@@ -79,14 +80,18 @@ def render_status(info: StatusInfo, width: int | None = None) -> Text:
         text.append(" · filter ")
         text.append(visible(info.filter_text), style="italic")
     text.append(f" · changed {info.last_change} · {info.rate:.1f}/s · ")
+    # Only what is true: "writes ok" only while writes are allowed and none was refused.
     if info.health:
         text.append("⚠ ", style="bold red")
         text.append(visible(info.health), style="red")
-    else:
-        text.append("writes ok", style="green")
-    if info.read_only:
-        text.append(" · read-only: ")
+    if info.read_only is not None:
+        text.append(" · read-only: " if info.health else "read-only: ")
         text.append(visible(info.read_only), style="magenta")
+    elif info.refused is not None:
+        text.append(" · last write refused: " if info.health else "last write refused: ")
+        text.append(visible(info.refused), style="yellow")
+    elif not info.health:
+        text.append("writes ok", style="green")
     for conn in info.connections:
         text.append(" · ")
         text.append(visible(conn.name), style="bold")
