@@ -19,7 +19,7 @@ import pytest
 from openclaw_tui.store import SessionStore
 from openclaw_tui.store.atomic import Syscalls
 from openclaw_tui.store.backends.sqlite import SqliteBackend
-from openclaw_tui.tui.slash import execute
+from openclaw_tui.tui.slash import execute, status_summary
 from tests.backends import kind_of, read_entries, store_state, write_entries
 from tests.commands.helpers import (
     CRON,
@@ -277,3 +277,21 @@ async def test_help_lists_every_command_and_explains_one(backend_store):
     ):
         assert f"\n/{name}" in listing.message, name
     assert one.message == ("/think <level|default> (also /thinking, /t): set the thinking level.")
+
+
+# /status shows the context share unless OpenClaw marked the total stale (totalTokensFresh:
+# false), as the table does; an entry without the flag is not stale.
+
+
+STATUS_TOKENS = {"sessionId": "s1", "updatedAt": 1, "totalTokens": 50_000, "contextTokens": 200_000}
+
+
+def test_status_without_a_freshness_flag_shows_the_context_share():
+    assert "Tokens 50000/200000 (25%)." in status_summary(MAIN, dict(STATUS_TOKENS), now_ms=2)
+
+
+def test_status_shows_the_context_share_of_fresh_totals_only():
+    fresh = status_summary(MAIN, {**STATUS_TOKENS, "totalTokensFresh": True}, now_ms=2)
+    stale = status_summary(MAIN, {**STATUS_TOKENS, "totalTokensFresh": False}, now_ms=2)
+    assert "Tokens 50000/200000 (25%)." in fresh
+    assert "Tokens 50000/200000 (?%)." in stale

@@ -157,3 +157,32 @@ async def test_stale_temp_files_of_dead_writers_are_swept(small_store):
         await store.update_entry("agent:main:main", {"n": 1})
     assert not dead.exists()
     assert alive.exists()
+
+
+# A write into directories it had to create is acknowledged only once those directories'
+# entries are durable too: each created directory's parent is fsynced.
+
+
+class _Recording(Syscalls):
+    def __init__(self) -> None:
+        self.paths: dict[int, str] = {}
+        self.synced: list[str] = []
+
+    def open(self, path: str, flags: int, mode: int = 0o777) -> int:
+        fd = super().open(path, flags, mode)
+        self.paths[fd] = path
+        return fd
+
+    def fsync(self, fd: int) -> None:
+        super().fsync(fd)
+        self.synced.append(self.paths.get(fd, "?"))
+
+
+def test_created_directories_are_synced_into_their_parents(tmp_path):
+    target = tmp_path / "agents" / "main" / "sessions" / "sessions.json"
+    sys = _Recording()
+    atomic_write(target, b"{}", sys=sys)
+    synced = {os.path.normpath(p) for p in sys.synced}
+    for directory in (tmp_path, tmp_path / "agents", tmp_path / "agents" / "main"):
+        assert str(directory) in synced, f"{directory} was not fsynced after a mkdir in it"
+    assert str(target.parent) in synced
