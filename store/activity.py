@@ -473,7 +473,9 @@ def usage_groups(
 
 # --- stopping a run ---------------------------------------------------------------------------
 
-AbortOutcome = Literal["stopped", "still-running", "refused", "not-running", "sent", "unsupported"]
+AbortOutcome = Literal[
+    "stopped", "still-running", "refused", "not-running", "sent", "not-sent", "unsupported"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +488,7 @@ class AbortResult:
     - ``refused``: the gateway refused; ``gateway_message`` is its own text, verbatim.
     - ``not-running``: there was no active run to stop.
     - ``sent``: accepted, not verified (``abort_run`` without waiting).
+    - ``not-sent``: nothing reached the gateway (not connected, opened read-only).
     - ``unsupported``: this store cannot stop runs (a file store); ``message`` says how to.
     """
 

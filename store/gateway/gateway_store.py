@@ -47,6 +47,7 @@ from openclaw_tui.store.events import (
     StoreEvent,
     StoreReloaded,
 )
+from openclaw_tui.store.gateway.activity import RUN_EVENTS, GatewayActivity
 from openclaw_tui.store.gateway.client import DEFAULT_SCOPES, Backoff, GatewayClient, Hello
 from openclaw_tui.store.gateway.config import GatewayConfig, parse_gateway_args
 from openclaw_tui.store.gateway.errors import (
@@ -158,7 +159,10 @@ MODEL_DERIVED = frozenset(
         "authProfileOverrideCompactionCount",
     }
 )
-EVENT_META = frozenset({"sessionKey", "reason", "ts", "agentId", "session"})
+# "phase"/"runId": run-phase events (start|model|end|error) carry them beside the row fields.
+EVENT_META = frozenset({"sessionKey", "reason", "ts", "agentId", "session", "phase", "runId"})
+# Session events about transcripts and runs (no row): handed to the activity half.
+ACTIVITY_EVENTS = RUN_EVENTS | {"session.message", "session.tool", "session.operation"}
 VOLATILE = frozenset({"snapshotAt"})
 # List-row fields a 2026.7 flat sessions.changed payload does not carry.
 FLAT_EVENT_GAPS = ("sendPolicy", "thinkingLevels", "thinkingOptions")
@@ -223,7 +227,7 @@ class EventHub:
             sub.close()
 
 
-class GatewayStore:
+class GatewayStore(GatewayActivity):
     """One gateway's sessions, live, behind the ``SessionStore`` API (see ARCHITECTURE.md).
 
     ``target`` is a ``GatewayConfig`` or a ``ws://`` URL (token then from ``token_env`` or
@@ -294,6 +298,7 @@ class GatewayStore:
         self._closing = asyncio.Event()
         self.state = ConnectionState("disconnected", "not opened", {"gateway": self.name})
         self.stats: dict[str, int] = {"events": 0, "stale_events": 0, "relists": 0}
+        self._init_activity()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -476,8 +481,8 @@ class GatewayStore:
                 raise TypeError(f"patch field names are strings, not {name!r}")
             if current.get(name) == value:
                 continue
-            if name in SERVER_MANAGED or name in MODEL_FIELDS:
-                continue
+            if name in SERVER_MANAGED or name in MODEL_FIELDS or name.startswith("_"):
+                continue  # "_" fields are the mirror's own (run state), never the gateway's
             if model_switch and name in MODEL_DERIVED:
                 continue
             if name in allowed:
@@ -673,6 +678,7 @@ class GatewayStore:
         self._tombstones.pop(key, None)
         if snapshot_at is not None:
             self._snapshot_at[key] = _number(snapshot_at)
+        row = self._annotate_run(key, row)
         if old == row:
             return False
         entries = dict(self._entries)
@@ -684,6 +690,7 @@ class GatewayStore:
         else:
             fields = changed_fields(old, row)
             self._publish(EntryChanged(key, old, row, fields, source, generation))  # type: ignore[arg-type]
+        self._notify_key(key)
         return True
 
     def _remove(self, key: str, at_ms: float, *, source: str = "external") -> bool:
@@ -698,7 +705,9 @@ class GatewayStore:
         del entries[key]
         self._snapshot_at.pop(key, None)
         self._commit(entries)
+        self._forget_run(key)
         self._publish(EntryRemoved(key, old, source, self._hub.bump()))  # type: ignore[arg-type]
+        self._notify_key(key)
         return True
 
     # -- connection callbacks ----------------------------------------------------------------
@@ -715,6 +724,7 @@ class GatewayStore:
 
     async def _on_connected(self, hello: Hello) -> None:
         assert self._client is not None
+        self._activity_reconnected()
         try:
             await self._client.request("sessions.subscribe", {})
         except GatewayError as exc:
@@ -726,6 +736,9 @@ class GatewayStore:
         self._on_state(ConnectionState(self.state.state, detail, dict(self.state.extra)))
 
     def _on_event(self, name: str, payload: Mapping[str, Any], seq: int | None) -> None:
+        if name in ACTIVITY_EVENTS:
+            self._on_activity_event(name, payload)
+            return
         if name != "sessions.changed":
             return
         self.stats["events"] += 1
@@ -747,6 +760,8 @@ class GatewayStore:
             at = _number(payload.get("ts")) or _number((held or {}).get("updatedAt"))
             self._remove(key, at)
             return
+        if payload.get("phase") is not None:
+            self._on_phase_event(key, payload)
         session = payload.get("session")
         if isinstance(session, dict):
             # 2026.9: the full row; anything missing from it is not set any more.
@@ -888,7 +903,7 @@ class GatewayStore:
             entries = dict(self._entries)
             for key, raw in rows.items():
                 if key not in entries:
-                    entries[key] = _clean_row(raw)
+                    entries[key] = self._annotate_run(key, _clean_row(raw))
             self._commit(entries)
             self._progressive = True
             reason = f"{self.path}: first {len(rows)} sessions (listing the rest)"
@@ -911,7 +926,7 @@ class GatewayStore:
             if held is not None and _order(held) > _order(row):
                 new[key] = held  # an event newer than the list already arrived
             else:
-                new[key] = row
+                new[key] = self._annotate_run(key, row)
                 if raw.get("snapshotAt") is not None:
                     snapshot_at[key] = _number(raw.get("snapshotAt"))
         for key, held in old.items():
@@ -926,6 +941,9 @@ class GatewayStore:
             self._mark_synced()
             return
         self._commit(new)
+        for key in changes:
+            if key not in new:
+                self._forget_run(key)
         if first or len(changes) > RELOAD_THRESHOLD:
             reason = f"{self.path}: {why}"
             self._publish(StoreReloaded(self._public, reason, self._hub.bump()))
@@ -942,6 +960,8 @@ class GatewayStore:
                 elif before is not None and after is not None:
                     fields = changed_fields(before, after)
                     self._publish(EntryChanged(key, before, after, fields, "external", generation))
+        for key in changes:
+            self._notify_key(key)
         self._mark_synced()
 
     def _mark_synced(self) -> None:

@@ -10,11 +10,13 @@ on unchanged (``extra["gateway"]`` names the gateway); ``states`` holds the late
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
 
+from openclaw_tui.store.activity import AbortResult
 from openclaw_tui.store.api import StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.events import (
@@ -27,6 +29,7 @@ from openclaw_tui.store.events import (
     StoreEvent,
     StoreReloaded,
 )
+from openclaw_tui.store.gateway.activity import DEFAULT_STOP_TIMEOUT
 from openclaw_tui.store.gateway.config import GatewayConfig
 from openclaw_tui.store.gateway.errors import GatewayConfigError, GatewayUnsupportedError
 from openclaw_tui.store.gateway.gateway_store import EventHub, GatewayStore
@@ -38,6 +41,11 @@ SEPARATOR = "/"
 
 def join_key(gateway: str, key: str) -> str:
     return f"{gateway}{SEPARATOR}{key}"
+
+
+def _renamed(result: AbortResult, key: str) -> AbortResult:
+    # The gateway store names its own key; the caller asked about the namespaced one.
+    return dataclasses.replace(result, key=key)
 
 
 def split_key(namespaced: str) -> tuple[str, str]:
@@ -185,6 +193,26 @@ class MultiGatewayStore:
     async def reset_entry(self, key: str) -> Any:
         store, raw = self.store_for(key)
         return await store.reset_entry(raw)
+
+    async def abort_run(self, key: str) -> AbortResult:
+        store, raw = self.store_for(key)
+        return _renamed(await store.abort_run(raw), key)
+
+    async def wait_run_ended(
+        self, key: str, run_id: str | None = None, *, timeout: float = DEFAULT_STOP_TIMEOUT
+    ) -> AbortResult:
+        store, raw = self.store_for(key)
+        return _renamed(await store.wait_run_ended(raw, run_id, timeout=timeout), key)
+
+    async def stop_run(self, key: str, *, timeout: float = DEFAULT_STOP_TIMEOUT) -> AbortResult:
+        store, raw = self.store_for(key)
+        return _renamed(await store.stop_run(raw, timeout=timeout), key)
+
+    async def usage_report(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Each gateway's own usage answer: ``{gateway name: usage_report()}``."""
+        names = list(self.stores)
+        answers = await asyncio.gather(*(self.stores[n].usage_report(params) for n in names))
+        return dict(zip(names, answers, strict=True))
 
     async def create_session(
         self, gateway: str, *, key: str | None = None, label: str | None = None

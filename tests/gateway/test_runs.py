@@ -1,0 +1,218 @@
+"""Live run state, /stop with verification, usage: real-shaped runs of the test gateway."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from openclaw_tui.store.activity import RunStatus, run_state
+from openclaw_tui.store.gateway import GatewayStore, MultiGatewayStore
+from tests.gateway.fake_runs import RunningFakeGateway
+from tests.gateway.helpers import make_store
+
+pytestmark = pytest.mark.anyio
+
+KEY = "agent:main:main"
+
+
+async def until(store, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait (on store events, not a timer) until ``predicate()`` holds."""
+    sub = store.subscribe()
+
+    async def scan() -> None:
+        if predicate():
+            return
+        async for _event in sub:
+            if predicate():
+                return
+
+    try:
+        await asyncio.wait_for(scan(), timeout)
+    finally:
+        sub.close()
+
+
+def state_of(store: GatewayStore, key: str = KEY):
+    return run_state(store.get(key))
+
+
+@pytest.mark.parametrize("flavor", ["7", "9"])
+async def test_a_run_shows_running_live_then_done_with_its_cost(tmp_path, flavor):
+    async with RunningFakeGateway(flavor=flavor) as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path) as store:
+            await store.wait_synced(5)
+            assert not state_of(store) or not state_of(store).is_running
+            run_id = await gw.begin_run(KEY, "Say hello")
+            await until(store, lambda: state_of(store) is not None and state_of(store).is_running)
+            state = state_of(store)
+            assert state.active_run_ids == (run_id,)
+            assert state.started_at_ms is not None
+            assert state.elapsed_ms(state.started_at_ms + 72_000) == 72_000
+            await gw.stream(KEY, "Hello ")
+            await gw.finish_run(KEY, input_tokens=15815, output_tokens=30)
+            await until(store, lambda: state_of(store).status is RunStatus.DONE)
+            await until(store, lambda: store.get(KEY).get("estimatedCostUsd") is not None)
+            assert store.get(KEY)["estimatedCostUsd"] == pytest.approx(0.047895)
+            assert not state_of(store).is_running
+            assert gw.errors == []
+
+
+async def test_9_6_keeps_the_run_id_after_the_first_snapshot_drops_it(tmp_path):
+    async with RunningFakeGateway(flavor="9") as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path) as store:
+            await store.wait_synced(5)
+            run_id = await gw.begin_run(KEY)
+            # The later phase row of the same run has no activeRunIds at all.
+            await until(store, lambda: "activeRunIds" not in store.get(KEY))
+            state = state_of(store)
+            assert state.is_running and state.active_run_ids == (run_id,)
+            # A re-list (which omits the ids too) keeps them as well.
+            await store.refresh()
+            assert state_of(store).active_run_ids == (run_id,)
+
+
+@pytest.mark.parametrize("flavor", ["7", "9"])
+async def test_stop_says_stopped_only_once_the_gateway_reports_the_run_ended(tmp_path, flavor):
+    async with RunningFakeGateway(flavor=flavor) as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path) as store:
+            await store.wait_synced(5)
+            run_id = await gw.begin_run(KEY)
+            await gw.stream(KEY, "Hello from")
+            await until(store, lambda: state_of(store) is not None and state_of(store).is_running)
+            result = await store.stop_run(KEY, timeout=5)
+            assert result.outcome == "stopped", result
+            assert result.ok and result.run_id == run_id
+            assert gw.params_of("sessions.abort") == [{"key": KEY}]
+            state = state_of(store)
+            assert state.status is RunStatus.KILLED and state.aborted
+            if flavor == "7":
+                # 7.35 still says hasActiveRun after the kill: the lifecycle end decides.
+                await until(store, lambda: store.get(KEY).get("status") == "killed")
+                assert store.get(KEY)["hasActiveRun"] is True
+                assert not state_of(store).is_running
+
+
+async def test_late_rows_neither_hide_a_started_run_nor_revive_a_stopped_one(tmp_path):
+    # 9.6 delivers sessions.changed late: the agent/chat events alone must carry the run.
+    async with RunningFakeGateway(flavor="9", hold_rows=True) as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path) as store:
+            await store.wait_synced(5)
+            run_id = await gw.begin_run(KEY)
+            await until(store, lambda: state_of(store) is not None and state_of(store).is_running)
+            assert state_of(store).source == "event"
+            assert state_of(store).active_run_ids == (run_id,)
+            result = await store.stop_run(KEY, timeout=5)
+            assert result.outcome == "stopped", result
+            assert state_of(store).status is RunStatus.KILLED
+            # Now the late rows arrive, the first ones still saying "running".
+            changes = store._key_changes.get(KEY, 0)
+            seen: list = []
+            store.add_listener(seen.append)
+            await gw.release_rows()
+            await until(store, lambda: store._key_changes.get(KEY, 0) > changes)
+            await until(store, lambda: store.get(KEY).get("status") == "killed")
+            assert state_of(store).status is RunStatus.KILLED
+            # Not even for one event did the stopped run look running again.
+            after = [run_state(e.after) for e in seen if getattr(e, "key", None) == KEY]
+            assert after and not any(s.is_running for s in after)
+
+
+async def test_stop_of_a_run_that_does_not_end_reports_still_running(tmp_path):
+    async with RunningFakeGateway(abort_behaviour="ignored") as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path) as store:
+            await store.wait_synced(5)
+            await gw.begin_run(KEY)
+            await until(store, lambda: state_of(store) is not None and state_of(store).is_running)
+            result = await store.stop_run(KEY, timeout=0.3)
+            assert result.outcome == "still-running"
+            assert not result.ok and "still running" in result.message
+            assert state_of(store).is_running
+
+
+async def test_a_refused_stop_carries_the_gateways_own_message(tmp_path):
+    async with RunningFakeGateway(flavor="9") as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path, scopes=("operator.read",)) as store:
+            await store.wait_synced(5)
+            await gw.begin_run(KEY)
+            result = await store.stop_run(KEY)
+            assert result.outcome == "refused"
+            assert result.gateway_message == "missing scope: operator.write"
+            assert "missing scope: operator.write" in result.message
+            assert KEY in gw.runs  # nothing was stopped
+
+
+async def test_stop_without_an_active_run(tmp_path):
+    async with RunningFakeGateway() as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path) as store:
+            await store.wait_synced(5)
+            result = await store.stop_run(KEY)
+            assert result.outcome == "not-running" and result.ok
+
+
+async def test_read_only_and_disconnected_stores_send_nothing(tmp_path):
+    async with RunningFakeGateway() as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path, read_only=True) as store:
+            await store.wait_synced(5)
+            result = await store.abort_run(KEY)
+            assert result.outcome == "not-sent" and "read-only" in result.message
+        store = make_store(gw, tmp_path)
+        result = await store.abort_run(KEY)  # never opened
+        assert result.outcome == "not-sent" and "not connected" in result.message
+        assert gw.count("sessions.abort") == 0
+
+
+async def test_a_failed_run_shows_failed_with_its_error(tmp_path):
+    async with RunningFakeGateway(flavor="9") as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path) as store:
+            await store.wait_synced(5)
+            await gw.begin_run(KEY)
+            await gw.fail_run(KEY, "model endpoint returned 500")
+            await until(store, lambda: state_of(store).status is RunStatus.FAILED)
+            assert not state_of(store).is_running
+
+
+async def test_streaming_moves_last_activity_and_run_fields_are_never_sent_back(tmp_path):
+    async with RunningFakeGateway(flavor="7") as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path) as store:
+            await store.wait_synced(5)
+            await gw.begin_run(KEY)
+            await until(store, lambda: state_of(store) is not None and state_of(store).is_running)
+            assert state_of(store).last_activity_ms is not None
+            # An edit of the row (which carries the mirror's _run) sends only the edit.
+            await store.update_entry(KEY, lambda e: {**e, "label": "Renamed"})
+            assert gw.params_of("sessions.patch") == [{"key": KEY, "label": "Renamed"}]
+            assert gw.errors == []
+
+
+async def test_multi_gateway_stop_goes_to_the_gateway_its_key_names(tmp_path):
+    async with RunningFakeGateway() as a, RunningFakeGateway(flavor="9") as b:
+        a.put(KEY, label="A")
+        b.put(KEY, label="B")
+        stores = [make_store(a, tmp_path, name="a"), make_store(b, tmp_path, name="b")]
+        async with MultiGatewayStore(stores) as multi:
+            await multi.wait_synced(5)
+            await b.begin_run(KEY)
+            await until(multi, lambda: run_state(multi.get("b/" + KEY)).is_running)
+            result = await multi.stop_run("b/" + KEY, timeout=5)
+            assert result.outcome == "stopped" and result.key == "b/" + KEY
+            assert a.count("sessions.abort") == 0 and b.count("sessions.abort") == 1
+
+
+async def test_usage_report_says_when_the_gateway_offers_no_usage_method(tmp_path):
+    async with RunningFakeGateway(flavor="9") as gw, make_store(gw, tmp_path) as store:
+        await store.wait_synced(5)
+        report = await store.usage_report()
+        assert report["source"] is None
+        assert "sessions.usage: missing scope: operator.admin" in report["error"]
