@@ -923,3 +923,32 @@ class RunTracker:
     def on_started(self, key: str, run_id: str, now_ms: int) -> None:
         """A send we made answered ``{runId, status:"started"}``: remember whose run it is."""
         self._learn(key, (run_id,))
+
+
+class FileStoreActivity:
+    """The run-control methods of a file store, with the gateway store's names and signatures.
+
+    A session file is what the gateway writes; the runs themselves live in the gateway process,
+    so nothing here can stop one. Each call says so and names how to reach the gateway.
+    """
+
+    path: Any
+
+    async def abort_run(self, key: str) -> AbortResult:
+        return file_store_abort(key, str(self.path))
+
+    async def wait_run_ended(
+        self, key: str, run_id: str | None = None, *, timeout: float = 10.0
+    ) -> AbortResult:
+        return file_store_abort(key, str(self.path))
+
+    async def stop_run(self, key: str, *, timeout: float = 10.0) -> AbortResult:
+        return file_store_abort(key, str(self.path))
+
+    async def usage_report(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """File stores have no usage service: the figures are the entries' own fields."""
+        return {
+            "source": None,
+            "error": f"{self.path} is a session file: usage comes from its entries "
+            "(tokens, estimatedCostUsd); a gateway's sessions.usage needs --gateway",
+        }

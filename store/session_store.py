@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar
 from openclaw_tui.store import codec
 from openclaw_tui.store._core import _CORES, _Core, _Pending
 from openclaw_tui.store._work import MISSING, _check_entry, _Work
+from openclaw_tui.store.activity import FileStoreActivity
 from openclaw_tui.store.api import StoreHealth
 from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls
 from openclaw_tui.store.backends.base import Backend, Issue
@@ -34,7 +35,7 @@ T = TypeVar("T")
 PatchFn = Callable[[Mapping[str, Any]], Any]
 
 
-class SessionStore:
+class SessionStore(FileStoreActivity):
     """A session store on disk (``sessions.json`` or ``openclaw-agent.sqlite``).
 
     See ARCHITECTURE.md for the contract. Construct, then ``async with store:`` (or

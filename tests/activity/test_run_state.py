@@ -267,3 +267,22 @@ def test_a_new_run_after_an_ended_one_is_running_even_without_ids():
     tracker.on_chat({"runId": "old", "sessionKey": key, "state": "final", "ts": 50}, 0)
     row = tracker.annotate(key, _row(hasActiveRun=True, status="running", startedAt=80))
     assert run_state(row).is_running
+
+
+async def test_a_file_store_never_pretends_to_stop_a_run_and_names_the_gateway_way(tmp_path):
+    path = tmp_path / "sessions.json"
+    path.write_text(REAL_JSON.read_text())
+    async with SessionStore(path) as store:
+        before = path.read_bytes()
+        for result in (
+            await store.abort_run("agent:main:main"),
+            await store.stop_run("agent:main:main"),
+            await store.wait_run_ended("agent:main:main"),
+        ):
+            assert result.outcome == "unsupported" and not result.ok
+            assert "nothing was stopped" in result.message
+            assert "gateway process" in result.message and str(store.path) in result.message
+            assert "--gateway" in result.fix
+        assert path.read_bytes() == before
+        report = await store.usage_report()
+        assert report["source"] is None and "--gateway" in report["error"]
