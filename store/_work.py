@@ -128,6 +128,9 @@ class _Work(MutableMapping[str, Any]):
         self._remember(key)
         if key not in self.data and key in self.base:
             self.reordered = True
+        if key in self.hidden:  # an object now: no longer quarantined
+            self._save_hidden()
+            self.hidden.discard(key)
         self.data[key] = value
 
     # -- the batch's net effect --

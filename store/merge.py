@@ -20,7 +20,8 @@ def _now_ms() -> int:
 def merge_entry(existing: Mapping[str, Any] | None, patch: Mapping[str, Any]) -> Entry:
     """OpenClaw's ``mergeSessionEntry``: ``{**existing, **patch}`` with its rules.
 
-    A ``None`` value deletes the field; ``sessionId`` is kept (a new UUID4 when absent);
+    A ``None`` value deletes the field; ``sessionId`` is kept whatever it holds (a new UUID4
+    only when the field is absent);
     ``updatedAt = max(existing, patch, now)``.
     """
     merged: Entry = dict(existing) if existing else {}
@@ -32,8 +33,10 @@ def merge_entry(existing: Mapping[str, Any] | None, patch: Mapping[str, Any]) ->
                 merged.pop(name, None)
         else:
             merged[name] = codec.clone(value)
-    session_id = merged.get("sessionId")
-    if not isinstance(session_id, str) or not session_id:
+    if "sessionId" not in merged:
+        # ``patch ?? existing ?? uuid4()``: only an absent id is made up. One of another type,
+        # empty or null is the entry's own value: it is kept (and reported, never used as a
+        # path), not silently replaced by an id that points at no transcript.
         merged["sessionId"] = str(uuid.uuid4())
     candidates = [_now_ms()]
     for source in (existing or {}, patch):

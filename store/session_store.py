@@ -287,7 +287,11 @@ class SessionStore(FileStoreActivity):
         return bool(await self._submit(apply))
 
     async def save(self, entries: Mapping[str, Any]) -> None:
-        """Replace the whole store with ``entries`` (compatibility and offline maintenance)."""
+        """Replace the whole store with ``entries`` (compatibility and offline maintenance).
+
+        The quarantined non-object entries ``load()`` hides are kept, each beside the entry it
+        followed, unless ``entries`` names their key (``delete_entry`` removes one).
+        """
         if not isinstance(entries, Mapping):
             raise TypeError("save() takes a mapping of session key -> entry")
         snapshot = {key: codec.clone(value) for key, value in entries.items()}
@@ -297,17 +301,19 @@ class SessionStore(FileStoreActivity):
             _check_entry(key, value)
 
         def apply(work: _Work) -> None:
+            # load() never shows the hidden entries, so a save of its result must not drop them.
+            kept = [key for key in work.data if key in work.hidden and key not in snapshot]
             for key in list(work.data):
-                if key not in snapshot:
+                if key not in snapshot and key not in work.hidden:
                     del work[key]
             for key, value in snapshot.items():
                 current = work.data.get(key, MISSING)
                 if current is MISSING or not codec.json_equal(current, value):
                     work.put_owned(key, value)
-            if list(work.data) != list(snapshot):
-                work.data = {key: work.data[key] for key in snapshot}
+            order = _order_with_hidden(list(work.data), list(snapshot), set(kept))
+            if list(work.data) != order:
+                work.data = {key: work.data[key] for key in order}
                 work.reordered = True
-                work.hidden = set()
 
         await self._submit(apply, skip_maintenance=True)
 
@@ -363,6 +369,25 @@ class SessionStore(FileStoreActivity):
         core = self._core()
         await core.ensure_loaded()
         await core.check_external()
+
+
+def _order_with_hidden(current: list[str], wanted: list[str], hidden: set[str]) -> list[str]:
+    """``wanted``'s order, with each ``hidden`` key right after the key it followed in
+    ``current`` (hidden keys before any wanted key stay first)."""
+    if not hidden:
+        return wanted
+    following: dict[str | None, list[str]] = {}
+    previous: str | None = None
+    for key in current:
+        if key in hidden:
+            following.setdefault(previous, []).append(key)
+        else:
+            previous = key
+    order = list(following.get(None, []))
+    for key in wanted:
+        order.append(key)
+        order.extend(following.get(key, []))
+    return order
 
 
 def _finish(work: _Work, key: str, existing: Any, patch: Any) -> dict[str, Any] | None:
