@@ -45,6 +45,7 @@ from openclaw_tui.store.errors import (
     StoreClosedError,
     StoreConflictError,
     StoreError,
+    StoreLockedError,
     StoreReadError,
     StoreReadOnlyError,
     StoreUnreadableError,
@@ -55,6 +56,7 @@ from openclaw_tui.store.events import StoreErrorEvent, StoreEvent, StoreReloaded
 from openclaw_tui.store.subscription import Subscription
 
 MAX_BATCH = 1000
+RETRY_SIGNATURE = Signature(("retry",))  # equals no real signature: the next check reads again
 MAX_CONFLICT_RETRIES = 100  # with jitter: 4 processes x 500 one-at-a-time updates lost 20 in a row
 
 
@@ -161,6 +163,10 @@ class _Core:
     def _read_failed(self, exc: StoreReadError, signature: Signature | None) -> None:
         same = self.read_error is not None and self.read_error.describe() == exc.describe()
         self.read_error = exc
+        if isinstance(exc, StoreLockedError):
+            # Nothing may change while the lock is held, so the signature would stay the same:
+            # a signature nothing equals makes every check (the watcher's heartbeat) read again.
+            signature = RETRY_SIGNATURE
         self.signature = signature
         if not self.loaded:
             self.loaded = True

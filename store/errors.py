@@ -57,6 +57,11 @@ class StoreUnreadableError(StoreReadError):
     """The path exists but cannot be read (permissions, a directory, a FIFO, an I/O error)."""
 
 
+class StoreLockedError(StoreReadError):
+    """Another process holds the store locked against readers; reading is retried until it
+    lets go (the view then fills in by itself)."""
+
+
 class StoreTooLargeError(StoreReadError):
     """The file is larger than the configured limit; it is refused instead of loaded."""
 

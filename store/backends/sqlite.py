@@ -47,6 +47,7 @@ from openclaw_tui.store.backends.base import (
 from openclaw_tui.store.codec import entry_problem, is_safe_session_id
 from openclaw_tui.store.errors import (
     StoreCorruptError,
+    StoreLockedError,
     StoreLockTimeoutError,
     StoreReadError,
     StoreReadOnlyError,
@@ -518,6 +519,17 @@ class SqliteBackend(Backend):
                 return self._retry_busy(lambda: self._read(conn), "reading it")
             except sqlite3.Error as exc:
                 raise self._read_error(exc, "cannot read the session rows") from None
+            except StoreLockTimeoutError:
+                # A read error, not an empty store: the engine keeps retrying (the watcher's
+                # heartbeat) and the view fills in by itself once the lock goes.
+                raise StoreLockedError(
+                    self.path,
+                    f"the database is locked by another process (an exclusive transaction has "
+                    f"held it for over {self.lock_timeout:g} s); waiting for it to be released, "
+                    "the sessions appear by themselves",
+                    fix="if it persists, look for the process holding the database "
+                    f"(`fuser {self.path}`)",
+                ) from None
 
     def _read(self, conn: sqlite3.Connection) -> Snapshot:
         # One read transaction: the rows, the schema and data_version all from the same state.
