@@ -145,6 +145,10 @@ async def test_stale_lock_is_broken_and_the_write_lands(tmp_path: Path, kind: st
     elif kind == "old-lock":
         # The owner (pid 1) is alive, but the lock is far older than stale_after (30 s).
         lock = _write_lock(path, {"pid": 1, "createdAt": now_ms - 3_600_000, "hostname": _HOST})
+        # A lock written once an hour ago has an hour-old file time too; the younger of the two
+        # stamps counts (store/lock.py: one lagging clock never breaks a live owner's lock).
+        old = time.time() - 3600
+        os.utime(lock, (old, old))
     else:
         lock = lock_path_for(path)
         lock.write_bytes(b"\x00garbage")
