@@ -349,7 +349,8 @@ class RunningFakeGateway(FakeGateway):
                     "content": [{"type": "text", "text": run.text}],
                     "stopReason": "aborted",
                     "errorMessage": "Request was aborted",
-                    "timestamp": now_ms(),
+                    # As in the real fixture: the runtime stamps its copy with the run's start.
+                    "timestamp": run.started_at,
                 },
             )
             await self._event(
