@@ -286,3 +286,44 @@ async def test_a_file_store_never_pretends_to_stop_a_run_and_names_the_gateway_w
         assert path.read_bytes() == before
         report = await store.usage_report()
         assert report["source"] is None and "--gateway" in report["error"]
+
+
+def test_the_tracker_takes_hostile_events_without_raising():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+        max_leaves=8,
+    )
+    payloads = st.dictionaries(
+        st.sampled_from(["sessionKey", "runId", "stream", "data", "ts", "state", "phase"]),
+        values,
+    )
+
+    rows = st.dictionaries(
+        st.sampled_from(
+            ["hasActiveRun", "status", "activeRunIds", "startedAt", "endedAt", "lastRunId"]
+        ),
+        values,
+    )
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(["agent", "chat"]), payloads), max_size=6), rows)
+    def check(events, row):
+        tracker = RunTracker()
+        for name, payload in events:
+            if name == "agent":
+                tracker.on_agent(payload, 0)
+            else:
+                tracker.on_chat(payload, 0)
+        key = next(
+            (p["sessionKey"] for _, p in events if isinstance(p.get("sessionKey"), str)), "k"
+        )
+        annotated = tracker.annotate(key, dict(row))
+        state = run_state(annotated)
+        if state is not None:
+            state.elapsed_ms(10**12)
+
+    check()
