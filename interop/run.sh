@@ -24,8 +24,7 @@ die() { printf 'interop: %s\n' "$*" >&2; exit 2; }
 # The fixtures: the one lookup tests/shared_data.py (OPENCLAW_TUI_FIXTURES, else ../shared/fixtures).
 (cd "$ROOT" && "$PYTHON" -m tests.shared_data >/dev/null) || exit 2
 # npm installs the OpenClaw releases (once; any npm will do, it runs on the Node fetched below).
-NPM="$(command -v npm || true)"
-[ -n "$NPM" ] || NPM=/usr/bin/npm
+NPM="${NPM:-$(command -v npm || echo /usr/bin/npm)}"
 for version in "${OPENCLAW_VERSIONS[@]}"; do
     [ -f "$CACHE/oc-$version/node_modules/openclaw/package.json" ] || [ -x "$NPM" ] || die \
         "npm not found: it installs openclaw@$version (once, into $CACHE). Node itself is not" \

@@ -82,3 +82,19 @@ def test_make_interop_stops_before_downloading_anything(tmp_path: Path):
     _assert_clear(result, missing)
     assert result.returncode == 2
     assert not cache.exists()
+
+
+def test_make_interop_without_npm_says_what_to_install_before_downloading(tmp_path: Path):
+    cache = tmp_path / "cache"
+    result = _run(
+        ["bash", str(REPO / "interop" / "run.sh")],
+        FIXTURES,
+        PYTHON=sys.executable,
+        XDG_CACHE_HOME=str(cache),
+        NPM=str(tmp_path / "no-npm"),
+    )
+    assert result.returncode == 2
+    assert "interop: npm not found" in result.stderr
+    assert "downloads Node 24.19.0 from PyPI" in result.stderr  # Node itself is not needed
+    assert "apt-get install npm" in result.stderr
+    assert not cache.exists()
