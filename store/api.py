@@ -1,4 +1,5 @@
-"""The store contract the app is written against: ``StoreHealth`` (and the API Protocol)."""
+"""The store contract the app is written against: ``StoreHealth``, what ``reset_session`` does
+(``ResetPolicy``, ``SessionReset``), and the API Protocol."""
 
 from __future__ import annotations
 
@@ -28,3 +29,24 @@ class StoreHealth:
     @property
     def message(self) -> str | None:
         return self.error.describe() if self.error is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class ResetPolicy:
+    """What a store's ``reset_session`` does, declared so a UI can say it before asking."""
+
+    effect: str
+    """What a reset changes and keeps, one or two sentences for a confirmation question."""
+    new_creates: bool
+    """``reset_session(key, new=True)`` starts a separate session beside ``key`` (one per gateway:
+    nothing is lost, so there is nothing to confirm) instead of resetting ``key`` in place."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReset:
+    """What ``reset_session`` did."""
+
+    key: str
+    """The session that starts afresh: the one given, or the one ``new=True`` created."""
+    message: str
+    """The store's acknowledgement (a gateway's is its own reply)."""

@@ -83,10 +83,20 @@ def strip_namespace(key: str) -> str:
     has a ``/`` before its first ``:`` (``agent``, ``cron``, ``hook``, ``global``, ...), so a
     ``/`` there can only be such a namespace.
     """
+    return split_namespace(key)[1]
+
+
+def namespace_of(key: str) -> str:
+    """The ``<gateway>`` of a ``<gateway>/<session key>`` row key, "" for a key without one."""
+    return split_namespace(key)[0]
+
+
+def split_namespace(key: str) -> tuple[str, str]:
+    """``"home/agent:main:main"`` -> ``("home", "agent:main:main")``; ``("", key)`` without one."""
     head = key.partition(":")[0]
     cut = head.rfind("/")
     # Both sides must be non-empty: "/" or "x/" alone is a (strange) key, not a namespace.
-    return key[cut + 1 :] if 0 < cut < len(key) - 1 else key
+    return (key[:cut], key[cut + 1 :]) if 0 < cut < len(key) - 1 else ("", key)
 
 
 def normalize_agent_id(raw: object) -> str:

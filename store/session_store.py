@@ -12,16 +12,18 @@ import asyncio
 import inspect
 import os
 import stat
+import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
-from openclaw_tui.store import codec
+from openclaw_tui.store import codec, semantics
 from openclaw_tui.store._core import _CORES, _Core, _Pending
 from openclaw_tui.store._work import MISSING, _check_entry, _Work
 from openclaw_tui.store.activity import FileStoreActivity
-from openclaw_tui.store.api import StoreHealth
+from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls
 from openclaw_tui.store.backends.base import Backend, Issue
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, JsonFileBackend
@@ -285,6 +287,40 @@ class SessionStore(FileStoreActivity):
             return True
 
         return bool(await self._submit(apply))
+
+    reset_policy: ClassVar[ResetPolicy] = ResetPolicy(
+        effect=(
+            "Each gets a new session id and cleared token counters; thinking, reasoning and "
+            "usage return to defaults, other settings are kept. The old transcript stays on disk."
+        ),
+        new_creates=False,
+    )
+
+    async def reset_session(
+        self,
+        key: str,
+        *,
+        new: bool = False,
+        session_id: str | None = None,
+        now_ms: int | None = None,
+    ) -> SessionReset | None:
+        """OpenClaw's ``/reset`` (and ``/new``, which is the same here): the entry gets a new
+        session id (``session_id``, else a random one) and cleared token counters, started at
+        ``now_ms`` (else now); what it carries over is ``semantics.reset_patch``'s rule.
+
+        Returns None (nothing written) when ``key`` is not in the store.
+        """
+        fresh_id = session_id if session_id is not None else str(uuid.uuid4())
+        started = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+        found = False
+
+        def reset(entry: Mapping[str, Any]) -> dict[str, Any]:
+            nonlocal found
+            found = True
+            return semantics.reset_patch(entry, fresh_id, started)
+
+        await self.update_entry(key, reset)
+        return SessionReset(key, f"session {key} reset") if found else None
 
     async def save(self, entries: Mapping[str, Any]) -> None:
         """Replace the whole store with ``entries`` (compatibility and offline maintenance).

@@ -14,7 +14,8 @@ list and turns the store API into gateway requests:
 - writing: ``update_entry`` diffs the new entry against the cached row and sends only the changed
   fields that ``sessions.patch`` accepts (fields it does not accept are refused before anything is
   sent); ``delete_entry`` -> ``sessions.delete``; ``create_session`` -> ``sessions.create``;
-  ``reset_entry`` -> ``sessions.reset``. Refusals carry the gateway's own message.
+  ``reset_entry`` -> ``sessions.reset`` (``reset_session``, the store API's reset and /new, uses
+  these two). Refusals carry the gateway's own message.
 
 Entries are the gateway's list rows without ``key`` (the key is the mapping key), with
 ``null``-valued fields left out (as in a file store, where a cleared field is absent) and the
@@ -33,9 +34,9 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
-from openclaw_tui.store.api import StoreHealth
+from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.diff import changed_fields
 from openclaw_tui.store.errors import StoreError
@@ -201,6 +202,22 @@ def _number(value: Any) -> float:
 
 def _order(row: Mapping[str, Any]) -> tuple[float, float]:
     return (_number(row.get("updatedAt")), _number(row.get("snapshotAt")))
+
+
+GATEWAY_RESET_POLICY: Final = ResetPolicy(
+    effect=(
+        "The gateway resets it (sessions.reset): a new transcript with cleared token counters; "
+        "its settings are kept. The old transcript stays on the gateway host."
+    ),
+    new_creates=True,
+)
+
+
+def gateway_reset(key: str, *, created: bool) -> SessionReset:
+    """A reset the gateway did, acknowledged with OpenClaw's own reply to /reset or /new."""
+    if created:
+        return SessionReset(key, f"✅ New session started. ({key})")
+    return SessionReset(key, "✅ Session reset.")
 
 
 class EventHub:
@@ -593,6 +610,27 @@ class GatewayStore(GatewayActivity):
         """``sessions.reset`` (new transcript; overrides kept). Returns the gateway's answer."""
         client = self._writable_client()
         return await self._call(client, "sessions.reset", {"key": key})
+
+    reset_policy: ClassVar[ResetPolicy] = GATEWAY_RESET_POLICY
+
+    async def reset_session(
+        self,
+        key: str,
+        *,
+        new: bool = False,
+        session_id: str | None = None,
+        now_ms: int | None = None,
+    ) -> SessionReset | None:
+        """The gateway's own reset: ``sessions.reset`` of ``key``, or with ``new`` a separate
+        session by ``sessions.create`` (the gateway picks its key and id, so ``session_id`` and
+        ``now_ms`` are not used). Returns None (nothing sent) when ``key`` is not in the mirror.
+        """
+        if key not in self._entries:
+            return None
+        if new:
+            return gateway_reset(await self.create_session(), created=True)
+        await self.reset_entry(key)
+        return gateway_reset(key, created=False)
 
     async def update(
         self,

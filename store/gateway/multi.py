@@ -14,10 +14,10 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from openclaw_tui.store.activity import AbortResult
-from openclaw_tui.store.api import StoreHealth
+from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.events import (
     ConnectionState,
@@ -32,7 +32,12 @@ from openclaw_tui.store.events import (
 from openclaw_tui.store.gateway.activity import DEFAULT_STOP_TIMEOUT
 from openclaw_tui.store.gateway.config import GatewayConfig
 from openclaw_tui.store.gateway.errors import GatewayConfigError, GatewayUnsupportedError
-from openclaw_tui.store.gateway.gateway_store import EventHub, GatewayStore
+from openclaw_tui.store.gateway.gateway_store import (
+    GATEWAY_RESET_POLICY,
+    EventHub,
+    GatewayStore,
+    gateway_reset,
+)
 from openclaw_tui.store.subscription import Subscription
 
 T = TypeVar("T")
@@ -219,6 +224,23 @@ class MultiGatewayStore:
     ) -> str:
         store = self.store_named(gateway)
         return join_key(gateway, await store.create_session(key=key, label=label))
+
+    reset_policy: ClassVar[ResetPolicy] = GATEWAY_RESET_POLICY
+
+    async def reset_session(
+        self,
+        key: str,
+        *,
+        new: bool = False,
+        session_id: str | None = None,
+        now_ms: int | None = None,
+    ) -> SessionReset | None:
+        """``reset_session`` on the gateway the key names (``new``: a session on that gateway)."""
+        gateway, raw = split_key(key)
+        done = await self.store_named(gateway).reset_session(raw, new=new)
+        if done is None:
+            return None
+        return gateway_reset(join_key(gateway, done.key), created=new)
 
     async def update(
         self,

@@ -172,7 +172,6 @@ def test_the_slash_package_exports_exactly_what_callers_use():
         "command_names",
         "complete",
         "execute",
-        "is_gateway_store",
         "models_in_store",
         "parse",
         "status_summary",

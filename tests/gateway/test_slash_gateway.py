@@ -135,16 +135,22 @@ async def test_gateway_refusals_of_edits_are_inline_outcomes(tmp_path: Path):
         assert gw.errors == []
 
 
-def test_gateway_stores_are_recognised_by_capability():
-    class FileLike:
-        def get(self, key: str) -> None:
-            return None
-
-    class GatewayLike(FileLike):
-        async def reset_entry(self, key: str) -> None: ...
-
-        async def create_session(self) -> str:
-            return "k"
-
-    assert not slash.is_gateway_store(FileLike())
-    assert slash.is_gateway_store(GatewayLike())
+async def test_new_on_several_rows_creates_one_session_per_gateway(tmp_path: Path):
+    async with FakeGateway() as home, FakeGateway() as work:
+        seed(home, "Home")
+        seed(work, "Work")
+        work.sessions["agent:main:other"] = {"sessionId": "s-2", "updatedAt": NOW}
+        stores = [
+            make_store(home, tmp_path / "h", name="home"),
+            make_store(work, tmp_path / "w", name="work"),
+        ]
+        async with MultiGatewayStore(stores) as multi:
+            await multi.wait_synced(5)
+            rows = [f"work/{MAIN}", "work/agent:main:other", f"home/{MAIN}"]
+            outcome = await slash.execute("/new", multi, rows)
+            assert outcome.ok, outcome.message
+            assert work.count("sessions.create") == 1 and home.count("sessions.create") == 1
+            assert [key.partition("/")[0] for key in outcome.keys] == ["work", "home"]
+            assert outcome.message.splitlines() == [
+                f"✅ New session started. ({key})" for key in outcome.keys
+            ]

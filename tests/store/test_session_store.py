@@ -414,3 +414,21 @@ async def test_a_mutator_that_waits_for_another_write_fails_instead_of_deadlocki
             await asyncio.wait_for(store.update(nested), 5)
         assert "inner" not in store.get("agent:main:main")
         await store.update_entry("agent:main:main", {"after": 1})  # the writer still works
+
+
+async def test_reset_session_gives_the_entry_a_new_id_in_place(small_store):
+    before = read_json(small_store)["agent:main:main"]
+    assert "totalTokens" in before
+    async with SessionStore(small_store) as store:
+        done = await store.reset_session(
+            "agent:main:main", new=True, session_id="fresh-id", now_ms=1_900_000_000_000
+        )
+        assert await store.reset_session("agent:main:gone") is None
+        assert store.reset_policy.new_creates is False
+    assert done is not None and done.key == "agent:main:main"
+    assert done.message == "session agent:main:main reset"
+    after = read_json(small_store)
+    assert after["agent:main:main"]["sessionId"] == "fresh-id" != before["sessionId"]
+    assert after["agent:main:main"]["sessionStartedAt"] == 1_900_000_000_000
+    assert "totalTokens" not in after["agent:main:main"]
+    assert "agent:main:gone" not in after

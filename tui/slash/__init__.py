@@ -22,7 +22,6 @@ from openclaw_tui.tui.slash.parse import (
     parse,
 )
 from openclaw_tui.tui.slash.plans import DEFAULT_MODEL_ALIASES, SlashConfig
-from openclaw_tui.tui.slash.reset import is_gateway_store
 from openclaw_tui.tui.slash.results import Outcome
 from openclaw_tui.tui.slash.status import status_summary
 
@@ -38,7 +37,6 @@ __all__ = [
     "command_names",
     "complete",
     "execute",
-    "is_gateway_store",
     "models_in_store",
     "parse",
     "status_summary",

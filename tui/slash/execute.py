@@ -31,11 +31,11 @@ from openclaw_tui.tui.slash.plans import (
     plan_think,
     plan_usage,
 )
-from openclaw_tui.tui.slash.reset import gateway_session_command, is_gateway_store, plan_reset
+from openclaw_tui.tui.slash.reset import ResetPlan, plan_reset, reset_sessions
 from openclaw_tui.tui.slash.results import Outcome, combine, describe_error
 from openclaw_tui.tui.slash.status import plan_status
 
-PLANNERS: Final[dict[str, Callable[[ParsedCommand, Context], Plan]]] = {
+PLANNERS: Final[dict[str, Callable[[ParsedCommand, Context], Plan | ResetPlan]]] = {
     "think": plan_think,
     "verbose": plan_level,
     "reasoning": plan_level,
@@ -151,16 +151,8 @@ async def _execute(
             "Restart without --read-only to edit.",
             command=parsed.name,
         )
-    if parsed.name in ("reset", "new") and is_gateway_store(store):
-        return await gateway_session_command(parsed, ctx, store, keys, confirmed=confirmed)
-    if plan.destructive and not confirmed:
-        return Outcome(
-            False,
-            plan.confirm_text,
-            keys=keys,
-            needs_confirmation=True,
-            command=parsed.name,
-        )
+    if isinstance(plan, ResetPlan):
+        return await reset_sessions(parsed, plan, ctx, store, keys, confirmed=confirmed)
     results = await asyncio.gather(*(apply_edit(store, key, plan) for key in keys))
     acks = {key: ack for key, (ack, _f) in zip(keys, results, strict=True) if ack is not None}
     failures = {key: f for key, (_a, f) in zip(keys, results, strict=True) if f is not None}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 from openclaw_tui.store import semantics as sem
+from openclaw_tui.store.api import ResetPolicy, SessionReset
 from openclaw_tui.store.errors import StoreError
 from openclaw_tui.store.keys import classify_key
 from openclaw_tui.tui.slash.parse import BY_NAME, COMMANDS, HELP_HINT, ParsedCommand, SlashError
@@ -26,11 +27,22 @@ Patch = dict[str, Any]
 
 
 class StoreLike(Protocol):
-    """What commands need from a store (``SessionStore`` and the gateway client both fit)."""
+    """What commands need from a store (``SessionStore`` and the gateway stores all fit)."""
+
+    reset_policy: ResetPolicy
 
     def get(self, key: str) -> Entry | None: ...
 
     async def update_entry(self, key: str, patch_or_fn: Any, *, create: bool = False) -> Any: ...
+
+    async def reset_session(
+        self,
+        key: str,
+        *,
+        new: bool = False,
+        session_id: str | None = None,
+        now_ms: int | None = None,
+    ) -> SessionReset | None: ...
 
 
 # -- configuration ------------------------------------------------------------------------------
@@ -77,8 +89,6 @@ Describe = Callable[[str, Entry], str]
 @dataclass(frozen=True, slots=True)
 class Edit:
     compute: Compute
-    destructive: bool = False
-    confirm_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
