@@ -471,6 +471,52 @@ def usage_groups(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class GatewayUsage:
+    """What a gateway's own usage methods answered (``sessions.usage``, ``usage.cost``).
+
+    ``answers``: method -> payload as sent; ``errors``: method -> why it gave nothing (refused,
+    not offered, not connected). ``total_cost_usd`` / ``total_tokens`` are read from a
+    ``totals`` object (``totalCost`` / ``totalTokens``) when one is there, and ``totals_from``
+    names the method they came from, so a view can say which figures are the gateway's and which
+    are summed from the rows. These result shapes were not captured from 2026.7.35 / 2026.9.6
+    (the reference lists the methods only), so nothing else is assumed about them.
+    """
+
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    total_cost_usd: float | None = None
+    total_tokens: int | None = None
+    totals_from: str | None = None
+
+    @property
+    def offered(self) -> bool:
+        return bool(self.answers)
+
+
+USAGE_METHODS = ("usage.cost", "sessions.usage")
+
+
+def gateway_usage(answers: Mapping[str, Any], errors: Mapping[str, str]) -> GatewayUsage:
+    cost: float | None = None
+    tokens: int | None = None
+    source: str | None = None
+    for method in USAGE_METHODS:
+        payload = answers.get(method)
+        totals = payload.get("totals") if isinstance(payload, Mapping) else None
+        if not isinstance(totals, Mapping):
+            continue
+        found_cost = _number(totals.get("totalCost"))
+        found_tokens = _number(totals.get("totalTokens"))
+        if found_cost is None and found_tokens is None:
+            continue
+        cost = found_cost
+        tokens = int(found_tokens) if found_tokens is not None else None
+        source = method
+        break
+    return GatewayUsage(dict(answers), dict(errors), cost, tokens, source)
+
+
 # --- stopping a run ---------------------------------------------------------------------------
 
 AbortOutcome = Literal[
@@ -945,10 +991,10 @@ class FileStoreActivity:
     async def stop_run(self, key: str, *, timeout: float = 10.0) -> AbortResult:
         return file_store_abort(key, str(self.path))
 
-    async def usage_report(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    async def usage_report(self, params: Mapping[str, Any] | None = None) -> GatewayUsage:
         """File stores have no usage service: the figures are the entries' own fields."""
-        return {
-            "source": None,
-            "error": f"{self.path} is a session file: usage comes from its entries "
-            "(tokens, estimatedCostUsd); a gateway's sessions.usage needs --gateway",
-        }
+        why = (
+            f"{self.path} is a session file: usage comes from its entries (tokens, "
+            "estimatedCostUsd); the gateway's own usage needs --gateway"
+        )
+        return GatewayUsage(errors={method: why for method in USAGE_METHODS})

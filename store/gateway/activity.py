@@ -17,23 +17,32 @@ raises for a refusal: the result carries the gateway's own message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from openclaw_tui.store.activity import RUN_FIELD, AbortResult, RunTracker, run_state
+from openclaw_tui.store.activity import (
+    RUN_FIELD,
+    USAGE_METHODS,
+    AbortResult,
+    GatewayUsage,
+    RunTracker,
+    gateway_usage,
+    run_state,
+)
 from openclaw_tui.store.diff import changed_fields
 from openclaw_tui.store.events import EntryChanged
 from openclaw_tui.store.gateway.errors import (
     GatewayError,
     GatewayRequestError,
-    GatewayUnavailableError,
 )
 
 if TYPE_CHECKING:
     from openclaw_tui.store.gateway.client import GatewayClient
 
 DEFAULT_STOP_TIMEOUT = 10.0
+RECONNECTED = "_reconnected"  # the pseudo event a store's taps get after a reconnect
 RUN_EVENTS = frozenset({"agent", "chat"})
 
 
@@ -56,6 +65,7 @@ class GatewayActivity:
         self._key_waiters: dict[str, set[asyncio.Event]] = {}
         # Event listeners for transcript sources: (name, payload) of agent/chat/session.* events.
         self._event_taps: set[Any] = set()
+        self._background: set[asyncio.Task[Any]] = set()
 
     # -- hooks called by GatewayStore -------------------------------------------------------
 
@@ -67,16 +77,36 @@ class GatewayActivity:
         for waiter in self._key_waiters.get(key, ()):
             waiter.set()
 
+    def _client_error(self, exc: Exception) -> None:
+        if self._client is not None:
+            self._client.last_error = exc
+
     def _forget_run(self, key: str) -> None:
         self._runs.forget(key)
 
     def _activity_reconnected(self) -> None:
-        # Events may have been missed while disconnected: the re-list is the truth again.
+        # Events may have been missed while disconnected: the re-list is the truth again,
+        # and open transcripts read their history again.
         self._runs.reset_live()
+        for tap in list(self._event_taps):
+            try:
+                tap(RECONNECTED, {})
+            except Exception as exc:
+                self._client_error(exc)
+
+    async def _close_activity(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        for task in list(self._background):
+            with contextlib.suppress(BaseException):
+                await task
 
     def _on_activity_event(self, name: str, payload: Mapping[str, Any]) -> None:
         for tap in list(self._event_taps):
-            tap(name, payload)
+            try:
+                tap(name, payload)
+            except Exception as exc:  # one transcript's bug must not stop run tracking
+                self._client_error(exc)
         if name == "agent":
             key = self._runs.on_agent(payload, now_ms())
         elif name == "chat":
@@ -240,27 +270,24 @@ class GatewayActivity:
 
     # -- usage ---------------------------------------------------------------------------------
 
-    async def usage_report(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """What the gateway's own usage methods say, as ``{"source": method, "payload": ...}``.
+    async def usage_report(self, params: Mapping[str, Any] | None = None) -> GatewayUsage:
+        """The gateway's own usage figures (``usage.cost``, ``sessions.usage``), where offered.
 
-        Tries ``sessions.usage`` then ``usage.cost`` (callable on some releases though not
-        advertised in ``hello-ok``). Their result shapes were not captured, so the payload is
-        returned as the gateway sent it; ``{"source": None, "error": text}`` when neither answers.
+        Both are callable on some releases though not advertised in ``hello-ok``; a refusal or an
+        unknown method is recorded in ``errors`` with the gateway's message, never raised.
         """
         client = self._client
         if client is None or not client.connected:
-            return {"source": None, "error": f"{self.path}: not connected"}
-        errors: list[str] = []
-        for method in ("sessions.usage", "usage.cost"):
+            why = f"{self.path}: not connected"
+            return GatewayUsage(errors={method: why for method in USAGE_METHODS})
+        answers: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for method in USAGE_METHODS:
             try:
-                payload = await client.request(method, dict(params or {}))
-            except GatewayUnavailableError as exc:
-                return {"source": None, "error": exc.describe()}
+                answers[method] = await client.request(method, dict(params or {}))
             except GatewayError as exc:
-                errors.append(f"{method}: {exc.message}")
-                continue
-            return {"source": method, "payload": payload}
-        return {"source": None, "error": "; ".join(errors)}
+                errors[method] = exc.message
+        return gateway_usage(answers, errors)
 
 
 __all__ = ["DEFAULT_STOP_TIMEOUT", "RUN_EVENTS", "RUN_FIELD", "GatewayActivity"]

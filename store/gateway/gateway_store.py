@@ -367,6 +367,7 @@ class GatewayStore(GatewayActivity):
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
+        await self._close_activity()
         if self._client is not None:
             await self._client.aclose()
         self._hub.close_all()

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, TypeVar
 
-from openclaw_tui.store.activity import AbortResult
+from openclaw_tui.store.activity import AbortResult, GatewayUsage
 from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.events import (
@@ -213,7 +213,9 @@ class MultiGatewayStore:
         store, raw = self.store_for(key)
         return _renamed(await store.stop_run(raw, timeout=timeout), key)
 
-    async def usage_report(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    async def usage_report(
+        self, params: Mapping[str, Any] | None = None
+    ) -> dict[str, GatewayUsage]:
         """Each gateway's own usage answer: ``{gateway name: usage_report()}``."""
         names = list(self.stores)
         answers = await asyncio.gather(*(self.stores[n].usage_report(params) for n in names))

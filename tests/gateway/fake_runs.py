@@ -50,6 +50,9 @@ class RunningFakeGateway(FakeGateway):
     message_subs: dict[int, set[str]] = field(default_factory=dict)
     # 9.6 delivers sessions.changed up to ~0.8 s late and out of order: while True, those
     # frames are held back until ``release_rows`` (agent/chat events still go out at once).
+    # Not captured from a real gateway: when set, usage.cost answers {"totals": usage_totals}
+    # (the shape third-party notes describe for older releases); else it is an unknown method.
+    usage_totals: dict[str, Any] | None = None
     hold_rows: bool = False
     held_rows: list[str] = field(default_factory=list)
 
@@ -393,6 +396,8 @@ class RunningFakeGateway(FakeGateway):
                 # Not observed: what a real gateway answers when nothing runs.
                 return {"payload": {"ok": True, "abortedRunId": None, "status": "no-active-run"}}
             return {"payload": {"ok": True, "abortedRunId": run.run_id, "status": "aborted"}}
+        if method == "usage.cost" and self.usage_totals is not None:
+            return {"payload": {"updatedAt": now_ms(), "days": 30, "totals": self.usage_totals}}
         if method == "chat.history":
             if not self._has(conn, "operator.read"):
                 return self._scope_error("operator.read")

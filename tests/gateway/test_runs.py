@@ -214,5 +214,18 @@ async def test_usage_report_says_when_the_gateway_offers_no_usage_method(tmp_pat
     async with RunningFakeGateway(flavor="9") as gw, make_store(gw, tmp_path) as store:
         await store.wait_synced(5)
         report = await store.usage_report()
-        assert report["source"] is None
-        assert "sessions.usage: missing scope: operator.admin" in report["error"]
+        assert not report.offered and report.totals_from is None
+        assert report.errors == {
+            "usage.cost": "missing scope: operator.admin",
+            "sessions.usage": "missing scope: operator.admin",
+        }
+
+
+async def test_usage_report_takes_the_gateways_totals_and_names_their_source(tmp_path):
+    gateway = RunningFakeGateway(flavor="9", usage_totals={"totalCost": 1.25})
+    async with gateway as gw, make_store(gw, tmp_path) as store:
+        await store.wait_synced(5)
+        report = await store.usage_report()
+        assert report.offered and report.totals_from == "usage.cost"
+        assert report.total_cost_usd == 1.25 and report.total_tokens is None
+        assert "sessions.usage" in report.errors
