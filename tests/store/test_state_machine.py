@@ -13,6 +13,7 @@ import errno
 import json
 import os
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,9 @@ patches = st.fixed_dictionaries(
         "inputTokens": st.none() | st.integers(0, 2**40),
         "thinkingLevel": st.sampled_from(["off", "low", "high", "banana"]),
         "origin": st.fixed_dictionaries({"provider": st.sampled_from(["telegram", "slack"])}),
+        # Fields OpenClaw may add later: the store must keep them exactly, as any other.
+        "futureField": st.none() | st.integers() | st.text(max_size=4) | st.just([]),
+        "futureNested": st.dictionaries(st.sampled_from(["a", "b"]), st.integers(), max_size=2),
     },
 )
 
@@ -53,14 +57,39 @@ class Switch(FaultySyscalls):
 
 
 def merge(model_entry: dict[str, Any] | None, patch: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(model_entry or {})
+    """The merge rules, modelled on plain dicts independently of the store's code.
+
+    ``{**existing, **patch}`` (existing fields keep their place, new ones follow in the patch's
+    order); a None value deletes the field; ``updatedAt`` is the larger of the two (both are far
+    above "now"). ``sessionId`` is kept when the entry has one; a new one is added (last) when it
+    has none, whose value only the store knows: the caller fills it in.
+    """
+    existing = model_entry or {}
+    merged = {**existing, **patch}
     for name, value in patch.items():
         if value is None:
-            merged.pop(name, None)
-        else:
-            merged[name] = value
-    merged["updatedAt"] = max(patch["updatedAt"], (model_entry or {}).get("updatedAt", 0))
+            del merged[name]
+    merged["updatedAt"] = max(patch["updatedAt"], existing.get("updatedAt", 0))
+    if "sessionId" not in merged:
+        merged["sessionId"] = NEW_SESSION_ID
     return merged
+
+
+NEW_SESSION_ID = object()
+"""Stands for the UUID the store generates for an entry without a sessionId."""
+
+
+def expect_entry(model_entry: dict[str, Any] | None, patch: dict[str, Any], result: Any) -> dict:
+    """The entry the store must return: the model's merge, checked against ``result`` field by
+    field and in order. Only a newly generated sessionId is taken from the result."""
+    expected = merge(model_entry, patch)
+    if expected["sessionId"] is NEW_SESSION_ID:
+        session_id = result["sessionId"]
+        assert isinstance(session_id, str) and str(uuid.UUID(session_id)) == session_id
+        expected["sessionId"] = session_id
+    assert result == expected, (result, expected)
+    assert list(result) == list(expected), "fields out of order"
+    return expected
 
 
 class StoreMachine(RuleBasedStateMachine):
@@ -82,11 +111,7 @@ class StoreMachine(RuleBasedStateMachine):
         return self.loop.run_until_complete(coro)
 
     def _apply_result(self, key: str, patch: dict[str, Any], result: dict[str, Any]) -> None:
-        expected = merge(self.model.get(key), patch)
-        expected.setdefault("sessionId", result["sessionId"])
-        # the store puts new fields last; sessionId is added when absent
-        self.model[key] = {**{k: expected[k] for k in result if k in expected}}
-        assert result == self.model[key], (result, expected)
+        self.model[key] = expect_entry(self.model.get(key), patch, result)
 
     @rule(key=keys, patch=patches, create=st.booleans())
     def update_entry(self, key: str, patch: dict[str, Any], create: bool) -> None:
@@ -115,9 +140,8 @@ class StoreMachine(RuleBasedStateMachine):
         results = [r for r in self.run(together()) if not isinstance(r, RuntimeError)]
         assert len(results) == len(good)
         for (key, patch), result in zip(good, results, strict=True):
-            expected = merge(self.model.get(key), patch)
-            expected.setdefault("sessionId", result["sessionId"])
-            self.model[key] = {k: expected[k] for k in result}
+            # Patches of one batch apply in order: each result is the model after its patch.
+            self.model[key] = expect_entry(self.model.get(key), patch, result)
         # a result returned mid-batch may be superseded by a later patch to the same key
         for key in {k for k, _ in good}:
             assert dict(self.store.get(key)) == self.model[key]
@@ -162,8 +186,8 @@ class StoreMachine(RuleBasedStateMachine):
         try:
             result = self.run(self.store.update_entry(key, patch, create=True))
         except RenamedButNotDurableError:
-            self.model[key] = dict(self.store.get(key))  # visible, just not known durable
-            assert self.model[key]["updatedAt"] >= patch["updatedAt"]
+            # Visible, just not known durable: the entry is the merge all the same.
+            self.model[key] = expect_entry(self.model.get(key), patch, self.store.get(key))
         except StoreWriteError:
             after = self.path.read_bytes() if self.path.exists() else None
             assert after == before  # byte-identical to before the failed write
