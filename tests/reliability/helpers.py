@@ -30,6 +30,7 @@ class Child:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.reliability.workers", *args],
             cwd=ROOT,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -64,6 +65,12 @@ class Child:
                 raise AssertionError(f"child exited before the line was seen: {self.stderr()}")
             if predicate(line):
                 return line
+
+    def go(self) -> None:
+        """Release a worker waiting on its start gate (a line on stdin)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
 
     def _drain(self) -> None:
         """Move every line still queued into ``seen`` (after the pump thread has finished)."""

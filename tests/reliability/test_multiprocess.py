@@ -114,8 +114,12 @@ def test_beside_a_lock_free_writer_the_fingerprint_check_saves_its_updates(
 def test_two_lock_free_writers_lose_updates_as_openclaw_2026_7_35_does(tmp_path: Path) -> None:
     """The baseline the issue quotes (202 of 400 lost): the imitation must reproduce the bug."""
     path = store_at(tmp_path)
-    a = Child("lockfree", str(path), "200")
-    b = Child("lockfree", str(path), "200")
+    a = Child("lockfree", str(path), "200", "gated")
+    b = Child("lockfree", str(path), "200", "gated")
+    a.wait_for(lambda line: line == "ready")
+    b.wait_for(lambda line: line == "ready")
+    a.go()
+    b.go()
     a.finish()
     b.finish()
     lost = 400 - read_json(path)[LOCKFREE_KEY]["total"]

@@ -7,9 +7,9 @@ Modes (every ack is one line on stdout, flushed before the next step starts):
   updates (overlapping) and this worker's own key (distinct); each increments the entry's
   ``total`` and ``w<WORKER>`` fields. Prints ``ack <i>`` once each is acknowledged.
 * ``ours-nocheck ...`` - the same with the fingerprint check disabled (``check_fingerprint``).
-* ``lockfree PATH N`` - imitates OpenClaw 2026.7.35's store API: read the whole file, increment
-  ``lockfree`` -> ``total``, write a temp file and rename it over the store; no lock, no fsync,
-  no check.
+* ``lockfree PATH N [gated]`` - imitates OpenClaw 2026.7.35's store API: read the whole file,
+  increment ``lockfree`` -> ``total``, write a temp file and rename it over the store; no lock, no
+  fsync, no check. ``gated``: start only after a line on stdin.
 * ``crash PATH`` - creates ``seq-<i>`` entries forever, printing ``ack <i>`` after each durable
   write, and ``commit started`` / ``rename`` from inside the write path (through the
   ``Syscalls`` hook) so the parent can kill it in the middle of a commit.
@@ -77,9 +77,14 @@ async def run_ours(
         say(f"stats {json.dumps(store.stats)}")
 
 
-def run_lockfree(path: Path, count: int) -> None:
-    """OpenClaw 2026.7.35's ``saveSessionStore`` in spirit: read, modify, temp + rename."""
+def run_lockfree(path: Path, count: int, gated: bool = False) -> None:
+    """OpenClaw 2026.7.35's ``saveSessionStore`` in spirit: read, modify, temp + rename.
+
+    ``gated``: after "ready", wait for a line on stdin, so several writers start together (a
+    process start takes longer than 200 updates, so ungated writers may never overlap)."""
     say("ready")
+    if gated:
+        sys.stdin.readline()
     for i in range(count):
         try:
             store = json.loads(path.read_bytes())
@@ -163,7 +168,7 @@ def main(argv: list[str]) -> None:
         worker, count, shared, concurrency = (int(a) for a in argv[2:6])
         asyncio.run(run_ours(path, worker, count, shared, concurrency, mode == "ours"))
     elif mode == "lockfree":
-        run_lockfree(path, int(argv[2]))
+        run_lockfree(path, int(argv[2]), gated=argv[3:4] == ["gated"])
     elif mode == "crash":
         asyncio.run(run_crash(path))
     elif mode == "churn":
