@@ -70,7 +70,7 @@ def test_change_from_another_process_shows_within_two_seconds(tmp_path: Path):
         label = f"E2E-{uuid.uuid4().hex[:6]}"
         writer = (
             "import asyncio, sys\n"
-            "from store import SessionStore\n"
+            "from openclaw_tui.store import SessionStore\n"
             "async def main():\n"
             "    async with SessionStore(sys.argv[1]) as store:\n"
             "        await store.update_entry('agent:main:explicit:portal-123', "

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import statistics
-import time
 
 import pytest
 from hypothesis import given
@@ -118,28 +116,3 @@ def test_any_entry_yields_a_view_and_issues_only_for_known_fields(raw):
     assert raw == before
     assert "x" not in issues
     assert issues == entry_issues(raw)
-
-
-def test_validation_is_cheap_on_the_hot_path():
-    # The store validates every touched entry; the reference budget is a few microseconds
-    # (durability-and-performance.md). Measured against the baseline of a dict copy in the same
-    # run so a loaded machine does not make the test flaky.
-    entry = json.loads(SMALL_STORE.read_bytes())["agent:main:main"]
-    rounds = 2000
-
-    def per_call(fn) -> float:
-        samples = []
-        for _ in range(5):
-            start = time.perf_counter()
-            for _ in range(rounds):
-                fn(entry)
-            samples.append((time.perf_counter() - start) / rounds)
-        return statistics.median(samples)
-
-    validate = per_call(validate_entry)
-    issues_only = per_call(entry_issues)
-    copy_cost = per_call(copy.deepcopy)
-    print(f"validate_entry {validate * 1e6:.1f} µs, entry_issues {issues_only * 1e6:.1f} µs")
-    assert validate < 100e-6  # µs, not ms, even on a busy shared machine
-    assert validate < copy_cost  # cheaper than the deep copy OpenClaw made per read
-    assert issues_only < validate
