@@ -64,37 +64,6 @@ MAX_SAFE_INTEGER: Final = 2**53 - 1
 CLEAR_WORDS: Final[frozenset[str]] = frozenset({"inherit", "default", "reset", "clear", "unset"})
 """Words that delete an override so the session inherits the configured default again."""
 
-EDITABLE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
-    "thinkingLevel": THINK_LEVELS,
-    "verboseLevel": VERBOSE_LEVELS,
-    "reasoningLevel": REASONING_LEVELS,
-    "elevatedLevel": ELEVATED_LEVELS,
-    "sendPolicy": SEND_POLICIES,
-    "queueMode": QUEUE_MODES,
-    "responseUsage": ("tokens", "full"),
-    "groupActivation": GROUP_ACTIVATIONS,
-    "label": (),
-    "model": (),
-}
-"""Fields the UI edits, with their stored values (empty: free text / provider/model).
-
-``model`` stands for the ``providerOverride``/``modelOverride`` pair (see
-``apply_model_override``). Absent (or "inherit" in a menu) means the configured default.
-"""
-
-FIELD_LABELS: Final[dict[str, str]] = {
-    "thinkingLevel": "Thinking",
-    "verboseLevel": "Verbose",
-    "reasoningLevel": "Reasoning",
-    "elevatedLevel": "Elevated",
-    "sendPolicy": "Send policy",
-    "queueMode": "Queue mode",
-    "responseUsage": "Usage footer",
-    "groupActivation": "Group activation",
-    "label": "Label",
-    "model": "Model",
-}
-
 # -- normalisers (§6) ---------------------------------------------------------------------------
 
 _OFF_WORDS: Final = frozenset({"off", "false", "no", "0"})

@@ -26,7 +26,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from openclaw_tui.store import semantics
+from openclaw_tui.store import fields, semantics
 from openclaw_tui.tui import slash
 from openclaw_tui.widgets.command_bar import CommandBar
 from openclaw_tui.widgets.confirm import ConfirmScreen
@@ -55,27 +55,6 @@ Extend with ``OPENCLAW_TUI_MODELS`` (comma separated) or the panel's ``models`` 
 MODELS_ENV = "OPENCLAW_TUI_MODELS"
 MODELS_RESCAN_SECONDS = 5.0
 
-FIELD_COMMANDS: dict[str, str] = {
-    "thinkingLevel": "/think",
-    "verboseLevel": "/verbose",
-    "reasoningLevel": "/reasoning",
-    "elevatedLevel": "/elevated",
-    "sendPolicy": "/send",
-    "queueMode": "/queue",
-    "responseUsage": "/usage",
-    "groupActivation": "/activation",
-    "label": "/label",
-    "model": "/model",
-}
-"""The slash command that edits each field the editors offer."""
-
-INHERIT_ARGUMENTS: dict[str, str] = {
-    "model": "default",
-    "queueMode": "reset",
-    "label": "clear",
-}
-"""How each command spells "clear this override" (the rest accept ``inherit``)."""
-
 EDITING_BINDINGS: list[Binding] = [
     Binding("colon", "editing('command')", "Command", priority=True, id="command-bar"),
     Binding(
@@ -100,14 +79,6 @@ table. ``handle`` raises ``SkipAction`` while a text field has focus, so those k
 
 
 DELETE_ACTION = "delete"
-
-
-def command_for(field: str, value: str | None) -> str:
-    """The slash command an editor's choice stands for (``None``: inherit)."""
-    command = FIELD_COMMANDS[field]
-    if value is None:
-        return f"{command} {INHERIT_ARGUMENTS.get(field, 'inherit')}"
-    return f"{command} {value}"
 
 
 def describe_exception(exc: BaseException) -> str:
@@ -260,10 +231,10 @@ class EditingPanel(Widget):
         return False
 
     def edit_field(self, field: str) -> None:
-        if field not in FIELD_COMMANDS or self._no_session():
+        if field not in fields.BY_NAME or self._no_session():
             return
         key, entry = self.current_entry()
-        title = semantics.FIELD_LABELS.get(field, field)
+        title = fields.BY_NAME[field].label
         subject = self.subject(key)
         editor: EditorScreen
         if field == "model":
@@ -311,7 +282,7 @@ class EditingPanel(Widget):
     def choices_for(self, field: str, entry: Mapping[str, Any]) -> tuple[str, ...]:
         if field == "thinkingLevel":
             return semantics.thinking_levels_for(*semantics.effective_model(entry))
-        return tuple(semantics.EDITABLE_FIELDS.get(field, ()))
+        return fields.BY_NAME[field].values
 
     @staticmethod
     def current_value(field: str, entry: Mapping[str, Any]) -> str | None:
@@ -326,11 +297,11 @@ class EditingPanel(Widget):
         key, entry = self.current_entry()
         rows = [
             MenuField(
-                field,
-                semantics.FIELD_LABELS.get(field, field),
-                model_ref(entry) if field == "model" else self.current_value(field, entry),
+                spec.name,
+                spec.label,
+                model_ref(entry) if spec is fields.MODEL else self.current_value(spec.name, entry),
             )
-            for field in FIELD_COMMANDS
+            for spec in fields.FIELDS
         ]
         rows.append(MenuField(DELETE_ACTION, "Delete session…", action=True))
         self.app.push_screen(EditMenu(rows, subject=self.subject(key), reply_to=self))
@@ -346,7 +317,7 @@ class EditingPanel(Widget):
     @on(EditorScreen.Chosen)
     def _on_editor_chosen(self, message: EditorScreen.Chosen) -> None:
         message.stop()
-        text = command_for(message.field, message.value)
+        text = fields.command_for(message.field, message.value)
         editor = message.editor
         keys = self._editor_targets.get(id(editor))
         self.run_command(text, reply=editor.show_result, keys=keys)

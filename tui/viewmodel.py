@@ -31,6 +31,7 @@ from openclaw_tui.store.events import (
     StoreEvent,
     StoreReloaded,
 )
+from openclaw_tui.store.fields import MODEL, REASONING, THINKING, VERBOSE
 from openclaw_tui.store.keys import channel_of, classify_key, strip_namespace
 from openclaw_tui.store.model import entry_issues
 
@@ -129,8 +130,8 @@ def tokens_sort_value(entry: Entry) -> float:
 
 
 def levels_of(entry: Entry) -> str:
-    verbose = entry.get("verboseLevel")
-    reasoning = entry.get("reasoningLevel")
+    verbose = entry.get(VERBOSE.name)
+    reasoning = entry.get(REASONING.name)
     if verbose is None and reasoning is None:
         return ""
     return f"{_text(verbose) or '·'}/{_text(reasoning) or '·'}"
@@ -204,22 +205,22 @@ DEFAULT_COLUMNS: tuple[Column, ...] = (
         "thinking",
         "Think",
         8,
-        lambda k, e: _text(e.get("thinkingLevel")),
-        fields=frozenset({"thinkingLevel"}),
+        lambda k, e: _text(e.get(THINKING.name)),
+        fields=frozenset(THINKING.stored),
     ),
     Column(
         "model",
         "Model override",
         22,
         lambda k, e: model_of(e),
-        fields=frozenset({"providerOverride", "modelOverride", "modelOverrideSource"}),
+        fields=frozenset({*MODEL.stored, "modelOverrideSource"}),
     ),
     Column(
         "levels",
         "Verb/Reas",
         11,
         lambda k, e: levels_of(e),
-        fields=frozenset({"verboseLevel", "reasoningLevel"}),
+        fields=frozenset({VERBOSE.name, REASONING.name}),
     ),
     Column(
         "tokens",
@@ -342,11 +343,11 @@ def _field_text(term_field: str, key: str, entry: Entry) -> str | None:
     if term_field == "channel":
         return channel_of(key, entry)
     if term_field == "thinking":
-        return _opt(entry.get("thinkingLevel"))
+        return _opt(entry.get(THINKING.name))
     if term_field == "verbose":
-        return _opt(entry.get("verboseLevel"))
+        return _opt(entry.get(VERBOSE.name))
     if term_field == "reasoning":
-        return _opt(entry.get("reasoningLevel"))
+        return _opt(entry.get(REASONING.name))
     if term_field == "source":
         return _opt(entry.get("modelOverrideSource"))
     if term_field == "model":

@@ -36,6 +36,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, Final, TypeVar
 
+from openclaw_tui.store import fields
 from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.diff import changed_fields
@@ -146,7 +147,7 @@ PATCH_FIELDS_2026_9 = frozenset(
 # Managed by the gateway itself; a changed value here is not an edit request.
 SERVER_MANAGED = frozenset({"sessionId", "updatedAt", "key"})
 # A file entry spells a model override as two fields; the gateway takes one "provider/model".
-MODEL_FIELDS = frozenset({"modelOverride", "providerOverride"})
+MODEL_FIELDS = frozenset(fields.MODEL.stored)
 # What a local model switch also writes (store.semantics.apply_model_override); the gateway
 # derives these itself from the "model" param, so they are not sent with a model change.
 MODEL_DERIVED = frozenset(
@@ -510,10 +511,11 @@ class GatewayStore(GatewayActivity):
         if model_switch:
             model = patch.get("modelOverride", current.get("modelOverride"))
             provider = patch.get("providerOverride", current.get("providerOverride"))
+            name = fields.MODEL.patch_name
             if model is None:
-                params["model"] = None
+                params[name] = None
             else:
-                params["model"] = f"{provider}/{model}" if provider else str(model)
+                params[name] = f"{provider}/{model}" if provider else str(model)
         if refused:
             raise GatewayFieldError(
                 self.path,

@@ -15,9 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
+from openclaw_tui.store import fields
 from openclaw_tui.store import semantics as sem
 from openclaw_tui.store.api import ResetPolicy, SessionReset
 from openclaw_tui.store.errors import StoreError
+from openclaw_tui.store.fields import FieldSpec
 from openclaw_tui.store.keys import classify_key
 from openclaw_tui.tui.slash.parse import BY_NAME, COMMANDS, HELP_HINT, ParsedCommand, SlashError
 from openclaw_tui.tui.slash.results import describe_error
@@ -173,7 +175,7 @@ def plan_think(cmd: ParsedCommand, ctx: Context) -> Plan:
         return Report(describe)
     raw = " ".join(cmd.args)
     if raw.lower() in sem.CLEAR_WORDS:
-        return set_field("thinkingLevel", None, "Thinking level reset to default.")
+        return set_field(fields.THINKING.name, None, "Thinking level reset to default.")
     level = sem.normalize_think_level(raw)
     if level is None:
         levels = sem.thinking_levels_for(*sem.effective_model(ctx.first_entry()))
@@ -191,16 +193,15 @@ def plan_think(cmd: ParsedCommand, ctx: Context) -> Plan:
                 f"{model_ref(provider, model)}. Use one of: {', '.join(levels)}."
             )
         ack = "Thinking disabled." if level == "off" else f"Thinking level set to {level}."
-        return changed(entry, {"thinkingLevel": level}), ack
+        return changed(entry, {fields.THINKING.name: level}), ack
 
     return Edit(compute)
 
 
 @dataclass(frozen=True, slots=True)
 class _LevelCommand:
-    field: str
+    field: FieldSpec
     what: str
-    normalize: Callable[[object], str | None]
     listing: str
     acks: Mapping[str, str]
     options: str
@@ -208,10 +209,9 @@ class _LevelCommand:
 
 
 LEVELS: Final[dict[str, _LevelCommand]] = {
-    "verbose": _LevelCommand(
-        "verboseLevel",
+    fields.VERBOSE.command: _LevelCommand(
+        fields.VERBOSE,
         "verbose",
-        sem.normalize_verbose_level,
         "off, on, full",
         {
             "on": "⚙️ Verbose logging enabled.",
@@ -221,10 +221,9 @@ LEVELS: Final[dict[str, _LevelCommand]] = {
         "on, full, off, inherit",
         "⚙️ Verbose logging reset to default.",
     ),
-    "reasoning": _LevelCommand(
-        "reasoningLevel",
+    fields.REASONING.command: _LevelCommand(
+        fields.REASONING,
         "reasoning",
-        sem.normalize_reasoning_level,
         "on, off, stream",
         {
             "on": "⚙️ Reasoning visibility enabled.",
@@ -234,10 +233,9 @@ LEVELS: Final[dict[str, _LevelCommand]] = {
         "on, off, stream, inherit",
         "⚙️ Reasoning visibility reset to default.",
     ),
-    "elevated": _LevelCommand(
-        "elevatedLevel",
+    fields.ELEVATED.command: _LevelCommand(
+        fields.ELEVATED,
         "elevated",
-        sem.normalize_elevated_level,
         "off, on, ask, full",
         {
             "off": "⚙️ Elevated mode disabled.",
@@ -258,7 +256,7 @@ def plan_level(cmd: ParsedCommand, _ctx: Context) -> Plan:
 
         def describe(_key: str, entry: Entry) -> str:
             return (
-                f"Current {spec.what} level: {current(entry, spec.field)}.\n"
+                f"Current {spec.what} level: {current(entry, spec.field.name)}.\n"
                 f"Options: {spec.options}."
             )
 
@@ -267,13 +265,13 @@ def plan_level(cmd: ParsedCommand, _ctx: Context) -> Plan:
         return unexpected(cmd.args[1], cmd.name)
     raw = cmd.args[0]
     if raw.lower() in sem.CLEAR_WORDS:
-        return set_field(spec.field, None, spec.cleared)
-    level = spec.normalize(raw)
+        return set_field(spec.field.name, None, spec.cleared)
+    level = spec.field.normalize(raw) if spec.field.normalize else None
     if level is None:
         return SlashError(
             f'Unrecognized {spec.what} level "{quote(raw)}". Valid levels: {spec.listing}.'
         )
-    return set_field(spec.field, level, spec.acks[level])
+    return set_field(spec.field.name, level, spec.acks[level])
 
 
 def _known_models(ctx: Context) -> list[str]:
@@ -373,9 +371,9 @@ def plan_usage(cmd: ParsedCommand, _ctx: Context) -> Plan:
     if not cmd.args:
 
         def cycle(_key: str, entry: Entry) -> tuple[Patch | None, str]:
-            current = sem.normalize_usage_mode(entry.get("responseUsage")) or "off"
+            current = sem.normalize_usage_mode(entry.get(fields.USAGE.name)) or "off"
             mode = _USAGE_CYCLE[current]
-            return changed(entry, {"responseUsage": None if mode == "off" else mode}), (
+            return changed(entry, {fields.USAGE.name: None if mode == "off" else mode}), (
                 f"⚙️ Usage footer: {mode}."
             )
 
@@ -387,7 +385,7 @@ def plan_usage(cmd: ParsedCommand, _ctx: Context) -> Plan:
     if mode is None:
         return SlashError(_USAGE_LINE)
     # OpenClaw deletes the field for off rather than storing "off".
-    return set_field("responseUsage", None if mode == "off" else mode, f"⚙️ Usage footer: {mode}.")
+    return set_field(fields.USAGE.name, None if mode == "off" else mode, f"⚙️ Usage footer: {mode}.")
 
 
 def _usage_cost(_key: str, entry: Entry) -> str:
@@ -408,12 +406,12 @@ def plan_send(cmd: ParsedCommand, _ctx: Context) -> Plan:
         return SlashError(_SEND_LINE)
     raw = cmd.args[0].lower()
     if raw in sem.CLEAR_WORDS:
-        return set_field("sendPolicy", None, "⚙️ Send policy set to inherit.")
+        return set_field(fields.SEND_POLICY.name, None, "⚙️ Send policy set to inherit.")
     policy = sem.normalize_send_policy(raw)
     if policy is None:
         return SlashError(_SEND_LINE)
     word = "on" if policy == "allow" else "off"
-    return set_field("sendPolicy", policy, f"⚙️ Send policy set to {word}.")
+    return set_field(fields.SEND_POLICY.name, policy, f"⚙️ Send policy set to {word}.")
 
 
 _ACTIVATION_LINE: Final = "⚙️ Usage: /activation mention|always"
@@ -437,17 +435,17 @@ def plan_activation(cmd: ParsedCommand, _ctx: Context) -> Plan:
         if not is_group(key, entry):
             raise Refused("⚙️ Group activation only applies to group chats.")
         if mode is None:
-            return changed(entry, {"groupActivation": None}), (
+            return changed(entry, {fields.GROUP_ACTIVATION.name: None}), (
                 "⚙️ Group activation reset to default."
             )
-        patch = {"groupActivation": mode, "groupActivationNeedsSystemIntro": True}
+        patch = {fields.GROUP_ACTIVATION.name: mode, "groupActivationNeedsSystemIntro": True}
         return changed(entry, patch), f"⚙️ Group activation set to {mode}."
 
     return Edit(compute)
 
 
 _DEBOUNCE = re.compile(r"^\d+(?:\.\d+)?\s*(?:ms|s|m)?$", re.ASCII)
-_QUEUE_FIELDS: Final = ("queueMode", "queueDebounceMs", "queueCap", "queueDrop")
+_QUEUE_FIELDS: Final = (fields.QUEUE_MODE.name, "queueDebounceMs", "queueCap", "queueDrop")
 
 
 def plan_queue(cmd: ParsedCommand, _ctx: Context) -> Plan:
@@ -491,12 +489,12 @@ def plan_queue(cmd: ParsedCommand, _ctx: Context) -> Plan:
             acks.append(f"⚙️ Queue drop set to {drop}.")
         else:
             mode = sem.normalize_queue_mode(token)
-            if mode is None or "queueMode" in values:
+            if mode is None or fields.QUEUE_MODE.name in values:
                 return SlashError(
                     f'Unrecognized queue mode "{quote(token)}". '
                     f"Valid modes: {', '.join(sem.QUEUE_MODE_WORDS)}."
                 )
-            values["queueMode"] = mode
+            values[fields.QUEUE_MODE.name] = mode
             acks.insert(0, f"⚙️ Queue mode set to {mode}.")
     ack = "\n".join(acks)
     return Edit(lambda _k, entry: (changed(entry, values), ack))
@@ -526,7 +524,7 @@ def plan_label(cmd: ParsedCommand, _ctx: Context) -> Plan:
     if not text:
         return SlashError(_LABEL_LINE)
     if text.lower() == "clear":
-        return set_field("label", None, "⚙️ Label cleared.")
+        return set_field(fields.LABEL.name, None, "⚙️ Label cleared.")
     if _CONTROL.search(text):
         return SlashError(
             "A label cannot contain control or direction-changing characters: retype it."
@@ -535,7 +533,7 @@ def plan_label(cmd: ParsedCommand, _ctx: Context) -> Plan:
         return SlashError(
             f"That label is {len(text)} characters long; keep it under {LABEL_MAX_LENGTH}."
         )
-    return set_field("label", text, f'⚙️ Label set to "{text}".')
+    return set_field(fields.LABEL.name, text, f'⚙️ Label set to "{text}".')
 
 
 def plan_help(cmd: ParsedCommand, _ctx: Context) -> Plan:

@@ -1,0 +1,40 @@
+"""The field registry (store/fields.py) agrees with the slash commands that edit each field."""
+
+from __future__ import annotations
+
+import pytest
+
+from openclaw_tui.store import SessionStore, fields
+from openclaw_tui.tui.slash import COMMANDS, execute
+from tests.backends import read_entries
+from tests.commands.helpers import GROUP, config
+
+pytestmark = pytest.mark.anyio
+
+
+def test_every_field_names_a_slash_command():
+    names = {spec.name for spec in COMMANDS}
+    assert [spec.command for spec in fields.FIELDS if spec.command not in names] == []
+
+
+@pytest.mark.parametrize("spec", fields.FIELDS, ids=lambda spec: spec.name)
+async def test_each_fields_value_and_clear_word_round_trip_through_its_command(
+    backend_store, spec: fields.FieldSpec
+):
+    # values[1]: not "off" (some are stored by deleting the field), and every model takes it.
+    value = "openai/gpt-5.5" if spec is fields.MODEL else (spec.values or ("", "Nightly"))[1]
+    async with SessionStore(backend_store) as store:
+        set_it = await execute(
+            fields.command_for(spec.name, value), store, [GROUP], config=config()
+        )
+        assert set_it.ok, set_it.message
+        stored = {name: store.get(GROUP).get(name) for name in spec.stored}
+        assert all(v is not None for v in stored.values()), stored
+        if spec.normalize is not None:
+            assert spec.normalize(value) == store.get(GROUP)[spec.name]
+        cleared = await execute(
+            fields.command_for(spec.name, None), store, [GROUP], config=config()
+        )
+        assert cleared.ok, cleared.message
+    after = read_entries(backend_store)[GROUP]
+    assert [name for name in spec.stored if name in after] == []
