@@ -76,6 +76,7 @@ class _Core:
         self.path = path
         self.backend = backend
         self.loop = loop
+        self.key: tuple[str, int] = (str(path), id(loop))  # its slot in _CORES
         self.refs = 0
         self.entries: dict[str, Any] = {}
         self.hidden: frozenset[str] = frozenset()

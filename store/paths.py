@@ -86,3 +86,21 @@ def list_agents(state_dir: Path) -> list[StoreLocation]:
         return []
     found = [find_store(name, state_dir) for name in names]
     return [location for location in found if location.kind != "missing"]
+
+
+def outside_link_reason(requested: Path, real: Path) -> str | None:
+    """Why a store opened as ``requested`` (resolved to ``real``) must never be written: its real
+    file lies outside the directory it was opened in (a symlink elsewhere). None when inside.
+
+    A write replaces the real file and puts temporary, lock and recovery files beside it, so a
+    link planted in the sessions directory would let a write (or a recovery) land anywhere.
+    """
+    directory = Path(os.path.realpath(requested.parent))
+    if real == directory or directory in real.parents:
+        return None
+    return (
+        f"{requested} is a symbolic link to {real}, outside the sessions directory "
+        f"{directory}; it is shown read-only and never written or recovered, since a write "
+        f"would replace {real} and put temporary and lock files beside it (open the real file "
+        "with --store if it is meant to be written, or replace the link with the file)"
+    )

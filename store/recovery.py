@@ -17,7 +17,7 @@ import anyio
 import anyio.to_thread
 
 from openclaw_tui.store import codec
-from openclaw_tui.store.atomic import fsync_dir
+from openclaw_tui.store.atomic import fsync_dir, may_write
 from openclaw_tui.store.backends.base import ConflictError, Signature, entry_issues
 from openclaw_tui.store.backends.json_file import JsonFileBackend
 from openclaw_tui.store.errors import (
@@ -25,6 +25,7 @@ from openclaw_tui.store.errors import (
     StoreCorruptError,
     StoreError,
     StoreReadError,
+    StoreReadOnlyError,
     StoreTooLargeError,
     StoreUnreadableError,
     describe_oserror,
@@ -46,6 +47,9 @@ async def recover(core: _Core) -> Path | None:
             return None
         if not isinstance(core.backend, JsonFileBackend):
             raise error
+        refusal = _refusal(core)
+        if refusal is not None:
+            raise refusal
         kept, content, base = await anyio.to_thread.run_sync(_recover_sync, core, error)
         try:
             new_sig = await anyio.to_thread.run_sync(
@@ -70,6 +74,26 @@ async def recover(core: _Core) -> Path | None:
             core.maintenance.reindex(core.entries)
             core.maintenance.size_hint = getattr(core.backend, "last_written_size", None)
         return kept
+
+
+def _refusal(core: _Core) -> StoreError | None:
+    """Why recovery must not touch the file at all: it would write beside it (the copy) and
+    replace it, which a read-only store, a link out of its directory or a file we may not write
+    all forbid."""
+    backend = core.backend
+    if backend.write_refusal is not None:
+        return StoreReadOnlyError(core.path, backend.write_refusal)
+    if backend.read_only:
+        return StoreReadOnlyError(
+            core.path, "the store is open read-only", fix="reopen it without --read-only"
+        )
+    if os.path.isfile(core.path) and not may_write(core.path):
+        return StoreReadOnlyError(
+            core.path,
+            "no write permission on the store file; recovery would have to replace it",
+            fix="check the owner and mode of the file, or recover it as its owner",
+        )
+    return None
 
 
 def _recover_sync(

@@ -29,6 +29,7 @@ from openclaw_tui.store.backends.base import Backend, Issue
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, JsonFileBackend
 from openclaw_tui.store.errors import StoreClosedError, StoreError, StoreReadError
 from openclaw_tui.store.merge import merge_entry
+from openclaw_tui.store.paths import outside_link_reason
 from openclaw_tui.store.recovery import recover
 from openclaw_tui.store.subscription import Subscription
 from openclaw_tui.store.watch import start_watching
@@ -58,8 +59,11 @@ class SessionStore(FileStoreActivity):
         lock_timeout: float = 10.0,
     ) -> None:
         # Follow a symlinked store path to the real file once: a rename must replace the
-        # target, not the link.
-        self.path = Path(os.path.realpath(os.path.expanduser(str(path))))
+        # target, not the link. A target outside the directory the store was opened in is
+        # never written (paths.outside_link_reason).
+        requested = Path(os.path.abspath(os.path.expanduser(str(path))))
+        self.path = Path(os.path.realpath(requested))
+        self._write_refusal = outside_link_reason(requested, self.path)
         self.read_only = read_only
         self.max_bytes = max_bytes
         self._watch = watch
@@ -75,6 +79,12 @@ class SessionStore(FileStoreActivity):
     # -- wiring --
 
     def _make_backend(self) -> Backend:
+        backend = self._backend_for_path()
+        if self._write_refusal is not None:
+            backend.write_refusal = self._write_refusal
+        return backend
+
+    def _backend_for_path(self) -> Backend:
         if self._backend_override is not None:
             return self._backend_override
         if self.path.suffix == ".sqlite" or _looks_like_sqlite(self.path):
@@ -102,10 +112,13 @@ class SessionStore(FileStoreActivity):
         if self._core_ref is not None:
             return self._core_ref
         loop = asyncio.get_running_loop()
-        key = (str(self.path), id(loop))
+        # A store that must not be written gets a core of its own (it never writes, so it
+        # cannot race the writable one), rather than lending or borrowing a writer.
+        key = (str(self.path) + ("\0refused" if self._write_refusal else ""), id(loop))
         core = _CORES.get(key)
         if core is None or core.closed or core.loop is not loop:
             core = _Core(self.path, self._make_backend(), loop)
+            core.key = key
             if self._maintenance_config is not None:
                 core.maintenance = _make_maintenance(self._maintenance_config)
             _CORES[key] = core
@@ -144,7 +157,7 @@ class SessionStore(FileStoreActivity):
             return
         core.refs -= 1
         if core.refs <= 0:
-            key = (str(core.path), id(core.loop))
+            key = core.key
             if _CORES.get(key) is core:
                 del _CORES[key]
             await core.close()

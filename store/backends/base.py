@@ -92,6 +92,9 @@ class Backend(ABC):
         self.path = path
         self.read_only = read_only
         self.max_bytes = max_bytes
+        # Why this store must never be written (e.g. a symlink to a file outside the directory
+        # it was opened in): reads report it as the read-only reason, every write refuses.
+        self.write_refusal: str | None = None
 
     @abstractmethod
     def signature(self) -> Signature | None:

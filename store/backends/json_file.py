@@ -122,7 +122,7 @@ class JsonFileBackend(Backend):
             os.close(fd)
         decoded = codec.loads(raw, str(path))
         issues = entry_issues(decoded.entries)
-        read_only_reason = None
+        read_only_reason = self.write_refusal
         if decoded.duplicate_keys:
             names = ", ".join(sorted({repr(k) for _, k in decoded.duplicate_keys})[:5])
             message = (
@@ -130,8 +130,10 @@ class JsonFileBackend(Backend):
                 "is refused because it would drop the others"
             )
             issues.append(Issue(None, "duplicate_keys", message))
-            read_only_reason = f"{path}: {message} (remove the duplicates by hand)"
-        elif not self.read_only and not may_write(path):
+            read_only_reason = (
+                read_only_reason or f"{path}: {message} (remove the duplicates by hand)"
+            )
+        elif read_only_reason is None and not self.read_only and not may_write(path):
             # A writable directory would let the rename replace it anyway, taking it over:
             # permission on the file itself decides, as for the SQLite backend.
             read_only_reason = (
@@ -170,6 +172,9 @@ class JsonFileBackend(Backend):
         return signature
 
     def write_bytes(self, base: Signature | None, data: bytes) -> Signature:
+        if self.write_refusal is not None:  # also the recovery path, which has no commit()
+            raise StoreReadOnlyError(self.path, self.write_refusal)
+
         def unchanged_since_base() -> None:
             # Lock-free writers (OpenClaw 2026.7.35) do not take our lock: re-check right
             # before the rename. The remaining window is the rename itself.

@@ -276,7 +276,11 @@ class SqliteBackend(Backend):
 
     def _open(self, st: os.stat_result) -> sqlite3.Connection:
         self._close_conn()
-        read_only = self.read_only or not os.access(self.path, os.W_OK)
+        # A store we must not write is opened read-only too: SQLite would otherwise create its
+        # journal beside the file.
+        read_only = (
+            self.read_only or self.write_refusal is not None or not os.access(self.path, os.W_OK)
+        )
         try:
             conn = sqlite3.connect(
                 self._uri("ro" if read_only else "rw"),
@@ -477,6 +481,8 @@ class SqliteBackend(Backend):
                 "read-only because writing rows in a layout this OpenClaw may not accept could "
                 "make it refuse the store (update openclaw-tui to edit it)"
             )
+        elif self.write_refusal is not None:
+            reason = self.write_refusal
         elif self._conn_read_only and not self.read_only:
             reason = (
                 f"{self.path}: no write permission on the database; it is shown read-only "
@@ -691,6 +697,8 @@ class SqliteBackend(Backend):
         with self._mutex:
             if self.read_only:
                 raise StoreReadOnlyError(self.path, "the store is open read-only")
+            if self.write_refusal is not None:
+                raise StoreReadOnlyError(self.path, self.write_refusal)
             conn = self._connection()
             if conn is None:
                 raise StoreWriteError(

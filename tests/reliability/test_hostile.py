@@ -20,6 +20,7 @@ from openclaw_tui.store.codec import loads
 from openclaw_tui.store.errors import StoreCorruptError, StoreError, StoreTooLargeError
 from openclaw_tui.store.lock import lock_path_for
 from openclaw_tui.tui.slash import SlashConfig, execute
+from tests.backends import copy_fixture
 from tests.reliability.helpers import SMALL_STORE, read_json, store_at, temp_files
 
 pytestmark = pytest.mark.anyio
@@ -32,9 +33,10 @@ def _mode(path: Path) -> int:
 
 
 async def test_symlinked_store_path_is_followed_and_the_link_kept(tmp_path: Path) -> None:
-    real = store_at(tmp_path / "real")
+    # A link to a file in the same directory (one out of it is never written:
+    # tests/store/test_symlink_outside.py).
     link_dir = tmp_path / "state" / "agents" / "main" / "sessions"
-    link_dir.mkdir(parents=True)
+    real = copy_fixture(SMALL_STORE, link_dir / "sessions.real.json")
     link = link_dir / "sessions.json"
     link.symlink_to(real)
     async with SessionStore(link) as store:
@@ -42,7 +44,7 @@ async def test_symlinked_store_path_is_followed_and_the_link_kept(tmp_path: Path
         await store.update_entry(MAIN, {"label": "through the link"})
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert read_json(real)[MAIN]["label"] == "through the link"
-    assert temp_files(link_dir) == [] and temp_files(real.parent) == []
+    assert temp_files(link_dir) == []
 
 
 async def test_planted_symlink_or_file_at_the_temp_name_is_never_followed_or_overwritten(

@@ -109,3 +109,25 @@ def test_the_write_path_itself_refuses_a_file_it_may_not_write(shared_dir):
     assert info.value.errno == errno.EACCES and "no write permission" in str(info.value)
     assert path.read_bytes() == data
     assert sorted(os.listdir(shared_dir)) == ["sessions.json"]
+
+
+async def test_recovery_of_a_file_the_user_may_not_write_leaves_no_copy_beside_it(shared_dir):
+    path = shared_dir / "sessions.json"
+    path.write_bytes(b'{"agent:main:main": {"sessionId": ')  # truncated: unreadable
+    path.chmod(0o644 if os.geteuid() == 0 else 0o444)
+    async with SessionStore(path, read_only=True) as store:  # imports what the store needs
+        pass
+    with as_another_user():
+        async with SessionStore(path) as store:
+            with pytest.raises(StoreReadOnlyError, match="no write permission"):
+                await store.recover()
+    assert sorted(os.listdir(shared_dir)) == ["sessions.json"]
+
+
+async def test_recovery_of_a_store_opened_read_only_is_refused(tmp_path):
+    path = tmp_path / "sessions.json"
+    path.write_bytes(b"[1, 2")
+    async with SessionStore(path, read_only=True) as store:
+        with pytest.raises(StoreReadOnlyError, match="read-only"):
+            await store.recover()
+    assert path.read_bytes() == b"[1, 2" and sorted(os.listdir(tmp_path)) == ["sessions.json"]
