@@ -66,6 +66,11 @@ class StoreTooLargeError(StoreReadError):
     """The file is larger than the configured limit; it is refused instead of loaded."""
 
 
+TOO_LARGE_FIX = (
+    "raise the limit (--max-store-mb, or max_bytes) if this is expected, or prune the store"
+)
+
+
 class StoreWriteError(StoreError):
     """A write failed. Nothing in the failed batch was acknowledged; the old file is intact."""
 
@@ -106,6 +111,16 @@ class StoreClosedError(StoreError):
 
 class EntryRemovedError(StoreError):
     """The entry an edit was aimed at no longer exists."""
+
+
+def write_too_large(path: Path | str, size: int, limit: int) -> StoreWriteError:
+    """A write refused because its result would be over the limit the next open refuses."""
+    return StoreWriteError(
+        path,
+        f"the store would be {size:,} bytes after this write, over the {limit:,}-byte limit "
+        "(the next open would refuse it); nothing was written",
+        fix=TOO_LARGE_FIX,
+    )
 
 
 def _fix_for_errno(code: int | None) -> str | None:

@@ -26,10 +26,12 @@ from openclaw_tui.store.backends.base import (
     entry_issues,
 )
 from openclaw_tui.store.errors import (
+    TOO_LARGE_FIX,
     StoreReadOnlyError,
     StoreTooLargeError,
     StoreUnreadableError,
     describe_oserror,
+    write_too_large,
 )
 from openclaw_tui.store.lock import StoreLock
 
@@ -111,7 +113,7 @@ class JsonFileBackend(Backend):
                 raise StoreTooLargeError(
                     path,
                     f"the store is {st.st_size:,} bytes, over the {self.max_bytes:,}-byte limit",
-                    fix="raise the limit (max_bytes) if this is expected, or prune the store",
+                    fix=TOO_LARGE_FIX,
                 )
             raw = _read_all(fd, st.st_size)
         except OSError as exc:
@@ -174,6 +176,8 @@ class JsonFileBackend(Backend):
     def write_bytes(self, base: Signature | None, data: bytes) -> Signature:
         if self.write_refusal is not None:  # also the recovery path, which has no commit()
             raise StoreReadOnlyError(self.path, self.write_refusal)
+        if self.max_bytes is not None and len(data) > self.max_bytes:
+            raise write_too_large(self.path, len(data), self.max_bytes)
 
         def unchanged_since_base() -> None:
             # Lock-free writers (OpenClaw 2026.7.35) do not take our lock: re-check right

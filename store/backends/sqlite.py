@@ -46,13 +46,16 @@ from openclaw_tui.store.backends.base import (
 )
 from openclaw_tui.store.codec import entry_problem, is_safe_session_id
 from openclaw_tui.store.errors import (
+    TOO_LARGE_FIX,
     StoreCorruptError,
     StoreLockedError,
     StoreLockTimeoutError,
     StoreReadError,
     StoreReadOnlyError,
+    StoreTooLargeError,
     StoreUnreadableError,
     StoreWriteError,
+    write_too_large,
 )
 from openclaw_tui.store.keys import canonical_key
 from openclaw_tui.store.semantics import MAX_SAFE_INTEGER
@@ -541,6 +544,15 @@ class SqliteBackend(Backend):
         # One read transaction: the rows, the schema and data_version all from the same state.
         with self._transaction(conn, "BEGIN"):
             schema = self._schema_info(conn)
+            if self.max_bytes is not None and self._stored_bytes_bound() > self.max_bytes:
+                total = self._entry_json_bytes(conn)
+                if total > self.max_bytes:
+                    raise StoreTooLargeError(
+                        self.path,
+                        f"the session rows hold {total:,} bytes of entry_json, over the "
+                        f"{self.max_bytes:,}-byte limit; they were not loaded",
+                        fix=TOO_LARGE_FIX,
+                    )
             version = conn.execute("PRAGMA data_version").fetchone()[0]
             full = not self._rows or (
                 time.monotonic() - self._last_full_scan > self.full_rescan_interval
@@ -732,6 +744,7 @@ class SqliteBackend(Backend):
                     if existing is None:
                         raise ConflictError(str(self.path))
                     stale = base.parts[_VERSION] if foreign and base is not None else None
+                    self._check_size_after(conn, rows, touched)
                     self._apply(conn, schema, rows, changes.removed, existing)
                     # The rows as committed, read in the same transaction: read after COMMIT,
                     # a foreign write in between would be taken for ours and never re-read.
@@ -754,6 +767,49 @@ class SqliteBackend(Backend):
             self._remember_commit(written, rows, touched)
             self._last_signature = result[0]
             return result[0]
+
+    # -- the size limit ---------------------------------------------------------------------------
+
+    def _stored_bytes_bound(self) -> int:
+        """An upper bound of the rows' bytes that costs two stats: the database and its WAL."""
+        total = 0
+        for name in (str(self.path), f"{self.path}-wal"):
+            with suppress(OSError):
+                total += os.stat(name).st_size
+        return total
+
+    def _entry_json_bytes(self, conn: sqlite3.Connection, skip: Iterable[str] = ()) -> int:
+        """The bytes of every row's entry_json (but ``skip``'s), without reading any of them: a
+        blob handle knows a value's size from its record header (~1.4 us a row)."""
+        skipped = set(skip)
+        total = 0
+        for rowid, key in conn.execute("SELECT rowid, session_key FROM session_nodes"):
+            if key in skipped:
+                continue
+            try:
+                with conn.blobopen("session_nodes", "entry_json", rowid, readonly=True) as blob:
+                    total += len(blob)
+            except sqlite3.Error:  # NULL or a number: no text to count
+                continue
+        return total
+
+    def _check_size_after(
+        self,
+        conn: sqlite3.Connection,
+        rows: list[tuple[str, dict[str, Any], str]],
+        touched: list[str],
+    ) -> None:
+        """Refuse a batch whose rows would be over ``max_bytes``: the next read would refuse the
+        store. Runs inside the write transaction, so the sizes are those being replaced."""
+        if self.max_bytes is None:
+            return
+        added = sum(len(text.encode("utf-8")) for _, _, text in rows)
+        added += len(TOMBSTONE_JSON) * (len(touched) - len(rows))
+        if self._stored_bytes_bound() + added <= self.max_bytes:
+            return
+        total = self._entry_json_bytes(conn, skip=touched) + added
+        if total > self.max_bytes:
+            raise write_too_large(self.path, total, self.max_bytes)
 
     def _current_signature(self, conn: sqlite3.Connection) -> Signature:
         version = conn.execute("PRAGMA data_version").fetchone()[0]
