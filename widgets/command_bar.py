@@ -9,8 +9,6 @@ closes; on failure the error shows and the typed text stays for correction.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 
 from rich.text import Text
@@ -25,90 +23,12 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from openclaw_tui.widgets.text import literal_text, visible_control_chars
+
 Completer = Callable[[str], Sequence[str]]
 """Returns candidate *whole values* of the input for the given text (best first)."""
 
 MAX_DROPDOWN_ROWS = 8
-
-_NAMED_CONTROLS = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\x1b"}
-
-# Spelled out: control and format characters (Cc, Cf: bidi overrides and isolates, zero-width
-# spaces, tag characters), lone surrogates (Cs: a terminal draws them as a wide escape or not at
-# all, so widths computed on them are wrong) and the line/paragraph separators (Zl, Zp).
-_SPELLED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-# Default-ignorable characters outside those categories: letters and marks that draw nothing
-# (Hangul fillers, the combining grapheme joiner, variation selectors), so "ma\u3164in" would
-# look like "main".
-_INVISIBLE = frozenset(
-    chr(c)
-    for c in (
-        0x034F,
-        0x115F,
-        0x1160,
-        0x17B4,
-        0x17B5,
-        *range(0x180B, 0x1810),
-        0x3164,
-        *range(0xFE00, 0xFE10),
-        0xFFA0,
-        *range(0xE0100, 0xE01F0),
-    )
-)
-_INVISIBLE_RE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "]")
-# Joiners and selectors that are part of an emoji sequence draw as one picture: kept there.
-_EMOJI_GLUE = frozenset({"\u200d", "\ufe0e", "\ufe0f"})
-
-
-def _is_emoji_glue(value: str, index: int) -> bool:
-    """A ZWJ or text/emoji selector after a non-ASCII character (or before a keycap)."""
-    before = value[index - 1] if index else ""
-    after = value[index + 1] if index + 1 < len(value) else ""
-    if value[index] == "\u200d":
-        return bool(before) and not before.isascii() and bool(after) and not after.isascii()
-    return (bool(before) and not before.isascii()) or after == "\u20e3"
-
-
-def _spelled(char: str) -> str:
-    code = ord(char)
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def needs_spelling(value: str) -> bool:
-    """True when ``visible_control_chars`` would change ``value`` (cheap for plain text)."""
-    if value.isascii():  # O(1) in CPython; every invisible character above is non-ASCII
-        return not value.isprintable()
-    return not value.isprintable() or _INVISIBLE_RE.search(value) is not None
-
-
-def visible_control_chars(value: str, *, keep_newlines: bool = False) -> str:
-    """``value`` with control characters spelled out (``\\x1b``) so they cannot act on the terminal.
-
-    Store text is data: an ESC sequence in a label must show up as text, not move the cursor,
-    and a character that draws nothing (or draws wider than it measures) must show up too, so a
-    hostile key cannot pass for a real one.
-    """
-    out: list[str] = []
-    for index, char in enumerate(value):
-        if keep_newlines and char == "\n":
-            out.append(char)
-        elif char in _NAMED_CONTROLS:
-            out.append(_NAMED_CONTROLS[char])
-        elif char in _EMOJI_GLUE:
-            out.append(char if _is_emoji_glue(value, index) else _spelled(char))
-        elif char in _INVISIBLE or unicodedata.category(char) in _SPELLED_CATEGORIES:
-            out.append(_spelled(char))
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def literal_text(value: object, style: str = "", *, keep_newlines: bool = False) -> Text:
-    """A ``Text`` that shows ``value`` literally: no markup, control characters made visible."""
-    return Text(visible_control_chars(str(value), keep_newlines=keep_newlines), style=style)
 
 
 class CompletionSuggester(Suggester):

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from openclaw_tui.widgets.command_bar import literal_text
+from openclaw_tui.widgets.text import literal_text
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -24,7 +24,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from openclaw_tui.widgets.command_bar import literal_text, visible_control_chars
+from openclaw_tui.widgets.text import literal_text, visible_control_chars
 
 INHERIT_LABEL = "inherit"
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from openclaw_tui.store import SessionStore
 from openclaw_tui.tui.slash import command_names
-from openclaw_tui.widgets.command_bar import visible_control_chars
 from openclaw_tui.widgets.confirm import ConfirmScreen
+from openclaw_tui.widgets.text import visible_control_chars
 from tests.backends import KINDS, StoreKind, make_store_copy
 from tests.tui.helpers import wait_until
 

@@ -8,12 +8,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, OptionList, Static
 
-from openclaw_tui.widgets.command_bar import (
-    CommandBar,
-    Completer,
-    literal_text,
-    visible_control_chars,
-)
+from openclaw_tui.widgets.command_bar import CommandBar, Completer
 from openclaw_tui.widgets.confirm import ConfirmScreen
 from openclaw_tui.widgets.editors import (
     ChoiceEditor,
@@ -23,7 +18,7 @@ from openclaw_tui.widgets.editors import (
     ModelEditor,
     TextEditor,
 )
-from openclaw_tui.widgets.text import visible
+from openclaw_tui.widgets.text import literal_text, visible, visible_control_chars
 from tests.tui.helpers import wait_until
 
 pytestmark = pytest.mark.anyio
