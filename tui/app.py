@@ -31,6 +31,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, TextArea
 
 from openclaw_tui.store import SessionStore, StoreHealth
+from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES
 from openclaw_tui.store.errors import StoreError, StoreWriteError
 from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
 from openclaw_tui.store.keys import shorten_key
@@ -90,7 +91,9 @@ StoreFactory = Callable[[StoreTarget, bool, bool], SessionStore]
 """(target, read_only, watch) -> an unopened store. Tests pass one with fault-injecting syscalls."""
 
 
-def default_store_factory(target: StoreTarget, read_only: bool, watch: bool) -> SessionStore:
+def default_store_factory(
+    target: StoreTarget, read_only: bool, watch: bool, *, max_bytes: int | None = DEFAULT_MAX_BYTES
+) -> SessionStore:
     if target.gateways:
         # Remote gateways implement the same API; imported only when asked for.
         from openclaw_tui.store.gateway import GatewayStore, MultiGatewayStore
@@ -98,7 +101,7 @@ def default_store_factory(target: StoreTarget, read_only: bool, watch: bool) -> 
         if target.multi_gateway:
             return MultiGatewayStore(target.gateways, read_only=read_only)  # type: ignore[return-value]
         return GatewayStore(target.gateways[0], read_only=read_only)  # type: ignore[return-value]
-    return SessionStore(target.path, read_only=read_only, watch=watch)
+    return SessionStore(target.path, read_only=read_only, watch=watch, max_bytes=max_bytes)
 
 
 def _gateway_of(key: str, entry: Any) -> str:

@@ -6,11 +6,12 @@ Every usage problem is one line on stderr and exit code 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from openclaw_tui import __version__
 from openclaw_tui.store.gateway import GatewayConfigError, add_gateway_arguments, gateways_from_args
@@ -22,6 +23,9 @@ from openclaw_tui.tui.target import (
     target_for_gateways,
     target_for_path,
 )
+
+if TYPE_CHECKING:
+    from openclaw_tui.tui.app import StoreFactory
 
 PROG = "openclaw-tui"
 EXIT_USAGE = 2
@@ -73,9 +77,37 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a throw-away store of ~2,000 sessions with a simulated gateway writing to it",
     )
+    parser.add_argument(
+        "--max-store-mb",
+        metavar="MB",
+        type=_store_mb,
+        help="refuse a store larger than this many MiB, and any write that would make it so "
+        "(default: 512)",
+    )
     add_gateway_arguments(parser)
     parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
     return parser
+
+
+def _store_mb(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of MiB")
+    return value
+
+
+def store_factory_for(args: argparse.Namespace) -> StoreFactory | None:
+    """The app's store factory with the options' size limit; None for the app's default."""
+    if getattr(args, "max_store_mb", None) is None:
+        return None
+    from functools import partial
+
+    from openclaw_tui.tui.app import default_store_factory
+
+    return partial(default_store_factory, max_bytes=int(args.max_store_mb * 2**20))
 
 
 def resolve_target(args: argparse.Namespace, env: dict[str, str]) -> StoreTarget:
@@ -131,10 +163,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"{PROG}: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
-    return run_app(target, read_only=args.read_only, demo=args.demo)
+    return run_app(
+        target, read_only=args.read_only, demo=args.demo, store_factory=store_factory_for(args)
+    )
 
 
-def run_app(target: StoreTarget, *, read_only: bool, demo: bool) -> int:
+def run_app(
+    target: StoreTarget,
+    *,
+    read_only: bool,
+    demo: bool,
+    store_factory: StoreFactory | None = None,
+) -> int:
     # Textual is imported only now: --help and --version stay instant.
     from openclaw_tui.tui.app import SessionBrowserApp, known_binding_ids
     from openclaw_tui.tui.config import load_config
@@ -148,7 +188,11 @@ def run_app(target: StoreTarget, *, read_only: bool, demo: bool) -> int:
         target = target_for_agent("main", state_dir)
         gateway = DemoGateway(state_dir)
     app = SessionBrowserApp(
-        target, read_only=read_only, config=load_config(known_ids=known_binding_ids()), demo=gateway
+        target,
+        read_only=read_only,
+        config=load_config(known_ids=known_binding_ids()),
+        demo=gateway,
+        store_factory=store_factory,
     )
     try:
         app.run()

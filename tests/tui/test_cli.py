@@ -110,3 +110,21 @@ def test_keymap_config_file_env_and_bad_entries(tmp_path: Path):
     assert broken.keymap == {} and "not valid TOML" in broken.warnings[0]
     unknown = load_config({"OPENCLAW_TUI_KEYMAP": "nope=x"}, known_ids={"pause"})
     assert unknown.keymap == {} and "no binding has the id 'nope'" in unknown.warnings[0]
+
+
+def test_max_store_mb_sets_the_store_size_limit(tmp_path: Path):
+    from openclaw_tui.tui.cli import store_factory_for
+
+    args = build_parser().parse_args(["--max-store-mb", "2.5", "--store", str(tmp_path)])
+    store = store_factory_for(args)(resolve_target(args, {}), False, False)
+    assert store.max_bytes == int(2.5 * 2**20)
+    default = build_parser().parse_args([])
+    assert store_factory_for(default) is None  # the app's own factory: the default limit
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "lots", "nan", "inf"])
+def test_max_store_mb_must_be_a_positive_number(value: str, capsys):
+    assert main(["--max-store-mb", value]) == 2
+    err = capsys.readouterr().err
+    assert "--max-store-mb" in err and "positive number of MiB" in err
+    assert err.count("\n") == 1
