@@ -75,23 +75,31 @@ class HelpScreen(ModalScreen[None]):
         table_widget = main.query(SessionTable).first() if main is not None else None
         if table_widget is not None:
             nodes.insert(1, table_widget)
-        for node in nodes:
-            # key_to_bindings already reflects the user's keymap.
-            keys_by_id: dict[str, list[str]] = {}
-            described: dict[str, Binding] = {}
-            for bindings in node._bindings.key_to_bindings.values():
-                for binding in bindings:
-                    # Only bindings with an id can be remapped, and those are ours.
-                    if not binding.id or binding.action.startswith("sort_column"):
-                        continue
-                    binding_id = binding.id
-                    keys_by_id.setdefault(binding_id, []).append(app.get_key_display(binding))
-                    described.setdefault(binding_id, binding)
-            for binding_id, binding in described.items():
-                if binding_id in seen:
-                    continue
-                seen.add(binding_id)
-                rows.append((", ".join(keys_by_id[binding_id]), binding.description, binding_id))
+        # The keys that are active now, with the user's keymap applied: Textual applies it to
+        # a copy of each node's bindings (the binding chain), never to node._bindings.
+        active = main.active_bindings if main is not None else {}
+        keys_by_id: dict[str, list[str]] = {}
+        described: dict[str, Binding] = {}
+        for active_binding in active.values():
+            binding = active_binding.binding
+            # Only bindings with an id can be remapped, and those are ours.
+            if not binding.id or binding.action.startswith("sort_column"):
+                continue
+            keys_by_id.setdefault(binding.id, []).append(app.get_key_display(binding))
+            described.setdefault(binding.id, binding)
+        # Listed in declaration order (screen, table, app), wherever the keymap moved a key.
+        order: dict[str, tuple[int, int]] = {}
+        for rank, node in enumerate(nodes):
+            declared = (b for bs in node._bindings.key_to_bindings.values() for b in bs)
+            for index, binding in enumerate(declared):
+                if binding.id:
+                    order.setdefault(binding.id, (rank, index))
+        for binding_id in sorted(described, key=lambda i: order.get(i, (len(nodes), 0))):
+            if binding_id in seen:
+                continue
+            seen.add(binding_id)
+            binding = described[binding_id]
+            rows.append((", ".join(keys_by_id[binding_id]), binding.description, binding_id))
         rows.append(("1 … 9", "Sort by column 1 … 9 (again: reverse)", "sort-1 … sort-9"))
         with VerticalScroll():
             yield Static("Keys", classes="help-title")

@@ -429,13 +429,57 @@ async def test_keymap_remaps_bindings_by_id(tmp_path: Path, monkeypatch: pytest.
         assert screen.paused
 
 
-async def test_help_screen_lists_bindings_with_ids(tmp_path: Path):
+def _help_lines(app: Any) -> list[str]:
+    """Every line the help screen renders (the whole of each Static, scrolled or not)."""
+    from textual.widgets import Static
+
+    lines = []
+    for static in app.screen.query(Static):
+        for y in range(static.size.height):
+            lines.append("".join(s.text for s in static.render_line(y)).rstrip())
+    return lines
+
+
+def _expected_help_rows(app: Any, screen: Any) -> dict[str, tuple[set[str], str]]:
+    """Binding id -> (keys as the footer shows them, description), from the bindings active on
+    the main screen (after the keymap): what the help must list."""
+    rows: dict[str, tuple[set[str], str]] = {}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if not binding.id or (binding.id.startswith("sort-") and binding.id[5:].isdigit()):
+            continue  # id-less bindings are Textual's own; sort-1 … sort-9 share one row
+        keys, _ = rows.setdefault(binding.id, (set(), binding.description))
+        keys.add(app.get_key_display(binding))
+    return rows
+
+
+async def test_help_screen_lists_bindings_with_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from openclaw_tui.tui.config import load_config
+
     copy_small_store(tmp_path)
-    app = make_app(tmp_path)
-    async with app.run_test(size=(140, 40)) as pilot:
-        await started(pilot)
+    monkeypatch.setenv("OPENCLAW_TUI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("OPENCLAW_TUI_KEYMAP", "pause=z;copy-key=y")
+    app = make_app(tmp_path, config=load_config())
+    async with app.run_test(size=(140, 60)) as pilot:
+        screen = await started(pilot)
+        expected = _expected_help_rows(app, screen)
+        # The app's own bindings, remapped ones included, are what the help is checked against.
+        assert {"filter", "pause", "copy-key", "table.mark", "command-bar", "help"} <= set(expected)
+        assert expected["pause"][0] == {"z"} and expected["copy-key"][0] == {"y"}
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await pilot.pause()
+        lines = _help_lines(app)
+        for binding_id, (keys, description) in expected.items():
+            row = [line for line in lines if line.endswith(f"  {binding_id}")]
+            assert len(row) == 1, f"help has no single row for {binding_id!r}: {row}"
+            shown_keys, _, rest = row[0].partition("  ")
+            assert set(shown_keys.split(", ")) == keys, (binding_id, row[0])
+            assert rest.strip().startswith(description), (binding_id, row[0])
+        assert any(line.startswith("1 … 9") and "sort-1 … sort-9" in line for line in lines)
+        # The remapped keys, not the defaults.
+        pause_row = next(line for line in lines if line.endswith("  pause"))
+        assert pause_row.split()[0] == "z"
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen.id == "main")
         await pilot.press("f1")
