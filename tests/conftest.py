@@ -1,7 +1,9 @@
-"""Fixtures shared by every test folder: anyio on asyncio, temp copies of the real stores."""
+"""Fixtures shared by every test folder: anyio on asyncio, temp copies of the real stores, a
+private tmux server."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from tests.backends import copy_fixture, make_store_copy
 from tests.shared_data import FIXTURES, missing_fixtures_message
 from tests.shared_data import GATEWAY_JSON as GATEWAY_STORE
 from tests.shared_data import SMALL_JSON as SMALL_STORE
+from tests.tmux import PrivateTmux
 
 __all__ = ["FIXTURES", "GATEWAY_STORE", "SMALL_STORE"]
 
@@ -36,3 +39,15 @@ def small_store(tmp_path: Path) -> Path:
 def gateway_store(tmp_path: Path) -> Path:
     """The 3-entry store a live OpenClaw 2026.7.35 Gateway wrote, copied into a temp state dir."""
     return copy_fixture(GATEWAY_STORE, json_store_path("main", tmp_path))
+
+
+@pytest.fixture
+def private_tmux() -> Iterator[PrivateTmux]:
+    """A tmux server of this test's own (``tmux -L <unique name>``), killed afterwards and its
+    socket file removed. The only way tests may run tmux (tests/test_tmux_hygiene.py)."""
+    server = PrivateTmux()
+    try:
+        yield server
+    finally:
+        server.close()
+        assert not server.socket_path.exists(), server.socket_path

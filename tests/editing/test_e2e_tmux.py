@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.tmux import PrivateTmux
 
 from .conftest import FIXTURE_STORE
 
@@ -26,36 +25,26 @@ APP = Path(sys.executable).with_name("openclaw-tui")
 
 
 class Terminal:
-    """One tmux server on a private socket, running the app in a 140x30 window."""
+    """The app in a 140x30 window of a private tmux server (the private_tmux fixture's)."""
 
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
-
-    def tmux(self, *args: str) -> str:
-        result = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
-        )
-        return result.stdout
+    def __init__(self, tmux: PrivateTmux) -> None:
+        self.tmux = tmux
 
     def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "app")
+        return self.tmux.screen("app")
 
     def type(self, text: str) -> None:
-        self.tmux("send-keys", "-t", "app", "-l", text)
+        self.tmux.run("send-keys", "-t", "app", "-l", text)
 
     def key(self, name: str) -> None:
-        self.tmux("send-keys", "-t", "app", name)
+        self.tmux.run("send-keys", "-t", "app", name)
 
     def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; screen:\n{self.screen()}")
-            time.sleep(0.05)  # polling a real terminal: there is no event to wait on
+        self.tmux.wait_for("app", lambda _screen: condition(), what, timeout)
 
 
 @pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
+def terminal(tmp_path: Path, private_tmux: PrivateTmux) -> Iterator[tuple[Terminal, Path]]:
     state = tmp_path / "state"
     store = state / "agents" / "main" / "sessions" / "sessions.json"
     store.parent.mkdir(parents=True)
@@ -71,16 +60,13 @@ def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
     }
     if "PYTHONPATH" in os.environ:
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    term = Terminal(f"openclaw-tui-edit-{uuid.uuid4().hex[:8]}")
+    term = Terminal(private_tmux)
     command = " ".join(
         ["env", "-i", *(f"{k}={v}" for k, v in env.items()), str(APP), "--store", str(store)]
     )
-    term.tmux("new-session", "-d", "-s", "app", "-x", "140", "-y", "30", command)
-    try:
-        term.wait_for(lambda: "12 sessions" in term.screen(), "the table")
-        yield term, store
-    finally:
-        term.tmux("kill-server")
+    private_tmux.new_session("app", 140, 30, command)
+    term.wait_for(lambda: "12 sessions" in term.screen(), "the table")
+    yield term, store
 
 
 def test_think_high_changes_the_file_and_banana_shows_the_error(
