@@ -34,7 +34,7 @@ from openclaw_tui.store import SessionStore, StoreHealth
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES
 from openclaw_tui.store.errors import StoreError, StoreWriteError
 from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
-from openclaw_tui.store.keys import shorten_key
+from openclaw_tui.store.keys import namespace_of, shorten_key, strip_namespace
 from openclaw_tui.store.model import SessionEntry
 from openclaw_tui.store.paths import find_store
 from openclaw_tui.tui.config import UserConfig
@@ -106,8 +106,7 @@ def default_store_factory(
 
 def _gateway_of(key: str, entry: Any) -> str:
     """The gateway part of a multi-gateway key (``<gateway>/<session key>``)."""
-    gateway, sep, _rest = key.partition("/")
-    return gateway if sep else ""
+    return namespace_of(key)
 
 
 class MainScreen(Screen[None]):
@@ -261,7 +260,7 @@ class MainScreen(Screen[None]):
         target = self.target
         if target is not None and target.multi_gateway:
             # "<gateway>/<session key>": the Gateway column names the gateway already.
-            key = key.partition("/")[2] or key
+            key = strip_namespace(key)
         agent = target.agent_id if target is not None else None
         return shorten_key(key, width, agent_id=agent or "main")
 

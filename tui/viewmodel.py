@@ -32,7 +32,7 @@ from openclaw_tui.store.events import (
     StoreReloaded,
 )
 from openclaw_tui.store.fields import MODEL, REASONING, THINKING, VERBOSE
-from openclaw_tui.store.keys import channel_of, classify_key, strip_namespace
+from openclaw_tui.store.keys import channel_of, classify_key, namespace_of
 from openclaw_tui.store.model import entry_issues
 
 Entry = Mapping[str, Any]
@@ -336,8 +336,7 @@ def _fuzzy(needle: str, haystack: str) -> bool:
 def _field_text(term_field: str, key: str, entry: Entry) -> str | None:
     if term_field == "gateway":
         # Rows of a multi-gateway view are named <gateway>/<session key>.
-        namespace = key[: len(key) - len(strip_namespace(key))]
-        return namespace[:-1] or None
+        return namespace_of(key) or None
     if term_field == "kind":
         return classify_key(key, entry)
     if term_field == "channel":

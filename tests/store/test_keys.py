@@ -16,9 +16,11 @@ from openclaw_tui.store.keys import (
     classify_key,
     is_protected_key,
     is_synthetic_key,
+    namespace_of,
     normalize_agent_id,
     parse_key,
     shorten_key,
+    split_namespace,
     strip_namespace,
 )
 from tests.conftest import SMALL_STORE
@@ -272,6 +274,8 @@ def test_a_gateway_namespace_does_not_hide_the_session_grammar(key, kind, channe
     assert classify_key(key) == kind
     assert channel_of(key) == channel
     assert strip_namespace(key) == key.split("/", 1)[1]
+    assert namespace_of(key) == key.split("/", 1)[0]
+    assert "/".join(split_namespace(key)) == key
     # Shortening does not strip it: in a single-file store "lab/..." is the key itself, and only
     # a multi-gateway view (which shows the gateway in its own column) strips its namespace.
     assert shorten_key(key, 60, agent_id="main") == key
@@ -299,7 +303,8 @@ def test_only_the_exact_canonical_key_loses_its_agent_prefix(key):
 def test_keys_without_a_namespace_are_left_alone():
     for key in ("agent:main:main", "agent:main:whatsapp:group:120363041234567890@g.us", "global"):
         assert strip_namespace(key) == key
+        assert split_namespace(key) == ("", key) and namespace_of(key) == ""
     # A "/" after the first colon is part of the session key, not a namespace.
     assert strip_namespace("agent:main:explicit:a/b") == "agent:main:explicit:a/b"
     for odd in ("/", "x/", "/x"):  # an empty side: not a namespace
-        assert strip_namespace(odd) == odd
+        assert strip_namespace(odd) == odd and namespace_of(odd) == ""
