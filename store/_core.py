@@ -38,6 +38,7 @@ from openclaw_tui.store.backends.base import (
     Signature,
     Snapshot,
     entry_issues,
+    read_only_rows,
 )
 from openclaw_tui.store.diff import Diff, diff_entries, entry_events
 from openclaw_tui.store.errors import (
@@ -305,7 +306,7 @@ class _Core:
                 self.write_refused = refusal
                 _fail_all(batch, refusal)
                 return
-            work = _Work(self.entries, self.hidden)
+            work = _Work(self.entries, self.hidden, read_only_rows(self.issues), self.path)
             outcomes: list[tuple[bool, Any]] = []
             for item in batch:
                 work.begin()

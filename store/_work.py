@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from openclaw_tui.store import codec
+from openclaw_tui.store.errors import StoreReadOnlyError
 
 Entry = dict[str, Any]
 MISSING: Any = object()
@@ -26,8 +28,18 @@ class _Work(MutableMapping[str, Any]):
     be rolled back on its own.
     """
 
-    def __init__(self, base: dict[str, Any], hidden: frozenset[str]) -> None:
+    def __init__(
+        self,
+        base: dict[str, Any],
+        hidden: frozenset[str],
+        locked: Mapping[str, str] | None = None,
+        path: Path | str = "",
+    ) -> None:
         self.base = base
+        # key -> reason: entries shown but never written (a SQLite row repeating a field). A
+        # mutation that changes one fails alone, not the whole batch at commit time.
+        self.locked = locked or {}
+        self.path = path
         self.data: dict[str, Any] = dict(base)
         self.hidden = set(hidden)  # quarantined non-object entries: kept, never shown
         self.touched: dict[str, None] = {}
@@ -59,6 +71,10 @@ class _Work(MutableMapping[str, Any]):
     def commit_mutation(self) -> None:
         for key in self._undo:
             value = self.data.get(key, MISSING)
+            if key in self.locked:
+                old = self.base.get(key, MISSING)
+                if value is MISSING or old is MISSING or not codec.json_equal(old, value):
+                    raise StoreReadOnlyError(self.path, self.locked[key])
             if value is not MISSING:
                 _check_entry(key, value)
         self.begin()

@@ -42,6 +42,16 @@ class Issue:
     message: str
 
 
+DUPLICATE_KEYS = "duplicate_keys"
+"""The Issue code of data that repeats keys: shown (the last value wins), never written back."""
+
+
+def read_only_rows(issues: list[Issue]) -> dict[str, str]:
+    """key -> reason, for the entries that are shown but must not be written or deleted (a
+    SQLite row repeating a field). A whole-store reason (key None) is the read-only reason."""
+    return {i.key: i.message for i in issues if i.code == DUPLICATE_KEYS and i.key is not None}
+
+
 def entry_issues(entries: Mapping[str, Any]) -> list[Issue]:
     """The quarantine issues (``codec.entry_problem``) of ``entries``, in key order."""
     issues = []

@@ -17,6 +17,7 @@ from openclaw_tui.store.atomic import (
     remove_stale_temps,
 )
 from openclaw_tui.store.backends.base import (
+    DUPLICATE_KEYS,
     Backend,
     Changes,
     ConflictError,
@@ -131,7 +132,7 @@ class JsonFileBackend(Backend):
                 f"the file repeats keys ({names}); only the last of each is shown, and writing "
                 "is refused because it would drop the others"
             )
-            issues.append(Issue(None, "duplicate_keys", message))
+            issues.append(Issue(None, DUPLICATE_KEYS, message))
             read_only_reason = (
                 read_only_reason or f"{path}: {message} (remove the duplicates by hand)"
             )

@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 
 from openclaw_tui.store import codec
 from openclaw_tui.store.backends.base import (
+    DUPLICATE_KEYS,
     Backend,
     Changes,
     ConflictError,
@@ -72,7 +73,6 @@ OWNER_COLUMNS = (
     "owner_assigned_at",
 )
 TOMBSTONE_JSON = "{}"
-DUPLICATE_KEYS = "duplicate_keys"  # the Issue code of a row that is shown but never written
 STATUS_VALUES = frozenset({"running", "done", "failed", "killed", "timeout"})
 CREATED_VIA_VALUES = frozenset(
     {"operator", "spawn", "channel", "cron", "talk", "run", "plugin", "internal"}

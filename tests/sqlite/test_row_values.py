@@ -8,6 +8,7 @@ it back would drop the other value.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from pathlib import Path
@@ -112,3 +113,18 @@ async def test_a_new_key_with_a_lone_surrogate_is_a_typed_error(sqlite_store):
             await store.update_entry("agent:main:cut\ud83d", {"label": "x"}, create=True)
         assert "surrogate" in str(info.value)
         assert store.get("agent:main:cut\ud83d") is None
+
+
+async def test_a_refused_row_fails_only_its_own_caller_in_a_batch(sqlite_store):
+    set_entry_json(sqlite_store, MAIN, with_fields(sqlite_store, MAIN, '"label":"a","label":"b"'))
+    async with SessionStore(sqlite_store) as store:
+        # Queued together, so the writer takes both in one batch (one group commit).
+        refused, fine = await asyncio.gather(
+            store.update_entry(MAIN, {"thinkingLevel": "high"}),
+            store.update_entry(SLACK, {"label": "same batch"}),
+            return_exceptions=True,
+        )
+        assert isinstance(refused, StoreReadOnlyError) and "'label'" in str(refused)
+        assert isinstance(fine, dict) and fine["label"] == "same batch"
+        assert store.health.ok  # one refused row is no failed write of the store
+    assert json.loads(raw_json_of(sqlite_store, SLACK))["label"] == "same batch"
