@@ -247,9 +247,14 @@ class SqliteBackend(Backend):
         busy_slice: float = 0.25,
         full_rescan_interval: float = 60.0,
         on_busy: BusyHook | None = None,
+        read_timeout: float | None = None,
     ) -> None:
         super().__init__(Path(path), read_only=read_only, max_bytes=max_bytes)
         self.lock_timeout = lock_timeout
+        # A read is retried by the engine anyway (StoreLockedError): waiting less before saying
+        # so shows "locked, waiting" within seconds instead of an empty screen for the whole
+        # write timeout.
+        self.read_timeout = min(lock_timeout, 2.0) if read_timeout is None else read_timeout
         self.busy_slice = busy_slice
         self.full_rescan_interval = full_rescan_interval
         # Called (from the worker thread) each time the database was found locked and the
@@ -388,9 +393,12 @@ class SqliteBackend(Backend):
         name = getattr(exc, "sqlite_errorname", "") or ""
         return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
 
-    def _retry_busy(self, operation: Callable[[], Any], what: str) -> Any:
+    def _retry_busy(
+        self, operation: Callable[[], Any], what: str, timeout: float | None = None
+    ) -> Any:
         """Run ``operation``, retrying while another process holds the database's lock."""
-        deadline = time.monotonic() + self.lock_timeout
+        timeout = self.lock_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         attempt = 0
         while True:
             try:
@@ -403,7 +411,7 @@ class SqliteBackend(Backend):
                     raise StoreLockTimeoutError(
                         self.path,
                         f"the database stayed locked by another process for over "
-                        f"{self.lock_timeout:g} s while {what}; nothing was changed",
+                        f"{timeout:g} s while {what}; nothing was changed",
                         fix="retry in a moment; if it persists, look for a stuck process "
                         f"holding the database (`fuser {self.path}`)",
                     ) from None
@@ -508,7 +516,9 @@ class SqliteBackend(Backend):
                 return None
             try:
                 version = self._retry_busy(
-                    lambda: conn.execute("PRAGMA data_version").fetchone()[0], "checking it"
+                    lambda: conn.execute("PRAGMA data_version").fetchone()[0],
+                    "checking it",
+                    self.read_timeout,
                 )
             except (sqlite3.Error, StoreLockTimeoutError) as exc:
                 # Not "unchanged": make the engine read, which reports the real error.
@@ -525,7 +535,7 @@ class SqliteBackend(Backend):
                 self._forget_all()
                 return Snapshot(entries={}, signature=None)
             try:
-                return self._retry_busy(lambda: self._read(conn), "reading it")
+                return self._retry_busy(lambda: self._read(conn), "reading it", self.read_timeout)
             except sqlite3.Error as exc:
                 raise self._read_error(exc, "cannot read the session rows") from None
             except StoreLockTimeoutError:
@@ -534,7 +544,7 @@ class SqliteBackend(Backend):
                 raise StoreLockedError(
                     self.path,
                     f"the database is locked by another process (an exclusive transaction has "
-                    f"held it for over {self.lock_timeout:g} s); waiting for it to be released, "
+                    f"held it for over {self.read_timeout:g} s); waiting for it to be released, "
                     "the sessions appear by themselves",
                     fix="if it persists, look for the process holding the database "
                     f"(`fuser {self.path}`)",

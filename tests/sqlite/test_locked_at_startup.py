@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import anyio
 import pytest
 
 from openclaw_tui.store import SessionStore, StoreReloaded
@@ -67,8 +68,11 @@ async def test_a_store_locked_at_start_up_says_so_and_fills_in_when_the_lock_goe
     path = rollback_journal(sqlite_store)
     holder = ExclusiveHolder(path)
     try:
-        backend = SqliteBackend(path, lock_timeout=0.3, busy_slice=0.05)
-        async with SessionStore(path, backend=backend, watch=True) as store:
+        # The write timeout is long; a read says it waits after a short wait of its own.
+        backend = SqliteBackend(path, lock_timeout=30, busy_slice=0.05, read_timeout=0.3)
+        with anyio.fail_after(10):
+            store = await SessionStore(path, backend=backend, watch=True).open()
+        async with store:
             sub = store.subscribe()
             health = store.health
             assert isinstance(health.error, StoreLockedError) and health.operation == "read"
@@ -76,7 +80,7 @@ async def test_a_store_locked_at_start_up_says_so_and_fills_in_when_the_lock_goe
             assert str(path) in message and "locked by another process" in message
             assert "waiting" in message and "appear by themselves" in message
             assert store.load() == {}
-            with pytest.raises(StoreLockedError):  # never a write on a store not read
+            with pytest.raises(StoreLockedError), anyio.fail_after(10):  # never a blind write
                 await store.update_entry("agent:main:main", {"label": "x"})
 
             holder.release()
