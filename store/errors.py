@@ -143,3 +143,12 @@ def describe_oserror(exc: OSError) -> str:
     name = _errno.errorcode.get(exc.errno or 0, "error")
     reason = exc.strerror or str(exc)
     return f"{reason} [{name}]"
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the operator, never a traceback: a store error names its path and fix;
+    anything else (a bug) its type and the first line of its text."""
+    if isinstance(exc, StoreError):
+        return exc.describe()
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__

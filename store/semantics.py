@@ -303,6 +303,23 @@ def effective_model(entry: Mapping[str, Any] | None) -> tuple[str | None, str | 
     return None, None
 
 
+def model_ref(provider: object, model: object) -> str | None:
+    """A ``provider/model`` ref as ``/model`` takes it: just ``model`` without a provider, None
+    without a model. The model part may hold a ``/`` itself (``openrouter/anthropic/claude``)."""
+    model_text = _text(model)
+    if model_text is None:
+        return None
+    provider_text = _text(provider)
+    return f"{provider_text}/{model_text}" if provider_text else model_text
+
+
+def override_ref(entry: Mapping[str, Any] | None) -> str | None:
+    """The ref of the entry's model override, None when it inherits the default."""
+    if not isinstance(entry, Mapping):
+        return None
+    return model_ref(entry.get("providerOverride"), entry.get("modelOverride"))
+
+
 def _text(value: object) -> str | None:
     if isinstance(value, str) and value.strip():
         return value.strip()

@@ -27,6 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 from openclaw_tui.store import fields, semantics
+from openclaw_tui.store.errors import describe_error
 from openclaw_tui.tui import slash
 from openclaw_tui.widgets.command_bar import CommandBar
 from openclaw_tui.widgets.confirm import ConfirmScreen
@@ -39,20 +40,9 @@ from openclaw_tui.widgets.editors import (
     TextEditor,
 )
 
-DEFAULT_MODELS: tuple[str, ...] = (
-    "anthropic/claude-opus-4-5",
-    "anthropic/claude-sonnet-4-5",
-    "openai/gpt-5.5",
-    "openai/gpt-5.2",
-    "openai/gpt-5-mini",
-    "openai/gpt-4.1",
-)
-"""Offered by the model editor and ``/model`` completion besides the models seen in the store.
-
-Extend with ``OPENCLAW_TUI_MODELS`` (comma separated) or the panel's ``models`` argument.
-"""
-
 MODELS_ENV = "OPENCLAW_TUI_MODELS"
+"""Comma-separated ``provider/model`` refs the model editor and ``/model`` completion offer
+besides ``slash.DEFAULT_MODELS`` and the models seen in the store."""
 MODELS_RESCAN_SECONDS = 5.0
 
 EDITING_BINDINGS: list[Binding] = [
@@ -81,25 +71,8 @@ table. ``handle`` raises ``SkipAction`` while a text field has focus, so those k
 DELETE_ACTION = "delete"
 
 
-def describe_exception(exc: BaseException) -> str:
-    """A one-line reason without a traceback (store errors already name path and fix)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return text or type(exc).__name__
-
-
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
-
-
-def model_ref(entry: Mapping[str, Any] | None) -> str | None:
-    """``provider/model`` of the entry's override, or None when it inherits."""
-    if not isinstance(entry, Mapping):
-        return None
-    model = _text(entry.get("modelOverride"))
-    if model is None:
-        return None
-    provider = _text(entry.get("providerOverride"))
-    return f"{provider}/{model}" if provider and "/" not in model else model
 
 
 def configured_models(extra: Sequence[str] = ()) -> list[str]:
@@ -119,7 +92,7 @@ class EditingPanel(Widget):
     def __init__(
         self,
         *,
-        models: Sequence[str] = DEFAULT_MODELS,
+        models: Sequence[str] = slash.DEFAULT_MODELS,
         id: str | None = "editing",
         name: str | None = None,
         classes: str | None = None,
@@ -242,7 +215,7 @@ class EditingPanel(Widget):
                 field,
                 "Model override",
                 self.models(),
-                model_ref(entry),
+                semantics.override_ref(entry),
                 subject=subject,
                 reply_to=self,
             )
@@ -299,7 +272,9 @@ class EditingPanel(Widget):
             MenuField(
                 spec.name,
                 spec.label,
-                model_ref(entry) if spec is fields.MODEL else self.current_value(spec.name, entry),
+                semantics.override_ref(entry)
+                if spec is fields.MODEL
+                else self.current_value(spec.name, entry),
             )
             for spec in fields.FIELDS
         ]
@@ -364,7 +339,7 @@ class EditingPanel(Widget):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the engine never raises; this is the last line of defence
-            ok, message = False, f"Command failed: {describe_exception(exc)}"
+            ok, message = False, f"Command failed: {describe_error(exc)}"
         self._in_flight -= 1
         self.last_outcome = (ok, message)
         try:
@@ -428,7 +403,7 @@ class EditingPanel(Widget):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            ok, message = False, f"Command failed: {describe_exception(exc)}"
+            ok, message = False, f"Command failed: {describe_error(exc)}"
         self._in_flight -= 1
         self.last_outcome = (ok, message)
         self.bar.show_message(ok, message)
@@ -462,7 +437,7 @@ class EditingPanel(Widget):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                failures.append(f"{key}: not deleted: {describe_exception(exc)}")
+                failures.append(f"{key}: not deleted: {describe_error(exc)}")
         lines = []
         if deleted:
             lines.append(

@@ -163,6 +163,7 @@ def test_the_slash_package_exports_exactly_what_callers_use():
     assert sorted(slash.__all__) == [
         "COMMANDS",
         "CommandSpec",
+        "DEFAULT_MODELS",
         "DEFAULT_MODEL_ALIASES",
         "Outcome",
         "ParsedCommand",
@@ -177,3 +178,9 @@ def test_the_slash_package_exports_exactly_what_callers_use():
         "status_summary",
     ]
     assert all(hasattr(slash, name) for name in slash.__all__)
+
+
+def test_every_default_model_alias_names_a_default_model():
+    from openclaw_tui.tui.slash import DEFAULT_MODEL_ALIASES, DEFAULT_MODELS
+
+    assert set(DEFAULT_MODEL_ALIASES.values()) <= set(DEFAULT_MODELS)

@@ -326,3 +326,15 @@ def test_reset_drops_an_auto_fallback_override_but_keeps_a_user_one():
     assert patch["modelOverrideFallbackOriginModel"] is None
     user = {**auto, "modelOverrideSource": "user"}
     assert "modelOverride" not in sem.reset_patch(user, "n", NOW)
+
+
+def test_model_ref_is_provider_slash_model_even_when_the_model_holds_a_slash():
+    from openclaw_tui.store.semantics import model_ref, override_ref
+
+    assert model_ref("openai", "gpt-5.5") == "openai/gpt-5.5"
+    assert model_ref("openrouter", "anthropic/claude") == "openrouter/anthropic/claude"
+    assert model_ref(None, "gpt-5.5") == "gpt-5.5" and model_ref("openai", " ") is None
+    assert override_ref({"providerOverride": "openai", "model": "x"}) is None
+    assert override_ref({"providerOverride": "openai", "modelOverride": "gpt-4.1"}) == (
+        "openai/gpt-4.1"
+    )

@@ -21,12 +21,13 @@ from openclaw_tui.tui.slash.parse import (
     command_names,
     parse,
 )
-from openclaw_tui.tui.slash.plans import DEFAULT_MODEL_ALIASES, SlashConfig
+from openclaw_tui.tui.slash.plans import DEFAULT_MODEL_ALIASES, DEFAULT_MODELS, SlashConfig
 from openclaw_tui.tui.slash.results import Outcome
 from openclaw_tui.tui.slash.status import status_summary
 
 __all__ = [
     "COMMANDS",
+    "DEFAULT_MODELS",
     "DEFAULT_MODEL_ALIASES",
     "CommandSpec",
     "Outcome",

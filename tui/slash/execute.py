@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
+from openclaw_tui.store.errors import describe_error
 from openclaw_tui.tui.slash.complete import models_in_store
 from openclaw_tui.tui.slash.parse import BY_NAME, ParsedCommand, SlashError, parse
 from openclaw_tui.tui.slash.plans import (
@@ -32,7 +33,7 @@ from openclaw_tui.tui.slash.plans import (
     plan_usage,
 )
 from openclaw_tui.tui.slash.reset import ResetPlan, plan_reset, reset_sessions
-from openclaw_tui.tui.slash.results import Outcome, combine, describe_error
+from openclaw_tui.tui.slash.results import Outcome, combine
 from openclaw_tui.tui.slash.status import plan_status
 
 PLANNERS: Final[dict[str, Callable[[ParsedCommand, Context], Plan | ResetPlan]]] = {

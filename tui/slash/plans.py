@@ -18,11 +18,10 @@ from typing import Any, Final, Protocol
 from openclaw_tui.store import fields
 from openclaw_tui.store import semantics as sem
 from openclaw_tui.store.api import ResetPolicy, SessionReset
-from openclaw_tui.store.errors import StoreError
+from openclaw_tui.store.errors import StoreError, describe_error
 from openclaw_tui.store.fields import FieldSpec
 from openclaw_tui.store.keys import classify_key
 from openclaw_tui.tui.slash.parse import BY_NAME, COMMANDS, HELP_HINT, ParsedCommand, SlashError
-from openclaw_tui.tui.slash.results import describe_error
 
 Entry = Mapping[str, Any]
 Patch = dict[str, Any]
@@ -48,6 +47,17 @@ class StoreLike(Protocol):
 
 
 # -- configuration ------------------------------------------------------------------------------
+
+DEFAULT_MODELS: Final[tuple[str, ...]] = (
+    "anthropic/claude-opus-4-5",
+    "anthropic/claude-sonnet-4-5",
+    "openai/gpt-5.5",
+    "openai/gpt-5.2",
+    "openai/gpt-5-mini",
+    "openai/gpt-4.1",
+)
+"""The models offered (model editor, ``/model`` completion) besides those seen in the store and
+``OPENCLAW_TUI_MODELS``; ``DEFAULT_MODEL_ALIASES`` names some of them."""
 
 DEFAULT_MODEL_ALIASES: Final[dict[str, str]] = {
     "opus": "anthropic/claude-opus-4-5",
@@ -153,12 +163,6 @@ def current(entry: Entry | None, field_name: str) -> str:
     return str(value) if value is not None else "default"
 
 
-def model_ref(provider: str | None, model: str | None) -> str | None:
-    if not model:
-        return None
-    return f"{provider}/{model}" if provider else model
-
-
 # -- the commands -------------------------------------------------------------------------------
 
 
@@ -190,7 +194,7 @@ def plan_think(cmd: ParsedCommand, ctx: Context) -> Plan:
         if level not in allowed:
             raise Refused(
                 f'Thinking level "{level}" is not supported for '
-                f"{model_ref(provider, model)}. Use one of: {', '.join(levels)}."
+                f"{sem.model_ref(provider, model)}. Use one of: {', '.join(levels)}."
             )
         ack = "Thinking disabled." if level == "off" else f"Thinking level set to {level}."
         return changed(entry, {fields.THINKING.name: level}), ack
@@ -343,7 +347,7 @@ def model_edit(ref: str | None, ctx: Context) -> Edit | SlashError:
 def plan_model(cmd: ParsedCommand, ctx: Context) -> Plan:
     if not cmd.args or (len(cmd.args) == 1 and cmd.args[0].lower() == "list"):
         entry = ctx.first_entry() or {}
-        override = model_ref(entry.get("providerOverride"), entry.get("modelOverride"))
+        override = sem.override_ref(entry)
         name = override or "default"
         known = _known_models(ctx)
         lines = [f"Models (current: {name})"]

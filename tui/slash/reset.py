@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from openclaw_tui.store.errors import StoreError
+from openclaw_tui.store.errors import StoreError, describe_error
 from openclaw_tui.store.keys import namespace_of
 from openclaw_tui.tui.slash.parse import ParsedCommand, SlashError
 from openclaw_tui.tui.slash.plans import (
@@ -24,7 +24,7 @@ from openclaw_tui.tui.slash.plans import (
     model_edit,
     unexpected,
 )
-from openclaw_tui.tui.slash.results import Outcome, combine, describe_error
+from openclaw_tui.tui.slash.results import Outcome, combine
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from openclaw_tui.store.errors import StoreError
-
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -25,13 +23,6 @@ class Outcome:
     needs_confirmation: bool = False
     command: str | None = None
     failures: Mapping[str, str] = field(default_factory=dict)
-
-
-def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, StoreError):
-        return exc.describe()
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def combine(acks: Mapping[str, str], failures: Mapping[str, str]) -> tuple[bool, str]:

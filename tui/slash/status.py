@@ -12,7 +12,6 @@ from openclaw_tui.tui.slash.plans import (
     Report,
     current,
     is_group,
-    model_ref,
     quote,
 )
 
@@ -46,8 +45,8 @@ def status_summary(key: str, entry: Entry, *, now_ms: int) -> str:
         f"Session {entry.get('sessionId', 'without id')} updated "
         f"{_age(entry.get('updatedAt'), now_ms)}."
     )
-    override = model_ref(entry.get("providerOverride"), entry.get("modelOverride"))
-    runtime = model_ref(entry.get("modelProvider"), entry.get("model"))
+    override = sem.override_ref(entry)
+    runtime = sem.model_ref(entry.get("modelProvider"), entry.get("model"))
     if override:
         model = f"{override} (override)"
     elif runtime:
