@@ -18,10 +18,41 @@ from tests.tmux import PrivateTmux
 __all__ = ["FIXTURES", "GATEWAY_STORE", "SMALL_STORE"]
 
 
+def _fixture_files() -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(FIXTURES)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted(FIXTURES.rglob("*"))
+        if path.is_file()
+    }
+
+
+_FIXTURES_AT_START: dict[str, tuple[int, int]] = {}
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     message = missing_fixtures_message()
     if message is not None:
         pytest.exit(message, returncode=2)
+    _FIXTURES_AT_START.update(_fixture_files())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The fixtures are OpenClaw's own files and are never edited: a test that opens one in place
+    (SQLite readers leave -wal/-shm beside a WAL database) fails the run, naming the files."""
+    if not _FIXTURES_AT_START:
+        return
+    now = _fixture_files()
+    changed = sorted(
+        name
+        for name in _FIXTURES_AT_START.keys() | now.keys()
+        if _FIXTURES_AT_START.get(name) != now.get(name)
+    )
+    if changed:
+        print(
+            f"\nthe shared fixtures in {FIXTURES} changed during the run: {', '.join(changed)}; "
+            "tests must copy a fixture to tmp_path before opening it (tests/backends.py)"
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture
