@@ -34,6 +34,7 @@ from openclaw_tui.store.events import (
 from openclaw_tui.store.fields import MODEL, REASONING, THINKING, VERBOSE
 from openclaw_tui.store.keys import channel_of, classify_key, namespace_of
 from openclaw_tui.store.model import entry_issues
+from openclaw_tui.tui.format import relative_age
 
 Entry = Mapping[str, Any]
 Clock = Callable[[], float]
@@ -135,18 +136,6 @@ def levels_of(entry: Entry) -> str:
     if verbose is None and reasoning is None:
         return ""
     return f"{_text(verbose) or '·'}/{_text(reasoning) or '·'}"
-
-
-def relative_age(updated_ms: Any, now_s: float) -> str:
-    """``12s``, ``5m``, ``3h``, ``2d``, ``4w``, ``1y``; ``-`` when unknown."""
-    value = _number(updated_ms)
-    if value is None or value <= 0:
-        return "-"
-    seconds = max(0.0, now_s - value / 1000)
-    for unit, size in (("y", 31_536_000), ("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds)}s"
 
 
 # --- columns ----------------------------------------------------------------------------------

@@ -295,3 +295,17 @@ def test_status_shows_the_context_share_of_fresh_totals_only():
     stale = status_summary(MAIN, {**STATUS_TOKENS, "totalTokensFresh": False}, now_ms=2)
     assert "Tokens 50000/200000 (25%)." in fresh
     assert "Tokens 50000/200000 (?%)." in stale
+
+
+def test_status_says_how_long_ago_in_days_at_most():
+    now = 1_900_000_000_000
+    entry = {"sessionId": "s1"}
+    ago = {
+        30_000: "just now",
+        5 * 60_000: "5m ago",
+        14 * 86_400_000: "14d ago",
+        now: "at an unknown time",  # updatedAt 0
+    }
+    for delta, words in ago.items():
+        text = status_summary(MAIN, {**entry, "updatedAt": now - delta}, now_ms=now)
+        assert f"Session s1 updated {words}." in text, text

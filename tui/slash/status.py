@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from openclaw_tui.store import semantics as sem
 from openclaw_tui.store.keys import channel_of, classify_key
+from openclaw_tui.tui.format import relative_age
 from openclaw_tui.tui.slash.parse import ParsedCommand
 from openclaw_tui.tui.slash.plans import (
     Context,
@@ -22,13 +23,10 @@ def plan_status(_cmd: ParsedCommand, ctx: Context) -> Plan:
 
 
 def _age(updated: object, now_ms: int) -> str:
-    if not isinstance(updated, int | float) or isinstance(updated, bool) or updated <= 0:
+    age = relative_age(updated, now_ms / 1000, largest="d")
+    if age == "-":
         return "at an unknown time"
-    seconds = max(0, (now_ms - updated) / 1000)
-    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "m")):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit} ago"
-    return "just now"
+    return "just now" if age.endswith("s") else f"{age} ago"
 
 
 def status_summary(key: str, entry: Entry, *, now_ms: int) -> str:
