@@ -16,6 +16,7 @@ def test_importing_store_loads_neither_textual_nor_rich():
         "import openclaw_tui.store.backends.json_file, openclaw_tui.store.backends.sqlite\n"
         "import openclaw_tui.store.codec, openclaw_tui.store.atomic, openclaw_tui.store.lock\n"
         "import openclaw_tui.store.paths, openclaw_tui.store.gateway\n"
+        "import openclaw_tui.store.transcripts\n"
         "from openclaw_tui.store import SessionStore, open_store\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "print(','.join(bad))\n"
