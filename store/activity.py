@@ -26,10 +26,13 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from openclaw_tui.store.keys import channel_of, classify_key, parse_key
 from openclaw_tui.store.semantics import effective_model
+
+if TYPE_CHECKING:
+    from openclaw_tui.store.transcripts.base import TranscriptSource
 
 RUN_FIELD = "_run"
 """The mirror-only field a gateway store adds to a row: the run state resolved from events."""
@@ -990,6 +993,14 @@ class FileStoreActivity:
 
     async def stop_run(self, key: str, *, timeout: float = 10.0) -> AbortResult:
         return file_store_abort(key, str(self.path))
+
+    def open_transcript(self, key: str, *, history_limit: int = 200) -> TranscriptSource:
+        """The transcript of ``key`` (a ``store.transcripts.TranscriptSource``): the JSONL file
+        or the SQLite ``transcript_events`` of its entry; same name as the gateway store's."""
+        from openclaw_tui.store.transcripts import open_file_transcript
+
+        entry = self.get(key)  # type: ignore[attr-defined]
+        return open_file_transcript(self.path, key, entry or {})
 
     async def usage_report(self, params: Mapping[str, Any] | None = None) -> GatewayUsage:
         """File stores have no usage service: the figures are the entries' own fields."""

@@ -40,6 +40,7 @@ from openclaw_tui.store.gateway.errors import (
 
 if TYPE_CHECKING:
     from openclaw_tui.store.gateway.client import GatewayClient
+    from openclaw_tui.store.gateway.transcript import GatewayTranscript
 
 DEFAULT_STOP_TIMEOUT = 10.0
 RECONNECTED = "_reconnected"  # the pseudo event a store's taps get after a reconnect
@@ -100,6 +101,13 @@ class GatewayActivity:
         for task in list(self._background):
             with contextlib.suppress(BaseException):
                 await task
+
+    def open_transcript(self, key: str, *, history_limit: int = 200) -> GatewayTranscript:
+        """The live transcript of ``key`` (a ``TranscriptSource``; nothing is sent until
+        ``tail``). Close it when done: it stops following and unsubscribes."""
+        from openclaw_tui.store.gateway.transcript import GatewayTranscript
+
+        return GatewayTranscript(self, key, history_limit=history_limit)  # type: ignore[arg-type]
 
     def _on_activity_event(self, name: str, payload: Mapping[str, Any]) -> None:
         for tap in list(self._event_taps):

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from openclaw_tui.store.activity import AbortResult, GatewayUsage
 from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
@@ -39,6 +39,9 @@ from openclaw_tui.store.gateway.gateway_store import (
     gateway_reset,
 )
 from openclaw_tui.store.subscription import Subscription
+
+if TYPE_CHECKING:
+    from openclaw_tui.store.gateway.transcript import GatewayTranscript
 
 T = TypeVar("T")
 SEPARATOR = "/"
@@ -212,6 +215,10 @@ class MultiGatewayStore:
     async def stop_run(self, key: str, *, timeout: float = DEFAULT_STOP_TIMEOUT) -> AbortResult:
         store, raw = self.store_for(key)
         return _renamed(await store.stop_run(raw, timeout=timeout), key)
+
+    def open_transcript(self, key: str, *, history_limit: int = 200) -> GatewayTranscript:
+        store, raw = self.store_for(key)
+        return store.open_transcript(raw, history_limit=history_limit)
 
     async def usage_report(
         self, params: Mapping[str, Any] | None = None

@@ -328,3 +328,14 @@ def test_the_tracker_takes_hostile_events_without_raising():
             state.elapsed_ms(10**12)
 
     check()
+
+
+async def test_a_file_store_opens_transcripts_by_the_same_name_as_a_gateway(tmp_path):
+    sessions = tmp_path / "agents" / "main" / "sessions"
+    shutil.copytree(REAL_JSON.parent, sessions)
+    async with SessionStore(sessions / "sessions.json", read_only=True) as store:
+        source = store.open_transcript("agent:main:main")
+        page = await source.tail(4)
+        await source.close()
+    assert [item.kind for item in page.items][-2:] == ["user", "assistant"]
+    assert page.items[-2].text == "Steady SLOW TOKENS=100 DELAY=200"
