@@ -891,9 +891,13 @@ class RunTracker:
             live.run_ids = (*live.run_ids, run_id)
             self._learn(key, (run_id,))
             changed = True
-        previous = session.last_activity
         session.last_activity = ts
-        return changed or previous is None or ts - previous >= ACTIVITY_THROTTLE_MS
+        # Throttle against the last activity the row was told of, not the last event.
+        reported = live.last_activity
+        if changed or reported is None or ts - reported >= ACTIVITY_THROTTLE_MS:
+            live.last_activity = ts
+            return True
+        return False
 
     def on_agent(self, payload: Mapping[str, Any], now_ms: int) -> str | None:
         """An ``agent`` event; returns the key whose row must be re-annotated, or None."""

@@ -339,3 +339,17 @@ async def test_a_file_store_opens_transcripts_by_the_same_name_as_a_gateway(tmp_
         await source.close()
     assert [item.kind for item in page.items][-2:] == ["user", "assistant"]
     assert page.items[-2].text == "Steady SLOW TOKENS=100 DELAY=200"
+
+
+def test_a_streaming_run_reports_its_activity_about_once_a_second_not_per_delta():
+    tracker = RunTracker()
+    key = "k"
+    start = {"runId": "r", "sessionKey": key, "stream": "lifecycle", "data": {"phase": "start"}}
+    tracker.on_agent({**start, "ts": 0}, 0)
+    asked = [
+        tracker.on_chat({"runId": "r", "sessionKey": key, "state": "delta", "ts": t}, 0)
+        for t in range(75, 3001, 75)  # 9.6's ~13 deltas a second for 3 s
+    ]
+    assert 3 <= sum(1 for a in asked if a == key) <= 4
+    state = run_state(tracker.annotate(key, _row(hasActiveRun=True, activeRunIds=["r"])))
+    assert state.last_activity_ms == 3000
