@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import tracemalloc
 from pathlib import Path
@@ -258,3 +259,27 @@ async def test_an_unreadable_transcript_is_a_typed_result(tmp_path):
     await source.close()
     assert isinstance(page, TranscriptUnavailable) and page.reason == "unreadable"
     assert "dir.jsonl" in page.describe()
+
+
+async def test_tail_of_a_big_linear_transcript_reads_only_its_end(tmp_path, monkeypatch):
+    path = tmp_path / "big.jsonl"
+    with path.open("wb") as out:
+        parent = None
+        for i in range(20_000):  # ~20 MB
+            out.write(line(message(f"m{i}", parent, "user", f"turn {i} " + "w" * 900)))
+            parent = f"m{i}"
+    read: list[int] = []
+    real_pread = os.pread
+
+    def counting_pread(fd: int, size: int, offset: int) -> bytes:
+        data = real_pread(fd, size, offset)
+        read.append(len(data))
+        return data
+
+    monkeypatch.setattr(os, "pread", counting_pread)
+    page = await tail_of(path, 10)
+    assert [i.text.split(" w")[0] for i in page.items] == [
+        f"turn {i}" for i in range(19_990, 20_000)
+    ]
+    assert page.has_earlier
+    assert sum(read) < 1024 * 1024  # of ~20 MB
