@@ -63,8 +63,8 @@ def loads(raw: bytes, path: str) -> Decoded:
             "the file starts with a UTF-8 byte order mark (BOM); OpenClaw reads such a file as "
             "an empty store, so writing is refused",
             position=0,
-            fix="remove the first three bytes, or run recovery (it keeps a copy, then strips the "
-            "BOM)",
+            fix="remove the first three bytes, or run recovery (/recover in openclaw-tui: it "
+            "keeps a copy, then strips the BOM)",
         )
     if not raw.strip():
         raise StoreCorruptError(path, "the file is empty (0 bytes of JSON)", position=0)

@@ -49,7 +49,8 @@ class StoreCorruptError(StoreReadError):
             path,
             message,
             fix=fix
-            or "fix the file by hand, or run recovery, which first keeps a timestamped copy",
+            or "fix the file by hand, or run recovery (/recover in openclaw-tui), which first "
+            "keeps a timestamped copy",
         )
 
 

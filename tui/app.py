@@ -750,6 +750,10 @@ class MainScreen(Screen[None]):
     def action_toggle_detail(self) -> None:
         self.detail.display = not self.detail.display
 
+    def action_recover(self) -> None:
+        """/recover from the palette: the same command, confirmation and feedback."""
+        self.query_one(EditingPanel).run_command("/recover", reply=None, keys=[])
+
     def action_detail_more(self) -> None:
         """The next page of a big entry's fields (the pane renders one page at a time)."""
         self.detail.display = True
@@ -1011,6 +1015,11 @@ class SessionBrowserApp(App[None]):
         yield SystemCommand("Show / hide the detail pane", "d", main.action_toggle_detail)
         yield SystemCommand("Switch agent", "a", self.action_switch_agent)
         yield SystemCommand("Help: keys and filter syntax", "? or F1", self.action_help)
+        yield SystemCommand(
+            "Recover the store",
+            "an unreadable store: keep a copy, then start over (asks first; /recover)",
+            main.action_recover,
+        )
         for column in main.vm.columns:
             yield SystemCommand(
                 f"Sort by {column.title}",

@@ -378,8 +378,8 @@ class EditingPanel(Widget):
         if not question:
             target = keys[0] if len(keys) == 1 else f"{len(keys)} sessions"
             question = f"Run {command} on {target}?"
-        detail = ""
-        if len(keys) > 1:
+        detail = str(getattr(outcome, "detail", "") or "")
+        if not detail and len(keys) > 1:
             detail = "Marked sessions: " + ", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")
         return ConfirmScreen(question, detail, title="Confirm")
 

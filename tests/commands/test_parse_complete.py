@@ -39,6 +39,7 @@ ALIASES = {
     "new": "new",
     "status": "status",
     "help": "help",
+    "recover": "recover",
 }
 
 
@@ -89,7 +90,7 @@ def test_parse_errors(text, message):
 def test_completion_of_command_names_keeps_the_typed_prefix():
     assert complete("/t") == ["/think", "/thinking", "/t"]
     assert complete("th") == ["think", "thinking"]
-    assert complete("/re") == ["/reasoning", "/reset", "/reason"]
+    assert complete("/re") == ["/reasoning", "/reset", "/recover", "/reason"]
     assert complete("/zz") == []
     assert "/help" in complete("/")
 

@@ -32,11 +32,12 @@ from openclaw_tui.tui.slash.plans import (
     plan_think,
     plan_usage,
 )
+from openclaw_tui.tui.slash.recover import RecoverPlan, plan_recover, recover_store
 from openclaw_tui.tui.slash.reset import ResetPlan, plan_reset, reset_sessions
 from openclaw_tui.tui.slash.results import Outcome, combine
 from openclaw_tui.tui.slash.status import plan_status
 
-PLANNERS: Final[dict[str, Callable[[ParsedCommand, Context], Plan | ResetPlan]]] = {
+PLANNERS: Final[dict[str, Callable[[ParsedCommand, Context], Plan | ResetPlan | RecoverPlan]]] = {
     "think": plan_think,
     "verbose": plan_level,
     "reasoning": plan_level,
@@ -51,6 +52,7 @@ PLANNERS: Final[dict[str, Callable[[ParsedCommand, Context], Plan | ResetPlan]]]
     "new": plan_reset,
     "status": plan_status,
     "help": plan_help,
+    "recover": plan_recover,
 }
 """Each command's planner, by canonical name (every name in ``parse.COMMANDS`` has one)."""
 
@@ -145,6 +147,8 @@ async def _execute(
             not missing, message, keys=tuple(found), command=parsed.name, failures=missing
         )
 
+    if isinstance(plan, RecoverPlan):  # the whole store, not a session
+        return await recover_store(store, read_only=read_only, confirmed=confirmed)
     if read_only or getattr(store, "read_only", False) is True:
         return Outcome(
             False,

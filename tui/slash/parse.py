@@ -63,6 +63,13 @@ COMMANDS: Final[tuple[CommandSpec, ...]] = (
     CommandSpec("reset", (), "/reset", "start a new session id (asks first)"),
     CommandSpec("new", (), "/new [provider/model]", "like /reset, optionally switching model"),
     CommandSpec("status", (), "/status", "summarise the session", writes=False),
+    CommandSpec(
+        "recover",
+        (),
+        "/recover",
+        "keep a copy of an unreadable store, then start it over (asks first)",
+        needs_session=False,
+    ),
     CommandSpec("help", (), "/help [command]", "list commands", needs_session=False, writes=False),
 )
 

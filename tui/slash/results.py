@@ -23,6 +23,8 @@ class Outcome:
     needs_confirmation: bool = False
     command: str | None = None
     failures: Mapping[str, str] = field(default_factory=dict)
+    detail: str = ""
+    """With ``needs_confirmation``: what confirming will do, shown under the question."""
 
 
 def combine(acks: Mapping[str, str], failures: Mapping[str, str]) -> tuple[bool, str]:
