@@ -20,11 +20,11 @@ import inspect
 import random
 import weakref
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import anyio
 import anyio.to_thread
@@ -72,8 +72,21 @@ class _Pending:
 _CORES: dict[tuple[str, int], _Core] = {}
 
 
+class _DetachedLoop:
+    """The loop of a core read synchronously, without a running loop: no writer, no events."""
+
+    def create_task(self, coro: Coroutine[Any, Any, Any]) -> NoReturn:
+        coro.close()
+        raise StoreError("", "a synchronously loaded store cannot write or watch")
+
+    def create_future(self) -> NoReturn:
+        raise StoreError("", "a synchronously loaded store cannot write or watch")
+
+
 class _Core:
-    def __init__(self, path: Path, backend: Backend, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, path: Path, backend: Backend, loop: asyncio.AbstractEventLoop | _DetachedLoop
+    ) -> None:
         self.path = path
         self.backend = backend
         self.loop = loop
@@ -329,6 +342,7 @@ class _Core:
             changes = Changes(
                 entries=work.data, upserts=upserts, removed=removed, reordered=work.reordered
             )
+            new_sig: Signature | None
             try:
                 new_sig = await anyio.to_thread.run_sync(
                     self.backend.commit, self.signature, changes

@@ -1,12 +1,29 @@
-"""The store contract the app is written against: ``StoreHealth``, what ``reset_session`` does
-(``ResetPolicy``, ``SessionReset``), and the API Protocol."""
+"""The store contract the app is written against: ``SessionStoreAPI``, ``StoreHealth``, and
+what ``reset_session`` does (``ResetPolicy``, ``SessionReset``).
+
+A file store (``SessionStore``), one gateway (``GatewayStore``) and several gateways
+(``MultiGatewayStore``) all satisfy ``SessionStoreAPI``; the type checker proves it
+(``open.py``). Code that only needs the contract types its store as ``SessionStoreAPI`` and never
+asks which kind it holds.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar
 
+from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from openclaw_tui.store.subscription import Subscription
+
+T = TypeVar("T")
+PatchFn = Callable[[Mapping[str, Any]], Any]
+"""``fn(current entry, or an empty mapping) -> patch | None``, sync or async."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +67,72 @@ class SessionReset:
     """The session that starts afresh: the one given, or the one ``new=True`` created."""
     message: str
     """The store's acknowledgement (a gateway's is its own reply)."""
+
+
+class SessionStoreAPI(Protocol):
+    """What every kind of store offers (ARCHITECTURE.md, "The store API", says what each does)."""
+
+    @property
+    def path(self) -> Path | str:
+        """What errors and the status bar call this store (a file path, or gateway labels)."""
+        ...
+
+    @property
+    def read_only(self) -> bool:
+        """Opened read-only on purpose (``health.read_only_reason`` also covers refusals)."""
+        ...
+
+    # -- lifetime --
+    async def open(self) -> Self: ...
+
+    async def aclose(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    # -- reading --
+    def load(self) -> Mapping[str, Mapping[str, Any]]: ...
+
+    def get(self, key: str) -> Mapping[str, Any] | None: ...
+
+    @property
+    def generation(self) -> int: ...
+
+    @property
+    def health(self) -> StoreHealth: ...
+
+    @property
+    def issues(self) -> list[Issue]: ...
+
+    def subscribe(self, *, max_backlog: int | None = None) -> Subscription: ...
+
+    async def refresh(self) -> None: ...
+
+    # -- writing --
+    async def update(
+        self,
+        mutator: Callable[[MutableMapping[str, Any]], T | Awaitable[T]],
+        *,
+        skip_maintenance: bool = False,
+    ) -> T: ...
+
+    async def update_entry(
+        self,
+        key: str,
+        patch_or_fn: Mapping[str, Any] | PatchFn,
+        *,
+        create: bool = False,
+        skip_maintenance: bool = False,
+    ) -> dict[str, Any] | None: ...
+
+    async def delete_entry(self, key: str) -> bool: ...
+
+    async def save(self, entries: Mapping[str, Any]) -> None: ...
+
+    async def recover(self) -> Path | None: ...

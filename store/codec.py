@@ -20,10 +20,10 @@ import gc
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Reversible
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -272,7 +272,10 @@ class IncrementalDumps:
             return self.full(entries)
         if added:
             # New keys go to the end of the dict, in insertion order: check, then append.
-            tail = list(islice(reversed(entries.keys()), len(added)))
+            keys = entries.keys()
+            if not isinstance(keys, Reversible):  # a dict's keys are; other mappings start over
+                return self.full(entries)
+            tail = list(islice(reversed(keys), len(added)))
             tail.reverse()
             if set(tail) != set(added):
                 return self.full(entries)
@@ -282,9 +285,9 @@ class IncrementalDumps:
             block.keys.remove(key)
             block.data = None
         for key in upserts:
-            block = where.get(key)
-            if block is not None:
-                block.data = None
+            changed = where.get(key)
+            if changed is not None:
+                changed.data = None
         size = self.block_size
         for key in added:
             last = blocks[-1] if blocks else None
@@ -387,7 +390,7 @@ def _json_type(value: Any) -> str:
 _SAFE_SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]*")
 
 
-def is_safe_session_id(value: Any) -> bool:
+def is_safe_session_id(value: Any) -> TypeGuard[str]:
     """OpenClaw's rule: ``^[A-Za-z0-9][A-Za-z0-9._:@-]*$``, at most 255 chars, not ``.``/``..``.
 
     Surrounding whitespace is tolerated (OpenClaw trims it). An unsafe id is never used as a path.

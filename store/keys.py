@@ -10,7 +10,7 @@ Parsing is memoised because the UI classifies every row of stores with 100k entr
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
@@ -163,7 +163,9 @@ def _parse_key_cached(key: str) -> KeyInfo:
     return _parse_conversation(info, rest_parts, lower)
 
 
-def _parse_conversation(info: Any, parts: list[str], lower: list[str]) -> KeyInfo:
+def _parse_conversation(
+    info: Callable[..., KeyInfo], parts: list[str], lower: list[str]
+) -> KeyInfo:
     """Direct / group / channel keys, optionally with a ``:thread:`` or ``:topic:`` suffix."""
     thread_id = topic_id = None
     base, base_lower = parts, lower

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Collection, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -145,7 +145,7 @@ class Maintenance:
     def __init__(self, config: MaintenanceConfig) -> None:
         self.config = config
         # (updatedAt, key) of every unprotected entry that has a numeric updatedAt.
-        self._by_age: SortedList = SortedList()
+        self._by_age: SortedList[tuple[float, str]] = SortedList()
         self._age_of: dict[str, float] = {}
         self.size_hint: int | None = None  # last written size of the store, in bytes
         self.last_report: MaintenanceReport | None = None
@@ -220,8 +220,8 @@ class Maintenance:
     ) -> MaintenanceReport | None:
         """Prune, cap and budget ``store`` in place (a batch's working view). None when not due."""
         now = time.time() * 1000 if now_ms is None else now_ms
-        data: dict[str, Any] = getattr(store, "data", store)  # the raw dict: no copies to read
-        hidden = getattr(store, "hidden", set())
+        data: Mapping[str, Any] = getattr(store, "data", store)  # the raw dict: no copies to read
+        hidden: Collection[str] = getattr(store, "hidden", ())
         if not force and not self.due(len(data) - len(hidden), now):
             return None
         self.runs += 1

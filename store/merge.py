@@ -38,7 +38,7 @@ def merge_entry(existing: Mapping[str, Any] | None, patch: Mapping[str, Any]) ->
         # empty or null is the entry's own value: it is kept (and reported, never used as a
         # path), not silently replaced by an id that points at no transcript.
         merged["sessionId"] = str(uuid.uuid4())
-    candidates = [_now_ms()]
+    candidates: list[float] = [_now_ms()]
     for source in (existing or {}, patch):
         value = source.get("updatedAt")
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):

@@ -20,10 +20,10 @@ from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, Literal, TypeVar
 
 from openclaw_tui.store import codec, semantics
-from openclaw_tui.store._core import _CORES, _Core, _Pending
+from openclaw_tui.store._core import _CORES, _Core, _DetachedLoop, _Pending
 from openclaw_tui.store._work import MISSING, _check_entry, _Work
 from openclaw_tui.store.activity import FileStoreActivity
-from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
+from openclaw_tui.store.api import PatchFn, ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls
 from openclaw_tui.store.backends.base import Backend, Issue
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, JsonFileBackend
@@ -35,7 +35,8 @@ from openclaw_tui.store.subscription import Subscription
 from openclaw_tui.store.watch import start_watching
 
 T = TypeVar("T")
-PatchFn = Callable[[Mapping[str, Any]], Any]
+R = TypeVar("R")
+Entry = dict[str, Any]
 
 
 class SessionStore(FileStoreActivity):
@@ -225,11 +226,11 @@ class SessionStore(FileStoreActivity):
 
     async def _submit(
         self,
-        apply: Callable[[_Work], Any],
+        apply: Callable[[_Work], R | Awaitable[R]],
         *,
         skip_maintenance: bool = False,
         active_key: str | None = None,
-    ) -> Any:
+    ) -> R:
         core = self._core()
         if core.drain_task is not None and asyncio.current_task() is core.drain_task:
             # The writer runs mutators one after another: waiting here would wait forever.
@@ -241,7 +242,9 @@ class SessionStore(FileStoreActivity):
         await core.ensure_loaded()
         future: asyncio.Future[Any] = core.loop.create_future()
         core.enqueue(_Pending(apply, future, skip_maintenance, active_key))
-        return await future
+        # The writer resolves the future with what ``apply`` returned (awaited when awaitable).
+        result: R = await future
+        return result
 
     async def update(
         self,
@@ -254,7 +257,7 @@ class SessionStore(FileStoreActivity):
         ``store`` is a copy-on-write view: entries read from it are private copies, so mutate
         them freely. If the mutator raises, nothing it did is kept and the exception is re-raised.
         """
-        return await self._submit(mutator, skip_maintenance=skip_maintenance)  # type: ignore[arg-type]
+        return await self._submit(mutator, skip_maintenance=skip_maintenance)
 
     async def update_entry(
         self,
@@ -272,7 +275,7 @@ class SessionStore(FileStoreActivity):
         if not isinstance(key, str) or not key:
             raise ValueError(f"a session key must be a non-empty string, got {key!r}")
 
-        def apply(work: _Work) -> Any:
+        def apply(work: _Work) -> Entry | Awaitable[Entry | None] | None:
             existing = work.peek(key)
             if key in work.hidden:
                 raise StoreError(
@@ -483,11 +486,3 @@ def _make_maintenance(config: Any) -> Any:
     from openclaw_tui.store.maintenance import Maintenance
 
     return config if isinstance(config, Maintenance) else Maintenance.from_config(config)
-
-
-class _DetachedLoop:
-    """Placeholder loop for a read-only synchronous snapshot (no writer, no events)."""
-
-    def create_task(self, coro: Any) -> Any:
-        coro.close()
-        raise StoreError("", "a synchronously loaded store cannot write or watch")

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from openclaw_tui.store import codec
 from openclaw_tui.store.backends.base import (
@@ -64,6 +64,8 @@ from openclaw_tui.store.semantics import MAX_SAFE_INTEGER
 # Schema versions whose rows we have verified OpenClaw accepts (2026.9.6 writes 23).
 KNOWN_SCHEMA_VERSIONS: frozenset[int] = frozenset({23})
 # Rows must have these columns for us to read them at all.
+R = TypeVar("R")
+
 CORE_COLUMNS = ("session_key", "current_session_id", "entry_json", "entry_valid", "updated_at")
 OWNER_COLUMNS = (
     "owner_actor_type",
@@ -393,9 +395,7 @@ class SqliteBackend(Backend):
         name = getattr(exc, "sqlite_errorname", "") or ""
         return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
 
-    def _retry_busy(
-        self, operation: Callable[[], Any], what: str, timeout: float | None = None
-    ) -> Any:
+    def _retry_busy(self, operation: Callable[[], R], what: str, timeout: float | None = None) -> R:
         """Run ``operation``, retrying while another process holds the database's lock."""
         timeout = self.lock_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout

@@ -22,7 +22,7 @@ import contextlib
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +62,7 @@ DEFAULT_TICK_MS = 30_000
 
 StateCallback = Callable[[ConnectionState], None]
 EventCallback = Callable[[str, Mapping[str, Any], int | None], None]
-ConnectedCallback = Callable[["Hello"], Awaitable[None]]
+ConnectedCallback = Callable[["Hello"], Coroutine[Any, Any, None]]
 
 
 class Backoff:
@@ -188,19 +188,19 @@ def connect_error(
             label, message, fix="the gateway is starting; openclaw-tui retries", details=details
         )
     if detail_code.endswith("DEVICE_IDENTITY_REQUIRED"):
-        error = GatewayConnectError(
+        refused = GatewayConnectError(
             label,
             message,
             fix="this gateway only accepts clients with a device identity: keep the identity on "
             "(it is on unless disabled), then approve its pairing if asked",
             details=details,
         )
-        error.retryable = False
-        return error
-    error = GatewayConnectError(label, message, details=details)
+        refused.retryable = False
+        return refused
+    refused = GatewayConnectError(label, message, details=details)
     # The gateway judged the request itself invalid: sending it again cannot help.
-    error.retryable = code != "INVALID_REQUEST"
-    return error
+    refused.retryable = code != "INVALID_REQUEST"
+    return refused
 
 
 def request_error(
@@ -493,7 +493,7 @@ class GatewayClient:
         challenge_ts: Any,
         use_device_token: bool,
         device_token: DeviceToken | None,
-    ) -> tuple:
+    ) -> tuple[dict[str, Any], str]:
         token: str | None
         if self.config.token and not use_device_token:
             token, kind = self.config.token, "shared"

@@ -663,7 +663,7 @@ class GatewayStore(GatewayActivity):
             elif dict(value) != dict(old):
                 removed = {name: None for name in old if name not in value}
                 await self.update_entry(key, {**removed, **value})
-        return result  # type: ignore[return-value]
+        return result
 
     async def save(self, entries: Mapping[str, Any]) -> None:
         raise GatewayUnsupportedError(

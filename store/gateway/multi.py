@@ -178,8 +178,17 @@ class MultiGatewayStore:
     def issues(self) -> list[Issue]:
         return []
 
+    @property
+    def read_only(self) -> bool:
+        """Every gateway was opened read-only (each one also refuses writes on its own)."""
+        return all(store.read_only for store in self.stores.values())
+
     def subscribe(self, *, max_backlog: int | None = None) -> Subscription:
         return self._hub.subscribe(max_backlog or self._max_backlog)
+
+    async def refresh(self) -> None:
+        """Re-list every gateway now and wait for them."""
+        await asyncio.gather(*(store.refresh() for store in self.stores.values()))
 
     # -- writing -----------------------------------------------------------------------------
 
