@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_importing_store_gateway_loads_neither_textual_nor_rich():
     code = (
-        "import sys, store.gateway, store.gateway.client, store.gateway.multi\n"
+        "import sys, openclaw_tui.store.gateway, openclaw_tui.store.gateway.client\n"
+        "import openclaw_tui.store.gateway.multi\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "print(','.join(bad))\n"
     )
