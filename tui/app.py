@@ -5,11 +5,8 @@ edits a session except through the store's own ``update_entry``/``update``/``del
 
 Inline editing lives in ``tui.editing.EditingPanel`` (a widget), mounted in the bottom
 container ``#command-area``; its keys (``:``, ``/``, ``t``, ``m``, ``l``, ``e``, delete) are the
-main screen's bindings and forward to ``action_editing``. What the panel reads:
-- ``app.store`` is the open store (None while none is open), ``app.read_only`` and
-  ``app.read_only_reason`` say whether writes are allowed and why not;
-- ``screen.current_key`` is the highlighted session, ``screen.marked_keys`` the marked ones;
-- ``screen.set_paused(True)`` holds live updates (e.g. while an editor is open).
+main screen's bindings and forward to ``action_editing``. The panel reads the open store, the
+read-only state and the highlighted/marked sessions from ``MainScreen.edit_context``.
 """
 
 from __future__ import annotations
@@ -38,7 +35,7 @@ from openclaw_tui.store.keys import namespace_of, shorten_key, strip_namespace
 from openclaw_tui.store.model import SessionEntry
 from openclaw_tui.store.paths import find_store
 from openclaw_tui.tui.config import UserConfig
-from openclaw_tui.tui.editing import EDITING_BINDINGS, EditingPanel
+from openclaw_tui.tui.editing import EDITING_BINDINGS, EditContext, EditingPanel
 from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_location
 from openclaw_tui.tui.viewmodel import (
     DEFAULT_COLUMNS,
@@ -169,7 +166,7 @@ class MainScreen(Screen[None]):
             yield DetailPane(id="detail", known_fields=KNOWN_FIELDS)
         yield EmptyState(id="empty")
         with Vertical(id="command-area"):
-            yield EditingPanel()
+            yield EditingPanel(self.edit_context)
         yield StatusBar(id="status")
         yield Footer()
 
@@ -243,6 +240,17 @@ class MainScreen(Screen[None]):
         self.table.set_source(vm)
         self._show_selected()
         self._update_status()
+
+    def edit_context(self) -> EditContext:
+        """What the editing panel acts on, now."""
+        app = self.app
+        assert isinstance(app, SessionBrowserApp)
+        return EditContext(
+            store=app.store,
+            read_only=app.read_only,
+            current_key=self.current_key,
+            marked_keys=tuple(self.marked_keys),
+        )
 
     def action_editing(self, verb: str, arg: str = "") -> None:
         """The editing keys: the editing panel decides (command bar, editors, delete)."""

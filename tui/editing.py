@@ -1,14 +1,15 @@
 """The editing panel: a widget holding the command bar, and the field editors it opens, wired to
 the slash engine.
 
-Every change, typed or picked, becomes a slash command executed by ``tui.slash`` against
-``app.store`` for the highlighted session (or the marked ones), so messages and effects are
-identical whichever way the operator edits. The panel never touches the table: the store
+Every change, typed or picked, runs through ``tui.slash.execute`` against the open store for the
+highlighted session (or the marked ones), so messages and effects are identical whichever way
+the operator edits. Typed text is parsed by the slash engine; an editor's choice is built as a
+``ParsedCommand`` directly (``slash.field_command``). The panel never touches the table: the store
 publishes the change and the table follows its event (one source of truth).
 
-The app provides the context as plain attributes: ``app.store`` (a SessionStore),
-``app.read_only``, and on the screen hosting the panel ``current_key`` and ``marked_keys``.
-It binds keys to ``action_editing(verb, arg)`` via ``EDITING_BINDINGS`` (see ``handle``).
+The host gives the panel an ``EditContext`` provider (the open store, whether writes are
+allowed, the highlighted and marked sessions), asked each time the panel acts, and binds keys to
+``action_editing(verb, arg)`` via ``EDITING_BINDINGS`` (see ``handle``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from textual import on
@@ -26,9 +28,10 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from openclaw_tui.store import fields, semantics
+from openclaw_tui.store import SessionStore, fields, semantics
 from openclaw_tui.store.errors import describe_error
 from openclaw_tui.tui import slash
+from openclaw_tui.tui.slash import ParsedCommand
 from openclaw_tui.widgets.command_bar import CommandBar
 from openclaw_tui.widgets.confirm import ConfirmScreen
 from openclaw_tui.widgets.editors import (
@@ -71,6 +74,29 @@ table. ``handle`` raises ``SkipAction`` while a text field has focus, so those k
 DELETE_ACTION = "delete"
 
 
+@dataclass(frozen=True, slots=True)
+class EditContext:
+    """What the editing panel needs from its host, at the moment it acts."""
+
+    store: SessionStore | None
+    """The open store; None while none is open (commands then say so)."""
+    read_only: bool = False
+    """Writes are refused (``--read-only``, or the store went read-only)."""
+    current_key: str | None = None
+    """The highlighted session."""
+    marked_keys: tuple[str, ...] = ()
+    """The sessions marked with space: when any, edits apply to them (bulk)."""
+
+    def target_keys(self) -> list[str]:
+        """The marked sessions if any (bulk), else the highlighted one."""
+        if self.marked_keys:
+            return list(self.marked_keys)
+        return [self.current_key] if self.current_key else []
+
+
+NO_CONTEXT = EditContext(store=None)
+
+
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
@@ -91,6 +117,7 @@ class EditingPanel(Widget):
 
     def __init__(
         self,
+        context: Callable[[], EditContext] = lambda: NO_CONTEXT,
         *,
         models: Sequence[str] = slash.DEFAULT_MODELS,
         id: str | None = "editing",
@@ -98,6 +125,8 @@ class EditingPanel(Widget):
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, name=name, classes=classes)
+        self.context = context
+        """Asked whenever the panel acts: the store and sessions of that moment."""
         self.configured = configured_models(models)
         self._models_cache: tuple[int, float, list[str]] | None = None
         self._in_flight = 0  # commands and deletes started and not yet finished
@@ -109,34 +138,24 @@ class EditingPanel(Widget):
     def compose(self) -> ComposeResult:
         yield CommandBar(self.complete, id="command-bar")
 
-    # -- context from the app -----------------------------------------------------------------
+    # -- context from the host ----------------------------------------------------------------
 
     @property
     def bar(self) -> CommandBar:
         return self.query_one(CommandBar)
 
     @property
-    def store(self) -> Any:
-        return getattr(self.app, "store", None)
-
-    @property
-    def read_only(self) -> bool:
-        return bool(getattr(self.app, "read_only", False))
+    def store(self) -> SessionStore | None:
+        return self.context().store
 
     def target_keys(self) -> list[str]:
         """The marked sessions if any (bulk), else the highlighted one."""
-        screen = self.screen
-        marked = getattr(screen, "marked_keys", None) or ()
-        keys = [k for k in marked if isinstance(k, str)]
-        if keys:
-            return keys
-        current = getattr(screen, "current_key", None)
-        return [current] if isinstance(current, str) and current else []
+        return self.context().target_keys()
 
     def current_entry(self) -> tuple[str | None, Mapping[str, Any]]:
-        current = getattr(self.screen, "current_key", None)
-        store = self.store
-        if not isinstance(current, str) or store is None:
+        context = self.context()
+        current, store = context.current_key, context.store
+        if current is None or store is None:
             return None, {}
         try:
             entry = store.get(current)
@@ -292,10 +311,10 @@ class EditingPanel(Widget):
     @on(EditorScreen.Chosen)
     def _on_editor_chosen(self, message: EditorScreen.Chosen) -> None:
         message.stop()
-        text = fields.command_for(message.field, message.value)
+        command = slash.field_command(message.field, message.value)
         editor = message.editor
         keys = self._editor_targets.get(id(editor))
-        self.run_command(text, reply=editor.show_result, keys=keys)
+        self.run_command(command, reply=editor.show_result, keys=keys)
 
     @on(CommandBar.Submitted)
     def _on_bar_submitted(self, message: CommandBar.Submitted) -> None:
@@ -312,12 +331,13 @@ class EditingPanel(Widget):
 
     def run_command(
         self,
-        text: str,
+        command: str | ParsedCommand,
         *,
         reply: Callable[[bool, str], None] | None,
         keys: list[str] | None = None,
     ) -> None:
-        """Run ``text`` in a worker; report to ``reply`` (an editor) and under the bar.
+        """Run ``command`` (typed text, or built) in a worker; report to ``reply`` (an editor)
+        and under the bar.
 
         ``keys`` default to the sessions highlighted/marked now, when the operator acted.
         """
@@ -325,17 +345,20 @@ class EditingPanel(Widget):
             keys = self.target_keys()
         self._in_flight += 1
         self.run_worker(
-            self._run(text, keys, reply),
+            self._run(command, keys, reply),
             group="editing",
             exit_on_error=False,
-            description=f"command {text!r}",
+            description=f"command {command if isinstance(command, str) else command.text!r}",
         )
 
     async def _run(
-        self, text: str, keys: list[str], reply: Callable[[bool, str], None] | None
+        self,
+        command: str | ParsedCommand,
+        keys: list[str],
+        reply: Callable[[bool, str], None] | None,
     ) -> None:
         try:
-            ok, message = await self.execute(text, keys)
+            ok, message = await self.execute(command, keys)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the engine never raises; this is the last line of defence
@@ -352,23 +375,25 @@ class EditingPanel(Widget):
             # The editor may be gone (app closing); the bar still tells the operator.
             self.bar.show_message(ok, message)
 
-    async def execute(self, text: str, keys: list[str]) -> tuple[bool, str]:
+    async def execute(self, command: str | ParsedCommand, keys: list[str]) -> tuple[bool, str]:
         """Execute one command, asking for confirmation when the engine says it is destructive."""
-        store = self.store
+        context = self.context()
+        store = context.store
         if store is None:
             return False, "Command unavailable: no session store is open."
-        read_only = self.read_only
+        read_only = context.read_only
         models = self.models()
-        outcome = await slash.execute(text, store, keys, read_only=read_only, models=models)
+        outcome = await slash.execute(command, store, keys, read_only=read_only, models=models)
         if not outcome.needs_confirmation:
             return bool(outcome.ok), str(outcome.message)
         if read_only:
             return False, str(outcome.message) or "Refused: the store is open read-only."
+        text = command if isinstance(command, str) else command.text
         confirmed = await self.app.push_screen_wait(self.confirmation_for(text, outcome, keys))
         if not confirmed:
             return False, "Not confirmed: nothing was changed."
         outcome = await slash.execute(
-            text, store, keys, read_only=read_only, confirmed=True, models=models
+            command, store, keys, read_only=read_only, confirmed=True, models=models
         )
         return bool(outcome.ok), str(outcome.message)
 
@@ -409,11 +434,12 @@ class EditingPanel(Widget):
         self.bar.show_message(ok, message)
 
     async def delete(self, keys: list[str]) -> tuple[bool, str]:
-        store = self.store
+        context = self.context()
+        store = context.store
         if store is None:
             return False, "Command unavailable: no session store is open."
         what = f"session {keys[0]}" if len(keys) == 1 else f"{len(keys)} sessions"
-        if self.read_only or getattr(store, "read_only", False) is True:
+        if context.read_only or getattr(store, "read_only", False) is True:
             return False, (
                 f"Read-only mode: deleting {what} was not applied. "
                 "Restart without --read-only to edit."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openclaw_tui.store import SessionStore, fields
-from openclaw_tui.tui.slash import COMMANDS, execute
+from openclaw_tui.tui.slash import COMMANDS, ParsedCommand, execute, field_command, parse
 from tests.backends import read_entries
 from tests.commands.helpers import GROUP, config
 
@@ -38,3 +38,18 @@ async def test_each_fields_value_and_clear_word_round_trip_through_its_command(
         assert cleared.ok, cleared.message
     after = read_entries(backend_store)[GROUP]
     assert [name for name in spec.stored if name in after] == []
+
+
+@pytest.mark.parametrize("spec", fields.FIELDS, ids=lambda spec: spec.name)
+def test_an_editors_command_is_the_one_the_bar_would_parse_from_its_text(spec: fields.FieldSpec):
+    # The editors build the command without text; it must mean what typing it means.
+    for value in (*spec.values, None, "  two words  ", "openai/gpt-5.5"):
+        built = field_command(spec.name, value)
+        typed = parse(fields.command_for(spec.name, value))
+        assert isinstance(typed, ParsedCommand)
+        assert (built.name, built.invoked, built.args, built.raw_args) == (
+            typed.name,
+            typed.invoked,
+            typed.args,
+            typed.raw_args,
+        )

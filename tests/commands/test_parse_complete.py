@@ -174,6 +174,7 @@ def test_the_slash_package_exports_exactly_what_callers_use():
         "command_names",
         "complete",
         "execute",
+        "field_command",
         "models_in_store",
         "parse",
         "status_summary",

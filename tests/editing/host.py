@@ -1,9 +1,10 @@
 """A minimal host with the app contract of issue #3, for driving the editing controller.
 
-It has exactly what tui/app.py provides to the controller (``app.store``, ``app.read_only``,
-``screen.current_key``, ``screen.marked_keys``, a ``#command-area`` container and the editing
-bindings) and nothing else, so these tests exercise the controller, the widgets, the real slash
-engine and the real SessionStore without depending on the browser's table.
+It gives the controller exactly what tui/app.py gives it (an ``EditContext`` from the app's
+store and read-only state and the screen's highlighted and marked keys, a ``#command-area``
+container and the editing bindings) and nothing else, so these tests exercise the controller,
+the widgets, the real slash engine and the real SessionStore without depending on the browser's
+table.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from openclaw_tui.store import SessionStore
-from openclaw_tui.tui.editing import EDITING_BINDINGS, EditingPanel
+from openclaw_tui.tui.editing import EDITING_BINDINGS, EditContext, EditingPanel
 
 MAIN = "agent:main:main"
 GROUP = "agent:main:telegram:group:-1001234567890"
@@ -36,10 +37,20 @@ class HostScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield FakeTable("sessions", id="table")
         with Vertical(id="command-area"):
-            yield EditingPanel()
+            yield EditingPanel(self.edit_context)
 
     def on_mount(self) -> None:
         self.query_one(FakeTable).focus()
+
+    def edit_context(self) -> EditContext:
+        app = self.app
+        assert isinstance(app, HostApp)
+        return EditContext(
+            store=app.store,
+            read_only=app.read_only,
+            current_key=self.current_key,
+            marked_keys=tuple(self.marked_keys),
+        )
 
     def action_editing(self, verb: str, arg: str = "") -> None:
         self.query_one(EditingPanel).handle(verb, arg)

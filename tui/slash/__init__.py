@@ -2,7 +2,8 @@
 
 Pure logic, no Textual: the command bar widget hosts it. One module per concept:
 
-- ``parse``: the command table (``COMMANDS``) and ``parse`` -> ``ParsedCommand``;
+- ``parse``: the command table (``COMMANDS``), ``parse`` (typed text -> ``ParsedCommand``) and
+  ``build``/``field_command`` (a ``ParsedCommand`` without text, for the editors);
 - ``plans``: what each command does (a patch computed from the current entry), ``SlashConfig``;
 - ``status``: the ``/status`` summary;
 - ``reset``: ``/reset`` and ``/new``;
@@ -19,6 +20,7 @@ from openclaw_tui.tui.slash.parse import (
     ParsedCommand,
     SlashError,
     command_names,
+    field_command,
     parse,
 )
 from openclaw_tui.tui.slash.plans import DEFAULT_MODEL_ALIASES, DEFAULT_MODELS, SlashConfig
@@ -38,6 +40,7 @@ __all__ = [
     "command_names",
     "complete",
     "execute",
+    "field_command",
     "models_in_store",
     "parse",
     "status_summary",

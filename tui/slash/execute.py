@@ -75,7 +75,7 @@ def _read(store: StoreLike, key: str) -> Entry | None:
 
 
 async def execute(
-    text: str,
+    command: str | ParsedCommand,
     store: StoreLike,
     keys: Sequence[str] | str | None,
     *,
@@ -86,12 +86,14 @@ async def execute(
 ) -> Outcome:
     """Run one command on the given sessions. Never raises (cancellation aside).
 
+    ``command`` is typed text (parsed here) or a command built with ``build``/``field_command``.
+
     ``models`` are ``provider/model`` refs seen in the store (see ``models_in_store``); with
     ``config.models`` they are what ``/model <name>``, numbers and ``/model list`` resolve.
     """
     try:
         return await _execute(
-            text,
+            command,
             store,
             _session_keys(keys),
             read_only=read_only,
@@ -106,7 +108,7 @@ async def execute(
 
 
 async def _execute(
-    text: str,
+    command: str | ParsedCommand,
     store: StoreLike,
     keys: tuple[str, ...],
     *,
@@ -115,7 +117,7 @@ async def _execute(
     config: SlashConfig,
     models: Sequence[str],
 ) -> Outcome:
-    parsed = parse(text)
+    parsed = parse(command) if isinstance(command, str) else command
     if isinstance(parsed, SlashError):
         return Outcome(False, parsed.message)
     spec = BY_NAME[parsed.name]

@@ -10,6 +10,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Final
 
+from openclaw_tui.store import fields
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedCommand:
@@ -123,3 +125,27 @@ def parse(text: str) -> ParsedCommand | SlashError:
         raw_args=raw_args,
         text=text,
     )
+
+
+def build(name: str, raw_args: str = "") -> ParsedCommand:
+    """``/name raw_args`` exactly as ``parse`` reads it, built without printing text first.
+
+    For callers that already know the command (the field editors): only the command bar parses
+    what the operator typed. ``name`` is a command name or alias; an unknown one is a bug in the
+    caller, so it raises ``KeyError``.
+    """
+    spec = BY_NAME[name.lower()]
+    raw = raw_args.strip()
+    return ParsedCommand(
+        name=spec.name,
+        invoked=name.lower(),
+        args=tuple(raw.split()),
+        raw_args=raw,
+        text=f"/{name} {raw}".rstrip(),
+    )
+
+
+def field_command(field: str, value: str | None) -> ParsedCommand:
+    """The command that sets ``field`` (a ``store.fields`` name) to ``value``; None clears it."""
+    spec = fields.BY_NAME[field]
+    return build(spec.command, spec.clear_word if value is None else value)
