@@ -491,10 +491,32 @@ class GatewayUsage:
     total_cost_usd: float | None = None
     total_tokens: int | None = None
     totals_from: str | None = None
+    # Several gateways: each one's own report, by gateway name (the fields above are merged:
+    # answers/errors keyed "<gateway>/<method>", totals summed over the gateways that gave one).
+    parts: Mapping[str, GatewayUsage] = field(default_factory=dict)
 
     @property
     def offered(self) -> bool:
         return bool(self.answers)
+
+
+def merge_usage(parts: Mapping[str, GatewayUsage]) -> GatewayUsage:
+    """One report for several gateways (see ``GatewayUsage.parts``)."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    cost: float | None = None
+    tokens: int | None = None
+    sources: list[str] = []
+    for name, part in parts.items():
+        answers.update({f"{name}/{method}": value for method, value in part.answers.items()})
+        errors.update({f"{name}/{method}": why for method, why in part.errors.items()})
+        if part.totals_from is not None:
+            sources.append(f"{name}/{part.totals_from}")
+        if part.total_cost_usd is not None:
+            cost = (cost or 0.0) + part.total_cost_usd
+        if part.total_tokens is not None:
+            tokens = (tokens or 0) + part.total_tokens
+    return GatewayUsage(answers, errors, cost, tokens, ", ".join(sources) or None, dict(parts))
 
 
 USAGE_METHODS = ("usage.cost", "sessions.usage")

@@ -19,7 +19,9 @@ from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.errors import StoreError
 
 if TYPE_CHECKING:
+    from openclaw_tui.store.activity import AbortResult, GatewayUsage
     from openclaw_tui.store.subscription import Subscription
+    from openclaw_tui.store.transcripts.base import TranscriptSource
 
 T = TypeVar("T")
 PatchFn = Callable[[Mapping[str, Any]], Any]
@@ -136,3 +138,17 @@ class SessionStoreAPI(Protocol):
     async def save(self, entries: Mapping[str, Any]) -> None: ...
 
     async def recover(self) -> Path | None: ...
+
+    # -- what sessions are doing (store/activity.py). A file store answers every one of these
+    # without pretending: runs live in the gateway process, so it names how to connect.
+    async def abort_run(self, key: str) -> AbortResult: ...
+
+    async def wait_run_ended(
+        self, key: str, run_id: str | None = None, *, timeout: float = 10.0
+    ) -> AbortResult: ...
+
+    async def stop_run(self, key: str, *, timeout: float = 10.0) -> AbortResult: ...
+
+    async def usage_report(self, params: Mapping[str, Any] | None = None) -> GatewayUsage: ...
+
+    def open_transcript(self, key: str, *, history_limit: int = 200) -> TranscriptSource: ...

@@ -39,7 +39,9 @@ from openclaw_tui.store.gateway.errors import (
 )
 
 if TYPE_CHECKING:
+    from openclaw_tui.store.events import StoreEvent
     from openclaw_tui.store.gateway.client import GatewayClient
+    from openclaw_tui.store.gateway.gateway_store import EventHub
     from openclaw_tui.store.gateway.transcript import GatewayTranscript
 
 DEFAULT_STOP_TIMEOUT = 10.0
@@ -59,6 +61,13 @@ class GatewayActivity:
     read_only: bool
     _entries: dict[str, dict[str, Any]]
     _client: GatewayClient | None
+
+    if TYPE_CHECKING:
+        _hub: EventHub
+
+        def _commit(self, entries: dict[str, dict[str, Any]]) -> None: ...
+
+        def _publish(self, event: StoreEvent) -> None: ...
 
     def _init_activity(self) -> None:
         self._runs = RunTracker()
@@ -149,10 +158,10 @@ class GatewayActivity:
             return
         entries = dict(self._entries)
         entries[key] = row
-        self._commit(entries)  # type: ignore[attr-defined]
-        generation = self._hub.bump()  # type: ignore[attr-defined]
+        self._commit(entries)
+        generation = self._hub.bump()
         fields = changed_fields(held, row)
-        self._publish(EntryChanged(key, held, row, fields, "external", generation))  # type: ignore[attr-defined,arg-type]
+        self._publish(EntryChanged(key, held, row, fields, "external", generation))
 
     # -- stopping a run -----------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from openclaw_tui.store.activity import AbortResult, GatewayUsage
+from openclaw_tui.store.activity import AbortResult, GatewayUsage, merge_usage
 from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.events import (
@@ -229,13 +229,11 @@ class MultiGatewayStore:
         store, raw = self.store_for(key)
         return store.open_transcript(raw, history_limit=history_limit)
 
-    async def usage_report(
-        self, params: Mapping[str, Any] | None = None
-    ) -> dict[str, GatewayUsage]:
-        """Each gateway's own usage answer: ``{gateway name: usage_report()}``."""
+    async def usage_report(self, params: Mapping[str, Any] | None = None) -> GatewayUsage:
+        """Every gateway's own usage answer, merged (each one in ``parts``)."""
         names = list(self.stores)
         answers = await asyncio.gather(*(self.stores[n].usage_report(params) for n in names))
-        return dict(zip(names, answers, strict=True))
+        return merge_usage(dict(zip(names, answers, strict=True)))
 
     async def create_session(
         self, gateway: str, *, key: str | None = None, label: str | None = None

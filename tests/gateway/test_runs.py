@@ -229,3 +229,18 @@ async def test_usage_report_takes_the_gateways_totals_and_names_their_source(tmp
         assert report.offered and report.totals_from == "usage.cost"
         assert report.total_cost_usd == 1.25 and report.total_tokens is None
         assert "sessions.usage" in report.errors
+
+
+async def test_multi_gateway_usage_merges_each_gateways_answer_and_names_it(tmp_path):
+    async with (
+        RunningFakeGateway(usage_totals={"totalCost": 1.5, "totalTokens": 100}) as a,
+        RunningFakeGateway(flavor="9") as b,
+    ):
+        stores = [make_store(a, tmp_path, name="a"), make_store(b, tmp_path, name="b")]
+        async with MultiGatewayStore(stores) as multi:
+            await multi.wait_synced(5)
+            report = await multi.usage_report()
+            assert report.totals_from == "a/usage.cost"
+            assert (report.total_cost_usd, report.total_tokens) == (1.5, 100)
+            assert set(report.parts) == {"a", "b"} and not report.parts["b"].offered
+            assert report.errors["b/usage.cost"] == "missing scope: operator.admin"
