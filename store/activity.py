@@ -669,7 +669,8 @@ class RunTracker:
             return row
         session = self._session(key)
         state = self._merge(key, session, row, base)
-        if state is not None:
+        if state is not None and state != base:
+            # Only when events or memory add something: an idle row reads the same without it.
             row[RUN_FIELD] = state.to_field()
         return row
 

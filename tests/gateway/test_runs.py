@@ -45,6 +45,7 @@ async def test_a_run_shows_running_live_then_done_with_its_cost(tmp_path, flavor
         async with make_store(gw, tmp_path) as store:
             await store.wait_synced(5)
             assert not state_of(store) or not state_of(store).is_running
+            assert "_run" not in store.get(KEY)  # an idle row carries nothing extra
             run_id = await gw.begin_run(KEY, "Say hello")
             await until(store, lambda: state_of(store) is not None and state_of(store).is_running)
             state = state_of(store)
