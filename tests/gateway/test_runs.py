@@ -245,3 +245,25 @@ async def test_multi_gateway_usage_merges_each_gateways_answer_and_names_it(tmp_
             assert (report.total_cost_usd, report.total_tokens) == (1.5, 100)
             assert set(report.parts) == {"a", "b"} and not report.parts["b"].offered
             assert report.errors["b/usage.cost"] == "missing scope: operator.admin"
+
+
+async def test_7_35_second_run_is_running_from_its_own_start_despite_the_lingering_status(tmp_path):
+    async with RunningFakeGateway(flavor="7") as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path) as store:
+            await store.wait_synced(5)
+            await gw.begin_run(KEY, "one")
+            await gw.finish_run(KEY)
+            await until(store, lambda: state_of(store).status is RunStatus.DONE)
+            first_start = state_of(store).started_at_ms
+            seen: list = []
+            store.add_listener(seen.append)
+            second = await gw.begin_run(KEY, "two")
+            await until(store, lambda: state_of(store).active_run_ids == (second,))
+            # The phase-start row still said status "done" (the previous run's), hasActiveRun
+            # true: never shown as done, and the elapsed time counts from the new start.
+            states = [run_state(e.after) for e in seen if getattr(e, "key", None) == KEY]
+            assert states and all(s.is_running for s in states)
+            assert store.get(KEY)["status"] == "done"  # what the gateway row itself says
+            assert state_of(store).started_at_ms == gw.runs[KEY].started_at
+            assert state_of(store).started_at_ms >= first_start
