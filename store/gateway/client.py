@@ -10,9 +10,17 @@ at any time. A ``tick`` event comes every ``tickIntervalMs``; two intervals of s
 connection is dead even if TCP has not noticed.
 
 ``GatewayClient`` keeps one such connection up: it reconnects with exponential backoff (1 s
-doubling to 30 s, reset after each successful handshake), retries by itself while a pairing
-request waits for approval, and stops for good on errors that retrying cannot fix (token or
-protocol mismatch), reporting every step as a ``ConnectionState``.
+doubling to 30 s, reset after a connection that ended without a fault of its own), retries by
+itself while a pairing request waits for approval, and stops for good on errors that retrying
+cannot fix (token or protocol mismatch, a token that would cross the network in clear),
+reporting every step as a ``ConnectionState``.
+
+Everything a gateway sends is bounded, so a broken or hostile gateway costs a bounded amount and
+shows a clear state: frames larger than ``max_frame_bytes`` close the connection; the whole
+handshake has one deadline, and up to ``MAX_HANDSHAKE_NOISE`` frames that are not the challenge
+are skipped; ``tickIntervalMs`` is clamped to ``[min_tick_interval_ms, MAX_TICK_MS]``. A
+connection we close for a fault (silence, an oversized frame, an unanswered request: ``drop``)
+does not reset the backoff, so a gateway that keeps failing is retried less and less often.
 """
 
 from __future__ import annotations
@@ -30,16 +38,19 @@ import orjson
 import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+from websockets.frames import CloseCode
 
 from openclaw_tui import __version__
 from openclaw_tui.store.events import ConnectionState
-from openclaw_tui.store.gateway.config import GatewayConfig
+from openclaw_tui.store.gateway.config import GatewayConfig, insecure_token_refusal
 from openclaw_tui.store.gateway.errors import (
     GatewayAuthError,
     GatewayConnectError,
+    GatewayInsecureTransportError,
     GatewayPairingRequired,
     GatewayProtocolError,
     GatewayRequestError,
+    GatewayRequestTimeout,
     GatewayScopeError,
     GatewayScopeMismatchError,
     GatewayUnavailableError,
@@ -59,6 +70,14 @@ ROLE = "operator"
 DEFAULT_SCOPES: tuple[str, ...] = ("operator.read", "operator.write")
 READ_SCOPES = frozenset({"operator.read", "operator.write", "operator.admin"})
 DEFAULT_TICK_MS = 30_000
+# A gateway announcing tickIntervalMs: 1 would make the watchdog give up after 2 ms of quiet
+# (issue #10: 39 reconnects in 40 s); one announcing hours would disable it.
+MIN_TICK_MS = 5_000
+MAX_TICK_MS = 300_000
+# Frames before the connect.challenge that are skipped (a proxy banner, a stray non-JSON frame).
+MAX_HANDSHAKE_NOISE = 16
+# A connection that lived this long counts as healthy, whatever ended it: reset the backoff.
+STABLE_AFTER_S = 60.0
 
 StateCallback = Callable[[ConnectionState], None]
 EventCallback = Callable[[str, Mapping[str, Any], int | None], None]
@@ -169,18 +188,18 @@ def connect_error(
         if token_kind == "device":
             fix = (
                 "the device token this gateway issued earlier was refused (revoked or rotated): "
-                "give the gateway's shared token with --token-env NAME, the config file or "
-                "OPENCLAW_GATEWAY_TOKEN, or pair this device again"
+                f"give the gateway's shared token with --token-env {config.name}=VARIABLE or "
+                "token_env in the config file, or pair this device again"
             )
         elif token_kind == "none":
             fix = (
-                "this gateway needs its token: export it in a variable and pass --token-env NAME, "
-                "put it in the config file, or set OPENCLAW_GATEWAY_TOKEN"
+                "this gateway needs its token: export it in a variable and pass "
+                f"--token-env {config.name}=VARIABLE, or set token_env for it in the config file"
             )
         else:
             fix = (
-                "use this gateway's token (gateway.auth.token on its host) via --token-env NAME, "
-                "the config file or OPENCLAW_GATEWAY_TOKEN"
+                "use this gateway's token (gateway.auth.token on its host) via "
+                f"--token-env {config.name}=VARIABLE or token_env in the config file"
             )
         return GatewayAuthError(label, message, fix=fix, details=details)
     if code == "UNAVAILABLE":
@@ -247,6 +266,9 @@ class GatewayClient:
         handshake_timeout: float = 10.0,
         request_timeout: float = 30.0,
         tick_interval_override_ms: int | None = None,
+        max_frame_bytes: int | None = None,
+        min_tick_interval_ms: int = MIN_TICK_MS,
+        stable_after: float = STABLE_AFTER_S,
     ) -> None:
         self.config = config
         self.identity = identity
@@ -259,6 +281,9 @@ class GatewayClient:
         self.handshake_timeout = handshake_timeout
         self.request_timeout = request_timeout
         self._tick_override = tick_interval_override_ms
+        self.max_frame_bytes = max_frame_bytes or config.max_frame_bytes
+        self.min_tick_interval_ms = min_tick_interval_ms
+        self.stable_after = stable_after
         self._on_state = on_state
         self._on_event = on_event
         self._on_connected = on_connected
@@ -271,6 +296,7 @@ class GatewayClient:
         self._closed = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._lost_reason = ""
+        self._fault = False  # the current connection was closed by us for a fault (see drop)
         self.connects = 0  # successful handshakes so far (tests and the status bar use it)
 
     # -- public -----------------------------------------------------------------------------
@@ -321,13 +347,24 @@ class GatewayClient:
                 fix="retry once the gateway is connected again",
             ) from None
         except TimeoutError:
-            raise GatewayUnavailableError(
+            raise GatewayRequestTimeout(
                 self.config.label,
-                f"no answer to {method} within {timeout or self.request_timeout:.0f}s",
+                f"no answer to {method} within {timeout or self.request_timeout:g}s",
+                method=method,
                 fix="it may or may not have been applied; check the row, then retry",
             ) from None
         finally:
             self._pending.pop(request_id, None)
+
+    async def drop(self, reason: str) -> None:
+        """Close the connection for a fault (e.g. a request it never answered); ``reason`` is
+        what the state then says. It reconnects with backoff that keeps growing."""
+        ws = self._ws
+        if ws is None or self._closed.is_set():
+            return
+        self._lost_reason, self._fault = reason, True
+        with contextlib.suppress(Exception):
+            await ws.close(4001, "unanswered request")
 
     # -- supervisor -------------------------------------------------------------------------
 
@@ -354,9 +391,12 @@ class GatewayClient:
             self._set_state("connecting", f"connecting to {self.config.url}")
             delay: float
             try:
+                started = time.monotonic()
                 await self._connect_once(use_device_token)
                 if self._closed.is_set():
                     return
+                if not self._fault or time.monotonic() - started >= self.stable_after:
+                    self.backoff.reset()  # it was a good connection: come back quickly
                 delay = self.backoff.next()
                 self._set_state(
                     "disconnected",
@@ -375,12 +415,11 @@ class GatewayClient:
                 )
             except GatewayAuthError as exc:
                 self.last_error = exc
-                trusted = self.config.is_loopback or self.config.is_tls
                 if (
                     not use_device_token
                     and self.config.token
                     and exc.details.get("canRetryWithDeviceToken")
-                    and trusted
+                    and self.config.token_transport_ok
                     and await self._stored_device_token() is not None
                 ):
                     # One bounded retry with the device token this gateway issued us earlier.
@@ -414,6 +453,9 @@ class GatewayClient:
                 await asyncio.wait_for(self._closed.wait(), delay)
 
     def _describe_transport_error(self, exc: BaseException) -> str:
+        oversize = self._oversize_reason(exc)
+        if oversize:
+            return oversize
         if isinstance(exc, InvalidStatus):
             return (
                 f"the server answered HTTP {exc.response.status_code} instead of a WebSocket "
@@ -427,28 +469,72 @@ class GatewayClient:
             return f"cannot connect ({exc.strerror or exc})"
         return f"connection failed ({type(exc).__name__}: {exc})"
 
+    def _oversize_reason(self, exc: BaseException) -> str:
+        """What to say when we closed the connection for a frame over ``max_frame_bytes``."""
+        if not isinstance(exc, ConnectionClosed) or exc.rcvd_then_sent:
+            return ""
+        if exc.sent is None or exc.sent.code != CloseCode.MESSAGE_TOO_BIG:
+            return ""
+        limit = self.max_frame_bytes
+        size = f"{limit / 2**20:g} MiB" if limit >= 2**20 else f"{limit:,} bytes"
+        return (
+            f"the gateway sent a frame larger than the {size} limit, so openclaw-tui closed the "
+            "connection (if its frames really are that large, raise max_frame_mb for this "
+            "gateway in the config file)"
+        )
+
+    def effective_tick_ms(self, announced_ms: int) -> int:
+        """The tick interval the watchdog uses: the gateway's, clamped to sane bounds."""
+        if self._tick_override:
+            return self._tick_override
+        return max(self.min_tick_interval_ms, min(announced_ms, MAX_TICK_MS))
+
+    async def _choose_token(self, use_device_token: bool) -> tuple[str | None, str]:
+        """The token the next ``connect`` carries, and its kind (shared, device or none).
+
+        Refuses (``GatewayInsecureTransportError``) before anything is sent when that token
+        would cross the network in clear: ``ws://`` to a non-loopback host without opt-in.
+        """
+        if self.config.token and not use_device_token:
+            token, kind = self.config.token, "shared"
+        elif (device_token := await self._stored_device_token()) is not None:
+            token, kind = device_token.token, "device"
+        else:
+            token, kind = None, "none"
+        if token and not self.config.token_transport_ok:
+            what = (
+                f"the token from {self.config.token_source}"
+                if kind == "shared"
+                else "the device token this gateway issued"
+            )
+            message, fix = insecure_token_refusal(self.config, what)
+            raise GatewayInsecureTransportError(self.config.label, message, fix=fix)
+        return token, kind
+
     async def _connect_once(self, use_device_token: bool) -> None:
         self._lost_reason = ""
+        self._fault = False
+        token, token_kind = await self._choose_token(use_device_token)
         async with websockets.connect(
             self.config.url,
             compression=None,  # the gateway does not negotiate permessage-deflate
-            max_size=None,  # a 10,000-row sessions.list page is large; the gateway bounds it
+            max_size=self.max_frame_bytes,  # well above real frames (see config); bounds RSS
             open_timeout=self.handshake_timeout,
             close_timeout=2,
             user_agent_header=f"openclaw-tui/{CLIENT_VERSION}",
         ) as ws:
-            hello = await self._handshake(ws, use_device_token)
+            hello = await self._handshake(ws, token, token_kind)
             self.hello = hello
             self._ws = ws
             self.connects += 1
-            self.backoff.reset()
+            tick_ms = self.effective_tick_ms(hello.tick_interval_ms)
             self._set_state(
                 "connected",
                 f"connected to OpenClaw {hello.server_version}",
                 server_version=hello.server_version,
                 scopes=list(hello.scopes),
+                tick_ms=tick_ms,
             )
-            tick_ms = self._tick_override or hello.tick_interval_ms
             reader = asyncio.create_task(self._read(ws))
             watchdog = asyncio.create_task(self._watch(ws, tick_ms))
             on_connected = asyncio.create_task(self._on_connected(hello))
@@ -466,41 +552,30 @@ class GatewayClient:
                     code = ws.close_code
                     self._lost_reason = f"connection closed (code {code})" if code else "closed"
 
-    async def _recv_frame(self, ws: ClientConnection, what: str) -> dict[str, Any]:
+    async def _recv_frame(
+        self, ws: ClientConnection, what: str, deadline: float, skipped: int
+    ) -> dict[str, Any] | None:
+        """The next frame as a JSON object, ``None`` for one that is not; the handshake's one
+        ``deadline`` (loop time) bounds the wait however many frames come."""
+        remaining = deadline - asyncio.get_running_loop().time()
         try:
-            raw = await asyncio.wait_for(ws.recv(), self.handshake_timeout)
+            if remaining <= 0:
+                raise TimeoutError
+            raw = await asyncio.wait_for(ws.recv(), remaining)
         except TimeoutError:
+            noise = f" (only {skipped} other frames came)" if skipped else ""
             raise GatewayConnectError(
                 self.config.label,
-                f"no {what} within {self.handshake_timeout:.0f}s",
-                fix="check that the URL points at an OpenClaw gateway",
+                f"no {what} within {self.handshake_timeout:g}s{noise}",
+                fix="check that the URL points at an OpenClaw gateway; openclaw-tui retries",
             ) from None
         try:
             frame = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            frame = None
-        if not isinstance(frame, dict):
-            raise GatewayProtocolError(
-                self.config.label,
-                f"sent something that is not a JSON object while waiting for {what}",
-                fix="check that the URL points at an OpenClaw gateway",
-            )
-        return frame
+            return None
+        return frame if isinstance(frame, dict) else None
 
-    def _connect_params(
-        self,
-        nonce: str,
-        challenge_ts: Any,
-        use_device_token: bool,
-        device_token: DeviceToken | None,
-    ) -> tuple[dict[str, Any], str]:
-        token: str | None
-        if self.config.token and not use_device_token:
-            token, kind = self.config.token, "shared"
-        elif device_token is not None:
-            token, kind = device_token.token, "device"
-        else:
-            token, kind = None, "none"
+    def _connect_params(self, nonce: str, challenge_ts: Any, token: str | None) -> dict[str, Any]:
         params: dict[str, Any] = {
             "minProtocol": PROTOCOL_VERSION,
             "maxProtocol": PROTOCOL_VERSION,
@@ -542,36 +617,42 @@ class GatewayClient:
                 "signedAt": signed_at,
                 "nonce": nonce,
             }
-        return params, kind
+        return params
 
-    async def _handshake(self, ws: ClientConnection, use_device_token: bool) -> Hello:
-        challenge = await self._recv_frame(ws, "connect.challenge")
-        payload = challenge.get("payload")
-        if (
-            challenge.get("type") != "event"
-            or challenge.get("event") != "connect.challenge"
-            or not isinstance(payload, dict)
-            or not isinstance(payload.get("nonce"), str)
-        ):
-            raise GatewayProtocolError(
-                self.config.label,
-                "did not start with a connect.challenge event",
-                fix="check that the URL points at an OpenClaw gateway (2026.7.35 or later)",
-            )
-        params, token_kind = self._connect_params(
-            payload["nonce"],
-            payload.get("ts"),
-            use_device_token,
-            await self._stored_device_token(),
-        )
+    async def _handshake(self, ws: ClientConnection, token: str | None, token_kind: str) -> Hello:
+        # One deadline for the whole exchange: unrelated frames cannot keep it "connecting".
+        deadline = asyncio.get_running_loop().time() + self.handshake_timeout
+        skipped = 0
+        while True:
+            challenge = await self._recv_frame(ws, "connect.challenge", deadline, skipped)
+            payload = challenge.get("payload") if challenge is not None else None
+            if (
+                challenge is not None
+                and challenge.get("type") == "event"
+                and challenge.get("event") == "connect.challenge"
+                and isinstance(payload, dict)
+                and isinstance(payload.get("nonce"), str)
+            ):
+                break
+            skipped += 1
+            if skipped > MAX_HANDSHAKE_NOISE:
+                raise GatewayConnectError(
+                    self.config.label,
+                    f"sent {skipped} frames without the connect.challenge it must start with",
+                    fix="check that the URL points at an OpenClaw gateway (2026.7.35 or later); "
+                    "openclaw-tui retries",
+                )
+        params = self._connect_params(payload["nonce"], payload.get("ts"), token)
         request_id = str(uuid.uuid4())
         await ws.send(
             _dumps({"type": "req", "id": request_id, "method": "connect", "params": params})
         )
+        skipped = 0
         while True:
-            frame = await self._recv_frame(ws, "the connect answer")
-            if frame.get("type") == "res" and frame.get("id") == request_id:
+            frame = await self._recv_frame(ws, "answer to connect", deadline, skipped)
+            if frame is not None and frame.get("type") == "res" and frame.get("id") == request_id:
                 break
+            skipped += 1  # an event (tick, health) before the answer; the deadline bounds them
         if not frame.get("ok"):
             error = frame.get("error") if isinstance(frame.get("error"), dict) else {}
             raise connect_error(self.config, error or {}, token_kind=token_kind)
@@ -650,7 +731,10 @@ class GatewayClient:
                             # the next re-list repairs the row.
                             self.last_error = exc
         except ConnectionClosed as exc:
-            if not self._lost_reason:
+            oversize = self._oversize_reason(exc)
+            if oversize:
+                self._lost_reason, self._fault = f"{self.config.label}: {oversize}", True
+            elif not self._lost_reason:
                 self._lost_reason = f"connection closed (code {exc.rcvd.code if exc.rcvd else '?'})"
 
     def _resolve(self, frame: Mapping[str, Any]) -> None:
@@ -675,6 +759,7 @@ class GatewayClient:
                 await asyncio.wait_for(self._alive.wait(), limit)
             except TimeoutError:
                 self._lost_reason = f"no tick from the gateway for {limit:g}s"
+                self._fault = True
                 with contextlib.suppress(Exception):
                     await ws.close(4000, "tick timeout")
                 return

@@ -15,15 +15,30 @@ The config file is TOML (``*.toml``) or JSON (anything else), with one table per
 
     [[gateway]]
     name = "lab"
-    url = "ws://10.0.0.5:18789"
+    url = "wss://lab.example:443"
     token = "..."                     # allowed only if the file is not readable by others (0600)
+    max_frame_mb = 64                 # largest frame accepted from this gateway (default 64)
+
+    [[gateway]]
+    name = "bench"
+    url = "ws://10.0.0.9:18789"       # plain ws:// to a non-loopback host ...
+    token_env = "BENCH_TOKEN"
+    allow_insecure_token = true       # ... carries the token only with this explicit opt-in
 
     # the same in JSON: {"gateway": [{"name": "home", "url": "...", "token_env": "..."}]}
 
-A gateway's token is, in this order: ``token`` / ``token_env`` of its entry in the file, then the
-variable named by ``--token-env NAME``, then ``OPENCLAW_GATEWAY_TOKEN``. A token is never taken from
-the command line itself (it would show in ``ps`` and shell history). No token at all is fine when
-this device already holds a device token issued by that gateway, or the gateway runs without auth.
+A token belongs to one gateway. A gateway's token is, in this order: ``--token-env NAME=VARIABLE``
+(repeatable, one per gateway), ``token`` / ``token_env`` of its entry in the file, then an unnamed
+``--token-env VARIABLE``, then ``OPENCLAW_GATEWAY_TOKEN``. The last two name no gateway, so they are
+used only when exactly one gateway is given; with several they are refused with a message saying
+how to name them, instead of sending one secret to every gateway. A token is never taken from the
+command line itself (it would show in ``ps`` and shell history). No token at all is fine when this
+device already holds a device token issued by that gateway, or the gateway runs without auth.
+
+A token is sent in clear over ``ws://``, so it goes only to a loopback host (127.0.0.0/8, ::1,
+``localhost``) or over ``wss://``; a plain ``ws://`` gateway elsewhere with a token is refused
+unless the operator opts in (``--allow-insecure-token``, or ``allow_insecure_token = true`` for
+that gateway in the file). The client applies the same rule to device tokens when it connects.
 """
 
 from __future__ import annotations
@@ -44,7 +59,14 @@ from openclaw_tui.store.gateway.errors import GatewayConfigError
 
 DEFAULT_PORT = 18789
 DEFAULT_TOKEN_ENV = "OPENCLAW_GATEWAY_TOKEN"
-_ENTRY_FIELDS = frozenset({"name", "url", "token", "token_env"})
+# The gateway itself caps what it accepts at policy.maxPayload (25 MiB) and buffers at most
+# maxBufferedBytes (50 MiB); a 1,000-row sessions.list page is about 2-3 MB. 64 MiB leaves room
+# for transcripts while bounding what one frame can cost us (issue #10: a 1.5 GB frame took the
+# client to 3 GB RSS when frames were unbounded).
+DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
+_ENTRY_FIELDS = frozenset(
+    {"name", "url", "token", "token_env", "allow_insecure_token", "max_frame_mb"}
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +77,8 @@ class GatewayConfig:
     url: str
     token: str | None = field(default=None, repr=False, compare=False)
     token_source: str = "none"  # where the token came from, for messages ("env FOO", "file …")
+    allow_insecure_token: bool = False  # operator opted in to tokens over ws:// to other hosts
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
 
     @property
     def label(self) -> str:
@@ -79,6 +103,26 @@ class GatewayConfig:
     @property
     def is_tls(self) -> bool:
         return self.url.startswith("wss://")
+
+    @property
+    def token_transport_ok(self) -> bool:
+        """Whether a token may be sent to this gateway: loopback, TLS, or the operator's opt-in."""
+        return self.is_loopback or self.is_tls or self.allow_insecure_token
+
+
+def insecure_token_refusal(config: GatewayConfig, what: str) -> tuple[str, str]:
+    """Message and fix for a token that would cross the network in clear (``ws://``)."""
+    message = (
+        f"refusing to send {what} over plain ws:// to {config.host}, which is not a loopback "
+        "address: anyone on the path could read it"
+    )
+    fix = (
+        "use wss:// (configure gateway.tls on its host), or an SSH tunnel to its loopback port "
+        "(ssh -N -L 18789:127.0.0.1:18789 HOST, then --gateway ws://127.0.0.1:18789); to send it "
+        "in clear anyway, opt in with --allow-insecure-token or allow_insecure_token = true for "
+        "this gateway in the config file"
+    )
+    return message, fix
 
 
 def normalize_url(text: str, *, where: str = "--gateway") -> str:
@@ -140,14 +184,106 @@ def _env_token(environ: Mapping[str, str], variable: str, where: str, name: str)
     return value
 
 
-def _fallback_token(
-    environ: Mapping[str, str], token_env: str | None, name: str
-) -> tuple[str | None, str]:
-    if token_env:
-        return _env_token(environ, token_env, "--token-env", name), f"env {token_env}"
-    if environ.get(DEFAULT_TOKEN_ENV):
-        return environ[DEFAULT_TOKEN_ENV], f"env {DEFAULT_TOKEN_ENV}"
-    return None, "none"
+def _split_token_env(values: Sequence[str]) -> tuple[dict[str, str], str | None]:
+    """``--token-env`` values: ``NAME=VARIABLE`` per gateway, and at most one bare ``VARIABLE``."""
+    named: dict[str, str] = {}
+    unnamed: str | None = None
+    for value in values:
+        name, sep, variable = value.partition("=")
+        if not sep:
+            if unnamed is not None and unnamed != value:
+                raise GatewayConfigError(
+                    "--token-env",
+                    f"names two variables ({unnamed}, {value}) without saying which gateway "
+                    "each belongs to",
+                    fix="name the gateway: --token-env NAME=VARIABLE, once per gateway",
+                )
+            unnamed = value
+            continue
+        if not name or not variable:
+            raise GatewayConfigError(
+                "--token-env",
+                f"{value!r} is not NAME=VARIABLE",
+                fix="use --token-env GATEWAY=VARIABLE, e.g. --token-env lab=LAB_GATEWAY_TOKEN",
+            )
+        if name in named and named[name] != variable:
+            raise GatewayConfigError(
+                "--token-env",
+                f"gives gateway {name} two variables ({named[name]}, {variable})",
+                fix="keep one --token-env per gateway",
+            )
+        named[name] = variable
+    return named, unnamed
+
+
+def _assign_tokens(
+    gateways: list[GatewayConfig],
+    explicit: set[str],
+    token_env: str | Sequence[str] | None,
+    environ: Mapping[str, str],
+    allow_insecure_token: bool,
+) -> list[GatewayConfig]:
+    """Give each gateway its own token (see the module docstring for the order).
+
+    ``explicit`` names the gateways whose config-file entry already set ``token``/``token_env``.
+    """
+    values = [token_env] if isinstance(token_env, str) else list(token_env or ())
+    named, unnamed = _split_token_env(values)
+    names = [g.name for g in gateways]
+    if values and not gateways:
+        raise GatewayConfigError(
+            "--token-env", "was given without any gateway", fix="add --gateway ws://host:18789"
+        )
+    unknown = sorted(set(named) - set(names))
+    if unknown:
+        raise GatewayConfigError(
+            "--token-env",
+            f"names no open gateway: {', '.join(unknown)}",
+            fix=f"use one of: {', '.join(names)}",
+        )
+    # What an unnamed token would go to: every gateway without a token of its own.
+    orphans = [g.name for g in gateways if g.name not in explicit and g.name not in named]
+    shared: str | None = unnamed
+    if shared is None and environ.get(DEFAULT_TOKEN_ENV):
+        shared = DEFAULT_TOKEN_ENV
+    if shared is not None and len(gateways) > 1 and orphans:
+        given = f"{len(gateways)} gateways are given ({', '.join(names)})"
+        if unnamed is not None:
+            where, message = "--token-env", f"{shared} names no gateway, but {given}"
+        else:
+            where, message = f"${DEFAULT_TOKEN_ENV}", f"is set and names no gateway, but {given}"
+        raise GatewayConfigError(
+            where,
+            f"{message}: the same token would be sent to each of them",
+            fix=f"a token belongs to one gateway; name it: --token-env {orphans[0]}={shared} "
+            "(one --token-env NAME=VARIABLE per gateway that needs a token), or set token_env "
+            "per gateway in the config file"
+            + (f"; or unset {DEFAULT_TOKEN_ENV}" if unnamed is None else ""),
+        )
+    result: list[GatewayConfig] = []
+    for gateway in gateways:
+        token, source = gateway.token, gateway.token_source
+        if gateway.name in named:
+            variable = named[gateway.name]
+            token = _env_token(environ, variable, "--token-env", gateway.name)
+            source = f"env {variable}"
+        elif gateway.name not in explicit and shared is not None:
+            token = _env_token(environ, shared, "--token-env", gateway.name)
+            source = f"env {shared}"
+        allow = gateway.allow_insecure_token or allow_insecure_token
+        configured = GatewayConfig(
+            name=gateway.name,
+            url=gateway.url,
+            token=token,
+            token_source=source,
+            allow_insecure_token=allow,
+            max_frame_bytes=gateway.max_frame_bytes,
+        )
+        if token and not configured.token_transport_ok:
+            message, fix = insecure_token_refusal(configured, f"the token from {source}")
+            raise GatewayConfigError(configured.label, message, fix=fix)
+        result.append(configured)
+    return result
 
 
 def _read_config_file(path: Path) -> Any:
@@ -175,15 +311,8 @@ def _read_config_file(path: Path) -> Any:
     return parsed, mode
 
 
-def load_gateway_config(
-    path: str | Path,
-    *,
-    environ: Mapping[str, str] | None = None,
-    token_env: str | None = None,
-) -> list[GatewayConfig]:
-    """The gateways listed in a TOML/JSON config file (format in the module docstring)."""
-    env = os.environ if environ is None else environ
-    file = Path(path).expanduser()
+def _read_entries(file: Path, env: Mapping[str, str]) -> tuple[list[GatewayConfig], set[str]]:
+    """The file's gateways, with the tokens their entries name, and which entries named one."""
     parsed, mode = _read_config_file(file)
     if not isinstance(parsed, dict):
         raise GatewayConfigError(file, "must be a table/object", fix="use [[gateway]] tables")
@@ -195,6 +324,7 @@ def load_gateway_config(
             fix='add [[gateway]] tables with name and url (JSON: {"gateway": [...]})',
         )
     result: list[GatewayConfig] = []
+    explicit: set[str] = set()
     for index, entry in enumerate(entries, start=1):
         where = f"{file} (gateway #{index})"
         if not isinstance(entry, dict):
@@ -204,7 +334,7 @@ def load_gateway_config(
             raise GatewayConfigError(
                 where,
                 f"has unknown setting(s) {', '.join(unknown)}",
-                fix="allowed: name, url, token, token_env",
+                fix=f"allowed: {', '.join(sorted(_ENTRY_FIELDS))}",
             )
         name = _check_name(entry.get("name"), where)
         if not isinstance(entry.get("url"), str):
@@ -214,7 +344,8 @@ def load_gateway_config(
             raise GatewayConfigError(
                 where, f"gateway {name} sets both token and token_env", fix="keep one of them"
             )
-        token: str | None
+        token: str | None = None
+        source = "none"
         if "token" in entry:
             if not isinstance(entry["token"], str) or not entry["token"]:
                 raise GatewayConfigError(where, f"gateway {name}: token must be a non-empty string")
@@ -225,15 +356,50 @@ def load_gateway_config(
                     fix=f"run: chmod 600 {file} (or use token_env instead)",
                 )
             token, source = entry["token"], f"file {file}"
+            explicit.add(name)
         elif "token_env" in entry:
             variable = entry["token_env"]
             if not isinstance(variable, str) or not variable:
                 raise GatewayConfigError(where, f"gateway {name}: token_env must name a variable")
             token, source = _env_token(env, variable, where, name), f"env {variable}"
-        else:
-            token, source = _fallback_token(env, token_env, name)
-        result.append(GatewayConfig(name=name, url=url, token=token, token_source=source))
-    return _check_unique(result, str(file))
+            explicit.add(name)
+        allow = entry.get("allow_insecure_token", False)
+        if not isinstance(allow, bool):
+            raise GatewayConfigError(
+                where, f"gateway {name}: allow_insecure_token must be true or false"
+            )
+        max_frame = entry.get("max_frame_mb", DEFAULT_MAX_FRAME_BYTES / (1024 * 1024))
+        if isinstance(max_frame, bool) or not isinstance(max_frame, int | float) or max_frame <= 0:
+            raise GatewayConfigError(
+                where,
+                f"gateway {name}: max_frame_mb must be a positive number of MiB",
+                fix="e.g. max_frame_mb = 64",
+            )
+        result.append(
+            GatewayConfig(
+                name=name,
+                url=url,
+                token=token,
+                token_source=source,
+                allow_insecure_token=allow,
+                max_frame_bytes=int(max_frame * 1024 * 1024),
+            )
+        )
+    return _check_unique(result, str(file)), explicit
+
+
+def load_gateway_config(
+    path: str | Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    token_env: str | Sequence[str] | None = None,
+    allow_insecure_token: bool = False,
+) -> list[GatewayConfig]:
+    """The gateways listed in a TOML/JSON config file (format in the module docstring)."""
+    env = os.environ if environ is None else environ
+    file = Path(path).expanduser()
+    gateways, explicit = _read_entries(file, env)
+    return _assign_tokens(gateways, explicit, token_env, env, allow_insecure_token)
 
 
 def _check_unique(gateways: list[GatewayConfig], where: str) -> list[GatewayConfig]:
@@ -256,18 +422,22 @@ def _check_unique(gateways: list[GatewayConfig], where: str) -> list[GatewayConf
 def parse_gateway_args(
     gateways: Sequence[str] = (),
     *,
-    token_env: str | None = None,
+    token_env: str | Sequence[str] | None = None,
     config_path: str | Path | None = None,
     environ: Mapping[str, str] | None = None,
+    allow_insecure_token: bool = False,
 ) -> list[GatewayConfig]:
     """Gateways from ``--gateway`` values (``URL`` or ``NAME=URL``) plus an optional config file.
 
+    ``token_env`` holds the ``--token-env`` values (``NAME=VARIABLE`` or one bare ``VARIABLE``).
     Raises ``GatewayConfigError`` with a message naming the flag/file and the fix.
     """
     env = os.environ if environ is None else environ
     result: list[GatewayConfig] = []
+    explicit: set[str] = set()
     if config_path is not None:
-        result.extend(load_gateway_config(config_path, environ=env, token_env=token_env))
+        from_file, explicit = _read_entries(Path(config_path).expanduser(), env)
+        result.extend(from_file)
     for value in gateways:
         name: str | None = None
         url_text = value
@@ -278,17 +448,13 @@ def parse_gateway_args(
         if name is None:
             name = url.split("://", 1)[1].rstrip("/").split("/", 1)[0]
         name = _check_name(name, "--gateway")
-        token, source = _fallback_token(env, token_env, name)
-        result.append(GatewayConfig(name=name, url=url, token=token, token_source=source))
-    if token_env and not result:
-        raise GatewayConfigError(
-            "--token-env", "was given without any gateway", fix="add --gateway ws://host:18789"
-        )
-    return _check_unique(result, "--gateway")
+        result.append(GatewayConfig(name=name, url=url))
+    _check_unique(result, "--gateway")
+    return _assign_tokens(result, explicit, token_env, env, allow_insecure_token)
 
 
 def add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--gateway``, ``--gateway-config`` and ``--token-env`` to an argparse parser."""
+    """Add ``--gateway``, ``--gateway-config``, ``--token-env`` and ``--allow-insecure-token``."""
     parser.add_argument(
         "--gateway",
         action="append",
@@ -304,9 +470,18 @@ def add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--token-env",
-        metavar="NAME",
-        default=None,
-        help=f"read the gateway token from this environment variable (default {DEFAULT_TOKEN_ENV})",
+        action="append",
+        default=[],
+        metavar="[NAME=]VARIABLE",
+        help="read gateway NAME's token from this environment variable (repeatable, one per "
+        "gateway); a bare VARIABLE only with a single gateway "
+        f"(default {DEFAULT_TOKEN_ENV}, also single-gateway only)",
+    )
+    parser.add_argument(
+        "--allow-insecure-token",
+        action="store_true",
+        help="send tokens over plain ws:// to non-loopback hosts too (readable on the network; "
+        "prefer wss:// or an SSH tunnel)",
     )
 
 
@@ -316,7 +491,8 @@ def gateways_from_args(
     """``parse_gateway_args`` for a namespace built by ``add_gateway_arguments``."""
     return parse_gateway_args(
         args.gateway or (),
-        token_env=args.token_env,
+        token_env=args.token_env or (),
         config_path=args.gateway_config,
         environ=environ,
+        allow_insecure_token=bool(getattr(args, "allow_insecure_token", False)),
     )

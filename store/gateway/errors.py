@@ -50,6 +50,12 @@ class GatewayProtocolError(GatewayConnectError):
     retryable = False
 
 
+class GatewayInsecureTransportError(GatewayConnectError):
+    """A token would go in clear (``ws://``) to a non-loopback host and nobody opted in."""
+
+    retryable = False
+
+
 class GatewayScopeMismatchError(GatewayConnectError):
     """The device token does not cover the scopes asked for (re-pair or approve the change)."""
 
@@ -81,6 +87,14 @@ class GatewayUnavailableError(GatewayError):
     """Not connected (yet, or any more): the operation could not be sent."""
 
 
+class GatewayRequestTimeout(GatewayUnavailableError):
+    """A request was sent but not answered in time; it may or may not have been applied."""
+
+    def __init__(self, path: str, message: str, *, method: str, fix: str | None = None) -> None:
+        self.method = method
+        super().__init__(path, message, fix=fix)
+
+
 class GatewayRequestError(GatewayError):
     """The gateway refused a request; ``message`` is the gateway's own text, verbatim."""
 
@@ -105,6 +119,10 @@ class GatewayScopeError(GatewayRequestError, StoreReadOnlyError):
 
     Also a ``StoreReadOnlyError``: for this connection that kind of edit is read-only.
     """
+
+
+class GatewayPagingError(GatewayRequestError):
+    """``sessions.list`` kept answering ``hasMore`` past the page bound."""
 
 
 class GatewayFieldError(GatewayError):

@@ -4,7 +4,10 @@ The gateway owns the data and does the merging; this class keeps a live mirror o
 list and turns the store API into gateway requests:
 
 - reading: ``sessions.subscribe`` then ``sessions.list`` (paged) on every (re)connect; afterwards
-  ``sessions.changed`` events keep the mirror current. A keyed event is "row X is now this"
+  ``sessions.changed`` events keep the mirror current. Listing is bounded: a page not answered
+  within ``list_timeout`` closes the connection (the state says so; it reconnects with backoff),
+  and a gateway still answering ``hasMore`` after ``max_list_pages`` pages is stopped there and
+  re-listed with backoff (the state says so). A keyed event is "row X is now this"
   (2026.7.35: the row's fields flat in the payload, ``null`` meaning cleared; 2026.9.6: the full
   row in ``payload.session``); a keyed ``delete`` drops the row; a key-less event (``cleanup``,
   ``groups``, the 2026.9.6 follow-up of a delete) triggers a re-list. Events arrive late and out
@@ -50,12 +53,20 @@ from openclaw_tui.store.events import (
     StoreReloaded,
 )
 from openclaw_tui.store.gateway.activity import RUN_EVENTS, GatewayActivity
-from openclaw_tui.store.gateway.client import DEFAULT_SCOPES, Backoff, GatewayClient, Hello
+from openclaw_tui.store.gateway.client import (
+    DEFAULT_SCOPES,
+    MIN_TICK_MS,
+    Backoff,
+    GatewayClient,
+    Hello,
+)
 from openclaw_tui.store.gateway.config import GatewayConfig, parse_gateway_args
 from openclaw_tui.store.gateway.errors import (
     GatewayError,
     GatewayFieldError,
+    GatewayPagingError,
     GatewayRequestError,
+    GatewayRequestTimeout,
     GatewayUnavailableError,
     GatewayUnsupportedError,
 )
@@ -269,6 +280,11 @@ class GatewayStore(GatewayActivity):
         tick_interval_override_ms: int | None = None,
         handshake_timeout: float = 10.0,
         request_timeout: float = 30.0,
+        list_timeout: float = 120.0,
+        max_list_pages: int = 1000,
+        max_frame_bytes: int | None = None,
+        min_tick_interval_ms: int | None = None,
+        allow_insecure_token: bool = False,
         read_only: bool = False,
         environ: Mapping[str, str] | None = None,
         maintenance: Any = None,
@@ -281,7 +297,12 @@ class GatewayStore(GatewayActivity):
         if isinstance(target, GatewayConfig):
             self.config = target
         else:
-            self.config = parse_gateway_args([str(target)], token_env=token_env, environ=env)[0]
+            self.config = parse_gateway_args(
+                [str(target)],
+                token_env=token_env,
+                environ=env,
+                allow_insecure_token=allow_insecure_token,
+            )[0]
         self.name = self.config.name
         self.url = self.config.url
         self.path = self.config.label  # what errors and the status bar call this store
@@ -296,6 +317,11 @@ class GatewayStore(GatewayActivity):
         self._tick_override = tick_interval_override_ms
         self._handshake_timeout = handshake_timeout
         self._request_timeout = request_timeout
+        # A 1,000-row page of a 10,000-session 2026.7.35 gateway took ~2.3 s (README).
+        self._list_timeout = list_timeout
+        self._max_list_pages = max_list_pages
+        self._max_frame_bytes = max_frame_bytes
+        self._min_tick_ms = min_tick_interval_ms
         self._entries: dict[str, dict[str, Any]] = {}
         self._public: Mapping[str, Mapping[str, Any]] = MappingProxyType(self._entries)
         self._snapshot_at: dict[str, float] = {}
@@ -343,6 +369,8 @@ class GatewayStore(GatewayActivity):
             handshake_timeout=self._handshake_timeout,
             request_timeout=self._request_timeout,
             tick_interval_override_ms=self._tick_override,
+            max_frame_bytes=self._max_frame_bytes,
+            min_tick_interval_ms=self._min_tick_ms or MIN_TICK_MS,
         )
         self._client.start()
         return self
@@ -865,24 +893,41 @@ class GatewayStore(GatewayActivity):
         self._relist_task = asyncio.create_task(self._relist_loop(reason))
 
     async def _relist_loop(self, reason: str) -> None:
-        busy = Backoff(1.0, 30.0)
+        base = self._backoff or Backoff()
+        busy = Backoff(base.initial, base.maximum, base.factor)
         while True:
             self._relist_again = False
             try:
                 await self._relist(reason)
+            except GatewayRequestTimeout as exc:
+                # Connected but not answering: an empty view must not say "connected". Close it;
+                # the client reconnects with growing backoff and the new connection re-lists.
+                self._error, self._operation = exc, "read"
+                if self._client is not None:
+                    await self._client.drop(f"{self.path}: {exc.message}")
+                return
             except GatewayRequestError as exc:
                 self._error, self._operation = exc, "read"
-                self._publish_state_note(f"cannot list sessions: {exc.describe()}")
-                if exc.code != "UNAVAILABLE":
+                # An overloaded gateway (2026.9 "worker task capacity reached") recovers, and
+                # one that pages without end may stop: retry both, less and less often.
+                if exc.code != "UNAVAILABLE" and not isinstance(exc, GatewayPagingError):
+                    self._publish_state_note(f"cannot list sessions: {exc.describe()}")
                     return
-                # An overloaded gateway (2026.9 "worker task capacity reached") recovers: retry.
                 delay = busy.next()
+                self._publish_state_note(
+                    f"cannot list sessions: {exc.describe()}; retrying in {delay:g}s"
+                )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), delay)
                 if self._closed:
                     return
                 self._relist_again = True
             except GatewayError as exc:
+                client = self._client
+                if client is None or not client.connected:
+                    # The connection went while listing: its state says why, and the
+                    # reconnect lists again. A note here would hide that reason.
+                    return
                 if not self._relist_again:
                     self._error, self._operation = exc, "read"
                     self._publish_state_note(f"cannot list sessions: {exc.describe()}")
@@ -911,9 +956,19 @@ class GatewayStore(GatewayActivity):
         rows: dict[str, Mapping[str, Any]] = {}
         offset = 0
         started: float | None = None
+        pages = 0
         while True:
+            if pages >= self._max_list_pages:
+                raise GatewayPagingError(
+                    self.path,
+                    f"sessions.list still answered hasMore after {pages} pages "
+                    f"({len(rows)} sessions); stopped paging there",
+                    method="sessions.list",
+                    fix="the gateway pages without end; the view keeps the rows it has",
+                )
+            pages += 1
             page = await client.request(
-                "sessions.list", self.list_params(offset), timeout=max(self._request_timeout, 120)
+                "sessions.list", self.list_params(offset), timeout=self._list_timeout
             )
             if not isinstance(page, dict):
                 raise GatewayRequestError(self.path, "sessions.list answered without a list")

@@ -10,7 +10,11 @@ challenge nonce, the shared/device token, pairing, scopes per method, the ``sess
 ``payload.session`` with ``seq`` and a key-less follow-up after a delete).
 
 Test hooks: ``approve``, ``emit``, ``drop_all``, ``silent`` (stop all frames, as a dead link
-would), counters of connects and requests, and ``wait_for`` on a condition.
+would), counters of connects and requests, and ``wait_for`` on a condition. Misbehaviours a
+hostile or broken gateway shows: ``mute`` (methods never answered), ``endless_list`` (``hasMore``
+forever), ``policy_tick_ms`` (announce another tick interval than the one kept),
+``junk_before_challenge`` (frames sent before the challenge), ``connect_noise`` (answer
+``connect`` only with unrelated events while set). ``tokens_seen`` records every ``auth.token``.
 """
 
 from __future__ import annotations
@@ -141,6 +145,12 @@ class FakeGateway:
     errors: list[str] = field(default_factory=list)  # rule violations seen (tests assert none)
     silent: bool = False
     overloaded_lists: int = 0  # answer this many sessions.list calls with 2026.9's overload
+    mute: set[str] = field(default_factory=set)  # methods received but never answered
+    endless_list: bool = False  # sessions.list answers hasMore with a further offset, forever
+    policy_tick_ms: int | None = None  # what hello-ok announces, if not tick_ms
+    junk_before_challenge: list[str] = field(default_factory=list)
+    connect_noise: bool = False  # answer connect only with health events while this is set
+    tokens_seen: list[str | None] = field(default_factory=list)  # auth.token of every connect
     ticks_sent: int = 0
     seq: int = 0
     _server: Server | None = None
@@ -290,6 +300,8 @@ class FakeGateway:
         await self._notify()
         nonce = str(uuid.uuid4())
         challenge_ts = now_ms()
+        for junk in self.junk_before_challenge:
+            await ws.send(junk)
         await self._send(
             ws,
             {
@@ -310,6 +322,14 @@ class FakeGateway:
             await ws.close(1008, "first frame must be connect")
             return
         params = frame.get("params") or {}
+        self.tokens_seen.append((params.get("auth") or {}).get("token"))
+        await self._notify()
+        try:
+            while self.connect_noise:
+                await self._send(ws, {"type": "event", "event": "health", "payload": {}})
+                await asyncio.sleep(0.01)  # the server's own pace, as its tick timer
+        except ConnectionClosed:
+            return
         result = self._check_connect(params, nonce)
         if "error" in result:
             await self._send(ws, {"type": "res", "id": frame["id"], "ok": False, **result})
@@ -333,6 +353,9 @@ class FakeGateway:
                     continue
                 method, rparams = request.get("method"), request.get("params") or {}
                 self.requests.append((method, rparams))
+                if method in self.mute:
+                    await self._notify()
+                    continue
                 answer = await self._dispatch(conn, method, rparams)
                 if "error" in answer:
                     reply = {"type": "res", "id": request["id"], "ok": False, **answer}
@@ -504,7 +527,9 @@ class FakeGateway:
             "policy": {
                 "maxPayload": 26214400,
                 "maxBufferedBytes": 52428800,
-                "tickIntervalMs": self.tick_ms,
+                "tickIntervalMs": self.tick_ms
+                if self.policy_tick_ms is None
+                else self.policy_tick_ms,
             },
         }
 
@@ -556,7 +581,7 @@ class FakeGateway:
             offset = int(params.get("offset", 0))
             limit = int(params.get("limit", 100))
             page = keys[offset : offset + limit]
-            more = offset + limit < len(keys)
+            more = offset + limit < len(keys) or self.endless_list
             return {
                 "payload": {
                     "ts": now_ms(),

@@ -29,6 +29,8 @@ def make_store(
         token_source="test",
     )
     options.setdefault("backoff", Backoff(0.02, 0.2))
+    # Liveness tests make the fake tick every 50-100 ms; the default floor (5 s) would hide it.
+    options.setdefault("min_tick_interval_ms", 10)
     options.setdefault("config_directory", tmp_path / "config")
     return GatewayStore(config, **options)
 

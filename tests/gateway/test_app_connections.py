@@ -88,7 +88,7 @@ async def test_a_failed_gateway_is_named_with_the_fix_while_the_other_stays_live
             banner = screen.banner.message or ""
             assert screen.banner.severity == "error"
             assert "gateway bad (ws://127.0.0.1:" in banner
-            assert "--token-env NAME" in banner  # the fix
+            assert "--token-env bad=VARIABLE" in banner  # the fix, naming this gateway
             assert "good" not in banner  # only the failed one is named
             assert "not-the-token" not in banner + status  # never the secret
 

@@ -80,7 +80,7 @@ async def test_token_mismatch_fails_for_good_with_the_gateways_message_and_the_f
         async with store:
             failed = await next_matching(sub, is_state("failed"))
             assert "unauthorized: gateway token mismatch" in failed.detail
-            assert "--token-env NAME" in failed.detail and "gateway gw" in failed.detail
+            assert "--token-env gw=VARIABLE" in failed.detail and "gateway gw" in failed.detail
             assert "wrong-token" not in failed.detail
             with pytest.raises(GatewayAuthError) as caught:
                 await store.wait_synced(5)

@@ -114,14 +114,16 @@ def test_config_dir_prefers_the_explicit_variable(tmp_path):
 
 def test_gateway_flags_name_and_normalise_urls_and_read_the_token_from_the_environment():
     env = {"OPENCLAW_GATEWAY_TOKEN": "env-secret", "LAB_TOKEN": "lab-secret"}
-    gateways = parse_gateway_args(["ws://127.0.0.1:18789", "lab=ws://10.0.0.5"], environ=env)
+    gateways = parse_gateway_args(["ws://127.0.0.1:18789", "lab=ws://10.0.0.5"], environ={})
     assert [(g.name, g.url) for g in gateways] == [
         ("127.0.0.1:18789", "ws://127.0.0.1:18789/"),
         ("lab", "ws://10.0.0.5:18789/"),
     ]
-    assert all(g.token == "env-secret" for g in gateways)
-    assert "env-secret" not in repr(gateways)  # never printed
-    chosen = parse_gateway_args(["ws://h:1"], token_env="LAB_TOKEN", environ=env)
+    assert [g.token for g in gateways] == [None, None]
+    [single] = parse_gateway_args(["ws://127.0.0.1:18789"], environ=env)
+    assert single.token == "env-secret" and single.token_source == "env OPENCLAW_GATEWAY_TOKEN"
+    assert "env-secret" not in repr(single)  # never printed
+    chosen = parse_gateway_args(["wss://h:1"], token_env="LAB_TOKEN", environ=env)
     assert chosen[0].token == "lab-secret" and chosen[0].token_source == "env LAB_TOKEN"
     assert parse_gateway_args(["ws://h:1"], environ={})[0].token is None
     assert gateways[0].is_loopback and not gateways[1].is_loopback
@@ -158,12 +160,12 @@ def test_toml_config_lists_named_gateways_with_per_gateway_tokens(tmp_path):
         '[[gateway]]\nname = "spare"\nurl = "ws://10.1.1.1"\n'
     )
     path.chmod(0o600)
-    env = {"HOME_TOKEN": "home-secret", "OPENCLAW_GATEWAY_TOKEN": "default-secret"}
+    env = {"HOME_TOKEN": "home-secret"}
     gateways = load_gateway_config(path, environ=env)
     assert [(g.name, g.url, g.token) for g in gateways] == [
         ("home", "ws://127.0.0.1:18789/", "home-secret"),
         ("lab", "wss://lab.example:443/", "file-secret"),
-        ("spare", "ws://10.1.1.1:18789/", "default-secret"),
+        ("spare", "ws://10.1.1.1:18789/", None),  # no token of its own: none sent
     ]
     assert gateways[1].is_tls
 
@@ -173,11 +175,10 @@ def test_json_config_and_flags_combine_through_argparse(tmp_path):
     path.write_text(json.dumps({"gateway": [{"name": "a", "url": "ws://127.0.0.1:1"}]}))
     parser = argparse.ArgumentParser()
     add_gateway_arguments(parser)
-    args = parser.parse_args(
-        ["--gateway-config", str(path), "--gateway", "b=ws://127.0.0.1:2", "--token-env", "T"]
-    )
-    gateways = gateways_from_args(args, environ={"T": "t-secret"})
-    assert [(g.name, g.token) for g in gateways] == [("a", "t-secret"), ("b", "t-secret")]
+    flags = ["--gateway-config", str(path), "--gateway", "b=ws://127.0.0.1:2"]
+    args = parser.parse_args([*flags, "--token-env", "a=T", "--token-env", "b=U"])
+    gateways = gateways_from_args(args, environ={"T": "t-secret", "U": "u-secret"})
+    assert [(g.name, g.token) for g in gateways] == [("a", "t-secret"), ("b", "u-secret")]
 
 
 def test_plaintext_token_in_a_world_readable_file_is_refused(tmp_path):
