@@ -686,12 +686,10 @@ class GatewayClient:
         device_token = auth.get("deviceToken")
         if isinstance(device_token, str) and device_token and self.identity and self.tokens:
             issued = auth.get("issuedAtMs")
-            token = DeviceToken(
+            kept = DeviceToken(
                 device_token, result.role, scopes, issued if isinstance(issued, int) else None
             )
-            await asyncio.to_thread(
-                self.tokens.put, self.config.url, self.identity.device_id, token
-            )
+            await asyncio.to_thread(self.tokens.put, self.config.url, self.identity.device_id, kept)
         if not READ_SCOPES.intersection(scopes):
             raise GatewayScopeMismatchError(
                 self.config.label,
