@@ -17,6 +17,7 @@ from openclaw_tui.store.gateway import (
     DeviceTokenStore,
     GatewayConfig,
     GatewayConfigError,
+    GatewayInsecureTransportError,
     GatewayStore,
     MultiGatewayStore,
     add_gateway_arguments,
@@ -24,7 +25,6 @@ from openclaw_tui.store.gateway import (
     load_gateway_config,
     parse_gateway_args,
 )
-from openclaw_tui.store.gateway.errors import GatewayInsecureTransportError
 from openclaw_tui.store.gateway.identity import DeviceToken, load_or_create_identity
 from openclaw_tui.tui.cli import main
 from tests.gateway.fake_gateway import FakeGateway
