@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import uuid
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -403,3 +404,75 @@ def pick_action(rng: random.Random) -> str:
     if x < 0.97:
         return "add"
     return "remove"
+
+
+# --- runs (what a demo gateway's sessions are doing) -------------------------------------------
+
+# A run's outcome when it ends, as OpenClaw words it (mostly done; some fail, some are stopped).
+_RUN_OUTCOMES: list[tuple[str, float]] = [
+    ("done", 0.80),
+    ("failed", 0.09),
+    ("killed", 0.07),
+    ("timeout", 0.04),
+]
+STALLED_RUN_MS = 25 * 60_000  # how long ago a stalled demo run started
+_COST_PER_INPUT = 3 / 1e6  # USD per token, as in the real-turns fixtures' model config
+_COST_PER_OUTPUT = 15 / 1e6
+
+
+def is_stalled_demo_key(key: str) -> bool:
+    """About one session in 80 gets runs that hang (started long ago, no activity since)."""
+    return zlib.crc32(key.encode()) % 80 == 7
+
+
+def run_patch(rng: random.Random, key: str, entry: Entry, now_ms: int) -> Patch:
+    """Start a run on an idle session, or end a running one (the fields OpenClaw writes).
+
+    Running: ``status:"running"``, ``startedAt``, no ``endedAt``/``runtimeMs``. Ended: the
+    outcome, ``endedAt``, ``runtimeMs``, ``abortedLastRun``, and for a completed model call the
+    token and cost fields (``estimatedCostUsd`` from the configured per-token cost). A stalled
+    key's run started ``STALLED_RUN_MS`` ago and never ends or shows activity.
+    """
+    if entry.get("status") == "running":
+        if is_stalled_demo_key(key):
+            return {}
+        x = rng.random()
+        acc = 0.0
+        outcome = "done"
+        for word, weight in _RUN_OUTCOMES:
+            acc += weight
+            if x < acc:
+                outcome = word
+                break
+        started = entry.get("startedAt")
+        started = started if isinstance(started, int) else now_ms
+        patch: Patch = {
+            "status": outcome,
+            "endedAt": now_ms,
+            "runtimeMs": max(0, now_ms - started),
+            "abortedLastRun": outcome == "killed",
+            "updatedAt": now_ms,
+            "lastInteractionAt": now_ms,
+        }
+        if outcome == "done":
+            inp = rng.randrange(2_000, 90_000)
+            out = rng.randrange(20, 4_000)
+            patch.update(
+                inputTokens=inp,
+                outputTokens=out,
+                totalTokens=inp,
+                totalTokensFresh=True,
+                estimatedCostUsd=round(inp * _COST_PER_INPUT + out * _COST_PER_OUTPUT, 6),
+            )
+        return patch
+    stalled = is_stalled_demo_key(key)
+    started = now_ms - STALLED_RUN_MS if stalled else now_ms
+    return {
+        "status": "running",
+        "startedAt": started,
+        "endedAt": None,
+        "runtimeMs": None,
+        "abortedLastRun": False,
+        "updatedAt": now_ms,
+        "lastInteractionAt": started,
+    }

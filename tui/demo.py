@@ -2,8 +2,9 @@
 
 The gateway runs in the app's process and writes through its own ``SessionStore`` on the same
 path, which shares the app's writer queue: exactly the path every other writer takes. It ticks
-token counters, starts new sessions, changes thinking levels and models, and removes sessions,
-so a newcomer sees the table move within seconds.
+token counters, starts new sessions, changes thinking levels and models, removes sessions, and
+starts and ends runs (some fail or are stopped, a few hang as stalled runs), so a newcomer sees
+the table move within seconds.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from typing import Any
 from openclaw_tui.store import SessionStore
 from openclaw_tui.store.errors import StoreError
 from openclaw_tui.store.paths import json_store_path
-from openclaw_tui.store.synthetic import generate_store, make_entry, pick_action, random_patch
+from openclaw_tui.store.synthetic import (
+    generate_store,
+    is_stalled_demo_key,
+    make_entry,
+    pick_action,
+    random_patch,
+    run_patch,
+)
 
 DEMO_SESSIONS = 2000
 DEMO_AGENTS = {"main": DEMO_SESSIONS, "ops": 150}
@@ -60,6 +68,9 @@ class DemoGateway:
         self.path = json_store_path("main", state_dir)
         self.writes = 0
         self.errors = 0
+        # Runs draw from their own generator, so the other changes stay what the seed made them.
+        self.run_rng = random.Random(None if seed is None else seed + 1)
+        self._runs_seeded = False
 
     async def run(self, app: Any = None) -> None:
         store = SessionStore(self.path)
@@ -104,6 +115,32 @@ class DemoGateway:
                 self.writes += 1
             except StoreError:
                 # The app shows store errors from its own subscription; the demo keeps going.
+                self.errors += 1
+        await self.step_runs(store, now_ms, keys)
+
+    async def step_runs(self, store: SessionStore, now_ms: int, keys: list[str]) -> None:
+        """Runs start and end (some fail or are stopped); a few hang, to show a stalled run."""
+        if not keys:
+            return
+        chosen: list[str] = []
+        if not self._runs_seeded:
+            self._runs_seeded = True
+            chosen = [k for k in keys if is_stalled_demo_key(k)][:3] + keys[:8]
+        elif self.run_rng.random() < 0.7:
+            pool = keys[:40] if self.run_rng.random() < 0.7 else keys
+            chosen = [pool[self.run_rng.randrange(len(pool))]]
+        for key in chosen:
+            rng = self.run_rng
+
+            def patch(
+                entry: Any, key: str = key, rng: random.Random = rng
+            ) -> dict[str, Any] | None:
+                return run_patch(rng, key, entry, now_ms) or None  # {}: a stalled run, no write
+
+            try:
+                await store.update_entry(key, patch)
+                self.writes += 1
+            except StoreError:
                 self.errors += 1
 
 

@@ -353,3 +353,35 @@ def test_a_streaming_run_reports_its_activity_about_once_a_second_not_per_delta(
     assert 3 <= sum(1 for a in asked if a == key) <= 4
     state = run_state(tracker.annotate(key, _row(hasActiveRun=True, activeRunIds=["r"])))
     assert state.last_activity_ms == 3000
+
+
+def test_the_demo_runs_start_end_and_stall_as_openclaw_writes_them():
+    import random
+
+    from openclaw_tui.store.synthetic import (
+        STALLED_RUN_MS,
+        apply_patch,
+        is_stalled_demo_key,
+        run_patch,
+    )
+
+    rng = random.Random(5)
+    keys = [f"agent:main:telegram:direct:{i}" for i in range(400)]
+    stalled_key = next(k for k in keys if is_stalled_demo_key(k))
+    entries = {k: {"updatedAt": 1} for k in keys}
+    now = 10**12
+    outcomes = set()
+    for step in range(3000):
+        key = keys[rng.randrange(40)] if step % 3 else stalled_key
+        entries[key] = apply_patch(entries[key], run_patch(rng, key, entries[key], now + step))
+        state = run_state(entries[key])
+        outcomes.add(state.status)
+        if state.is_running:
+            assert state.ended_at_ms is None and state.runtime_ms is None
+        else:
+            assert state.runtime_ms is not None and state.runtime_ms >= 0
+    assert outcomes >= {RunStatus.RUNNING, RunStatus.DONE, RunStatus.FAILED, RunStatus.KILLED}
+    stuck = run_state(entries[stalled_key])
+    assert stuck.is_running and stuck.elapsed_ms(now + 3000) >= STALLED_RUN_MS
+    assert stalled(stuck, stuck.last_activity_ms, now + 3000, limit_ms=10 * 60_000)
+    assert usage_totals(entries.values()).cost_usd > 0
