@@ -72,6 +72,37 @@ EXTRA_ENTRIES: dict[str, dict[str, Any]] = {
 }
 NASTY_KEY = "agent:main:telegram:group:-1009876543210"
 
+_NOW_MS = int(FIXED_NOW * 1000)
+RUN_PATCHES: dict[str, dict[str, Any]] = {
+    # The "runs" scene: sessions doing something, as OpenClaw writes their run fields.
+    "agent:main:main": {
+        "status": "running",
+        "startedAt": _NOW_MS - 72_000,
+        "updatedAt": _NOW_MS - 4_000,
+        "estimatedCostUsd": 0.067287,
+    },
+    "agent:main:telegram:group:-1001234567890": {
+        "status": "running",
+        "startedAt": _NOW_MS - 25 * 60_000,
+        "updatedAt": _NOW_MS - 18 * 60_000,
+        "lastInteractionAt": _NOW_MS - 18 * 60_000,
+        "estimatedCostUsd": 1.2044,
+    },
+    "agent:main:discord:channel:123456789012345678": {
+        "status": "failed",
+        "startedAt": _NOW_MS - 300_000,
+        "endedAt": _NOW_MS - 290_000,
+    },
+    "agent:main:slack:channel:c0123abcd": {
+        "status": "killed",
+        "abortedLastRun": True,
+        "startedAt": _NOW_MS - 600_000,
+        "endedAt": _NOW_MS - 590_000,
+        "estimatedCostUsd": 0.0031,
+    },
+    "agent:main:cron:daily-digest": {"status": "timeout", "estimatedCostUsd": 0.42},
+}
+
 
 @contextlib.contextmanager
 def scenes_lock() -> Iterator[None]:
@@ -85,12 +116,14 @@ def scenes_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def scene_store(name: str) -> Path:
+def scene_store(name: str, patches: dict[str, dict[str, Any]] | None = None) -> Path:
     """A fresh state dir for ``name`` at a fixed path, holding the scene data."""
     state_dir = SCENES_ROOT / name
     shutil.rmtree(state_dir, ignore_errors=True)
     entries = json.loads(SMALL_STORE.read_text(encoding="utf-8"))
     entries.update(EXTRA_ENTRIES)
+    for key, patch in (patches or {}).items():
+        entries[key] = {**entries[key], **patch}
     path = store_path(state_dir)
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(entries, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -123,6 +156,16 @@ async def _settle(pilot: Pilot) -> None:
 
 def _main() -> SessionBrowserApp:
     return scene_app(scene_store("main"))
+
+
+def _runs() -> SessionBrowserApp:
+    return scene_app(scene_store("runs", RUN_PATCHES))
+
+
+async def _runs_before(pilot: Pilot) -> None:
+    screen = await started(pilot)
+    screen.sort_by("run")
+    await _settle(pilot)
 
 
 async def _main_before(pilot: Pilot) -> None:
@@ -187,6 +230,7 @@ SCENES: dict[str, Scene] = {
     scene.name: scene
     for scene in (
         Scene("main", "Main screen", _main, _main_before),
+        Scene("runs", "Runs: running, stalled, failed; sorted by Run", _runs, _runs_before),
         Scene("detail", "Detail pane of an odd session", _main, _detail_before),
         Scene("filter", "Filter", _main, _filter_before),
         Scene("paused", "Paused with pending changes", _main, _paused_before),

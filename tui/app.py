@@ -39,14 +39,17 @@ from openclaw_tui.tui.editing import EDITING_BINDINGS, EditContext, EditingPanel
 from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_location
 from openclaw_tui.tui.viewmodel import (
     DEFAULT_COLUMNS,
+    DEFAULT_STALL_SECONDS,
     ApplyResult,
     Clock,
     Column,
     FilterError,
     SessionViewModel,
     gateway_column,
+    is_stalled,
     parse_filter,
     relative_age,
+    shown_totals,
 )
 from openclaw_tui.widgets.banner import Banner
 from openclaw_tui.widgets.detail_pane import DetailPane
@@ -133,11 +136,18 @@ class MainScreen(Screen[None]):
         *EDITING_BINDINGS,
     ]
 
-    def __init__(self, *, clock: Clock, monotonic: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        monotonic: Callable[[], float],
+        stall_seconds: float = DEFAULT_STALL_SECONDS,
+    ) -> None:
         super().__init__(id="main")
         self.clock = clock
         self.monotonic = monotonic
-        self.vm = SessionViewModel(clock=clock, monotonic=monotonic)
+        self.stall_seconds = stall_seconds
+        self.vm = SessionViewModel(clock=clock, monotonic=monotonic, stall_seconds=stall_seconds)
         self.target: StoreTarget | None = None
         self._flush_timer: Timer | None = None
         self._filter_timer: Timer | None = None
@@ -225,7 +235,9 @@ class MainScreen(Screen[None]):
         """Show other columns (e.g. add ``gateway_column`` when rows come from several
         gateways). Entries, filter, marks and, when its column is still there, the sort stay."""
         old = self.vm
-        vm = SessionViewModel(columns, clock=self.clock, monotonic=self.monotonic)
+        vm = SessionViewModel(
+            columns, clock=self.clock, monotonic=self.monotonic, stall_seconds=self.stall_seconds
+        )
         vm.paused = old.paused
         vm.marked_keys = set(old.marked_keys)
         keep_sort = any(c.id == old.sort_column for c in columns)
@@ -598,6 +610,9 @@ class MainScreen(Screen[None]):
                 pending=vm.pending_count,
                 marked=len(vm.marked_keys),
                 filter_text=vm.filter_text,
+                running=len(vm.running_keys),
+                stalled=self._stalled_count(),
+                totals=shown_totals(vm),
                 connections=self._connection_notes(),
                 note=(
                     f"loading {self._loading_total:,} sessions…"
@@ -607,6 +622,17 @@ class MainScreen(Screen[None]):
                     else ""
                 ),
             )
+        )
+
+    def _stalled_count(self) -> int:
+        """Stalls depend on the clock: counted each tick, over the running sessions only."""
+        vm = self.vm
+        now_ms = self.clock() * 1000
+        limit = vm.stall_limit_ms
+        return sum(
+            1
+            for key in vm.running_keys
+            if (entry := vm.entries.get(key)) is not None and is_stalled(entry, now_ms, limit)
         )
 
     # --- table messages -----------------------------------------------------------------------
@@ -856,6 +882,7 @@ class SessionBrowserApp(App[None]):
         demo: Any = None,
         watch: bool = True,
         store_factory: StoreFactory | None = None,
+        stall_seconds: float = DEFAULT_STALL_SECONDS,
     ) -> None:
         super().__init__()
         from openclaw_tui.tui.palette import SessionCommands
@@ -865,6 +892,7 @@ class SessionBrowserApp(App[None]):
         self.clock = clock
         self.monotonic = monotonic
         self.config = config or UserConfig()
+        self.stall_seconds = stall_seconds
         self.demo = demo
         self.live_watch = watch
         self.store_factory: StoreFactory = store_factory or default_store_factory
@@ -877,7 +905,9 @@ class SessionBrowserApp(App[None]):
     # --- screens ------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
-        return MainScreen(clock=self.clock, monotonic=self.monotonic)
+        return MainScreen(
+            clock=self.clock, monotonic=self.monotonic, stall_seconds=self.stall_seconds
+        )
 
     @property
     def main(self) -> MainScreen:

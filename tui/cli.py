@@ -23,6 +23,7 @@ from openclaw_tui.tui.target import (
     target_for_gateways,
     target_for_path,
 )
+from openclaw_tui.tui.viewmodel import DEFAULT_STALL_SECONDS
 
 if TYPE_CHECKING:
     from openclaw_tui.tui.app import StoreFactory
@@ -84,9 +85,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse a store larger than this many MiB, and any write that would make it so "
         "(default: 512)",
     )
+    parser.add_argument(
+        "--stalled-after",
+        metavar="MINUTES",
+        type=_minutes,
+        default=DEFAULT_STALL_SECONDS / 60,
+        help="flag a run 'stalled' once it has run this long with no sign of activity "
+        f"(default: {DEFAULT_STALL_SECONDS / 60:g})",
+    )
     add_gateway_arguments(parser)
     parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
     return parser
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"--stalled-after takes a number of minutes above 0, e.g. 10 (not {text!r})"
+        )
+    return value
 
 
 def _store_mb(text: str) -> float:
@@ -164,7 +185,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     return run_app(
-        target, read_only=args.read_only, demo=args.demo, store_factory=store_factory_for(args)
+        target,
+        read_only=args.read_only,
+        demo=args.demo,
+        store_factory=store_factory_for(args),
+        stall_seconds=args.stalled_after * 60,
     )
 
 
@@ -174,6 +199,7 @@ def run_app(
     read_only: bool,
     demo: bool,
     store_factory: StoreFactory | None = None,
+    stall_seconds: float = DEFAULT_STALL_SECONDS,
 ) -> int:
     # Textual is imported only now: --help and --version stay instant.
     from openclaw_tui.tui.app import SessionBrowserApp, known_binding_ids
@@ -193,6 +219,7 @@ def run_app(
         config=load_config(known_ids=known_binding_ids()),
         demo=gateway,
         store_factory=store_factory,
+        stall_seconds=stall_seconds,
     )
     try:
         app.run()

@@ -19,6 +19,7 @@ FILTER_HELP = [
     ("channel:discord", "one field: channel kind think model label key verbose reasoning"),
     ("think:high", "levels match exactly; think:inherit = no level set"),
     ("model:gpt-4.1", "the model override (or runtime model) contains 'gpt-4.1'"),
+    ("run:running !run:done", "the Run column's word (running queued done failed killed timeout)"),
     ("sendPolicy:deny", "any raw entry field by its name"),
     ("kind:cron !label:nightly", "terms combine with AND"),
 ]

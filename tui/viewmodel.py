@@ -23,6 +23,15 @@ from typing import Any
 
 from sortedcontainers import SortedKeyList
 
+from openclaw_tui.store.activity import (
+    RUN_FIELD,
+    RunState,
+    RunStatus,
+    format_cost,
+    last_activity_ms,
+    run_state,
+    stalled,
+)
 from openclaw_tui.store.events import (
     EntryAdded,
     EntryChanged,
@@ -138,6 +147,128 @@ def levels_of(entry: Entry) -> str:
     return f"{_text(verbose) or '·'}/{_text(reasoning) or '·'}"
 
 
+# --- run state ------------------------------------------------------------------------------
+
+DEFAULT_STALL_SECONDS = 600.0
+"""A run going this long with no sign of activity is flagged ``stalled`` (``--stalled-after``)."""
+
+# Fields a run state is read from; an entry with none of them has no run to show (cheap check).
+RUN_FIELDS = frozenset(
+    {RUN_FIELD, "status", "startedAt", "endedAt", "runtimeMs", "abortedLastRun", "hasActiveRun"}
+)
+
+# Sort rank of each status: the ones an operator acts on first.
+_RUN_RANK: dict[RunStatus | None, int] = {
+    RunStatus.RUNNING: 7,
+    RunStatus.QUEUED: 6,
+    RunStatus.FAILED: 5,
+    RunStatus.TIMEOUT: 4,
+    RunStatus.KILLED: 3,
+    RunStatus.DONE: 2,
+    None: 1,
+}
+
+
+def entry_run(entry: Entry) -> RunState | None:
+    """``run_state`` with a fast path for the (many) entries that say nothing about runs."""
+    if RUN_FIELDS.isdisjoint(entry):
+        return None
+    try:
+        return run_state(entry)
+    except Exception:  # a hostile row must not break the table
+        return None
+
+
+def is_running(entry: Entry) -> bool:
+    state = entry_run(entry)
+    return state is not None and state.is_running
+
+
+def format_elapsed(ms: int | None) -> str:
+    """``12s``, ``1m12s``, ``1h02m``, ``2d03h``; "" when unknown."""
+    if ms is None:
+        return ""
+    seconds = max(0, int(ms // 1000))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def run_word(key: str, entry: Entry) -> str:
+    """OpenClaw's word for the session's (last) run, "" when it never ran."""
+    state = entry_run(entry)
+    if state is None or state.status is None:
+        return ""
+    return state.status.value
+
+
+def is_stalled(entry: Entry, now_ms: float, limit_ms: int) -> bool:
+    state = entry_run(entry)
+    if state is None or not state.is_running:
+        return False
+    return stalled(state, last_activity_ms(entry), now_ms, limit_ms)
+
+
+def run_cell(entry: Entry, now_ms: float, limit_ms: int) -> str:
+    """``running 1m12s`` (ticking), ``stalled 14m03s``, ``queued``, ``done``, ``killed``..."""
+    state = entry_run(entry)
+    if state is None or state.status is None:
+        return ""
+    if not state.is_running:
+        return state.status.value
+    elapsed = format_elapsed(state.elapsed_ms(now_ms))
+    word = state.status.value
+    if state.status is RunStatus.RUNNING and stalled(
+        state, last_activity_ms(entry), now_ms, limit_ms
+    ):
+        word = "stalled"
+    return f"{word} {elapsed}" if elapsed else word
+
+
+def _run_sort(key: str, entry: Entry) -> float:
+    # Not clock-dependent (sort keys are computed once per change): rank first, then the
+    # longest-running (oldest start) or the most recently ended.
+    state = entry_run(entry)
+    if state is None:
+        return -1.0
+    rank = _RUN_RANK.get(state.status, 1)
+    if state.is_running:
+        within = 1e13 - (state.started_at_ms or 0)
+    else:
+        within = float(state.ended_at_ms or state.started_at_ms or 0)
+    return rank * 1e14 + within
+
+
+def cost_value(entry: Entry) -> float | None:
+    value = entry.get("estimatedCostUsd")
+    kind = type(value)
+    if (kind is int or kind is float) and math.isfinite(value) and value >= 0:
+        return float(value)
+    return None
+
+
+def _cost_sort(key: str, entry: Entry) -> float:
+    value = cost_value(entry)
+    return -1.0 if value is None else value
+
+
+def token_count(entry: Entry) -> int:
+    """Tokens as the Tokens column shows them (total, else input + output), 0 when none."""
+    total = _number(entry.get("totalTokens"))
+    if total is None:
+        inp = _number(entry.get("inputTokens")) or 0.0
+        out = _number(entry.get("outputTokens")) or 0.0
+        total = inp + out
+    return int(total) if math.isfinite(total) and total > 0 else 0
+
+
 # --- columns ----------------------------------------------------------------------------------
 
 
@@ -191,6 +322,16 @@ DEFAULT_COLUMNS: tuple[Column, ...] = (
         flex=True,
     ),
     Column(
+        "run",
+        "Run",
+        14,
+        run_word,
+        sort=_run_sort,
+        fields=frozenset(RUN_FIELDS - {RUN_FIELD}),
+        live=True,
+        descending_first=True,
+    ),
+    Column(
         "thinking",
         "Think",
         8,
@@ -223,6 +364,15 @@ DEFAULT_COLUMNS: tuple[Column, ...] = (
         descending_first=True,
     ),
     Column(
+        "cost",
+        "Cost",
+        8,
+        lambda k, e: format_cost(cost_value(e)),
+        sort=_cost_sort,
+        fields=frozenset({"estimatedCostUsd"}),
+        descending_first=True,
+    ),
+    Column(
         "updated",
         "Updated",
         9,
@@ -233,6 +383,16 @@ DEFAULT_COLUMNS: tuple[Column, ...] = (
         descending_first=True,
     ),
 )
+
+
+def shown_totals(vm: SessionViewModel) -> str:
+    """``38.4k tok $0.12``: tokens and cost of the rows shown; "" when they have neither."""
+    if not vm.shown_tokens and not vm.shown_with_cost:
+        return ""
+    text = f"{compact_count(vm.shown_tokens)} tok"
+    if vm.shown_with_cost:
+        text += f" {format_cost(vm.shown_cost_usd)}"
+    return text
 
 
 def gateway_column(gateway_of: Callable[[str, Entry], str]) -> Column:
@@ -260,8 +420,10 @@ FIELD_ALIASES: dict[str, str] = {
     "session": "sessionId",
     "gateway": "gateway",
     "gw": "gateway",
+    "run": "run",
+    "status": "run",
 }
-_EXACT = {"channel", "kind", "thinking", "verbose", "reasoning", "source", "gateway"}
+_EXACT = {"channel", "kind", "thinking", "verbose", "reasoning", "source", "gateway", "run"}
 _INHERIT = {"inherit", "none", "unset", "-"}
 
 
@@ -283,7 +445,9 @@ def parse_filter(text: str) -> list[Term]:
     - a plain word matches when it is a substring of the key, label, kind, channel, model, or
       session id (case-insensitive);
     - ``field:value`` matches one field: channel, kind, think, model, label, key, verbose,
-      reasoning, source, id, gateway, or any raw entry field name (``sendPolicy:deny``);
+      reasoning, source, id, gateway, run (``run:running``, ``!run:done``: the Run column's
+      word; ``run:none`` for sessions that never ran), or any raw entry field name
+      (``sendPolicy:deny``);
       ``think:inherit`` matches sessions with no value;
     - ``!`` in front negates; ``~`` in front matches fuzzily (the letters in order).
     """
@@ -326,6 +490,8 @@ def _field_text(term_field: str, key: str, entry: Entry) -> str | None:
     if term_field == "gateway":
         # Rows of a multi-gateway view are named <gateway>/<session key>.
         return namespace_of(key) or None
+    if term_field == "run":
+        return run_word(key, entry) or None
     if term_field == "kind":
         return classify_key(key, entry)
     if term_field == "channel":
@@ -472,8 +638,10 @@ class SessionViewModel:
         *,
         clock: Clock = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        stall_seconds: float = DEFAULT_STALL_SECONDS,
     ) -> None:
         self.columns: tuple[Column, ...] = tuple(columns)
+        self.stall_seconds = stall_seconds
         self._col_index = {c.id: i for i, c in enumerate(self.columns)}
         self.clock = clock
         self.monotonic = monotonic
@@ -494,6 +662,34 @@ class SessionViewModel:
         self._reload_entries: Mapping[str, Entry] | None = None
         self._visible = self._new_sorted()
         self._sort_key_fn = self._make_sort_key_fn()
+        # Kept up to date per change (never a pass over 100k rows per tick): the sessions running
+        # now (all of them, whatever the filter), and the tokens/cost of the rows shown. Cost is
+        # summed in integer nano-dollars so that adding and removing a row is exact.
+        self.running_keys: set[str] = set()
+        self.shown_tokens = 0
+        self._shown_cost_nano = 0
+        self.shown_with_cost = 0
+
+    @property
+    def stall_limit_ms(self) -> int:
+        return int(self.stall_seconds * 1000)
+
+    @property
+    def shown_cost_usd(self) -> float:
+        return self._shown_cost_nano / 1e9
+
+    def _count_shown(self, entry: Entry, sign: int) -> None:
+        self.shown_tokens += sign * token_count(entry)
+        cost = cost_value(entry)
+        if cost is not None:
+            self._shown_cost_nano += sign * round(cost * 1e9)
+            self.shown_with_cost += sign
+
+    def _track_running(self, key: str, entry: Entry | None) -> None:
+        if entry is not None and isinstance(entry, Mapping) and is_running(entry):
+            self.running_keys.add(key)
+        else:
+            self.running_keys.discard(key)
 
     # --- structure ----------------------------------------------------------------------------
 
@@ -535,7 +731,11 @@ class SessionViewModel:
             old_cells = old.cells
             for i, column in enumerate(self.columns):
                 if column.live:
-                    if old.entry.get("updatedAt") != entry.get("updatedAt"):
+                    if (
+                        old.entry.get("updatedAt") != entry.get("updatedAt")
+                        if column.id == "updated"
+                        else old_cells[i] != cells[i]
+                    ):
                         changed_at[column.id] = now
                 elif old_cells[i] != cells[i]:
                     changed_at[column.id] = now
@@ -551,11 +751,16 @@ class SessionViewModel:
         self.rows = {}
         rows = []
         terms = self._terms
+        self.running_keys = set()
+        self.shown_tokens = self._shown_cost_nano = self.shown_with_cost = 0
         for key, entry in self.entries.items():
             if not isinstance(entry, Mapping):
                 continue  # a quarantined non-object entry: shown by the store's issues, not here
+            if not RUN_FIELDS.isdisjoint(entry) and is_running(entry):
+                self.running_keys.add(key)
             if terms and not matches(terms, key, entry):
                 continue
+            self._count_shown(entry, 1)
             old = old_rows.get(key)
             if old is not None and old.entry is entry:
                 row = Row(key, entry, self.columns, self._sort_key(key, entry), old.version)
@@ -575,7 +780,12 @@ class SessionViewModel:
 
     def spawn(self) -> SessionViewModel:
         """An empty model with this one's columns, clock, sort, filter, marks and pause."""
-        other = SessionViewModel(self.columns, clock=self.clock, monotonic=self.monotonic)
+        other = SessionViewModel(
+            self.columns,
+            clock=self.clock,
+            monotonic=self.monotonic,
+            stall_seconds=self.stall_seconds,
+        )
         other.sort_column, other.sort_reverse = self.sort_column, self.sort_reverse
         other._sort_key_fn = other._make_sort_key_fn()
         other.filter_text, other._terms = self.filter_text, self._terms
@@ -714,6 +924,8 @@ class SessionViewModel:
             old_row = self.rows.pop(key, None)
             if old_row is not None:
                 self._visible.remove(old_row)
+                self._count_shown(old_row.entry, -1)
+            self._track_running(key, entry)
             if entry is None:
                 if self.entries.pop(key, None) is not None:
                     result.removed += 1
@@ -733,6 +945,7 @@ class SessionViewModel:
             row = self._make_row(key, entry, old_row)
             self.rows[key] = row
             self._visible.add(row)
+            self._count_shown(entry, 1)
             result.changed_keys.add(key)
             if old_row is None or old_row.sort_key != row.sort_key:
                 result.structural = True
@@ -774,4 +987,6 @@ class SessionViewModel:
     def live_cell(self, column: Column, row: Row) -> str:
         if column.id == "updated":
             return relative_age(row.entry.get("updatedAt"), self.clock())
+        if column.id == "run":
+            return run_cell(row.entry, self.clock() * 1000, self.stall_limit_ms)
         return column.cell(row.key, row.entry)

@@ -79,15 +79,27 @@ _NARROWING: tuple[tuple[str, str, int], ...] = (
     ("drop", "levels", 0),
     ("shrink", "label", 14),
     ("drop", "channel", 0),
+    ("drop", "cost", 0),
+    # The Run column takes the room the Kind column had (the key already names the kind).
+    ("drop", "kind", 0),
     ("shrink", "key", 16),
     ("shrink", "label", 10),
     ("drop", "gateway", 0),
     ("shrink", "model", 12),
     ("drop", "tokens", 0),
-    ("drop", "kind", 0),
     ("drop", "model", 0),
     ("drop", "thinking", 0),
+    ("drop", "run", 0),
 )
+
+# A Run cell's first word -> its component class (the table knows the words, not the store).
+_RUN_STYLES = {
+    "running": "session-table--running",
+    "queued": "session-table--running",
+    "stalled": "session-table--stalled",
+    "failed": "session-table--failed",
+    "timeout": "session-table--failed",
+}
 
 
 class SessionTable(ScrollView, can_focus=True):
@@ -140,6 +152,17 @@ class SessionTable(ScrollView, can_focus=True):
     SessionTable > .session-table--empty {
         color: $text-muted;
     }
+    SessionTable > .session-table--running {
+        color: $text-success;
+        text-style: bold;
+    }
+    SessionTable > .session-table--stalled {
+        color: $text-warning;
+        text-style: bold reverse;
+    }
+    SessionTable > .session-table--failed {
+        color: $text-error;
+    }
     """
 
     COMPONENT_CLASSES = {
@@ -151,6 +174,9 @@ class SessionTable(ScrollView, can_focus=True):
         "session-table--marked",
         "session-table--auto",
         "session-table--empty",
+        "session-table--running",
+        "session-table--stalled",
+        "session-table--failed",
     }
 
     # Priority bindings run while the app dispatches each key, in the order typed. A host may
@@ -497,6 +523,10 @@ class SessionTable(ScrollView, can_focus=True):
                 style = style + invalid_style
             elif column.id == "model" and text.endswith("(auto)"):
                 style = style + auto_style
+            elif column.id == "run" and text:
+                run_class = _RUN_STYLES.get(text.split(" ", 1)[0])
+                if run_class is not None:
+                    style = style + self.get_component_rich_style(run_class)
             if column.id in highlighted and not is_cursor:
                 style = style + changed_style
             if n:

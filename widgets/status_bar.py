@@ -46,6 +46,9 @@ class StatusInfo:
     marked: int = 0
     filter_text: str = ""
     note: str = ""  # e.g. "loading 100,000 sessions…"
+    running: int = 0  # sessions with a run going now (all of them, whatever the filter)
+    stalled: int = 0  # of those, running long with no sign of activity
+    totals: str = ""  # tokens and cost of the sessions shown (after the filter), formatted
     connections: tuple[ConnectionNote, ...] = ()  # remote stores only: one per gateway
 
 
@@ -72,6 +75,14 @@ def render_status(info: StatusInfo, width: int | None = None) -> Text:
         text.append(" ")
     shown = f"{info.shown:,}/{info.total:,}" if info.shown != info.total else f"{info.total:,}"
     text.append(f"{shown} sessions", style="bold")
+    if info.running:
+        text.append(" · ")
+        text.append(f"{info.running:,} running", style="bold green")
+    if info.stalled:
+        text.append(" ")
+        text.append(f"({info.stalled:,} stalled)", style="bold yellow")
+    if info.totals:
+        text.append(f" · Σ {visible(info.totals)}")
     if info.note:
         text.append(f" · {visible(info.note)}", style="italic")
     if info.marked:

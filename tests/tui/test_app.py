@@ -136,7 +136,7 @@ async def test_sort_by_header_click_and_repeat_reverses(tmp_path: Path):
         assert not screen.vm.sort_reverse
         assert "Tokens ▲" in line_text(screen, 0)
         await pilot.press("s")  # next column
-        assert screen.vm.sort_column == "updated"
+        assert screen.vm.sort_column == "cost"  # the column after Tokens
 
 
 async def test_pause_counts_pending_changes_then_applies_them_at_once(
