@@ -26,16 +26,18 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TextArea
+from textual.worker import Worker, WorkerState
 
 from openclaw_tui.store import SessionStore, StoreHealth
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES
-from openclaw_tui.store.errors import StoreError, StoreWriteError
+from openclaw_tui.store.errors import StoreError, StoreWriteError, describe_error
 from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
 from openclaw_tui.store.keys import namespace_of, shorten_key, strip_namespace
 from openclaw_tui.store.model import SessionEntry
 from openclaw_tui.store.paths import find_store
 from openclaw_tui.tui.config import UserConfig
 from openclaw_tui.tui.editing import EDITING_BINDINGS, EditContext, EditingPanel
+from openclaw_tui.tui.messages import StoreEvents, StoreFailed, WorkerFailed
 from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_location
 from openclaw_tui.tui.viewmodel import (
     DEFAULT_COLUMNS,
@@ -341,6 +343,32 @@ class MainScreen(Screen[None]):
         self._after_apply(ApplyResult(structural=True, rebuilt=True))
         self.table.data_changed(structural=True, changed=False)
         self._show_selected()
+
+    @on(StoreFailed)
+    def _store_failed(self, message: StoreFailed) -> None:
+        self.store_failed(message.target, message.message)
+
+    @on(StoreEvents)
+    def _store_events(self, message: StoreEvents) -> None:
+        if message.store is not self.app.store:
+            return  # from a store closed since (another agent was opened meanwhile)
+        for event in message.events:
+            try:
+                self.handle_store_event(event)
+            except Exception as exc:  # a display bug must not kill the live view
+                self.banner.show_message(
+                    f"Could not show a change ({type(exc).__name__}: {exc}); "
+                    "the view may be stale until the next change.",
+                    "warning",
+                )
+
+    @on(WorkerFailed)
+    def _worker_failed(self, message: WorkerFailed) -> None:
+        self.banner.show_message(
+            f"{message.description} failed: {describe_error(message.error)}. "
+            "The rest of the view carries on.",
+            "warning",
+        )
 
     def store_failed(self, target: StoreTarget, message: str) -> None:
         """The store could not be opened at all."""
@@ -695,7 +723,7 @@ class MainScreen(Screen[None]):
         else:
             self._reconfigure_in_background(settings)
 
-    @work(group="reconfigure", exclusive=True, exit_on_error=False)
+    @work(group="reconfigure", exclusive=True, exit_on_error=False, description="Re-sorting")
     async def _reconfigure_in_background(self, settings: dict[str, Any]) -> None:
         old = self.vm
         epoch = self._epoch
@@ -928,7 +956,9 @@ class SessionBrowserApp(App[None]):
             self.notify(note, markup=False, timeout=8)
         self.open_target(self.target)
         if self.demo is not None:
-            self.run_worker(self.demo.run(self), group="demo", exit_on_error=False)
+            self.run_worker(
+                self.demo.run(self), group="demo", exit_on_error=False, description="The demo"
+            )
 
     def set_read_only(self, reason: str) -> None:
         """Refuse edits from now on, and say why (status bar badge)."""
@@ -943,7 +973,13 @@ class SessionBrowserApp(App[None]):
         if not self._requested_read_only:
             self.read_only = False
             self.read_only_reason = None
-        self.run_worker(self._run_store(target), group="store", exclusive=True, exit_on_error=False)
+        self.run_worker(
+            self._run_store(target),
+            group="store",
+            exclusive=True,
+            exit_on_error=False,
+            description="Watching the store",
+        )
         self._watch_for_store(target)
 
     def _watch_for_store(self, target: StoreTarget) -> None:
@@ -985,33 +1021,48 @@ class SessionBrowserApp(App[None]):
         try:
             await store.open()
         except StoreError as exc:
-            main.store_failed(target, exc.describe())
+            main.post_message(StoreFailed(target, exc.describe()))
             await store.aclose()
             return
         except Exception as exc:  # an unexpected backend problem: say it, never a traceback
-            main.store_failed(target, f"{target.path}: cannot open the store: {exc}")
+            main.post_message(StoreFailed(target, f"{target.path}: cannot open the store: {exc}"))
             await store.aclose()
             return
         try:
             subscription = store.subscribe() if self.live_watch else None
             self.store = store
+            # Awaited, not posted: the first rows must be on screen before any event applies
+            # to them, while the screen keeps handling the operator's keys (a big store's rows
+            # are built in a thread); events wait in the subscription meanwhile.
             await main.store_opened(store, target)
             if subscription is None:
                 return
             async with subscription:
                 async for event in subscription:
-                    try:
-                        main.handle_store_event(event)
-                    except Exception as exc:  # a display bug must not kill the live view
-                        main.banner.show_message(
-                            f"Could not show a change ({type(exc).__name__}: {exc}); "
-                            "the view may be stale until the next change.",
-                            "warning",
-                        )
+                    # Everything already waiting goes in one message: a burst is one message.
+                    events = [event]
+                    while (more := subscription.get_nowait()) is not None:
+                        events.append(more)
+                    main.post_message(StoreEvents(store, events))
         finally:
             if self.store is store:
                 self.store = None
             await store.aclose()
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker reaches the operator (workers run with
+        ``exit_on_error=False``, so an exception would otherwise end them silently)."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.error is None:
+            return
+        description = worker.description or worker.name or "A background task"
+        try:
+            main = self.main
+        except LookupError:
+            self.notify(f"{description} failed: {describe_error(worker.error)}", markup=False)
+            return
+        main.post_message(WorkerFailed(description, worker.error))
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -1021,7 +1072,7 @@ class SessionBrowserApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    @work(group="agents", exclusive=True, exit_on_error=False)
+    @work(group="agents", exclusive=True, exit_on_error=False, description="Switching agent")
     async def action_switch_agent(self) -> None:
         from openclaw_tui.tui.agents import AgentScreen, list_agent_targets
 

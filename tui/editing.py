@@ -348,7 +348,7 @@ class EditingPanel(Widget):
             self._run(command, keys, reply),
             group="editing",
             exit_on_error=False,
-            description=f"command {command if isinstance(command, str) else command.text!r}",
+            description=f"Command {command if isinstance(command, str) else command.text}",
         )
 
     async def _run(
@@ -420,7 +420,9 @@ class EditingPanel(Widget):
             self.bar.show_message(False, "A command is still running; try again when it ends.")
             return
         self._in_flight += 1
-        self.run_worker(self._delete(keys), group="editing", exit_on_error=False)
+        self.run_worker(
+            self._delete(keys), group="editing", exit_on_error=False, description="Deleting"
+        )
 
     async def _delete(self, keys: list[str]) -> None:
         try:

@@ -697,3 +697,30 @@ async def test_big_store_filters_and_sorts_in_the_background_without_losing_chan
         labels = [screen.vm.row_at(i).cells[screen.vm.column_index("label")] for i in range(5)]
         assert labels == sorted(labels, key=str.casefold)
         assert "re-sorting" not in screen.status.text
+
+
+class _LoadBug(SessionStore):
+    """A store that opens, then fails to hand over its sessions (a bug, not a StoreError)."""
+
+    def load(self) -> Any:
+        raise RuntimeError("entry index out of step\nsecond line of detail")
+
+
+async def test_a_failing_worker_is_said_in_the_banner_and_the_app_goes_on(tmp_path: Path):
+    copy_small_store(tmp_path)
+
+    def factory(target: StoreTarget, read_only: bool, watch: bool) -> SessionStore:
+        return _LoadBug(target.path, read_only=read_only, watch=watch)
+
+    app = make_app(tmp_path, store_factory=factory)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        await wait_until(pilot, lambda: screen.banner.message is not None, what="the banner")
+        assert screen.banner.message == (
+            "Watching the store failed: RuntimeError: entry index out of step. "
+            "The rest of the view carries on."
+        )
+        assert screen.banner.severity == "warning"
+        await pilot.press("d")  # still answering keys
+        await pilot.pause()
+        assert app.is_running

@@ -1,0 +1,48 @@
+"""The app's own messages: what its workers tell the screens.
+
+Workers never call into a screen: they post one of these and the screen's handler (an ``@on``
+in ``tui/app.py``) applies it on the screen's own message loop, between its other messages.
+Failures of workers go through ``Worker.StateChanged`` to one handler, ``SessionBrowserApp``'s
+``_worker_failed``, which shows them in the banner: never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from openclaw_tui.store.events import StoreEvent
+
+if TYPE_CHECKING:
+    from openclaw_tui.store import SessionStore
+    from openclaw_tui.tui.target import StoreTarget
+
+
+@dataclass
+class StoreEvents(Message):
+    """Events from the open store's subscription, in order: every one the worker had waiting."""
+
+    store: SessionStore
+    """The store they come from; a store closed meanwhile (another agent) is ignored."""
+    events: Sequence[StoreEvent]
+
+
+@dataclass
+class StoreFailed(Message):
+    """The store could not be opened at all."""
+
+    target: StoreTarget
+    message: str
+    """What went wrong and what to do, fit to show (the store's own ``describe()``)."""
+
+
+@dataclass
+class WorkerFailed(Message):
+    """A worker ended with an exception nobody handled: said in the banner, the view goes on."""
+
+    description: str
+    """What the worker was doing (its description, else its name)."""
+    error: BaseException
