@@ -139,6 +139,23 @@ class SessionStoreAPI(Protocol):
 
     async def recover(self) -> Path | None: ...
 
+    # -- /reset and /new: the store does it its own way and says how (ResetPolicy) --
+    @property
+    def reset_policy(self) -> ResetPolicy: ...
+
+    async def reset_session(
+        self,
+        key: str,
+        *,
+        new: bool = False,
+        session_id: str | None = None,
+        now_ms: int | None = None,
+    ) -> SessionReset | None:
+        """Start ``key`` afresh (``new``: as ``/new``). ``session_id``/``now_ms`` are for a store
+        that picks them itself (a file store); a gateway picks its own. None when ``key`` is not
+        in the store (nothing done)."""
+        ...
+
     # -- what sessions are doing (store/activity.py). A file store answers every one of these
     # without pretending: runs live in the gateway process, so it names how to connect.
     async def abort_run(self, key: str) -> AbortResult: ...

@@ -128,7 +128,7 @@ async def _execute(
             command=parsed.name,
         )
     entries = {key: _read(store, key) for key in keys}
-    if not models and parsed.name in ("model", "new") and callable(getattr(store, "load", None)):
+    if not models and parsed.name in ("model", "new"):
         # Only /model needs the models seen in the store; the caller usually caches them.
         models = models_in_store(store.load().values())
     ctx = Context(entries=entries, config=config, models=models)
@@ -151,7 +151,7 @@ async def _execute(
 
     if isinstance(plan, RecoverPlan):  # the whole store, not a session
         return await recover_store(store, read_only=read_only, confirmed=confirmed)
-    if read_only or getattr(store, "read_only", False) is True:
+    if read_only or store.read_only:
         return Outcome(
             False,
             f"Read-only mode: /{parsed.name} changes the session and was not applied. "

@@ -13,11 +13,11 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from openclaw_tui.store import fields
 from openclaw_tui.store import semantics as sem
-from openclaw_tui.store.api import ResetPolicy, SessionReset
+from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.errors import StoreError, describe_error
 from openclaw_tui.store.fields import FieldSpec
 from openclaw_tui.store.keys import classify_key
@@ -27,23 +27,8 @@ Entry = Mapping[str, Any]
 Patch = dict[str, Any]
 
 
-class StoreLike(Protocol):
-    """What commands need from a store (``SessionStore`` and the gateway stores all fit)."""
-
-    reset_policy: ResetPolicy
-
-    def get(self, key: str) -> Entry | None: ...
-
-    async def update_entry(self, key: str, patch_or_fn: Any, *, create: bool = False) -> Any: ...
-
-    async def reset_session(
-        self,
-        key: str,
-        *,
-        new: bool = False,
-        session_id: str | None = None,
-        now_ms: int | None = None,
-    ) -> SessionReset | None: ...
+StoreLike = SessionStoreAPI
+"""The store commands run against: any kind (file, gateway, several gateways)."""
 
 
 # -- configuration ------------------------------------------------------------------------------
@@ -133,7 +118,7 @@ class Context:
 
 def changed(entry: Entry, patch: Patch) -> Patch | None:
     """Only the fields that differ from the entry (a delete of an absent field is no change)."""
-    out = {}
+    out: Patch = {}
     for name, value in patch.items():
         if value is None:
             if name in entry:
