@@ -1,6 +1,6 @@
 """The layers import downwards only: ``store`` <- ``widgets`` <- ``tui``, and the store has no UI.
 
-- ``openclaw_tui.store`` imports neither Textual nor Rich, nor ``widgets`` or ``tui``;
+- ``openclaw_tui.store`` imports neither Textual nor Rich nor argparse, nor ``widgets`` or ``tui``;
 - ``openclaw_tui.widgets`` never imports ``store`` or ``tui`` (widgets take data, not stores).
 
 Checked twice: statically, every import statement of every file (including imports inside
@@ -24,7 +24,8 @@ PACKAGE = "openclaw_tui"
 FOLDERS = {"store": REPO / "store", "widgets": REPO / "widgets", "tui": REPO / "tui"}
 
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "store": ("textual", "rich", f"{PACKAGE}.tui", f"{PACKAGE}.widgets"),
+    # argparse: command-line flags belong to the CLI (tui/cli.py), not the library.
+    "store": ("textual", "rich", "argparse", f"{PACKAGE}.tui", f"{PACKAGE}.widgets"),
     "widgets": (f"{PACKAGE}.store", f"{PACKAGE}.tui"),
 }
 

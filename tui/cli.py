@@ -9,12 +9,13 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from openclaw_tui import __version__
-from openclaw_tui.store.gateway import GatewayConfigError, add_gateway_arguments, gateways_from_args
+from openclaw_tui.store.gateway import GatewayConfig, GatewayConfigError, parse_gateway_args
+from openclaw_tui.store.gateway.config import DEFAULT_TOKEN_ENV
 from openclaw_tui.store.keys import normalize_agent_id
 from openclaw_tui.store.paths import resolve_state_dir
 from openclaw_tui.tui.target import (
@@ -34,6 +35,51 @@ EXIT_USAGE = 2
 
 class UsageError(Exception):
     """A problem with the command line; the message is shown as one line."""
+
+
+def add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--gateway``, ``--gateway-config``, ``--token-env`` and ``--allow-insecure-token``."""
+    parser.add_argument(
+        "--gateway",
+        action="append",
+        default=[],
+        metavar="[NAME=]URL",
+        help="an OpenClaw gateway to show, e.g. ws://127.0.0.1:18789 (repeatable)",
+    )
+    parser.add_argument(
+        "--gateway-config",
+        metavar="FILE",
+        default=None,
+        help="TOML/JSON file listing gateways by name (see store.gateway.config)",
+    )
+    parser.add_argument(
+        "--token-env",
+        action="append",
+        default=[],
+        metavar="[NAME=]VARIABLE",
+        help="read gateway NAME's token from this environment variable (repeatable, one per "
+        "gateway); a bare VARIABLE only with a single gateway "
+        f"(default {DEFAULT_TOKEN_ENV}, also single-gateway only)",
+    )
+    parser.add_argument(
+        "--allow-insecure-token",
+        action="store_true",
+        help="send tokens over plain ws:// to non-loopback hosts too (readable on the network; "
+        "prefer wss:// or an SSH tunnel)",
+    )
+
+
+def gateways_from_args(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> list[GatewayConfig]:
+    """``parse_gateway_args`` for a namespace built by ``add_gateway_arguments``."""
+    return parse_gateway_args(
+        args.gateway or (),
+        token_env=args.token_env or (),
+        config_path=args.gateway_config,
+        environ=environ,
+        allow_insecure_token=bool(getattr(args, "allow_insecure_token", False)),
+    )
 
 
 class _Parser(argparse.ArgumentParser):

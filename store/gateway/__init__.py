@@ -2,16 +2,14 @@
 
 - ``GatewayStore(config_or_url)``: one gateway's sessions, live (see ``gateway_store``).
 - ``MultiGatewayStore([...])``: several gateways in one view, keys ``<gateway>/<session key>``.
-- ``parse_gateway_args`` / ``load_gateway_config`` / ``add_gateway_arguments``: which gateways to
-  open and where their tokens come from (see ``config``).
+- ``parse_gateway_args`` / ``load_gateway_config``: which gateways to open and where their tokens
+  come from (see ``config``; the command-line flags are ``tui.cli``'s).
 """
 
 from openclaw_tui.store.gateway.client import Backoff, GatewayClient, Hello, approve_command
 from openclaw_tui.store.gateway.config import (
     DEFAULT_PORT,
     GatewayConfig,
-    add_gateway_arguments,
-    gateways_from_args,
     load_gateway_config,
     normalize_url,
     parse_gateway_args,
@@ -62,10 +60,8 @@ __all__ = [
     "GatewayUnsupportedError",
     "Hello",
     "MultiGatewayStore",
-    "add_gateway_arguments",
     "approve_command",
     "config_dir",
-    "gateways_from_args",
     "join_key",
     "load_gateway_config",
     "normalize_url",

@@ -43,7 +43,6 @@ that gateway in the file). The client applies the same rule to device tokens whe
 
 from __future__ import annotations
 
-import argparse
 import ipaddress
 import json
 import os
@@ -451,48 +450,3 @@ def parse_gateway_args(
         result.append(GatewayConfig(name=name, url=url))
     _check_unique(result, "--gateway")
     return _assign_tokens(result, explicit, token_env, env, allow_insecure_token)
-
-
-def add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--gateway``, ``--gateway-config``, ``--token-env`` and ``--allow-insecure-token``."""
-    parser.add_argument(
-        "--gateway",
-        action="append",
-        default=[],
-        metavar="[NAME=]URL",
-        help="an OpenClaw gateway to show, e.g. ws://127.0.0.1:18789 (repeatable)",
-    )
-    parser.add_argument(
-        "--gateway-config",
-        metavar="FILE",
-        default=None,
-        help="TOML/JSON file listing gateways by name (see store.gateway.config)",
-    )
-    parser.add_argument(
-        "--token-env",
-        action="append",
-        default=[],
-        metavar="[NAME=]VARIABLE",
-        help="read gateway NAME's token from this environment variable (repeatable, one per "
-        "gateway); a bare VARIABLE only with a single gateway "
-        f"(default {DEFAULT_TOKEN_ENV}, also single-gateway only)",
-    )
-    parser.add_argument(
-        "--allow-insecure-token",
-        action="store_true",
-        help="send tokens over plain ws:// to non-loopback hosts too (readable on the network; "
-        "prefer wss:// or an SSH tunnel)",
-    )
-
-
-def gateways_from_args(
-    args: argparse.Namespace, environ: Mapping[str, str] | None = None
-) -> list[GatewayConfig]:
-    """``parse_gateway_args`` for a namespace built by ``add_gateway_arguments``."""
-    return parse_gateway_args(
-        args.gateway or (),
-        token_env=args.token_env or (),
-        config_path=args.gateway_config,
-        environ=environ,
-        allow_insecure_token=bool(getattr(args, "allow_insecure_token", False)),
-    )

@@ -13,8 +13,6 @@ import pytest
 from openclaw_tui.store.gateway import (
     DeviceTokenStore,
     GatewayConfigError,
-    add_gateway_arguments,
-    gateways_from_args,
     load_gateway_config,
     parse_gateway_args,
 )
@@ -25,6 +23,7 @@ from openclaw_tui.store.gateway.identity import (
     load_or_create_identity,
     signature_payload_v3,
 )
+from openclaw_tui.tui.cli import add_gateway_arguments, gateways_from_args
 
 
 def test_signature_payload_is_the_v3_text_the_gateway_verifies():

@@ -20,13 +20,11 @@ from openclaw_tui.store.gateway import (
     GatewayInsecureTransportError,
     GatewayStore,
     MultiGatewayStore,
-    add_gateway_arguments,
-    gateways_from_args,
     load_gateway_config,
     parse_gateway_args,
 )
 from openclaw_tui.store.gateway.identity import DeviceToken, load_or_create_identity
-from openclaw_tui.tui.cli import main
+from openclaw_tui.tui.cli import add_gateway_arguments, gateways_from_args, main
 from tests.gateway.fake_gateway import FakeGateway
 from tests.gateway.helpers import next_matching
 
