@@ -840,6 +840,10 @@ class MainScreen(Screen[None]):
         self.app.copy_to_clipboard(session_id)
         self.notify(f"Copied sessionId: {visible(session_id)}", markup=False)
 
+    def stop_runs(self) -> None:
+        """``/stop`` on the highlighted or marked sessions, as if typed in the command bar."""
+        self.query_one(EditingPanel).run_command("/stop", reply=None)
+
     def jump_to(self, key: str) -> None:
         """Highlight ``key``; clears the filter when it hides the session."""
         if not self.table.move_cursor_to_key(key):
@@ -1103,6 +1107,11 @@ class SessionBrowserApp(App[None]):
         yield SystemCommand("Copy the sessionId", "C", main.action_copy_session_id)
         yield SystemCommand("Show / hide the detail pane", "d", main.action_toggle_detail)
         yield SystemCommand("Switch agent", "a", self.action_switch_agent)
+        yield SystemCommand(
+            "Stop the run (/stop)",
+            "the highlighted session's, or each marked one's; says stopped once it ended",
+            main.stop_runs,
+        )
         yield SystemCommand("Help: keys and filter syntax", "? or F1", self.action_help)
         yield SystemCommand(
             "Recover the store",

@@ -27,7 +27,8 @@ FILTER_HELP = [
 EDIT_KEYS_NOTE = (
     "Edits go through the store like every other writer: : or / opens the command bar "
     "(/think high, /model openai/gpt-5.2, /help), t m l edit a field, e lists every field; "
-    "marked rows (space) are edited together."
+    "marked rows (space) are edited together. /stop (or /abort) stops the runs of the "
+    "highlighted or marked sessions on a gateway and says stopped once the gateway reports it."
 )
 
 

@@ -247,10 +247,9 @@ def _run_sort(key: str, entry: Entry) -> float:
 
 
 def cost_value(entry: Entry) -> float | None:
-    value = entry.get("estimatedCostUsd")
-    kind = type(value)
-    if (kind is int or kind is float) and math.isfinite(value) and value >= 0:
-        return float(value)
+    value = _number(entry.get("estimatedCostUsd"))
+    if value is not None and math.isfinite(value) and value >= 0:
+        return value
     return None
 
 

@@ -40,6 +40,8 @@ ALIASES = {
     "status": "status",
     "help": "help",
     "recover": "recover",
+    "stop": "stop",
+    "abort": "stop",
 }
 
 

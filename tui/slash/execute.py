@@ -36,8 +36,10 @@ from openclaw_tui.tui.slash.recover import RecoverPlan, plan_recover, recover_st
 from openclaw_tui.tui.slash.reset import ResetPlan, plan_reset, reset_sessions
 from openclaw_tui.tui.slash.results import Outcome, combine
 from openclaw_tui.tui.slash.status import plan_status
+from openclaw_tui.tui.slash.stop import StopPlan, plan_stop, stop_runs
 
-PLANNERS: Final[dict[str, Callable[[ParsedCommand, Context], Plan | ResetPlan | RecoverPlan]]] = {
+PlanOf = Callable[[ParsedCommand, Context], Plan | ResetPlan | RecoverPlan | StopPlan]
+PLANNERS: Final[dict[str, PlanOf]] = {
     "think": plan_think,
     "verbose": plan_level,
     "reasoning": plan_level,
@@ -51,6 +53,7 @@ PLANNERS: Final[dict[str, Callable[[ParsedCommand, Context], Plan | ResetPlan | 
     "reset": plan_reset,
     "new": plan_reset,
     "status": plan_status,
+    "stop": plan_stop,
     "help": plan_help,
     "recover": plan_recover,
 }
@@ -151,6 +154,10 @@ async def _execute(
 
     if isinstance(plan, RecoverPlan):  # the whole store, not a session
         return await recover_store(store, read_only=read_only, confirmed=confirmed)
+    if isinstance(plan, StopPlan):
+        # Not a write to the session: the store says what it can do (a gateway opened
+        # read-only, or a file store, explains and sends nothing).
+        return await stop_runs(parsed, plan, ctx, store, keys)
     if read_only or store.read_only:
         return Outcome(
             False,

@@ -66,6 +66,12 @@ COMMANDS: Final[tuple[CommandSpec, ...]] = (
     CommandSpec("new", (), "/new [provider/model]", "like /reset, optionally switching model"),
     CommandSpec("status", (), "/status", "summarise the session", writes=False),
     CommandSpec(
+        "stop",
+        ("abort",),
+        "/stop",
+        "stop the session's run (the gateway's sessions.abort; says stopped once it ended)",
+    ),
+    CommandSpec(
         "recover",
         (),
         "/recover",

@@ -66,6 +66,8 @@ class SlashConfig:
     """The configured default ``provider/model`` if known (for ``/model default``'s reply)."""
     now_ms: Callable[[], int] = _now_ms
     new_session_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    stop_wait: float = 10.0
+    """How long ``/stop`` waits for the gateway to report the run ended, in seconds."""
 
 
 class Refused(Exception):
