@@ -1101,18 +1101,30 @@ class SessionBrowserApp(App[None]):
         main = screen if isinstance(screen, MainScreen) else None
         if main is None:
             return
-        yield SystemCommand("Pause / resume live updates", "p", main.action_toggle_pause)
-        yield SystemCommand("Filter sessions", "f or ctrl+f", main.action_filter)
-        yield SystemCommand("Copy the session key", "c", main.action_copy_key)
-        yield SystemCommand("Copy the sessionId", "C", main.action_copy_session_id)
-        yield SystemCommand("Show / hide the detail pane", "d", main.action_toggle_detail)
-        yield SystemCommand("Switch agent", "a", self.action_switch_agent)
+        from openclaw_tui.tui.help import active_keys
+
+        # The keys as bound now (a keymap may have moved them), by binding id.
+        bound = active_keys(main)
+
+        def keys(binding_id: str) -> str:
+            return " or ".join(bound.get(binding_id, ())) or "no key bound"
+
+        yield SystemCommand("Pause / resume live updates", keys("pause"), main.action_toggle_pause)
+        yield SystemCommand("Filter sessions", keys("filter"), main.action_filter)
+        yield SystemCommand("Copy the session key", keys("copy-key"), main.action_copy_key)
+        yield SystemCommand(
+            "Copy the sessionId", keys("copy-session-id"), main.action_copy_session_id
+        )
+        yield SystemCommand(
+            "Show / hide the detail pane", keys("toggle-detail"), main.action_toggle_detail
+        )
+        yield SystemCommand("Switch agent", keys("agents"), self.action_switch_agent)
         yield SystemCommand(
             "Stop the run (/stop)",
             "the highlighted session's, or each marked one's; says stopped once it ended",
             main.stop_runs,
         )
-        yield SystemCommand("Help: keys and filter syntax", "? or F1", self.action_help)
+        yield SystemCommand("Help: keys and filter syntax", keys("help"), self.action_help)
         yield SystemCommand(
             "Recover the store",
             "an unreadable store: keep a copy, then start over (asks first; /recover)",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -11,6 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.dom import DOMNode
+    from textual.screen import Screen
 
 FILTER_HELP = [
     ("telegram", "sessions whose key, label, kind, channel, model or id contains 'telegram'"),
@@ -30,6 +36,44 @@ EDIT_KEYS_NOTE = (
     "marked rows (space) are edited together. /stop (or /abort) stops the runs of the "
     "highlighted or marked sessions on a gateway and says stopped once the gateway reports it."
 )
+
+
+def active_keys(screen: Screen[Any]) -> dict[str, list[str]]:
+    """The keys bound now to each binding id, as the footer shows them, keymap applied.
+
+    Textual applies the user's keymap to the active bindings (``Screen.active_bindings``), not
+    to what the classes declare, so this is the one place to ask which key does what.
+    """
+    app = screen.app
+    keys: dict[str, list[str]] = {}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if binding.id:
+            keys.setdefault(binding.id, []).append(app.get_key_display(binding))
+    return keys
+
+
+def declared_order(nodes: Iterable[App[Any] | DOMNode]) -> dict[str, tuple[int, int]]:
+    """(node rank, position) of each binding id as the nodes' classes declare it, to list the
+    help in a stable order.
+
+    Positions follow Textual's merge of ``BINDINGS`` (base classes first, one slot per key, a
+    subclass's binding taking over its key's slot), so a key a base class already bound (the
+    scroll keys) keeps its place.
+    """
+    order: dict[str, tuple[int, int]] = {}
+    for rank, node in enumerate(nodes):
+        by_key: dict[str, list[Binding]] = {}
+        for cls in reversed(type(node).__mro__):
+            declared: dict[str, list[Binding]] = {}
+            for binding in Binding.make_bindings(cls.__dict__.get("BINDINGS", [])):
+                declared.setdefault(binding.key, []).append(binding)
+            by_key.update(declared)
+        merged = (binding for bindings in by_key.values() for binding in bindings)
+        for index, binding in enumerate(merged):
+            if binding.id:
+                order.setdefault(binding.id, (rank, index))
+    return order
 
 
 def bindings_table(rows: list[tuple[str, str, str]]) -> Table:
@@ -78,24 +122,18 @@ class HelpScreen(ModalScreen[None]):
         if table_widget is not None:
             nodes.insert(1, table_widget)
         # The keys that are active now, with the user's keymap applied: Textual applies it to
-        # a copy of each node's bindings (the binding chain), never to node._bindings.
+        # the binding chain, never to what the classes declare.
         active = main.active_bindings if main is not None else {}
-        keys_by_id: dict[str, list[str]] = {}
+        keys_by_id = active_keys(main) if main is not None else {}
         described: dict[str, Binding] = {}
         for active_binding in active.values():
             binding = active_binding.binding
             # Only bindings with an id can be remapped, and those are ours.
             if not binding.id or binding.action.startswith("sort_column"):
                 continue
-            keys_by_id.setdefault(binding.id, []).append(app.get_key_display(binding))
             described.setdefault(binding.id, binding)
         # Listed in declaration order (screen, table, app), wherever the keymap moved a key.
-        order: dict[str, tuple[int, int]] = {}
-        for rank, node in enumerate(nodes):
-            declared = (b for bs in node._bindings.key_to_bindings.values() for b in bs)
-            for index, binding in enumerate(declared):
-                if binding.id:
-                    order.setdefault(binding.id, (rank, index))
+        order = declared_order(nodes)
         for binding_id in sorted(described, key=lambda i: order.get(i, (len(nodes), 0))):
             if binding_id in seen:
                 continue

@@ -724,3 +724,18 @@ async def test_a_failing_worker_is_said_in_the_banner_and_the_app_goes_on(tmp_pa
         await pilot.press("d")  # still answering keys
         await pilot.pause()
         assert app.is_running
+
+
+async def test_palette_key_hints_follow_the_keymap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from openclaw_tui.tui.config import load_config
+
+    copy_small_store(tmp_path)
+    monkeypatch.setenv("OPENCLAW_TUI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("OPENCLAW_TUI_KEYMAP", "pause=z;toggle-detail=x")
+    app = make_app(tmp_path, config=load_config())
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        hints = {command.title: command.help for command in app.get_system_commands(screen)}
+        assert hints["Pause / resume live updates"] == "z"
+        assert hints["Show / hide the detail pane"] == "x"
+        assert hints["Copy the session key"] == "c"
