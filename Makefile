@@ -75,6 +75,7 @@ demo: $(RUNTIME)
 lint: $(TEST_TOOLS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) tools/typecheck.py
 
 format: $(TEST_TOOLS)
 	$(VENV)/bin/ruff format .
@@ -95,4 +96,4 @@ interop: $(RUNTIME)
 	PYTHON=$(abspath $(PY)) bash interop/run.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis build/typecheck

@@ -29,6 +29,7 @@ from textual.widgets import Footer, Input, TextArea
 from textual.worker import Worker, WorkerState
 
 from openclaw_tui.store import SessionStore, StoreHealth
+from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES
 from openclaw_tui.store.errors import StoreError, StoreWriteError, describe_error
 from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
@@ -37,7 +38,9 @@ from openclaw_tui.store.model import SessionEntry
 from openclaw_tui.store.paths import find_store
 from openclaw_tui.tui.config import UserConfig
 from openclaw_tui.tui.editing import EDITING_BINDINGS, EditContext, EditingPanel
+from openclaw_tui.tui.format import relative_age
 from openclaw_tui.tui.messages import StoreEvents, StoreFailed, WorkerFailed
+from openclaw_tui.tui.palette import SessionCommands
 from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_location
 from openclaw_tui.tui.viewmodel import (
     DEFAULT_COLUMNS,
@@ -50,7 +53,6 @@ from openclaw_tui.tui.viewmodel import (
     gateway_column,
     is_stalled,
     parse_filter,
-    relative_age,
     shown_totals,
 )
 from openclaw_tui.widgets.banner import Banner
@@ -89,20 +91,20 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-StoreFactory = Callable[[StoreTarget, bool, bool], SessionStore]
+StoreFactory = Callable[[StoreTarget, bool, bool], SessionStoreAPI]
 """(target, read_only, watch) -> an unopened store. Tests pass one with fault-injecting syscalls."""
 
 
 def default_store_factory(
     target: StoreTarget, read_only: bool, watch: bool, *, max_bytes: int | None = DEFAULT_MAX_BYTES
-) -> SessionStore:
+) -> SessionStoreAPI:
     if target.gateways:
         # Remote gateways implement the same API; imported only when asked for.
         from openclaw_tui.store.gateway import GatewayStore, MultiGatewayStore
 
         if target.multi_gateway:
-            return MultiGatewayStore(target.gateways, read_only=read_only)  # type: ignore[return-value]
-        return GatewayStore(target.gateways[0], read_only=read_only)  # type: ignore[return-value]
+            return MultiGatewayStore(target.gateways, read_only=read_only)
+        return GatewayStore(target.gateways[0], read_only=read_only)
     return SessionStore(target.path, read_only=read_only, watch=watch, max_bytes=max_bytes)
 
 
@@ -113,6 +115,8 @@ def _gateway_of(key: str, entry: Any) -> str:
 
 class MainScreen(Screen[None]):
     """Table, detail pane, filter line, banner, status bar, and the command area."""
+
+    app: SessionBrowserApp  # the screen only runs inside this app (narrows Screen.app)
 
     BINDING_GROUP_TITLE = "Sessions"
     AUTO_FOCUS = None  # focus is placed explicitly: the table, or the empty state
@@ -288,7 +292,7 @@ class MainScreen(Screen[None]):
 
     # --- store lifecycle (called by the app) --------------------------------------------------
 
-    async def store_opened(self, store: SessionStore, target: StoreTarget) -> None:
+    async def store_opened(self, store: SessionStoreAPI, target: StoreTarget) -> None:
         """A store was opened: show its snapshot and its health.
 
         A big store is shown in two steps: the first screenful at once (the rows on top in the
@@ -337,7 +341,7 @@ class MainScreen(Screen[None]):
         settle_heap()
         self._show_snapshot(store)
 
-    def _show_snapshot(self, store: SessionStore) -> None:
+    def _show_snapshot(self, store: SessionStoreAPI) -> None:
         self._check_health(store)
         self._show_quarantined(store)
         self._after_apply(ApplyResult(structural=True, rebuilt=True))
@@ -379,7 +383,7 @@ class MainScreen(Screen[None]):
         self.banner.show_message(message)
         self._after_apply(ApplyResult(structural=True, rebuilt=True))
 
-    def _show_quarantined(self, store: SessionStore) -> None:
+    def _show_quarantined(self, store: SessionStoreAPI) -> None:
         """Entries the store keeps but cannot show (not objects) are said, never dropped."""
         if self.banner.message is not None and self.banner.severity != "information":
             return  # an error or warning is more urgent
@@ -395,7 +399,7 @@ class MainScreen(Screen[None]):
             "information",
         )
 
-    def _check_health(self, store: SessionStore) -> None:
+    def _check_health(self, store: SessionStoreAPI) -> None:
         health = store.health
         if health.error is not None:
             self._show_store_error(
@@ -539,7 +543,7 @@ class MainScreen(Screen[None]):
                 self._show_quarantined(store)
         self._after_apply(result)
 
-    def _refresh_write_health(self, store: SessionStore) -> None:
+    def _refresh_write_health(self, store: SessionStoreAPI) -> None:
         """A write that failed earlier and has since succeeded: the warning goes away."""
         if self._health is not None and self._health.startswith("write") and store.health.ok:
             self._health = None
@@ -712,7 +716,7 @@ class MainScreen(Screen[None]):
         """New sort and/or filter. A big store is re-sorted in a worker thread (the old order
         stays on screen and live meanwhile); a small one at once."""
         vm = self.vm
-        settings = {
+        settings: dict[str, Any] = {
             "sort_column": sort_column or vm.sort_column,
             "sort_reverse": vm.sort_reverse if sort_reverse is None else sort_reverse,
             "filter_text": vm.filter_text if filter_text is None else filter_text,
@@ -889,6 +893,7 @@ class SessionBrowserApp(App[None]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
 
+    COMMANDS = App.COMMANDS | {SessionCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark,f1", "help", "Help", id="help"),
@@ -917,9 +922,6 @@ class SessionBrowserApp(App[None]):
         stall_seconds: float = DEFAULT_STALL_SECONDS,
     ) -> None:
         super().__init__()
-        from openclaw_tui.tui.palette import SessionCommands
-
-        self.COMMANDS = App.COMMANDS | {SessionCommands}
         self.target = target
         self.clock = clock
         self.monotonic = monotonic
@@ -928,7 +930,7 @@ class SessionBrowserApp(App[None]):
         self.demo = demo
         self.live_watch = watch
         self.store_factory: StoreFactory = store_factory or default_store_factory
-        self.store: SessionStore | None = None
+        self.store: SessionStoreAPI | None = None
         self.read_only = read_only
         self.read_only_reason: str | None = "started with --read-only" if read_only else None
         self._requested_read_only = read_only

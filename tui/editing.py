@@ -28,7 +28,8 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from openclaw_tui.store import SessionStore, fields, semantics
+from openclaw_tui.store import fields, semantics
+from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.errors import describe_error
 from openclaw_tui.tui import slash
 from openclaw_tui.tui.slash import ParsedCommand
@@ -78,7 +79,7 @@ DELETE_ACTION = "delete"
 class EditContext:
     """What the editing panel needs from its host, at the moment it acts."""
 
-    store: SessionStore | None
+    store: SessionStoreAPI | None
     """The open store; None while none is open (commands then say so)."""
     read_only: bool = False
     """Writes are refused (``--read-only``, or the store went read-only)."""
@@ -145,7 +146,7 @@ class EditingPanel(Widget):
         return self.query_one(CommandBar)
 
     @property
-    def store(self) -> SessionStore | None:
+    def store(self) -> SessionStoreAPI | None:
         return self.context().store
 
     def target_keys(self) -> list[str]:
@@ -259,7 +260,11 @@ class EditingPanel(Widget):
         # The edit applies to the sessions the operator was looking at when the editor opened,
         # even if the table moves underneath the modal meanwhile.
         self._editor_targets[id(editor)] = self.target_keys()
-        self.app.push_screen(editor, callback=lambda _: self._editor_targets.pop(id(editor), None))
+
+        def forget_targets(_result: object) -> None:
+            self._editor_targets.pop(id(editor), None)
+
+        self.app.push_screen(editor, callback=forget_targets)
 
     def subject(self, highlighted: str | None) -> str:
         """Whom an editor changes: the highlighted session, or the marked ones (bulk)."""

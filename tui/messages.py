@@ -17,7 +17,7 @@ from textual.message import Message
 from openclaw_tui.store.events import StoreEvent
 
 if TYPE_CHECKING:
-    from openclaw_tui.store import SessionStore
+    from openclaw_tui.store.api import SessionStoreAPI
     from openclaw_tui.tui.target import StoreTarget
 
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class StoreEvents(Message):
     """Events from the open store's subscription, in order: every one the worker had waiting."""
 
-    store: SessionStore
+    store: SessionStoreAPI
     """The store they come from; a store closed meanwhile (another agent) is ignored."""
     events: Sequence[StoreEvent]
 

@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from openclaw_tui.tui.viewmodel import label_of
 from openclaw_tui.widgets.text import visible
+
+if TYPE_CHECKING:
+    from openclaw_tui.tui.app import MainScreen
 
 MAX_HITS = 40
 """The palette shows a handful; scanning stops early so 100k sessions stay responsive."""
@@ -17,7 +21,8 @@ MAX_HITS = 40
 class SessionCommands(Provider):
     """Jump to a session by fuzzy key or label."""
 
-    def _main(self):  # noqa: ANN202 - returns the MainScreen, imported lazily to avoid a cycle
+    def _main(self) -> MainScreen | None:
+        # At run time imported here: the app imports this module for its COMMANDS.
         from openclaw_tui.tui.app import MainScreen
 
         screen = self.screen

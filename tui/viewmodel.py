@@ -619,7 +619,8 @@ class _Desc:
         self.value = value
 
     def __lt__(self, other: _Desc) -> bool:
-        return other.value < self.value
+        less: bool = other.value < self.value  # sort values are str, numbers or tuples
+        return less
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Desc) and other.value == self.value
@@ -692,7 +693,7 @@ class SessionViewModel:
 
     # --- structure ----------------------------------------------------------------------------
 
-    def _new_sorted(self) -> SortedKeyList:
+    def _new_sorted(self) -> SortedKeyList[Row, tuple[Any, ...]]:
         return SortedKeyList(key=lambda row: row.sort_key)
 
     def _sort_key(self, key: str, entry: Entry) -> tuple[Any, ...]:
@@ -705,7 +706,7 @@ class SessionViewModel:
         reverse = self.sort_reverse
 
         def sort_key(key: str, entry: Entry) -> tuple[Any, ...]:
-            value = value_of(key, entry)
+            value: Any = value_of(key, entry)  # a number, text or None: dispatched on its type
             kind = type(value)
             # Empty cells go last in both directions: "sort by thinking" shows set values first.
             # (-1 is what the numeric sort functions return for "no value".)

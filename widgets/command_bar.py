@@ -374,7 +374,7 @@ class CommandBar(Vertical):
         self.input.value = text
         self.input.cursor_position = len(text)
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         # Clicking the feedback line of a failed command reopens it for correction.
         if not self.is_open and self.has_class("-has-feedback"):
             self.open(self.input.value)

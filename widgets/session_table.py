@@ -33,12 +33,21 @@ GUTTER = 2  # the mark column: "● " for a marked row
 
 
 class ColumnLike(Protocol):
-    id: str
-    title: str
-    width: int
-    flex: bool
-    live: bool
-    fields: frozenset[str]  # an invalid value in one of these marks the cell
+    # Read-only members: the view model's columns are frozen dataclasses.
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def flex(self) -> bool: ...
+    @property
+    def live(self) -> bool: ...
+    @property
+    def fields(self) -> frozenset[str]:
+        """An invalid value in one of these fields marks the cell."""
+        ...
 
 
 class RowLike(Protocol):
@@ -56,7 +65,9 @@ class RowLike(Protocol):
 class TableSource(Protocol):
     """What the table reads; the view model implements it. Nothing here knows of a store."""
 
-    columns: Sequence[ColumnLike]
+    @property
+    def columns(self) -> Sequence[ColumnLike]: ...
+
     sort_column: str
     sort_reverse: bool
     marked_keys: set[str]
@@ -299,7 +310,8 @@ class SessionTable(ScrollView, can_focus=True):
         if index is None:
             # The session went away (or was filtered out): stay at the same position.
             index = min(old_index, count - 1) if count else 0
-            self.cursor_key = self._source.row_at(index).key if count else None
+            source = self._source
+            self.cursor_key = source.row_at(index).key if count and source is not None else None
         self._cursor_index = index
         self.virtual_size = Size(self.scrollable_content_region.width, count + 1)
         if changed:

@@ -105,8 +105,9 @@ def _usage(message: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, float 
         return None, None
     cost = usage.get("cost")
     total = cost.get("total") if isinstance(cost, Mapping) else None
-    number = isinstance(total, int | float) and not isinstance(total, bool)
-    return bound_value(usage), float(total) if number else None
+    if isinstance(total, int | float) and not isinstance(total, bool):
+        return bound_value(usage), float(total)
+    return bound_value(usage), None
 
 
 def _args(value: Any) -> Any:
@@ -142,7 +143,7 @@ def _assistant_items(
         for block in (content if isinstance(content, list) else [])
         if isinstance(block, Mapping) and block.get("type") in ("toolCall", "tool_use")
     ]
-    turn = {
+    turn: dict[str, Any] = {
         "usage": usage,
         "cost_usd": cost,
         "aborted": aborted,

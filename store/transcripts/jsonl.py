@@ -100,12 +100,15 @@ _TEXT = re.compile(rb'"text"\s*:\s*"')
 
 def _unescape(fragment: bytes) -> str:
     text = fragment.decode("utf-8", "replace")
+    decoded: str  # a JSON string literal decodes to a str
     with contextlib.suppress(ValueError):
-        return json.loads(f'"{text}"')
+        decoded = json.loads(f'"{text}"')
+        return decoded
     # Cut inside an escape: drop the dangling part and try once more.
     cut = text[: text.rfind("\\")] if "\\" in text[-12:] else text
     with contextlib.suppress(ValueError):
-        return json.loads(f'"{cut}"')
+        decoded = json.loads(f'"{cut}"')
+        return decoded
     return cut
 
 

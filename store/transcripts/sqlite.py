@@ -165,7 +165,7 @@ class SqliteTranscript:
             (self._session_id,),
         ).fetchone()
         if has_active:
-            return RETAIL
+            return True
         has_events = conn.execute(
             "SELECT 1 FROM transcript_events WHERE session_id = ? LIMIT 1", (self._session_id,)
         ).fetchone()
@@ -174,7 +174,8 @@ class SqliteTranscript:
     def _active_rows(
         self, conn: sqlite3.Connection, before: int | None, after: int | None, limit: int
     ) -> list[tuple[Any, ...]]:
-        where, args = "a.session_id = ?", [self._session_id]
+        where = "a.session_id = ?"
+        args: list[Any] = [self._session_id]
         if before is not None:
             where += " AND a.active_position < ?"
             args.append(before)
@@ -210,7 +211,8 @@ class SqliteTranscript:
     def _walk_seq(self, conn: sqlite3.Connection, n_items: int) -> bool:
         more = True
         while len(self._held) < n_items and more:
-            where, args = "e.session_id = ?", [self._session_id]
+            where = "e.session_id = ?"
+            args: list[Any] = [self._session_id]
             if self._cursor_seq is not None:
                 where += " AND e.seq < ?"
                 args.append(self._cursor_seq)

@@ -70,9 +70,9 @@ async def recover_store(store: Any, *, read_only: bool, confirmed: bool) -> Outc
         raise
     except StoreError as exc:
         return Outcome(False, f"Not recovered: {describe_error(exc)}", command="recover")
-    after = getattr(store, "health", None)
-    if getattr(after, "error", None) is not None:
-        return Outcome(False, f"Not recovered: {describe_error(after.error)}", command="recover")
+    still_failing = getattr(getattr(store, "health", None), "error", None)
+    if still_failing is not None:
+        return Outcome(False, f"Not recovered: {describe_error(still_failing)}", command="recover")
     count = _sessions(len(store.load()))
     if kept is not None:
         message = (
