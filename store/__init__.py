@@ -1,6 +1,6 @@
 """The OpenClaw session store, done better. Knows nothing of screens: no Textual, no Rich."""
 
-from openclaw_tui.store.api import StoreHealth
+from openclaw_tui.store.api import SessionStoreAPI, StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.errors import (
     EntryRemovedError,
@@ -52,6 +52,7 @@ __all__ = [
     "RenamedButNotDurableError",
     "Resync",
     "SessionStore",
+    "SessionStoreAPI",
     "StoreClosedError",
     "StoreConflictError",
     "StoreCorruptError",

@@ -1,4 +1,4 @@
-"""The contract between the generic writer (``store.session_store``) and a storage backend.
+"""The contract between the generic writer (``store._core``) and a storage backend.
 
 The writer owns the queue, group commit, the in-memory cache, events and watching. A backend only
 knows how to read the whole store, tell cheaply whether it changed, and durably commit a batch.
