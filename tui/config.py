@@ -1,8 +1,10 @@
-"""User configuration: today only the keymap (binding id -> keys).
+"""User settings: ``config.toml`` (today only the keymap: binding id -> keys).
 
 Sources, later ones win:
-1. ``$OPENCLAW_TUI_CONFIG``, else ``$XDG_CONFIG_HOME/openclaw-tui/config.toml`` (default
-   ``~/.config/openclaw-tui/config.toml``), a TOML file with a ``[keymap]`` table::
+1. ``$OPENCLAW_TUI_CONFIG``, else ``config.toml`` in the app's config directory
+   (``store/config_dir.py``: ``$OPENCLAW_TUI_CONFIG_DIR``, ``$XDG_CONFIG_HOME/openclaw-tui``,
+   ``~/.config/openclaw-tui``, else the platform's user config directory), a TOML file whose
+   tables are the fields of ``Settings``::
 
        [keymap]
        pause = "space"
@@ -10,7 +12,8 @@ Sources, later ones win:
 
 2. ``$OPENCLAW_TUI_KEYMAP``: ``pause=space;filter=slash`` (``;`` or newlines between pairs).
 
-Problems never stop the app: each becomes one warning naming the file or variable and the fix.
+Problems never stop the app: each becomes one warning naming the file or variable, the setting
+and the fix, and the settings that are right still apply.
 """
 
 from __future__ import annotations
@@ -20,9 +23,33 @@ import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from openclaw_tui.store.config_dir import config_dir
 
 ENV_CONFIG = "OPENCLAW_TUI_CONFIG"
 ENV_KEYMAP = "OPENCLAW_TUI_KEYMAP"
+CONFIG_FILE = "config.toml"
+
+Keys = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Settings(BaseModel):
+    """Everything ``config.toml`` may hold; anything else in the file is reported, not ignored."""
+
+    # The docstrings under the fields are their descriptions (in the JSON schema too).
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    keymap: dict[str, Keys] = Field(default_factory=dict)
+    """``[keymap]``: binding id (shown in the help screen, ``?``) -> the keys to bind instead,
+    comma-separated Textual key names, e.g. ``pause = "space"``."""
+
+
+FIXES: dict[str, str] = {
+    "keymap": 'a table of binding id = "keys", e.g. [keymap] then pause = "space"',
+}
 
 
 @dataclass(slots=True)
@@ -36,8 +63,45 @@ def config_path(env: Mapping[str, str] = os.environ) -> Path:
     explicit = env.get(ENV_CONFIG, "").strip()
     if explicit:
         return Path(os.path.expanduser(explicit))
-    base = env.get("XDG_CONFIG_HOME", "").strip() or os.path.expanduser("~/.config")
-    return Path(base) / "openclaw-tui" / "config.toml"
+    return config_dir(env) / CONFIG_FILE
+
+
+def _problem(path: Path, loc: tuple[int | str, ...], message: str) -> str:
+    """One warning: the file, the setting (``keymap.pause``) and what to write instead."""
+    where = ".".join(str(part) for part in loc)
+    if len(loc) == 2 and loc[0] == "keymap":
+        return f'{path}: {where} must be a string of keys, e.g. "space"'
+    if message.startswith("Extra inputs"):
+        known = ", ".join(f"[{name}]" for name in Settings.model_fields)
+        return f"{path}: {where} is not a setting openclaw-tui knows (known: {known}); remove it"
+    if loc and loc[0] == "keymap":
+        return f"{path}: [keymap] must be {FIXES['keymap']}"
+    return f"{path}: {where}: {message}"
+
+
+def read_settings(path: Path, data: dict[str, Any], warnings: list[str]) -> Settings:
+    """``data`` as ``Settings``; each setting that is wrong becomes a warning and is left out."""
+    for _attempt in range(100):  # each round drops at least one wrong setting
+        try:
+            return Settings.model_validate(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = tuple(error["loc"])
+                warnings.append(_problem(path, loc, error["msg"]))
+                data = _without(data, loc)
+    return Settings()
+
+
+def _without(data: dict[str, Any], loc: tuple[int | str, ...]) -> dict[str, Any]:
+    if not loc:
+        return {}
+    head, rest = loc[0], loc[1:]
+    copy = dict(data)
+    if not rest or not isinstance(copy.get(str(head)), dict):
+        copy.pop(str(head), None)
+    else:
+        copy[str(head)] = _without(copy[str(head)], rest)
+    return copy
 
 
 def load_config(
@@ -56,18 +120,9 @@ def load_config(
     except tomllib.TOMLDecodeError as exc:
         config.warnings.append(f"{path}: not valid TOML ({exc}); fix the file or remove it")
         data = {}
-    keymap = data.get("keymap", {})
-    if not isinstance(keymap, dict):
-        config.warnings.append(f'{path}: [keymap] must be a table of id = "keys"')
-        keymap = {}
-    for binding_id, keys in keymap.items():
-        if isinstance(keys, str) and keys.strip():
-            config.keymap[binding_id] = keys.strip()
-        else:
-            config.warnings.append(
-                f'{path}: keymap.{binding_id} must be a string of keys, e.g. "space"'
-            )
-    if keymap:
+    settings = read_settings(path, data if isinstance(data, dict) else {}, config.warnings)
+    config.keymap.update(settings.keymap)
+    if settings.keymap:
         sources.append(str(path))
     raw = env.get(ENV_KEYMAP, "")
     if raw.strip():

@@ -6,6 +6,7 @@
   come from (see ``config``; the command-line flags are ``tui.cli``'s).
 """
 
+from openclaw_tui.store.config_dir import config_dir
 from openclaw_tui.store.gateway.client import Backoff, GatewayClient, Hello, approve_command
 from openclaw_tui.store.gateway.config import (
     DEFAULT_PORT,
@@ -32,7 +33,7 @@ from openclaw_tui.store.gateway.errors import (
     GatewayUnsupportedError,
 )
 from openclaw_tui.store.gateway.gateway_store import GatewayStore, patch_fields_for
-from openclaw_tui.store.gateway.identity import DeviceIdentity, DeviceTokenStore, config_dir
+from openclaw_tui.store.gateway.identity import DeviceIdentity, DeviceTokenStore
 from openclaw_tui.store.gateway.multi import MultiGatewayStore, join_key, split_key
 
 __all__ = [

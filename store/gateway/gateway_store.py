@@ -42,6 +42,7 @@ from typing import Any, ClassVar, Final, TypeVar
 from openclaw_tui.store import fields
 from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.backends.base import Issue
+from openclaw_tui.store.config_dir import config_dir
 from openclaw_tui.store.diff import changed_fields
 from openclaw_tui.store.errors import StoreError
 from openclaw_tui.store.events import (
@@ -73,7 +74,6 @@ from openclaw_tui.store.gateway.errors import (
 from openclaw_tui.store.gateway.identity import (
     DeviceIdentity,
     DeviceTokenStore,
-    config_dir,
     load_or_create_identity,
 )
 from openclaw_tui.store.subscription import Subscription

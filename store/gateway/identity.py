@@ -1,7 +1,7 @@
 """The client's Ed25519 device identity and the device tokens gateways issue to it.
 
-Files live in the config directory (``$OPENCLAW_TUI_CONFIG_DIR``, else
-``$XDG_CONFIG_HOME/openclaw-tui``, else ``~/.config/openclaw-tui``), all mode 0600 in a 0700
+Files live in the app's config directory (``store/config_dir.py``: ``$OPENCLAW_TUI_CONFIG_DIR``,
+``$XDG_CONFIG_HOME/openclaw-tui`` or ``~/.config/openclaw-tui``), all mode 0600 in a 0700
 directory, written atomically (temp file, fsync, rename) so a crash never leaves half a key:
 
 - ``device.json``: ``{"version": 1, "deviceId", "publicKey", "privateKey", "createdAtMs"}``; keys
@@ -43,16 +43,6 @@ from openclaw_tui.store.gateway.errors import GatewayConfigError
 
 IDENTITY_FILE = "device.json"
 TOKENS_FILE = "device-tokens.json"
-
-
-def config_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where openclaw-tui keeps its own state (identity, device tokens)."""
-    env = os.environ if environ is None else environ
-    if env.get("OPENCLAW_TUI_CONFIG_DIR"):
-        return Path(env["OPENCLAW_TUI_CONFIG_DIR"]).expanduser()
-    if env.get("XDG_CONFIG_HOME"):
-        return Path(env["XDG_CONFIG_HOME"]).expanduser() / "openclaw-tui"
-    return Path(env.get("HOME") or Path.home()).expanduser() / ".config" / "openclaw-tui"
 
 
 def b64url(data: bytes) -> str:

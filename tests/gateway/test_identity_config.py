@@ -10,6 +10,7 @@ import stat
 
 import pytest
 
+from openclaw_tui.store.config_dir import config_dir
 from openclaw_tui.store.gateway import (
     DeviceTokenStore,
     GatewayConfigError,
@@ -19,7 +20,6 @@ from openclaw_tui.store.gateway import (
 from openclaw_tui.store.gateway.identity import (
     DeviceToken,
     b64url_decode,
-    config_dir,
     load_or_create_identity,
     signature_payload_v3,
 )

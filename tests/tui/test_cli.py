@@ -112,6 +112,27 @@ def test_keymap_config_file_env_and_bad_entries(tmp_path: Path):
     assert unknown.keymap == {} and "no binding has the id 'nope'" in unknown.warnings[0]
 
 
+def test_a_config_file_setting_nobody_reads_is_reported_and_the_rest_applies(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "dark"\n[keymap]\npause = "z"\n[keymaps]\nfilter = "x"\n')
+    loaded = load_config({"OPENCLAW_TUI_CONFIG": str(config)})
+    assert loaded.keymap == {"pause": "z"}
+    assert sorted(loaded.warnings) == [
+        f"{config}: keymaps is not a setting openclaw-tui knows (known: [keymap]); remove it",
+        f"{config}: theme is not a setting openclaw-tui knows (known: [keymap]); remove it",
+    ]
+    assert loaded.source == str(config)
+
+
+def test_the_config_file_lives_in_the_apps_config_directory(tmp_path: Path):
+    from openclaw_tui.tui.config import config_path
+
+    assert config_path({"OPENCLAW_TUI_CONFIG_DIR": str(tmp_path)}) == tmp_path / "config.toml"
+    assert config_path({"XDG_CONFIG_HOME": "/x"}) == Path("/x/openclaw-tui/config.toml")
+    assert config_path({"HOME": "/h"}) == Path("/h/.config/openclaw-tui/config.toml")
+    assert config_path({"OPENCLAW_TUI_CONFIG": "/c.toml", "HOME": "/h"}) == Path("/c.toml")
+
+
 def test_max_store_mb_sets_the_store_size_limit(tmp_path: Path):
     from openclaw_tui.tui.cli import store_factory_for
 
