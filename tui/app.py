@@ -246,6 +246,7 @@ class MainScreen(Screen[None]):
         )
         vm.paused = old.paused
         vm.marked_keys = set(old.marked_keys)
+        vm.adopt_pending(old)  # changes held by a pause stay pending
         keep_sort = any(c.id == old.sort_column for c in columns)
         vm.configure(
             entries=old.entries,

@@ -821,7 +821,11 @@ class SessionViewModel:
         sort_reverse: bool = True,
         filter_text: str = "",
     ) -> None:
-        """Set data, sort and filter together: one rebuild instead of three."""
+        """Set data, sort and filter together: one rebuild instead of three.
+
+        Changes received but not applied yet (paused) stay pending: a new sort or filter is no
+        reason to forget them, and resuming must still bring the screen to what the store holds.
+        """
         self._terms = parse_filter(filter_text)
         self.filter_text = filter_text
         if sort_column is not None:
@@ -829,7 +833,8 @@ class SessionViewModel:
                 raise KeyError(sort_column)
             self.sort_column, self.sort_reverse = sort_column, sort_reverse
             self._sort_key_fn = self._make_sort_key_fn()
-        self.rebuild(entries)
+        self.entries = dict(entries)
+        self.rebuild()
 
     def sort_request(self, column_id: str, reverse: bool | None = None) -> tuple[str, bool]:
         """(column, reverse) for "sort by this column": the same column again reverses it."""
