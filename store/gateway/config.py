@@ -5,7 +5,9 @@ Gateways come from repeatable ``--gateway`` flags and/or a config file.
 ``--gateway ws://host:18789`` or ``--gateway NAME=ws://host:18789``: the name defaults to
 ``host:port``. Names tag the rows of each gateway, so they must be unique and contain no ``/``.
 
-The config file is TOML (``*.toml``) or JSON (anything else), with one table per gateway::
+The config file is TOML (``*.toml``) or JSON (anything else), with one table per gateway, whose
+settings are the fields of ``GatewayEntry`` (validated by it, each documented there); anything
+else in the file is an error naming the file, the setting and the fix::
 
     # gateways.toml
     [[gateway]]
@@ -54,6 +56,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from openclaw_tui.store.gateway.errors import GatewayConfigError
 
 DEFAULT_PORT = 18789
@@ -63,9 +67,44 @@ DEFAULT_TOKEN_ENV = "OPENCLAW_GATEWAY_TOKEN"
 # for transcripts while bounding what one frame can cost us (issue #10: a 1.5 GB frame took the
 # client to 3 GB RSS when frames were unbounded).
 DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
-_ENTRY_FIELDS = frozenset(
-    {"name", "url", "token", "token_env", "allow_insecure_token", "max_frame_mb"}
-)
+
+
+class GatewayEntry(BaseModel):
+    """One ``[[gateway]]`` table of the config file (the format in the module docstring).
+
+    Types only: what the values mean (a usable name, a gateway URL, where the token may come
+    from) is checked after, with messages naming the gateway and the fix.
+    """
+
+    # strict: "true" is not a boolean and 3 is not a name; the docstrings are descriptions.
+    model_config = ConfigDict(extra="forbid", strict=True, use_attribute_docstrings=True)
+
+    name: str
+    """Required, unique: tags this gateway's rows (``<name>/<session key>``); up to 64 visible
+    characters, no ``/`` or spaces."""
+    url: str
+    """``ws://host[:port]`` or ``wss://host[:port]``; the port defaults to 18789."""
+    token: str | None = None
+    """The gateway's shared token, in the file itself: only if the file is mode 0600."""
+    token_env: str | None = None
+    """The environment variable holding the gateway's shared token (instead of ``token``)."""
+    allow_insecure_token: bool = False
+    """Send the token over plain ``ws://`` to a host that is not loopback (readable on the
+    network; prefer ``wss://`` or an SSH tunnel)."""
+    max_frame_mb: float = DEFAULT_MAX_FRAME_BYTES / (1024 * 1024)
+    """The largest frame accepted from this gateway, in MiB (default 64)."""
+
+
+_ENTRY_FIELDS = frozenset(GatewayEntry.model_fields)
+_MUST_BE: dict[str, tuple[str, str]] = {
+    "name": ("must be text", 'use name = "home"'),
+    "url": ("must be text", 'use url = "ws://host:18789"'),
+    "token": ("must be a non-empty string", 'use token = "…", or token_env = "VARIABLE"'),
+    "token_env": ("must name a variable", 'use token_env = "VARIABLE"'),
+    "allow_insecure_token": ("must be true or false", "use allow_insecure_token = true"),
+    "max_frame_mb": ("must be a positive number of MiB", "e.g. max_frame_mb = 64"),
+}
+"""What each setting must be and how to write it, for a value of the wrong type."""
 
 
 @dataclass(frozen=True)
@@ -310,6 +349,30 @@ def _read_config_file(path: Path) -> Any:
     return parsed, mode
 
 
+def _validate_entry(entry: dict[str, Any], where: str) -> GatewayEntry:
+    """``entry`` as a ``GatewayEntry``; the first problem as a ``GatewayConfigError``."""
+    try:
+        return GatewayEntry.model_validate(entry)
+    except ValidationError as exc:
+        errors = exc.errors()
+    unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
+    if unknown:
+        raise GatewayConfigError(
+            where,
+            f"has unknown setting(s) {', '.join(unknown)}",
+            fix=f"allowed: {', '.join(sorted(_ENTRY_FIELDS))}",
+        ) from None
+    missing = {str(e["loc"][0]) for e in errors if e["type"] == "missing"}
+    if "name" in missing or any(e["loc"][:1] == ("name",) for e in errors):
+        _check_name(entry.get("name"), where)  # says what is wrong with the name
+    name = entry["name"]
+    if "url" in missing:
+        raise GatewayConfigError(where, f"gateway {name} has no url", fix='add url = "ws://…"')
+    field = str(errors[0]["loc"][0])
+    must_be, fix = _MUST_BE.get(field, ("has a value of the wrong type", "see the docs"))
+    raise GatewayConfigError(where, f"gateway {name}: {field} {must_be}", fix=fix) from None
+
+
 def _read_entries(file: Path, env: Mapping[str, str]) -> tuple[list[GatewayConfig], set[str]]:
     """The file's gateways, with the tokens their entries name, and which entries named one."""
     parsed, mode = _read_config_file(file)
@@ -322,31 +385,31 @@ def _read_entries(file: Path, env: Mapping[str, str]) -> tuple[list[GatewayConfi
             "lists no gateways",
             fix='add [[gateway]] tables with name and url (JSON: {"gateway": [...]})',
         )
+    unknown = sorted(set(parsed) - {"gateway", "gateways"})
+    if unknown:
+        # A misspelt or misplaced setting would otherwise be silently without effect.
+        raise GatewayConfigError(
+            file,
+            f"has unknown setting(s) {', '.join(unknown)} outside the [[gateway]] tables",
+            fix="move each into the [[gateway]] table it belongs to, or remove it",
+        )
     result: list[GatewayConfig] = []
     explicit: set[str] = set()
     for index, entry in enumerate(entries, start=1):
         where = f"{file} (gateway #{index})"
         if not isinstance(entry, dict):
             raise GatewayConfigError(where, "is not a table", fix="use name = ..., url = ...")
-        unknown = sorted(set(entry) - _ENTRY_FIELDS)
-        if unknown:
-            raise GatewayConfigError(
-                where,
-                f"has unknown setting(s) {', '.join(unknown)}",
-                fix=f"allowed: {', '.join(sorted(_ENTRY_FIELDS))}",
-            )
-        name = _check_name(entry.get("name"), where)
-        if not isinstance(entry.get("url"), str):
-            raise GatewayConfigError(where, f"gateway {name} has no url", fix='add url = "ws://…"')
-        url = normalize_url(entry["url"], where=where)
-        if "token" in entry and "token_env" in entry:
+        checked = _validate_entry(entry, where)
+        name = _check_name(checked.name, where)
+        url = normalize_url(checked.url, where=where)
+        if checked.token is not None and checked.token_env is not None:
             raise GatewayConfigError(
                 where, f"gateway {name} sets both token and token_env", fix="keep one of them"
             )
         token: str | None = None
         source = "none"
-        if "token" in entry:
-            if not isinstance(entry["token"], str) or not entry["token"]:
+        if checked.token is not None:
+            if not checked.token:
                 raise GatewayConfigError(where, f"gateway {name}: token must be a non-empty string")
             if mode & (stat.S_IRWXG | stat.S_IRWXO):
                 raise GatewayConfigError(
@@ -354,21 +417,17 @@ def _read_entries(file: Path, env: Mapping[str, str]) -> tuple[list[GatewayConfi
                     f"holds the token of gateway {name} but is readable by others",
                     fix=f"run: chmod 600 {file} (or use token_env instead)",
                 )
-            token, source = entry["token"], f"file {file}"
+            token, source = checked.token, f"file {file}"
             explicit.add(name)
-        elif "token_env" in entry:
-            variable = entry["token_env"]
-            if not isinstance(variable, str) or not variable:
+        elif checked.token_env is not None:
+            variable = checked.token_env
+            if not variable:
                 raise GatewayConfigError(where, f"gateway {name}: token_env must name a variable")
             token, source = _env_token(env, variable, where, name), f"env {variable}"
             explicit.add(name)
-        allow = entry.get("allow_insecure_token", False)
-        if not isinstance(allow, bool):
-            raise GatewayConfigError(
-                where, f"gateway {name}: allow_insecure_token must be true or false"
-            )
-        max_frame = entry.get("max_frame_mb", DEFAULT_MAX_FRAME_BYTES / (1024 * 1024))
-        if isinstance(max_frame, bool) or not isinstance(max_frame, int | float) or max_frame <= 0:
+        allow = checked.allow_insecure_token
+        max_frame = checked.max_frame_mb
+        if max_frame <= 0:
             raise GatewayConfigError(
                 where,
                 f"gateway {name}: max_frame_mb must be a positive number of MiB",

@@ -197,6 +197,14 @@ def test_plaintext_token_in_a_world_readable_file_is_refused(tmp_path):
         ('[[gateway]]\nname = "a"\nurl = "ws://h:1"\ncolour = 1\n', "unknown setting(s) colour"),
         ("gateway = [\n", "is not valid TOML"),
         ("title = 1\n", "lists no gateways"),
+        ('[[gateway]]\nname = "a"\nurl = 3\n', "gateway a: url must be text"),
+        (
+            '[[gateway]]\nname = "a"\nurl = "ws://h:1"\nallow_insecure_token = "yes"\n',
+            "true or false",
+        ),
+        ('[[gateway]]\nname = "a"\nurl = "ws://h:1"\nmax_frame_mb = true\n', "positive number"),
+        ('[[gateway]]\nname = "a"\nurl = "ws://h:1"\nmax_frame_mb = 0\n', "positive number"),
+        ('max_frame_mb = 8\n[[gateway]]\nname = "a"\nurl = "ws://h:1"\n', "max_frame_mb outside"),
     ],
 )
 def test_config_file_mistakes_name_the_file_and_the_fix(tmp_path, text, expected):
