@@ -131,6 +131,7 @@ class MainScreen(Screen[None]):
         Binding("c", "copy_key", "Copy key", show=False, id="copy-key"),
         Binding("C", "copy_session_id", "Copy id", show=False, id="copy-session-id"),
         Binding("d", "toggle_detail", "Details", show=False, id="toggle-detail"),
+        Binding("v", "open_transcript", "Transcript", id="transcript"),
         Binding("plus", "detail_more", "More fields", show=False, id="detail-more"),
         Binding("escape", "clear", "Clear filter/marks", show=False, id="clear"),
         *(
@@ -821,6 +822,12 @@ class MainScreen(Screen[None]):
         """/recover from the palette: the same command, confirmation and feedback."""
         self.query_one(EditingPanel).run_command("/recover", reply=None, keys=[])
 
+    def action_open_transcript(self) -> None:
+        """The highlighted session's transcript, live (tui/transcript_screen.py)."""
+        from openclaw_tui.tui.transcript_screen import open_transcript_screen
+
+        open_transcript_screen(self.app, self.current_key)
+
     def action_detail_more(self) -> None:
         """The next page of a big entry's fields (the pane renders one page at a time)."""
         self.detail.display = True
@@ -861,9 +868,11 @@ def known_binding_ids() -> set[str]:
     """Every binding id a keymap may name: the app's, the main screen's and its widgets'."""
     from openclaw_tui.tui.agents import AgentScreen
     from openclaw_tui.tui.help import HelpScreen
+    from openclaw_tui.tui.transcript_screen import TranscriptScreen
     from openclaw_tui.widgets.command_bar import CommandBar
     from openclaw_tui.widgets.confirm import ConfirmScreen
     from openclaw_tui.widgets.editors import EditMenu, EditorScreen
+    from openclaw_tui.widgets.transcript_view import TranscriptView
 
     owners: list[Any] = [
         SessionBrowserApp,
@@ -877,6 +886,8 @@ def known_binding_ids() -> set[str]:
         HelpScreen,
         AgentScreen,
         CommandBar,
+        TranscriptScreen,
+        TranscriptView,
     ]
     ids: set[str] = set()
     for owner in owners:
@@ -1120,6 +1131,11 @@ class SessionBrowserApp(App[None]):
         )
         yield SystemCommand(
             "Show / hide the detail pane", keys("toggle-detail"), main.action_toggle_detail
+        )
+        yield SystemCommand(
+            "Transcript of the highlighted session",
+            keys("transcript"),
+            main.action_open_transcript,
         )
         yield SystemCommand("Switch agent", keys("agents"), self.action_switch_agent)
         yield SystemCommand(

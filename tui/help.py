@@ -116,11 +116,11 @@ class HelpScreen(ModalScreen[None]):
         seen: set[str] = set()
         main = next((s for s in reversed(app.screen_stack) if s is not self), None)
         nodes = [n for n in (main, app) if n is not None]
-        from openclaw_tui.widgets.session_table import SessionTable
-
-        table_widget = main.query(SessionTable).first() if main is not None else None
-        if table_widget is not None:
-            nodes.insert(1, table_widget)
+        # The focused widget's keys (the table's, or the transcript view's) after the screen's;
+        # any screen may be below the help, not only the one with the session table.
+        focused = main.focused if main is not None else None
+        if focused is not None:
+            nodes.insert(1, focused)
         # The keys that are active now, with the user's keymap applied: Textual applies it to
         # the binding chain, never to what the classes declare.
         active = main.active_bindings if main is not None else {}

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from openclaw_tui.store.events import StoreEvent
+from openclaw_tui.store.transcript_model import TranscriptUpdate
+from openclaw_tui.store.transcripts.base import TranscriptPage, TranscriptUnavailable
 
 if TYPE_CHECKING:
     from openclaw_tui.store.api import SessionStoreAPI
@@ -46,3 +48,24 @@ class WorkerFailed(Message):
     description: str
     """What the worker was doing (its description, else its name)."""
     error: BaseException
+
+
+@dataclass
+class TranscriptLoaded(Message):
+    """The transcript screen's worker read the tail of its transcript (or why there is none)."""
+
+    page: TranscriptPage | TranscriptUnavailable
+
+
+@dataclass
+class TranscriptEarlier(Message):
+    """Items before those the transcript screen shows (or why they could not be read)."""
+
+    page: TranscriptPage | TranscriptUnavailable
+
+
+@dataclass
+class TranscriptChanged(Message):
+    """One update of the followed transcript: append, reset, or a notice naming the path."""
+
+    update: TranscriptUpdate

@@ -1,0 +1,337 @@
+"""The transcript view (``v``): real stores in temp dirs, real transcript sources, Pilot keys.
+
+Every fixture is copied to ``tmp_path`` first (the run fails if the shared fixtures change).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from openclaw_tui.store.gateway import GatewayStore
+from openclaw_tui.tui.app import MainScreen, SessionBrowserApp
+from openclaw_tui.tui.config import UserConfig
+from openclaw_tui.tui.target import target_for_agent, target_for_gateways
+from openclaw_tui.tui.transcript_screen import TranscriptScreen
+from tests.gateway.fake_runs import RunningFakeGateway
+from tests.gateway.helpers import make_store
+from tests.transcripts.helpers import (
+    MAIN,
+    REAL_TURNS_ID,
+    REAL_TURNS_SQLITE,
+    append,
+    copy_real_turns,
+    message,
+)
+from tests.tui.helpers import copy_small_store, make_app, started, wait_until
+from tests.tui.test_app import _help_lines
+from tests.tui.test_gateways import config_of
+from tests.tui.transcript_helpers import (
+    chain,
+    open_transcript,
+    shown_lines,
+    small_store_with_transcript,
+    texts,
+    utc,  # noqa: F401 - the fixture
+)
+
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("utc")]
+
+SIZE = (120, 30)
+
+
+def real_turns_app(tmp_path: Path) -> tuple[SessionBrowserApp, Path]:
+    store, _entry = copy_real_turns(tmp_path)
+    return make_app(tmp_path, config=UserConfig()), store.parent / f"{REAL_TURNS_ID}.jsonl"
+
+
+LAST_735_ID = "4447fe95"  # the last entry of the 7.35 real-turns transcript
+
+
+# --- opening and closing ---------------------------------------------------------------------
+
+
+class TestOpenAndClose:
+    async def test_real_735_turns_show_messages_usage_cost_and_the_aborted_turns(self, tmp_path):
+        app, _path = real_turns_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_transcript(pilot)
+            text = texts(screen)
+            assert "Say hello. TOKENS=30 DELAY=100" in text
+            assert "Hello from the fake model." in text
+            # usage and cost of the first reply (21,250 in + 18 out, $0.064164)
+            assert "$0.0642" in text and "fakellm/fake-model" in text
+            # the two aborted turns are marked in words, and their error is said
+            assert text.count("[aborted]") == 2
+            assert "✗ error: Request was aborted" in text
+            assert "✗ This operation was aborted | 20" in text
+            # the app's clock and UTC: the fixture's first message at 06:26:34 on 2026-12-02
+            assert "12-02 06:26" in text
+            assert "Transcript of agent:main:main" in str(
+                screen.query_one("#transcript-header").render()
+            )
+
+    async def test_escape_returns_to_the_table_with_the_cursor_where_it_was(self, tmp_path):
+        key = "agent:main:cron:daily-digest"
+        small_store_with_transcript(tmp_path, key, chain(4))
+        app = make_app(tmp_path, config=UserConfig())
+        async with app.run_test(size=SIZE) as pilot:
+            main = await started(pilot)
+            assert main.table.move_cursor_to_key(key)
+            index = main.table.cursor_index
+            assert index > 0  # not the first row: a reset cursor would be seen
+            screen = await open_transcript(pilot)
+            assert "m message 3" in texts(screen)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+            assert main.current_key == key and main.table.cursor_index == index
+            assert app.focused is main.table
+            # the follow worker ended and the source was closed: nothing left running
+            await wait_until(pilot, lambda: screen.closed, what="the source to close")
+            assert not [w for w in app.workers if w.group == "transcript-follow"]
+
+    async def test_palette_and_help_offer_the_transcript(self, tmp_path):
+        copy_small_store(tmp_path)
+        app = make_app(tmp_path, config=UserConfig())
+        async with app.run_test(size=SIZE) as pilot:
+            main = await started(pilot)
+            titles = [c.title for c in app.get_system_commands(main)]
+            assert "Transcript of the highlighted session" in titles
+            await pilot.press("question_mark")
+            await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+            rows = [line for line in _help_lines(app) if line.endswith("  transcript")]
+            assert len(rows) == 1 and rows[0].split()[:2] == ["v", "Transcript"], rows
+
+    async def test_help_on_the_transcript_lists_its_keys(self, tmp_path):
+        app, _path = real_turns_app(tmp_path)
+        async with app.run_test(size=(140, 50)) as pilot:
+            await open_transcript(pilot)
+            await pilot.press("question_mark")
+            await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+            await pilot.pause()
+            lines = _help_lines(app)
+            for binding_id in ("transcript.close", "transcript.follow", "transcript.toggle"):
+                assert any(line.endswith(f"  {binding_id}") for line in lines), binding_id
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, TranscriptScreen))
+
+    async def test_a_missing_transcript_is_a_line_naming_its_path(self, tmp_path):
+        store, _entry = copy_real_turns(tmp_path)
+        (store.parent / f"{REAL_TURNS_ID}.jsonl").unlink()
+        app = make_app(tmp_path, config=UserConfig())
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_transcript(pilot)
+            assert screen.notice is not None and f"{REAL_TURNS_ID}.jsonl" in screen.notice
+            notice = str(screen.query_one("#transcript-notice").render())
+            assert f"{REAL_TURNS_ID}.jsonl" in notice
+            assert screen.view.items == []
+            assert isinstance(app.screen, TranscriptScreen)  # no error screen, no traceback
+
+    async def test_a_transcript_outside_the_sessions_dir_is_refused_by_name(self, tmp_path):
+        store, _entry = copy_real_turns(tmp_path)
+        outside = tmp_path / "elsewhere.jsonl"
+        shutil.copyfile(store.parent / f"{REAL_TURNS_ID}.jsonl", outside)
+        entries = json.loads(store.read_text())
+        entries[MAIN]["sessionFile"] = str(outside)
+        store.write_text(json.dumps(entries))
+        app = make_app(tmp_path, config=UserConfig())
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_transcript(pilot)
+            assert screen.notice is not None and "elsewhere.jsonl" in screen.notice
+            assert screen.view.items == []
+
+
+# --- live ------------------------------------------------------------------------------------
+
+
+class TestFollow:
+    async def test_an_appended_jsonl_line_appears(self, tmp_path):
+        app, path = real_turns_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_transcript(pilot)
+            before = len(screen.view.items)
+            append(path, message("n1", LAST_735_ID, "user", "a question written just now"))
+            await wait_until(
+                pilot, lambda: len(screen.view.items) == before + 1, what="the appended line"
+            )
+            await pilot.pause()
+            assert screen.view.following
+            assert any("a question written just now" in line for line in shown_lines(screen))
+
+    async def test_scrolling_up_pauses_with_a_count_and_end_resumes(self, tmp_path):
+        key = "agent:main:cron:daily-digest"
+        path = small_store_with_transcript(tmp_path, key, chain(60))
+        app = make_app(tmp_path, config=UserConfig())
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot)
+            screen = await open_transcript(pilot, key)
+            view = screen.view
+            assert view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y
+            await pilot.press("pageup")
+            assert not view.following
+            top = view.scroll_y
+            append(path, *chain(3, prefix="late", parent="m59"))
+            await wait_until(pilot, lambda: view.pending == 3, what="three pending items")
+            await pilot.pause()
+            marker = str(screen.query_one("#transcript-pending").render())
+            assert "+3 new" in marker
+            assert screen.query_one("#transcript-pending").display
+            assert view.scroll_y == top  # the page read stays put
+            assert not any("late message 2" in line for line in shown_lines(screen))
+            await pilot.press("G")
+            await pilot.pause()
+            assert view.following and view.pending == 0
+            assert not screen.query_one("#transcript-pending").has_class("shown")
+            assert any("late message 2" in line for line in shown_lines(screen))
+
+    async def test_a_gateway_reply_streams_in_place_then_is_committed(self, tmp_path):
+        async with RunningFakeGateway(flavor="9") as gw:
+            gw.put(MAIN, label="Main", updatedAt=1_795_611_000_000)
+            app = SessionBrowserApp(
+                target_for_gateways([config_of(gw, "gw")], None),
+                clock=lambda: 1_795_611_060.0,
+                config=UserConfig(),
+                store_factory=lambda target, read_only, watch: make_store(gw, tmp_path),
+            )
+            async with app.run_test(size=SIZE) as pilot:
+                main = await started(pilot)
+                await wait_until(pilot, lambda: main.vm.total_count == 1, timeout=10)
+                screen = await open_transcript(pilot, MAIN)
+                view = screen.view
+                assert screen.notice is None, screen.notice
+                await gw.begin_run(MAIN, "what is in AGENTS.md?")
+                await wait_until(pilot, lambda: len(view.items) == 1, what="the user message")
+                await gw.stream(MAIN, "Reading")
+                await wait_until(pilot, lambda: len(view.items) == 2, what="the partial reply")
+                assert view.items[-1].partial
+                await gw.stream(MAIN, " the file")
+                await wait_until(pilot, lambda: view.items[-1].text == "Reading the file")
+                assert len(view.items) == 2  # replaced in place, not appended
+                await pilot.pause()
+                assert any("[streaming…] Reading the file" in x for x in shown_lines(screen))
+                await gw.call_tool(MAIN, "read", {"path": "AGENTS.md", "limit": 3}, "l1\nl2\nl3")
+                await gw.finish_run(MAIN)
+                await wait_until(
+                    pilot,
+                    lambda: (
+                        not any(item.partial for item in view.items)
+                        and any(item.kind == "tool_result" for item in view.items)
+                    ),
+                    what="the committed reply and the tool result",
+                )
+                await pilot.pause()
+                text = texts(screen)
+                assert 'read {"path": "AGENTS.md", "limit": 3}' in text
+                assert "[streaming…]" not in text
+                assert text.count("Reading the file") == 1
+                store = app.store
+                assert isinstance(store, GatewayStore)
+                await pilot.press("escape")
+                await wait_until(pilot, lambda: screen.closed, what="the source to close")
+                assert not store._event_taps  # the transcript stopped listening
+
+
+# --- content ---------------------------------------------------------------------------------
+
+
+class TestContent:
+    async def test_tool_results_fold_to_a_line_and_expand_on_enter(self, tmp_path):
+        key = "agent:main:cron:daily-digest"
+        call = {"type": "toolCall", "id": "c1", "name": "read", "arguments": {"path": "A.md"}}
+        entries = [
+            message("u", None, "user", "read A.md"),
+            message("a", "u", "assistant", [call], stopReason="toolUse"),
+            message(
+                "r",
+                "a",
+                "toolResult",
+                [{"type": "text", "text": "first line\nsecond line\nthird line"}],
+                toolCallId="c1",
+                toolName="read",
+            ),
+            message("b", "r", "assistant", [{"type": "text", "text": "done"}]),
+        ]
+        small_store_with_transcript(tmp_path, key, entries)
+        app = make_app(tmp_path, config=UserConfig())
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_transcript(pilot, key)
+            view = screen.view
+            text = texts(screen)
+            assert 'read {"path": "A.md"}' in text
+            assert "▸ read: first line  [3 lines · enter]" in text
+            assert "second line" not in text
+            await pilot.press("up")  # onto the result
+            assert view.items[view.cursor].kind == "tool_result"
+            await pilot.press("enter")
+            text = texts(screen)
+            assert "second line" in text and "third line" in text and "▾ read" in text
+            await pilot.press("enter")
+            assert "second line" not in texts(screen)
+
+    async def test_hostile_text_is_shown_literally(self, tmp_path):
+        key = "agent:main:cron:daily-digest"
+        hostile = "[red]x[/red] \x1b[31mnot red\x1b[0m \u202eevil\u202c [link=http://a]y[/link]"
+        call = {
+            "type": "toolCall",
+            "id": "c1",
+            "name": "exec\x1b[2J",
+            "arguments": {"cmd": "rm \u202e-rf"},
+        }
+        entries = [
+            message("u", None, "user", hostile),
+            message("a", "u", "assistant", [call], stopReason="toolUse"),
+        ]
+        small_store_with_transcript(tmp_path, key, entries)
+        app = make_app(tmp_path, config=UserConfig())
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_transcript(pilot, key)
+            text = texts(screen)
+            assert "[red]x[/red] \\x1b[31mnot red\\x1b[0m \\u202eevil\\u202c" in text
+            assert "[link=http://a]y[/link]" in text
+            assert "exec\\x1b[2J" in text and "rm \\u202e-rf" in text
+            assert "\x1b" not in text and "\u202e" not in text
+
+    async def test_a_zstd_row_of_the_96_real_turns_database(self, tmp_path):
+        db = tmp_path / "agents" / "main" / "agent" / "openclaw-agent.sqlite"
+        db.parent.mkdir(parents=True)
+        shutil.copyfile(REAL_TURNS_SQLITE, db)
+        app = SessionBrowserApp(
+            target_for_agent("main", tmp_path), clock=lambda: 1_796_193_300.0, config=UserConfig()
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_transcript(pilot)
+            items = screen.view.items
+            burst = [i for i, item in enumerate(items) if item.text == "Burst TOKENS=400 DELAY=2"]
+            assert burst, [item.text[:30] for item in items]
+            reply = items[burst[0] + 1]
+            # stored zstd-compressed (event_json NULL): the 2,652-byte reply, decoded
+            assert reply.kind == "assistant" and len(reply.text) > 2000
+            assert reply.text[:40] in texts(screen)
+            assert "[aborted]" in texts(screen)  # 9.6's openclawAbort copies
+
+
+# --- big transcripts -------------------------------------------------------------------------
+
+
+class TestBig:
+    async def test_only_the_tail_is_read_and_earlier_items_load_at_the_top(self, tmp_path):
+        key = "agent:main:cron:daily-digest"
+        small_store_with_transcript(tmp_path, key, chain(1000))
+        app = make_app(tmp_path, config=UserConfig())
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_transcript(pilot, key)
+            view = screen.view
+            first = len(view.items)
+            assert first == screen.page_items < 1000  # two screenfuls, not the whole file
+            assert view.items[-1].text == "m message 999" and view.has_earlier
+            await pilot.press("home")
+            await wait_until(pilot, lambda: len(view.items) > first, what="earlier items")
+            assert len(view.items) == 2 * first
+            assert view.items[0].text == f"m message {1000 - 2 * first}"
+            # what the operator looked at stays on screen: the first item of the old page
+            await pilot.pause()
+            assert view.items[view.cursor].text == f"m message {1000 - first}"
+            assert any(f"m message {1000 - first}" in line for line in shown_lines(screen))
