@@ -739,3 +739,12 @@ async def test_palette_key_hints_follow_the_keymap(tmp_path: Path, monkeypatch: 
         assert hints["Pause / resume live updates"] == "z"
         assert hints["Show / hide the detail pane"] == "x"
         assert hints["Copy the session key"] == "c"
+        # A keymap set while running: the hints and the help follow it.
+        app.set_keymap({"pause": "w"})
+        hints = {command.title: command.help for command in app.get_system_commands(screen)}
+        assert hints["Pause / resume live updates"] == "w"
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await pilot.pause()
+        pause_row = next(line for line in _help_lines(app) if line.endswith("  pause"))
+        assert pause_row.split()[0] == "w"
