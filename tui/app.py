@@ -272,6 +272,16 @@ class MainScreen(Screen[None]):
             marked_keys=tuple(self.marked_keys),
         )
 
+    @on(EditingPanel.Finished)
+    def _edit_finished(self, message: EditingPanel.Finished) -> None:
+        """The operator's own edit shows at once, even while live updates are paused: the
+        sessions it touched are shown as the store holds them now (others stay pending)."""
+        store = self.app.store
+        if not self.vm.paused or store is None or not message.keys:
+            return  # live: the store's events show the edit within a frame
+        result = self.vm.apply_now({key: store.get(key) for key in message.keys})
+        self._after_apply(result)
+
     def action_editing(self, verb: str, arg: str = "") -> None:
         """The editing keys: the editing panel decides (command bar, editors, delete)."""
         self.query_one(EditingPanel).handle(verb, arg)

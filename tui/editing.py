@@ -25,6 +25,7 @@ from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
@@ -109,6 +110,14 @@ def configured_models(extra: Sequence[str] = ()) -> list[str]:
 
 class EditingPanel(Widget):
     """Hosts the command bar; runs commands and editor choices through the slash engine."""
+
+    class Finished(Message):
+        """A command or delete ran on ``keys`` (whatever its outcome): the host shows what the
+        store now holds for them even while live updates are paused (the operator's own edit)."""
+
+        def __init__(self, keys: Sequence[str]) -> None:
+            super().__init__()
+            self.keys = tuple(keys)
 
     DEFAULT_CSS = """
     EditingPanel {
@@ -369,6 +378,7 @@ class EditingPanel(Widget):
         except Exception as exc:  # the engine never raises; this is the last line of defence
             ok, message = False, f"Command failed: {describe_error(exc)}"
         self._in_flight -= 1
+        self.post_message(self.Finished(keys))
         self.last_outcome = (ok, message)
         try:
             if reply is None:
@@ -437,6 +447,7 @@ class EditingPanel(Widget):
         except Exception as exc:
             ok, message = False, f"Command failed: {describe_error(exc)}"
         self._in_flight -= 1
+        self.post_message(self.Finished(keys))
         self.last_outcome = (ok, message)
         self.bar.show_message(ok, message)
 

@@ -654,6 +654,7 @@ class SessionViewModel:
         self.marked_keys: set[str] = set()
         self.paused = False
         self._pending: dict[str, Entry | None] = {}
+        self._pending_per_key: dict[str, int] = {}  # events behind each pending key
         self.pending_count = 0
         self._needs_rebuild = False
         self.last_change_at: float | None = None  # wall clock
@@ -746,6 +747,7 @@ class SessionViewModel:
         if entries is not None:
             self.entries = dict(entries)
             self._pending.clear()
+            self._pending_per_key.clear()
             self.pending_count = 0
         old_rows = self.rows
         self.rows = {}
@@ -850,6 +852,7 @@ class SessionViewModel:
     def adopt_pending(self, other: SessionViewModel) -> None:
         """Take over what ``other`` received but has not applied (when this model replaces it)."""
         self._pending = other._pending
+        self._pending_per_key = other._pending_per_key
         self.pending_count = other.pending_count
         self._needs_rebuild = other._needs_rebuild
         self._reload_entries = other._reload_entries
@@ -877,22 +880,40 @@ class SessionViewModel:
 
     def enqueue(self, event: StoreEvent) -> bool:
         """Take one store event; returns True when a flush is needed (and not paused)."""
-        if isinstance(event, EntryAdded | EntryChanged):
-            self._pending[event.key] = event.entry if isinstance(event, EntryAdded) else event.after
-        elif isinstance(event, EntryRemoved):
-            self._pending[event.key] = None
+        if isinstance(event, EntryAdded | EntryChanged | EntryRemoved):
+            after = event.after if isinstance(event, EntryChanged) else None
+            entry = event.entry if isinstance(event, EntryAdded) else after
+            if (
+                self.paused
+                and event.key not in self._pending
+                and self.entries.get(event.key) == entry
+            ):
+                # Already shown (the operator's own edit, applied at once): nothing is pending.
+                return False
+            self._pending[event.key] = entry
+            self._pending_per_key[event.key] = self._pending_per_key.get(event.key, 0) + 1
         elif isinstance(event, StoreReloaded):
             self._pending.clear()
+            self._pending_per_key.clear()
             self._reload_entries = event.entries
             self._needs_rebuild = True
         elif isinstance(event, Resync):
             self._pending.clear()
+            self._pending_per_key.clear()
             self._needs_rebuild = True
             self._reload_entries = None
         else:
             return False
         self.pending_count += 1
         return not self.paused
+
+    def apply_now(self, entries: Mapping[str, Entry | None]) -> ApplyResult:
+        """Show these keys' current entries at once, paused or not (the operator's own edits);
+        what was pending for them is superseded and no longer counted."""
+        for key in entries:
+            self._pending.pop(key, None)
+            self.pending_count = max(0, self.pending_count - self._pending_per_key.pop(key, 0))
+        return self._apply(entries)
 
     @property
     def needs_reload(self) -> bool:
@@ -918,9 +939,11 @@ class SessionViewModel:
             self._needs_rebuild = False
             self._reload_entries = None
             self._pending.clear()
+            self._pending_per_key.clear()
             assert entries is not None  # guarded above
             return self.rebuild(entries)
         pending, self._pending = self._pending, {}
+        self._pending_per_key = {}
         return self._apply(pending)
 
     def _apply(self, pending: Mapping[str, Entry | None]) -> ApplyResult:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from openclaw_tui.tui.app import MainScreen
+from openclaw_tui.tui.editing import EditingPanel
 from tests.backends import read_entries
 from tests.tui.helpers import copy_small_store, make_app, started, wait_until, write_json_store
 
@@ -67,3 +68,77 @@ async def test_changing_columns_while_paused_keeps_the_pending_changes(tmp_path:
         assert screen.vm.pending_count >= 2
         screen.set_paused(False)
         assert shown_entries(screen) == read_entries(path)
+
+
+async def type_command(pilot, screen: MainScreen, text: str) -> tuple[bool, str]:
+    panel = screen.query_one(EditingPanel)
+    panel.last_outcome = None
+    await pilot.press("slash")
+    await wait_until(pilot, lambda: panel.bar.is_open)
+    await pilot.press(*text[1:])
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: panel.last_outcome is not None, what=text)
+    await pilot.pause()
+    assert panel.last_outcome is not None
+    return panel.last_outcome
+
+
+async def test_own_edit_shows_at_once_while_paused(tmp_path: Path) -> None:
+    path = copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        assert screen.table.move_cursor_to_key(PORTAL)
+        await pilot.press("p")
+        ok, _ = await type_command(pilot, screen, "/think high")
+        assert ok
+        await wait_until(
+            pilot,
+            lambda: screen.vm.entries[PORTAL].get("thinkingLevel") == "high",
+            what="own edit shown while paused",
+        )
+        assert screen.vm.rows[PORTAL].entry.get("thinkingLevel") == "high"
+        assert screen.detail.key == PORTAL
+        assert "thinkingLevel" in screen.detail.text and "high" in screen.detail.text
+        # The store's own event of that edit is not "pending": it is shown. Another program's
+        # later change is, and events arrive in order, so by then the own event was handled.
+        entries = read_entries(path)
+        entries[WHATSAPP] = {**entries[WHATSAPP], "label": "someone else"}
+        write_json_store(path, entries)
+        await wait_until(pilot, lambda: screen.vm.pending_count > 0, what="the other change")
+        assert screen.vm.pending_count == 1
+        assert read_entries(path)[PORTAL]["thinkingLevel"] == "high"
+        assert screen.paused
+
+
+async def test_own_reset_and_delete_show_at_once_while_paused(tmp_path: Path) -> None:
+    path = copy_small_store(tmp_path)
+    before = read_entries(path)[PORTAL]["sessionId"]
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        assert screen.table.move_cursor_to_key(PORTAL)
+        await pilot.press("p")
+        panel = screen.query_one(EditingPanel)
+        panel.last_outcome = None
+        await pilot.press("slash", *"reset", "enter")
+        await wait_until(pilot, lambda: app.screen is not screen, what="the confirmation")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: panel.last_outcome is not None, what="/reset")
+        assert panel.last_outcome[0], panel.last_outcome
+        after = read_entries(path)[PORTAL]["sessionId"]
+        assert after != before
+        await wait_until(
+            pilot,
+            lambda: screen.vm.entries[PORTAL].get("sessionId") == after,
+            what="the reset shown while paused",
+        )
+        assert after in screen.detail.text
+        panel.last_outcome = None
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: app.screen is not screen, what="the confirmation")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: panel.last_outcome is not None, what="the delete")
+        assert PORTAL not in read_entries(path)
+        await wait_until(pilot, lambda: PORTAL not in screen.vm.rows, what="the delete shown")
+        assert screen.paused
