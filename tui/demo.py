@@ -4,7 +4,8 @@ The gateway runs in the app's process and writes through its own ``SessionStore`
 path, which shares the app's writer queue: exactly the path every other writer takes. It ticks
 token counters, starts new sessions, changes thinking levels and models, removes sessions, and
 starts and ends runs (some fail or are stopped, a few hang as stalled runs), so a newcomer sees
-the table move within seconds.
+the table move within seconds. The busy sessions have JSONL transcripts that grow while their
+run is running (tui/demo_transcripts.py), so ``v`` shows a live transcript with tool calls.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from openclaw_tui.store import SessionStore
 from openclaw_tui.store.errors import StoreError
 from openclaw_tui.store.paths import json_store_path
@@ -31,6 +34,7 @@ from openclaw_tui.store.synthetic import (
     random_patch,
     run_patch,
 )
+from openclaw_tui.tui.demo_transcripts import DemoTranscripts, seed_transcripts
 
 DEMO_SESSIONS = 2000
 DEMO_AGENTS = {"main": DEMO_SESSIONS, "ops": 150}
@@ -55,6 +59,9 @@ def prepare_state_dir(
         count = sessions if agent == "main" else count
         entries = generate_store(count, seed=seed + offset, now_ms=now_ms, agent=agent)
         write_store(json_store_path(agent, state_dir), entries)
+        if agent == "main":
+            sessions_dir = json_store_path(agent, state_dir).parent
+            seed_transcripts(sessions_dir, entries, now_ms=now_ms, seed=seed)
     return state_dir
 
 
@@ -71,6 +78,9 @@ class DemoGateway:
         # Runs draw from their own generator, so the other changes stay what the seed made them.
         self.run_rng = random.Random(None if seed is None else seed + 1)
         self._runs_seeded = False
+        self.transcripts = DemoTranscripts(
+            self.path.parent, seed=None if seed is None else seed + 2
+        )
 
     async def run(self, app: Any = None) -> None:
         store = SessionStore(self.path)
@@ -117,6 +127,7 @@ class DemoGateway:
                 # The app shows store errors from its own subscription; the demo keeps going.
                 self.errors += 1
         await self.step_runs(store, now_ms, keys)
+        await anyio.to_thread.run_sync(self.transcripts.step, store.load(), now_ms)
 
     async def step_runs(self, store: SessionStore, now_ms: int, keys: list[str]) -> None:
         """Runs start and end (some fail or are stopped); a few hang, to show a stalled run."""

@@ -335,3 +335,49 @@ class TestBig:
             await pilot.pause()
             assert view.items[view.cursor].text == f"m message {1000 - first}"
             assert any(f"m message {1000 - first}" in line for line in shown_lines(screen))
+
+
+# --- the demo --------------------------------------------------------------------------------
+
+
+class TestDemo:
+    async def test_the_main_session_has_tool_calls_and_grows_live(self, tmp_path):
+        from openclaw_tui.store import SessionStore
+        from openclaw_tui.tui.demo import DemoGateway, prepare_state_dir
+
+        state_dir = prepare_state_dir(tmp_path / "demo", sessions=200, seed=3)
+        gateway = DemoGateway(state_dir, seed=4)
+        app = make_app(state_dir, config=UserConfig())
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_transcript(pilot, "agent:main:main")
+            kinds = {item.kind for item in screen.view.items}
+            assert {"user", "assistant", "tool_call", "tool_result"} <= kinds
+            assert any(item.cost_usd for item in screen.view.items)
+            assert screen.notice is None
+            before = len(screen.view.items)
+            async with SessionStore(gateway.path) as store:
+                await gateway.step(store)  # the main transcript is due at once
+            await wait_until(pilot, lambda: len(screen.view.items) > before, what="a new line")
+
+    def test_running_sessions_grow_and_stalled_ones_do_not(self, tmp_path):
+        from openclaw_tui.store.synthetic import is_stalled_demo_key
+        from openclaw_tui.tui.demo_transcripts import DemoTranscripts
+
+        stalled = next(
+            f"agent:main:s{n}" for n in range(1000) if is_stalled_demo_key(f"agent:main:s{n}")
+        )
+        entries = {
+            "agent:main:main": {"sessionId": "main-id"},
+            "agent:main:busy": {"sessionId": "busy-id", "status": "running"},
+            stalled: {"sessionId": "stalled-id", "status": "running"},
+            "agent:main:idle": {"sessionId": "idle-id", "status": "done"},
+        }
+        transcripts = DemoTranscripts(tmp_path, seed=1)
+        now = 1_796_000_000_000
+        for step in range(40):
+            transcripts.step(entries, now + step * 3_000)  # every line is due after 2.5 s
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["busy-id.jsonl", "main-id.jsonl"]
+        lines = [json.loads(x) for x in (tmp_path / "busy-id.jsonl").read_text().splitlines()]
+        assert lines[0]["type"] == "session" and len(lines) == 41
+        ids = [line["id"] for line in lines[1:]]
+        assert [line["parentId"] for line in lines[1:]] == [None, *ids[:-1]]  # one chain
