@@ -83,7 +83,8 @@ async def test_a_write_failure_is_shown_inline_and_the_app_keeps_running(tmp_pat
         return SessionStore(target.path, read_only=read_only, watch=watch, syscalls=faulty)
 
     app = make_app(tmp_path, store_factory=factory)
-    async with app.run_test(size=(160, 30)) as pilot:
+    # Wide enough for the whole hostile label in its column (the Run and Cost columns take room).
+    async with app.run_test(size=(200, 30)) as pilot:
         screen = await started(pilot)
         before = path.read_bytes()
         faulty.call, faulty.code, faulty.nth, faulty.persistent = "fsync", errno.ENOSPC, 1, True
@@ -112,7 +113,7 @@ async def test_store_deleted_while_running_is_said_then_recovered(tmp_path: Path
     path = _hostile_store(tmp_path)
     saved = path.read_bytes()
     app = make_app(tmp_path)
-    async with app.run_test(size=(160, 30)) as pilot:
+    async with app.run_test(size=(200, 30)) as pilot:
         screen = await started(pilot)
         path.unlink()
         await wait_until(
@@ -132,7 +133,9 @@ async def test_hostile_text_is_literal_in_table_detail_banner_and_toasts(tmp_pat
     state = tmp_path / "[b]dir[/b]\x1b[7m"
     path = _hostile_store(state)
     app = make_app(state)
-    async with app.run_test(size=(200, 40)) as pilot:
+    # Wide enough that no cell is cut: what is asserted is that the text is literal, not how a
+    # narrow column shortens it.
+    async with app.run_test(size=(260, 40)) as pilot:
         screen = await started(pilot)
         for key in (MAIN, "agent:main:explicit:esc", "agent:main:explicit:[red]k[/red]\x1b[2J"):
             assert screen.table.move_cursor_to_key(key)
@@ -211,7 +214,7 @@ async def test_lone_surrogates_do_not_widen_rows_into_the_detail_pane(tmp_path: 
     }
     path.write_text(json.dumps(entries), encoding="ascii")
     app = make_app(tmp_path)
-    async with app.run_test(size=(160, 30)) as pilot:
+    async with app.run_test(size=(200, 30)) as pilot:
         screen = await started(pilot)
         width = screen.table.scrollable_content_region.width
         text, cells = _row_cells(screen, surrogate_key)
@@ -260,7 +263,7 @@ async def test_lookalike_keys_do_not_display_as_the_main_session(tmp_path: Path)
         entries[key] = {"sessionId": f"l{n}", "updatedAt": 5 - n}
     write_json_store(path, entries)
     app = make_app(tmp_path)
-    async with app.run_test(size=(160, 30)) as pilot:
+    async with app.run_test(size=(200, 30)) as pilot:
         screen = await started(pilot)
         key_column = screen.vm.column_index("key")
         width = screen.table.scrollable_content_region.width
