@@ -420,3 +420,182 @@ def entry_problem(key: str, value: Any) -> tuple[str, str] | None:
             "used to open, follow or delete a file",
         )
     return None
+
+
+_FRAME_OPEN = b'{\n  "'
+_FRAME_CLOSE = b"\n}"
+_ENTRY_SEP = b',\n  "'  # between two top-level entries, and only there, in OpenClaw's layout
+
+
+class IncrementalLoads:
+    """``loads`` that re-parses only the entries whose bytes changed since the previous call.
+
+    A store in OpenClaw's layout (``JSON.stringify(store, null, 2)``, which is what ``dumps``
+    writes) is ``{\\n  `` + the entries' fragments joined by ``,\\n  `` + ``\\n}``, and
+    ``,\\n  "`` occurs nowhere else (deeper lines are indented further, strings hold no raw
+    newline). So the new bytes are cut at those separators and compared with the previous file's
+    fragments, many entries at a time (one ``startswith`` per block, at C speed); only fragments
+    that differ are parsed, each on its own. A fragment is accepted only if re-serializing it
+    reproduces its bytes, exactly as ``loads`` accepts orjson's result for the whole file, so the
+    result is always the one ``loads`` gives; anything else (another layout, a repeated key, a
+    value orjson cannot reproduce) goes through ``loads`` itself.
+
+    The work is many short calls instead of one long ``orjson.loads``: in a worker thread the
+    event loop gets the GIL back between them (a whole-file parse of 76 MB held it ~0.7 s).
+    Not thread safe: one reader at a time (the store's writer slot serializes reads).
+    """
+
+    __slots__ = ("_index", "_items", "_raw", "_starts", "block", "reparsed")
+
+    def __init__(self, block: int = 64) -> None:
+        self.block = block
+        self._raw: bytes | None = None
+        self._items: list[tuple[str, Any]] = []
+        self._starts: list[int] | None = None  # offset of each entry's fragment in ``_raw``
+        self._index: dict[str, int] | None = None  # key -> position in ``_items``
+        self.reparsed: int | None = None  # fragments parsed by the last call; None: whole file
+
+    def reset(self) -> None:
+        self._raw = None
+        self._items = []
+        self._starts = None
+        self._index = None
+
+    def loads(self, raw: bytes, path: str) -> Decoded:
+        decoded = None
+        if self._raw is not None and raw.startswith(_FRAME_OPEN) and raw.endswith(_FRAME_CLOSE):
+            gc_was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                decoded = self._loads_incremental(raw)
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+        if decoded is not None:
+            return decoded
+        self.reset()
+        self.reparsed = None
+        decoded = loads(raw, path)
+        if decoded.canonical and decoded.entries:
+            # Fragment offsets are found on the next call, off the first load's path.
+            self._raw = raw
+            self._items = list(decoded.entries.items())
+        return decoded
+
+    def _old_starts(self) -> list[int] | None:
+        if self._starts is None and self._raw is not None:
+            starts = _fragment_starts(self._raw)
+            self._starts = starts if len(starts) == len(self._items) else None
+        return self._starts
+
+    def _loads_incremental(self, new: bytes) -> Decoded | None:
+        old = self._raw
+        old_starts = self._old_starts()
+        if old is None or old_starts is None:
+            return None
+        old_items = self._items
+        count = len(old_items)
+        old_len = len(old)
+        new_len = len(new)
+        block = self.block
+        startswith = new.startswith
+        find = new.find
+        old_view = memoryview(old)
+        items: list[tuple[str, Any]] = []
+        starts: list[int] = []
+        index = self._index
+        reparsed = 0
+        i = 0  # the old entry expected at ``pos``
+        pos = 4  # the start of the next fragment of ``new`` (after '{\n  ')
+        while pos < new_len:
+            # Blocks of unchanged entries: one comparison, including the next fragment's quote.
+            while i < count:
+                j = min(i + block, count)
+                start = old_starts[i]
+                stop = old_starts[j] + 1 if j < count else old_len
+                length = stop - start
+                if new_len - pos < length or not startswith(old_view[start:stop], pos):
+                    break
+                if j == count and new_len - pos != length:
+                    break
+                delta = pos - start
+                starts.extend([s + delta for s in old_starts[i:j]])
+                items.extend(old_items[i:j])
+                pos += length - 1 if j < count else length
+                i = j
+            if pos >= new_len:
+                break
+            end = find(_ENTRY_SEP, pos)
+            last = end < 0
+            if last:
+                end = new_len - 2
+                if end < pos:
+                    return None
+            # The expected old entry, or the one after it (the expected one was removed).
+            for candidate in (i, i + 1):
+                if candidate >= count:
+                    break
+                start = old_starts[candidate]
+                stop = old_starts[candidate + 1] - 4 if candidate + 1 < count else old_len - 2
+                if stop - start == end - pos and startswith(old_view[start:stop], pos):
+                    break
+            else:
+                candidate = -1
+            if 0 <= candidate < count:
+                starts.append(pos)
+                items.append(old_items[candidate])
+                i = candidate + 1
+                pos = new_len if last else end + 4
+                continue
+            item = _parse_fragment(new, pos, end)
+            if item is None:
+                return None
+            reparsed += 1
+            starts.append(pos)
+            items.append(item)
+            key = item[0]
+            if i < count and old_items[i][0] == key:
+                i += 1
+            else:
+                if index is None:
+                    index = {k: n for n, (k, _) in enumerate(old_items)}
+                found = index.get(key)
+                if found is not None:
+                    i = found + 1
+            pos = new_len if last else end + 4
+        entries = dict(items)
+        if len(entries) != len(items):
+            return None  # a repeated key: the exact parser reports it
+        self._raw = new
+        self._items = items
+        self._starts = starts
+        self._index = None
+        self.reparsed = reparsed
+        return Decoded(entries=entries, canonical=True)
+
+
+def _fragment_starts(raw: bytes) -> list[int]:
+    starts = [4]
+    find = raw.find
+    at = find(_ENTRY_SEP, 4)
+    while at >= 0:
+        starts.append(at + 4)
+        at = find(_ENTRY_SEP, at + 4)
+    return starts
+
+
+def _parse_fragment(raw: bytes, start: int, end: int) -> tuple[str, Any] | None:
+    """The one entry ``raw[start:end]`` spells, if it is exactly what ``dumps`` writes for it."""
+    wrapped = b"{\n  " + raw[start:end] + b"\n}"
+    try:
+        value = orjson.loads(wrapped)
+    except orjson.JSONDecodeError:
+        return None
+    if type(value) is not dict or len(value) != 1:
+        return None
+    try:
+        if orjson.dumps(value, option=_INDENT) != wrapped:
+            return None
+    except TypeError:
+        return None
+    return next(iter(value.items()))
