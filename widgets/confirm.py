@@ -1,9 +1,9 @@
 """A yes/no confirmation for destructive actions (reset, new session, delete).
 
 The screen returns ``True`` (confirmed) or ``False`` through ``dismiss``; the caller decides what
-to do. ``y`` or Enter confirms, ``n`` or Escape declines, and both buttons are clickable. The
-default is safe: Enter confirms only because the dialog exists solely to ask this one question,
-and the focused button starts on "No" for mouse-less Tab users.
+to do. The default answer is No: the focused button starts on "No", so Enter declines, as does
+Escape or ``n``. Only ``y``, or choosing "Yes" (Tab to it and Enter, or a click), confirms: a
+stray Enter typed after the command that asked must never delete or reset anything.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ class ConfirmScreen(ModalScreen[bool]):
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("enter", "answer(True)", "Yes", show=False, priority=True, id="confirm.enter"),
         Binding("n", "answer(False)", "No", id="confirm.no"),
         Binding("escape", "answer(False)", "No", show=False, id="confirm.escape"),
     ]

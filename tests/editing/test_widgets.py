@@ -410,7 +410,14 @@ async def test_edit_menu_by_mouse() -> None:
 
 @pytest.mark.parametrize(
     ("keys", "expected"),
-    [(("y",), True), (("n",), False), (("enter",), True), (("escape",), False)],
+    [
+        (("y",), True),
+        (("n",), False),
+        (("enter",), False),  # the default answer of a destructive question is No
+        (("escape",), False),
+        (("shift+tab", "enter"), True),  # choosing Yes, then Enter
+        (("tab", "enter"), True),
+    ],
 )
 async def test_confirm_keys(keys: tuple[str, ...], expected: bool) -> None:
     app = EditorHost(lambda: ConfirmScreen("Reset agent:main:main?", "A new sessionId."))
