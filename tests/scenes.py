@@ -30,6 +30,8 @@ from tests.tui.helpers import FIXED_NOW, SMALL_STORE, started, store_path, wait_
 
 SCENES_ROOT = Path("/tmp/openclaw-tui-scenes")
 SIZE = (130, 34)
+SMALL = (80, 24)
+TINY = (60, 20)
 
 EXTRA_ENTRIES: dict[str, dict[str, Any]] = {
     "agent:main:telegram:group:-1009876543210": {
@@ -237,6 +239,11 @@ SCENES: dict[str, Scene] = {
         Scene("empty", "No store yet", _empty, _main_before),
         Scene("error", "Unreadable store", _error, _error_before),
         Scene("help", "Help screen", _main, _help_before),
+        # The most common default terminal, and a small one (issue #13 items 12 and 16).
+        Scene("main-80x24", "Main screen at 80x24", _main, _main_before, SMALL),
+        Scene("help-80x24", "Help screen at 80x24", _main, _help_before, SMALL),
+        Scene("error-80x24", "Unreadable store at 80x24", _error, _error_before, SMALL),
+        Scene("main-60x20", "Main screen at 60x20", _main, _main_before, TINY),
     )
 }
 

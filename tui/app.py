@@ -25,7 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, TextArea
+from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
 from openclaw_tui.store import SessionStore, StoreHealth
@@ -59,6 +59,7 @@ from openclaw_tui.widgets.banner import Banner
 from openclaw_tui.widgets.detail_pane import DetailPane
 from openclaw_tui.widgets.empty_state import EmptyState
 from openclaw_tui.widgets.filter_bar import FilterBar
+from openclaw_tui.widgets.footer import SessionFooter
 from openclaw_tui.widgets.session_table import SessionTable
 from openclaw_tui.widgets.status_bar import ConnectionNote, StatusBar, StatusInfo
 from openclaw_tui.widgets.text import visible
@@ -185,7 +186,7 @@ class MainScreen(Screen[None]):
         with Vertical(id="command-area"):
             yield EditingPanel(self.edit_context)
         yield StatusBar(id="status")
-        yield Footer()
+        yield SessionFooter()
 
     def on_mount(self) -> None:
         # The store may already have been found missing (empty state shown, body hidden).

@@ -61,8 +61,29 @@ def _elide_middle(text: str, width: int) -> str:
     return text[:head] + "…" + text[len(text) - (width - head - 1) :]
 
 
+_OPTIONAL_PARTS = ("rate", "path", "changed", "totals", "stalled")
+"""What a narrow status bar leaves out, first to last, so that write health stays visible."""
+
+_MIN_PATH = 12
+
+
 def render_status(info: StatusInfo, width: int | None = None) -> Text:
-    """One line; when ``width`` is given the store path is elided in the middle to fit."""
+    """One line; when ``width`` is given the store path is elided in the middle to fit, and
+    when even that does not fit, the rate, path, last change, totals and stalled count are left
+    out in that order: the mode, the counts and write health are what an operator needs."""
+    if width is None:
+        return _render_status(info, width, frozenset())
+    dropped: set[str] = set()
+    for part in (None, *_OPTIONAL_PARTS):
+        if part is not None:
+            dropped.add(part)
+        text = _render_status(info, width, frozenset(dropped))
+        if text.cell_len <= width:
+            break
+    return text
+
+
+def _render_status(info: StatusInfo, width: int | None, dropped: frozenset[str]) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     if info.paused:
         text.append(" PAUSED ", style="bold reverse yellow")
@@ -78,10 +99,10 @@ def render_status(info: StatusInfo, width: int | None = None) -> Text:
     if info.running:
         text.append(" · ")
         text.append(f"{info.running:,} running", style="bold green")
-    if info.stalled:
+    if info.stalled and "stalled" not in dropped:
         text.append(" ")
         text.append(f"({info.stalled:,} stalled)", style="bold yellow")
-    if info.totals:
+    if info.totals and "totals" not in dropped:
         text.append(f" · Σ {visible(info.totals)}")
     if info.note:
         text.append(f" · {visible(info.note)}", style="italic")
@@ -90,7 +111,11 @@ def render_status(info: StatusInfo, width: int | None = None) -> Text:
     if info.filter_text:
         text.append(" · filter ")
         text.append(visible(info.filter_text), style="italic")
-    text.append(f" · changed {info.last_change} · {info.rate:.1f}/s · ")
+    if "changed" not in dropped:
+        text.append(f" · changed {info.last_change}")
+    if "rate" not in dropped:
+        text.append(f" · {info.rate:.1f}/s")
+    text.append(" · ")
     # Only what is true: "writes ok" only while writes are allowed and none was refused.
     if info.health:
         text.append("⚠ ", style="bold red")
@@ -111,12 +136,14 @@ def render_status(info: StatusInfo, width: int | None = None) -> Text:
         if conn.note:
             text.append(": ")
             text.append(visible(conn.note))
+    if "path" in dropped:
+        return text
     text.append(" · ")
     if info.kind:
         text.append(f"{info.kind} ", style="dim")
     path = visible(info.path)
     if width is not None:
-        path = _elide_middle(path, max(12, width - text.cell_len - 1))
+        path = _elide_middle(path, max(_MIN_PATH, width - text.cell_len - 1))
     text.append(path, style="dim")
     return text
 

@@ -1,0 +1,84 @@
+"""Small terminals (issue #13 item 12): at 80x24 help, quit and write health stay on screen,
+and at 60x20 a toast never covers a command's error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets._footer import FooterKey
+from textual.widgets._toast import Toast
+
+from openclaw_tui.widgets.status_bar import StatusInfo, render_status
+from tests.tui.helpers import copy_small_store, make_app, started, wait_until
+
+
+def _footer_key(app, action: str) -> FooterKey:
+    keys = [key for key in app.screen.query(FooterKey) if key.action == action]
+    assert keys, f"no footer key for {action}"
+    return keys[0]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_help_and_quit_visible_in_a_small_footer(tmp_path: Path, size) -> None:
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await started(pilot)
+        await pilot.pause()
+        for action in ("help", "quit"):
+            key = _footer_key(app, action)
+            assert key.region.width > 0
+            assert key.region.right <= size[0], (action, key.region)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_write_health_visible_in_a_small_status_bar(tmp_path: Path, size) -> None:
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        screen = await started(pilot)
+        await pilot.pause()
+        line = screen.status.render().plain
+        assert "writes ok" in line
+        assert len(line) <= size[0]
+
+
+def test_status_bar_keeps_health_and_drops_details_first() -> None:
+    info = StatusInfo(
+        path="/home/operator/.openclaw/agents/main/sessions/sessions.json",
+        kind="json",
+        shown=2002,
+        total=2002,
+        last_change="3s ago",
+        rate=1.5,
+        running=36,
+        stalled=22,
+        totals="84.7M tok $2.92",
+        health="disk full",
+    )
+    wide = render_status(info, 200).plain
+    assert "changed 3s ago" in wide and "1.5/s" in wide and "sessions.json" in wide
+    narrow = render_status(info, 60).plain
+    assert "⚠ disk full" in narrow
+    assert "2,002 sessions" in narrow
+    assert "1.5/s" not in narrow
+    assert len(narrow) <= 60
+
+
+@pytest.mark.anyio
+async def test_toast_does_not_cover_command_error_at_60x20(tmp_path: Path) -> None:
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(60, 20), notifications=True) as pilot:
+        await started(pilot)
+        await pilot.press("colon", *"/think bogus", "enter")
+        feedback = app.screen.query_one("#command-feedback")
+        await wait_until(pilot, lambda: "bogus" in str(feedback.render()), what="the error")
+        app.notify("Something else happened meanwhile", timeout=30)
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)), what="the toast")
+        await pilot.pause()
+        toast = app.screen.query_one(Toast)
+        assert not toast.region.overlaps(feedback.region), (toast.region, feedback.region)
