@@ -203,6 +203,18 @@ async def _paused_before(pilot: Pilot) -> None:
     await _settle(pilot)
 
 
+async def _usage_before(pilot: Pilot) -> None:
+    from openclaw_tui.tui.usage import UsageScreen
+
+    await started(pilot)
+    await pilot.press("u")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, UsageScreen))
+    usage = pilot.app.screen
+    assert isinstance(usage, UsageScreen)
+    await wait_until(pilot, lambda: not usage.waiting)
+    await _settle(pilot)
+
+
 def _empty() -> SessionBrowserApp:
     state_dir = SCENES_ROOT / "empty"
     shutil.rmtree(state_dir, ignore_errors=True)
@@ -233,6 +245,7 @@ SCENES: dict[str, Scene] = {
     for scene in (
         Scene("main", "Main screen", _main, _main_before),
         Scene("runs", "Runs: running, stalled, failed; sorted by Run", _runs, _runs_before),
+        Scene("usage", "Usage and cost by channel", _runs, _usage_before),
         Scene("detail", "Detail pane of an odd session", _main, _detail_before),
         Scene("filter", "Filter", _main, _filter_before),
         Scene("paused", "Paused with pending changes", _main, _paused_before),

@@ -133,6 +133,7 @@ class MainScreen(Screen[None]):
         Binding("C", "copy_session_id", "Copy id", show=False, id="copy-session-id"),
         Binding("d", "toggle_detail", "Details", show=False, id="toggle-detail"),
         Binding("v", "open_transcript", "Transcript", id="transcript"),
+        Binding("u", "usage", "Usage", show=False, id="usage"),
         Binding("plus", "detail_more", "More fields", show=False, id="detail-more"),
         Binding("escape", "clear", "Clear filter/marks", show=False, id="clear"),
         *(
@@ -863,6 +864,15 @@ class MainScreen(Screen[None]):
         self.app.copy_to_clipboard(session_id)
         self.notify(f"Copied sessionId: {visible(session_id)}", markup=False)
 
+    def action_usage(self) -> None:
+        """The usage view of the sessions shown (after the filter)."""
+        from openclaw_tui.tui.usage import UsageScreen
+
+        vm = self.vm
+        entries = {key: row.entry for key, row in vm.rows.items()}
+        scope = f" shown of {vm.total_count:,} (filter {vm.filter_text})" if vm.filter_text else ""
+        self.app.push_screen(UsageScreen(entries, store=self.app.store, scope=scope))
+
     def stop_runs(self) -> None:
         """``/stop`` on the highlighted or marked sessions, as if typed in the command bar."""
         self.query_one(EditingPanel).run_command("/stop", reply=None)
@@ -880,6 +890,7 @@ def known_binding_ids() -> set[str]:
     from openclaw_tui.tui.agents import AgentScreen
     from openclaw_tui.tui.help import HelpScreen
     from openclaw_tui.tui.transcript_screen import TranscriptScreen
+    from openclaw_tui.tui.usage import UsageScreen
     from openclaw_tui.widgets.command_bar import CommandBar
     from openclaw_tui.widgets.confirm import ConfirmScreen
     from openclaw_tui.widgets.editors import EditMenu, EditorScreen
@@ -899,6 +910,7 @@ def known_binding_ids() -> set[str]:
         CommandBar,
         TranscriptScreen,
         TranscriptView,
+        UsageScreen,
     ]
     ids: set[str] = set()
     for owner in owners:
@@ -1149,6 +1161,9 @@ class SessionBrowserApp(App[None]):
             main.action_open_transcript,
         )
         yield SystemCommand("Switch agent", keys("agents"), self.action_switch_agent)
+        yield SystemCommand(
+            "Usage and cost by channel, kind, model, agent", keys("usage"), main.action_usage
+        )
         yield SystemCommand(
             "Stop the run (/stop)",
             "the highlighted session's, or each marked one's; says stopped once it ended",
