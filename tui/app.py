@@ -816,7 +816,10 @@ class MainScreen(Screen[None]):
         if self._filter_timer is not None:
             self._filter_timer.stop()
             self._filter_timer = None
-        self.apply_filter("" if event.cleared else event.bar.value)
+        if not self.apply_filter("" if event.cleared else event.bar.value):
+            # Enter on a malformed filter: the text and its error stay, to be fixed.
+            event.bar.open()
+            return
         self.table.focus()
 
     def action_clear(self) -> None:

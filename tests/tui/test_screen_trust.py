@@ -142,3 +142,22 @@ async def test_own_reset_and_delete_show_at_once_while_paused(tmp_path: Path) ->
         assert PORTAL not in read_entries(path)
         await wait_until(pilot, lambda: PORTAL not in screen.vm.rows, what="the delete shown")
         assert screen.paused
+
+
+async def test_enter_on_an_invalid_filter_keeps_the_text_and_the_error(tmp_path: Path) -> None:
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        await pilot.press("f", *"telegram !", "enter")
+        await pilot.pause()
+        bar = screen.filter_bar
+        assert bar.is_open and bar.value == "telegram !"
+        assert bar.input.has_focus  # the operator can fix it right away
+        message = str(bar.query_one("#filter-message").render())
+        assert "needs a word after it" in message
+        assert screen.vm.filter_text == ""  # the bad filter is not applied
+        await pilot.press("backspace", "backspace", "enter")
+        await pilot.pause()
+        assert not bar.is_open and screen.vm.filter_text == "telegram"
+        assert screen.table.has_focus
