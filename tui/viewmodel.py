@@ -41,7 +41,7 @@ from openclaw_tui.store.events import (
     StoreReloaded,
 )
 from openclaw_tui.store.fields import MODEL, REASONING, THINKING, VERBOSE
-from openclaw_tui.store.keys import channel_of, classify_key, namespace_of
+from openclaw_tui.store.keys import channel_of, classify_key, namespace_of, split_namespace
 from openclaw_tui.store.model import entry_issues
 from openclaw_tui.tui.format import relative_age
 
@@ -537,6 +537,19 @@ def _term_matches(term: Term, key: str, entry: Entry, haystack: Callable[[], str
     return term.value in value
 
 
+def _searched_key(key: str) -> str:
+    """The key as the table shows it: without the ``agent:<id>:`` prefix every row of an agent's
+    store shares, or the filter ``main`` (or the agent's name) would match every row through a
+    part the operator cannot see. ``key:`` still searches the whole key."""
+    namespace, rest = split_namespace(key)
+    head, sep, tail = rest.partition(":")
+    if head.lower() == "agent" and sep:
+        _agent, sep, tail = tail.partition(":")
+        if sep and tail:
+            rest = tail
+    return f"{namespace}/{rest}" if namespace else rest
+
+
 def matches(terms: list[Term], key: str, entry: Entry) -> bool:
     cache: list[str] = []
 
@@ -545,7 +558,7 @@ def matches(terms: list[Term], key: str, entry: Entry) -> bool:
             cache.append(
                 " ".join(
                     (
-                        key,
+                        _searched_key(key),
                         label_of(entry),
                         classify_key(key, entry),
                         channel_of(key, entry) or "",
