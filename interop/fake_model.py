@@ -16,6 +16,8 @@ searched):
   ``tool_calls``); once the conversation holds the tool's result, a normal reply;
 - anything else: a normal short reply (``NORMAL_REPLY``), a token every ``interval`` seconds.
 
+A ``ref-<id>`` in the user's text is echoed at the end of a normal or tool reply.
+
 Every request is recorded (``requests``): its mode, when it arrived, when the first chunk was
 written, and how it ended: ``done`` (the reply was written to the end) or ``client-closed``
 (the client closed the connection mid-stream: what a stopped run must do). ``wait_for``
@@ -27,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +45,7 @@ SLOW_TOKENS = 300
 MAX_BODY = 16 * 1024 * 1024  # real requests are ~50-85 KB
 MODEL_ID = "fake-model"
 CONTEXT_MARK = "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>"
+REF = re.compile(r"\bref-[0-9a-z]{4,32}\b")
 
 
 @dataclass
@@ -119,10 +123,18 @@ def _usage_chunk(prompt_chars: int, completion_tokens: int) -> dict[str, Any]:
     }
 
 
-def reply_tokens(mode: str) -> list[str]:
+def reply_text(mode: str, user_text: str) -> str:
+    """The normal / tool reply; a ``ref-<id>`` in the user's text is echoed at its end, so a
+    check can tell this turn's reply from the identical reply of an earlier turn."""
+    text = TOOL_REPLY if mode == "tool-reply" else NORMAL_REPLY
+    ref = REF.search(user_text)
+    return f"{text} ({ref.group(0)})" if ref else text
+
+
+def reply_tokens(mode: str, user_text: str = "") -> list[str]:
     if mode == "slow":
         return [f"slow{i} " for i in range(SLOW_TOKENS)]
-    text = TOOL_REPLY if mode == "tool-reply" else NORMAL_REPLY
+    text = reply_text(mode, user_text)
     words = text.split(" ")
     return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
 
@@ -272,6 +284,7 @@ class FakeModel:
             if request.first_chunk is None:
                 request.first_chunk = time.perf_counter()
             request.chunks += 1
+            await self._notify()  # wait_for may be waiting for the n-th chunk
 
         async def pause(seconds: float) -> None:
             done, _ = await asyncio.wait({eof}, timeout=seconds)
@@ -292,7 +305,7 @@ class FakeModel:
             else:
                 step = self.slow_interval if mode == "slow" else self.interval
                 tokens = 0
-                for token in reply_tokens(mode):
+                for token in reply_tokens(mode, user_text):
                     delta: dict[str, Any] = {"content": token}
                     if tokens == 0:
                         delta["role"] = "assistant"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -149,11 +150,14 @@ class Gateway:
         bind: str = "loopback",
         namespace: Namespace | None = None,
         seed: dict[str, Any] | None = None,
+        config: dict[str, Any] | None = None,
     ) -> None:
         self.version = version
         self.bind = bind
         self.namespace = namespace
         self.seed = seed
+        # openclaw.json in the state dir (e.g. a model provider pointing at interop/fake_model).
+        self.config = config
         self.token = secrets.token_urlsafe(24)
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix=f"octui-gw-{version}-"))
@@ -194,6 +198,8 @@ class Gateway:
     async def __aenter__(self) -> Gateway:
         self.home.mkdir(parents=True)
         self.state.mkdir(parents=True)
+        if self.config is not None:
+            (self.state / "openclaw.json").write_text(json.dumps(self.config, indent=2))
         if self.seed is not None:
             import orjson
 

@@ -7,6 +7,8 @@
 # GATEWAY_INTEROP_JSON=path also writes the results and figures as JSON.
 # Then check_tui_e2e.py: the real openclaw-tui in tmux on a 2026.7.35 and a 2026.9.6 gateway at
 # once (both rows on screen, an edit lands in one gateway only, patch-to-screen time).
+# Then check_turns.py: real agent turns on each release against interop/fake_model.py (run state,
+# transcript, stop_run closing the model stream, the app in tmux), in a loopback-only netns.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$(dirname "$HERE")")"
@@ -16,4 +18,5 @@ if [ -n "${GATEWAY_INTEROP_JSON:-}" ]; then args+=(--json "$GATEWAY_INTEROP_JSON
 status=0
 "$PYTHON" "$HERE/check_gateways.py" "${args[@]}" || status=1
 "$PYTHON" "$HERE/check_tui_e2e.py" || status=1
+"$PYTHON" "$HERE/check_turns.py" || status=1
 exit "$status"

@@ -112,6 +112,15 @@ def test_tool_call_then_reply_once_the_result_is_in_the_conversation() -> None:
     asyncio.run(main())
 
 
+def test_a_ref_in_the_user_text_is_echoed_at_the_end_of_the_reply() -> None:
+    async def main() -> None:
+        async with FakeModel(interval=0.001) as fake:
+            _, items = await _post(fake, _body("[ts] hello ref-a1b2c3"))
+            assert _text(items) == f"{NORMAL_REPLY} (ref-a1b2c3)"
+
+    asyncio.run(main())
+
+
 def test_control_words_are_read_from_the_user_text_only() -> None:
     # The system prompt names the words; the gateway's internal-context block may too.
     context = "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> FAKE_SLOW <<<END_OPENCLAW_INTERNAL_CONTEXT>>>"
