@@ -445,7 +445,7 @@ class IncrementalLoads:
     Not thread safe: one reader at a time (the store's writer slot serializes reads).
     """
 
-    __slots__ = ("_index", "_items", "_raw", "_starts", "block", "reparsed")
+    __slots__ = ("_index", "_items", "_raw", "_starts", "block", "fresh", "reparsed")
 
     def __init__(self, block: int = 64) -> None:
         self.block = block
@@ -454,6 +454,9 @@ class IncrementalLoads:
         self._starts: list[int] | None = None  # offset of each entry's fragment in ``_raw``
         self._index: dict[str, int] | None = None  # key -> position in ``_items``
         self.reparsed: int | None = None  # fragments parsed by the last call; None: whole file
+        # The keys of the fragments the last call parsed (the others are the previous call's
+        # objects, unchanged); None when it parsed the whole file.
+        self.fresh: list[str] | None = None
 
     def reset(self) -> None:
         self._raw = None
@@ -475,6 +478,7 @@ class IncrementalLoads:
             return decoded
         self.reset()
         self.reparsed = None
+        self.fresh = None
         decoded = loads(raw, path)
         if decoded.canonical and decoded.entries:
             # Fragment offsets are found on the next call, off the first load's path.
@@ -502,9 +506,11 @@ class IncrementalLoads:
         find = new.find
         old_view = memoryview(old)
         items: list[tuple[str, Any]] = []
+        # Filled a block at a time: one dict(items) of 100,000 pairs would hold the GIL ~50 ms.
+        entries: dict[str, Any] = {}
         starts: list[int] = []
         index = self._index
-        reparsed = 0
+        fresh: list[str] = []
         i = 0  # the old entry expected at ``pos``
         pos = 4  # the start of the next fragment of ``new`` (after '{\n  ')
         while pos < new_len:
@@ -520,7 +526,9 @@ class IncrementalLoads:
                     break
                 delta = pos - start
                 starts.extend([s + delta for s in old_starts[i:j]])
-                items.extend(old_items[i:j])
+                reused = old_items[i:j]
+                items.extend(reused)
+                entries.update(reused)
                 pos += length - 1 if j < count else length
                 i = j
             if pos >= new_len:
@@ -543,17 +551,20 @@ class IncrementalLoads:
                 candidate = -1
             if 0 <= candidate < count:
                 starts.append(pos)
-                items.append(old_items[candidate])
+                pair = old_items[candidate]
+                items.append(pair)
+                entries[pair[0]] = pair[1]
                 i = candidate + 1
                 pos = new_len if last else end + 4
                 continue
             item = _parse_fragment(new, pos, end)
             if item is None:
                 return None
-            reparsed += 1
             starts.append(pos)
             items.append(item)
             key = item[0]
+            entries[key] = item[1]
+            fresh.append(key)
             if i < count and old_items[i][0] == key:
                 i += 1
             else:
@@ -563,14 +574,14 @@ class IncrementalLoads:
                 if found is not None:
                     i = found + 1
             pos = new_len if last else end + 4
-        entries = dict(items)
         if len(entries) != len(items):
             return None  # a repeated key: the exact parser reports it
         self._raw = new
         self._items = items
         self._starts = starts
         self._index = None
-        self.reparsed = reparsed
+        self.reparsed = len(fresh)
+        self.fresh = fresh
         return Decoded(entries=entries, canonical=True)
 
 

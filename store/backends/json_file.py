@@ -6,7 +6,7 @@ import errno as errno_mod
 import os
 import stat as stat_mod
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from openclaw_tui.store import codec
 from openclaw_tui.store.atomic import (
@@ -76,6 +76,7 @@ class JsonFileBackend(Backend):
         # every change) re-parses only the entries whose bytes changed. False: every read parses
         # the whole file (the baseline the benchmark compares with).
         self._parser = codec.IncrementalLoads() if incremental_parse else None
+        self._problems: dict[str, Issue] = {}  # the last read's quarantine issues, by key
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -132,7 +133,7 @@ class JsonFileBackend(Backend):
             decoded = self._parser.loads(raw, str(path))
         else:
             decoded = codec.loads(raw, str(path))
-        issues = entry_issues(decoded.entries)
+        issues = self._entry_issues(decoded.entries)
         read_only_reason = self.write_refusal
         if decoded.duplicate_keys:
             names = ", ".join(sorted({repr(k) for _, k in decoded.duplicate_keys})[:5])
@@ -158,6 +159,23 @@ class JsonFileBackend(Backend):
             read_only_reason=read_only_reason,
             raw=raw,
         )
+
+    def _entry_issues(self, entries: dict[str, Any]) -> list[Issue]:
+        """``entry_issues(entries)``; after an incremental parse only the re-parsed entries are
+        checked (the others are the previous read's objects, with the previous verdict)."""
+        fresh = self._parser.fresh if self._parser is not None else None
+        if fresh is None:
+            issues = entry_issues(entries)
+        else:
+            problems = {k: i for k, i in self._problems.items() if k in entries}
+            for key in fresh:
+                problems.pop(key, None)
+            for issue in entry_issues({k: entries[k] for k in fresh}):
+                if issue.key is not None:
+                    problems[issue.key] = issue
+            issues = [problems[k] for k in entries if k in problems] if problems else []
+        self._problems = {i.key: i for i in issues if i.key is not None}
+        return issues
 
     # -- writing -------------------------------------------------------------------------------
 
