@@ -17,7 +17,7 @@ async def open_store(target: str | os.PathLike[str], **options: Any) -> SessionS
     """Open a store by path or ``ws://`` / ``wss://`` URL and return it opened."""
     text = os.fspath(target)
     store: SessionStoreAPI
-    if text.startswith(("ws://", "wss://")):
+    if text[:6].lower().startswith(("ws://", "wss://")):
         # Imported on first use: the gateway stack (websockets, cryptography) roughly doubles
         # the import time of a program that only opens files.
         from openclaw_tui.store.gateway.gateway_store import GatewayStore

@@ -178,7 +178,7 @@ class UsageScreen(ModalScreen[None]):
             self._render_body()
 
     def action_next_dimension(self) -> None:
-        index = USAGE_DIMENSIONS.index(self.dimension)  # type: ignore[arg-type]
+        index = USAGE_DIMENSIONS.index(self.dimension)
         self.action_dimension((index + 1) % len(USAGE_DIMENSIONS))
 
     def action_close(self) -> None:

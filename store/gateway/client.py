@@ -71,7 +71,7 @@ DEFAULT_SCOPES: tuple[str, ...] = ("operator.read", "operator.write")
 READ_SCOPES = frozenset({"operator.read", "operator.write", "operator.admin"})
 DEFAULT_TICK_MS = 30_000
 # A gateway announcing tickIntervalMs: 1 would make the watchdog give up after 2 ms of quiet
-# (issue #10: 39 reconnects in 40 s); one announcing hours would disable it.
+# (39 reconnects in 40 s were seen unclamped); one announcing hours would disable it.
 MIN_TICK_MS = 5_000
 MAX_TICK_MS = 300_000
 # Frames before the connect.challenge that are skipped (a proxy banner, a stray non-JSON frame).

@@ -64,8 +64,8 @@ DEFAULT_PORT = 18789
 DEFAULT_TOKEN_ENV = "OPENCLAW_GATEWAY_TOKEN"
 # The gateway itself caps what it accepts at policy.maxPayload (25 MiB) and buffers at most
 # maxBufferedBytes (50 MiB); a 1,000-row sessions.list page is about 2-3 MB. 64 MiB leaves room
-# for transcripts while bounding what one frame can cost us (issue #10: a 1.5 GB frame took the
-# client to 3 GB RSS when frames were unbounded).
+# for transcripts while bounding what one frame can cost us (unbounded, one 1.5 GB frame took the
+# client to 3 GB RSS).
 DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
 
 
@@ -140,7 +140,7 @@ class GatewayConfig:
 
     @property
     def is_tls(self) -> bool:
-        return self.url.startswith("wss://")
+        return self.url[:6].lower() == "wss://"  # URL schemes are case-insensitive
 
     @property
     def token_transport_ok(self) -> bool:

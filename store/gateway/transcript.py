@@ -1,7 +1,7 @@
 """One session's transcript from a gateway, live: ``chat.history``, then pushed events.
 
 The ``TranscriptSource`` of a gateway session (the same protocol as file transcripts,
-``store/transcripts/base.py``). As observed (shared/reference/openclaw-activity.md):
+``store/transcripts/base.py``). As observed on real 2026.7.35 and 2026.9.6 gateways:
 
 - ``chat.history {"sessionKey","limit"}`` returns committed messages (pi-ai shape: ``role`` user /
   assistant / toolResult, ``content`` blocks, ``usage`` with ``cost``) but never the in-flight

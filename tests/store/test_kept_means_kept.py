@@ -1,8 +1,8 @@
-"""Kept means kept (issue #10 item 6).
+"""Kept means kept.
 
-An edit keeps a ``sessionId`` whatever it holds (only an absent one gets a new UUID, as OpenClaw's
-``patch ?? existing ?? uuid4()``), and ``save()`` of what ``load()`` returned keeps the
-quarantined non-object entries that ``load()`` hides.
+An edit keeps a ``sessionId`` whatever it holds (only an absent one gets a new UUID; OpenClaw's
+``patch ?? existing ?? uuid4()`` would replace a ``null`` too), and ``save()`` of what
+``load()`` returned keeps the quarantined non-object entries that ``load()`` hides.
 """
 
 from __future__ import annotations
