@@ -2,9 +2,9 @@
 
 A spec says what the field is called, which slash command sets it and how that command spells
 "clear the override", how operator input becomes the stored value, which stored values the
-editors offer, and what ``sessions.patch`` calls it on a gateway. The command bar, the editors,
-the edit menu, the table and the gateway store read these specs rather than keeping their own
-tables.
+editors offer, what ``sessions.patch`` calls it on a gateway, and how ``validate_entry``
+(model.py) judges a stored value. The command bar, the editors, the edit menu, the table, the
+gateway store and the validator read these specs rather than keeping their own tables.
 """
 
 from __future__ import annotations
@@ -35,6 +35,16 @@ class FieldSpec:
     """The ``sessions.patch`` parameter that carries the field to a gateway."""
     stored: tuple[str, ...]
     """The entry fields it is stored in."""
+    noun: str = ""
+    """How a validation problem names a stored value ("thinking level"); empty: the validator
+    checks only the value's type."""
+    valid_in_file: tuple[str, ...] = ()
+    """The stored values OpenClaw accepts in a file (may be more than ``values`` offers)."""
+    read_normalize: Callable[[object], str | None] | None = None
+    """How OpenClaw reads another spelling found in a file; None: it ignores it and uses the
+    default. Not ``normalize``: operator input accepts words a file reader does not."""
+    fix: str = ""
+    """How the operator fixes an invalid stored value, for the validator's message."""
 
 
 def _spec(
@@ -45,24 +55,77 @@ def _spec(
     normalize: Callable[[object], str | None] | None,
     *,
     clear_word: str = "inherit",
+    noun: str,
+    fix: str,
+    valid_in_file: tuple[str, ...] | None = None,
+    read_normalize: Callable[[object], str | None] | None = None,
 ) -> FieldSpec:
-    return FieldSpec(name, label, command, clear_word, values, normalize, name, (name,))
+    return FieldSpec(
+        name,
+        label,
+        command,
+        clear_word,
+        values,
+        normalize,
+        name,
+        (name,),
+        noun=noun,
+        valid_in_file=values if valid_in_file is None else valid_in_file,
+        read_normalize=read_normalize,
+        fix=fix,
+    )
 
 
 THINKING: Final = _spec(
-    "thinkingLevel", "Thinking", "think", sem.THINK_LEVELS, sem.normalize_think_level
+    "thinkingLevel",
+    "Thinking",
+    "think",
+    sem.THINK_LEVELS,
+    sem.normalize_think_level,
+    noun="thinking level",
+    valid_in_file=sem.STORED_THINK_LEVELS,
+    read_normalize=sem.normalize_think_level,
+    fix="/think <level>, or /think default to clear it",
 )
 VERBOSE: Final = _spec(
-    "verboseLevel", "Verbose", "verbose", sem.VERBOSE_LEVELS, sem.normalize_verbose_level
+    "verboseLevel",
+    "Verbose",
+    "verbose",
+    sem.VERBOSE_LEVELS,
+    sem.normalize_verbose_level,
+    noun="verbose level",
+    read_normalize=sem.normalize_verbose_level,
+    fix="/verbose on|full|off",
 )
 REASONING: Final = _spec(
-    "reasoningLevel", "Reasoning", "reasoning", sem.REASONING_LEVELS, sem.normalize_reasoning_level
+    "reasoningLevel",
+    "Reasoning",
+    "reasoning",
+    sem.REASONING_LEVELS,
+    sem.normalize_reasoning_level,
+    noun="reasoning level",
+    read_normalize=sem.normalize_reasoning_level,
+    fix="/reasoning on|off|stream",
 )
 ELEVATED: Final = _spec(
-    "elevatedLevel", "Elevated", "elevated", sem.ELEVATED_LEVELS, sem.normalize_elevated_level
+    "elevatedLevel",
+    "Elevated",
+    "elevated",
+    sem.ELEVATED_LEVELS,
+    sem.normalize_elevated_level,
+    noun="elevated level",
+    read_normalize=sem.normalize_elevated_level,
+    fix="/elevated on|off|ask|full",
 )
 SEND_POLICY: Final = _spec(
-    "sendPolicy", "Send policy", "send", sem.SEND_POLICIES, sem.normalize_send_policy
+    # A file's "on" is not read as "allow": /send's words are operator input only.
+    "sendPolicy",
+    "Send policy",
+    "send",
+    sem.SEND_POLICIES,
+    sem.normalize_send_policy,
+    noun="send policy",
+    fix="/send on|off|inherit",
 )
 QUEUE_MODE: Final = _spec(
     "queueMode",
@@ -71,14 +134,21 @@ QUEUE_MODE: Final = _spec(
     sem.QUEUE_MODES,
     sem.normalize_queue_mode,
     clear_word="reset",
+    noun="queue mode",
+    read_normalize=sem.normalize_queue_mode,
+    fix="/queue <mode>, or /queue reset",
 )
 USAGE: Final = _spec(
-    # "off" is not stored: OpenClaw deletes the field for it.
+    # "off" is not offered: OpenClaw deletes the field for it (older files may hold on/off).
     "responseUsage",
     "Usage footer",
     "usage",
     ("tokens", "full"),
     sem.normalize_usage_mode,
+    noun="usage mode",
+    valid_in_file=sem.STORED_USAGE_MODES,
+    read_normalize=sem.normalize_usage_mode,
+    fix="/usage off|tokens|full",
 )
 GROUP_ACTIVATION: Final = _spec(
     "groupActivation",
@@ -86,8 +156,10 @@ GROUP_ACTIVATION: Final = _spec(
     "activation",
     sem.GROUP_ACTIVATIONS,
     sem.normalize_group_activation,
+    noun="group activation",
+    fix="/activation mention|always",
 )
-LABEL: Final = _spec("label", "Label", "label", (), None, clear_word="clear")
+LABEL: Final = FieldSpec("label", "Label", "label", "clear", (), None, "label", ("label",))
 MODEL: Final = FieldSpec(
     "model",
     "Model",

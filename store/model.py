@@ -20,6 +20,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from openclaw_tui.store import semantics as sem
+from openclaw_tui.store.fields import FIELDS
 
 
 class SessionEntry(BaseModel):
@@ -200,47 +201,7 @@ _object = _typed("an object", lambda v: isinstance(v, dict))
 _CHECKS: Final[dict[str, Check]] = {
     "sessionId": _check_session_id,
     "updatedAt": _check_updated_at,
-    "thinkingLevel": _level(
-        "thinking level",
-        sem.STORED_THINK_LEVELS,
-        sem.normalize_think_level,
-        "/think <level>, or /think default to clear it",
-    ),
-    "verboseLevel": _level(
-        "verbose level",
-        sem.VERBOSE_LEVELS,
-        sem.normalize_verbose_level,
-        "/verbose on|full|off",
-    ),
-    "reasoningLevel": _level(
-        "reasoning level",
-        sem.REASONING_LEVELS,
-        sem.normalize_reasoning_level,
-        "/reasoning on|off|stream",
-    ),
-    "elevatedLevel": _level(
-        "elevated level",
-        sem.ELEVATED_LEVELS,
-        sem.normalize_elevated_level,
-        "/elevated on|off|ask|full",
-    ),
     "traceLevel": _level("trace level", sem.TRACE_LEVELS, None, "set off, on or raw"),
-    "responseUsage": _level(
-        "usage mode",
-        sem.STORED_USAGE_MODES,
-        sem.normalize_usage_mode,
-        "/usage off|tokens|full",
-    ),
-    "sendPolicy": _level("send policy", sem.SEND_POLICIES, None, "/send on|off|inherit"),
-    "groupActivation": _level(
-        "group activation", sem.GROUP_ACTIVATIONS, None, "/activation mention|always"
-    ),
-    "queueMode": _level(
-        "queue mode",
-        sem.QUEUE_MODES,
-        sem.normalize_queue_mode,
-        "/queue <mode>, or /queue reset",
-    ),
     "queueDrop": _level(
         "queue drop policy",
         sem.QUEUE_DROPS,
@@ -287,6 +248,12 @@ _CHECKS: Final[dict[str, Check]] = {
     "deliveryContext": _object,
     "route": _object,
     "skillsSnapshot": _object,
+    # The editable fields' rules live with the rest of each field's rules (fields.py).
+    **{
+        spec.name: _level(spec.noun, spec.valid_in_file, spec.read_normalize, spec.fix)
+        for spec in FIELDS
+        if spec.noun
+    },
 }
 
 
