@@ -182,6 +182,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self.pending = 0
         self.has_earlier = False
         self._earlier_asked = False
+        self._keeping_place = False
         self.empty_message = "No messages yet."
 
     # --- data ---------------------------------------------------------------------------------
@@ -247,7 +248,11 @@ class TranscriptView(ScrollView, can_focus=True):
         self._relayout()
         grown = self._starts[-1] - before
         if not self.following:
-            self.scroll_to(y=self.scroll_y + grown, animate=False, immediate=True)
+            self._keeping_place = True
+            try:
+                self.scroll_to(y=self.scroll_y + grown, animate=False, immediate=True)
+            finally:
+                self._keeping_place = False
         else:
             self._scroll_to_end()
 
@@ -286,9 +291,13 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        if self._keeping_place:
+            return  # earlier items went in above: the same lines are shown, nothing to decide
         at_bottom = new_value >= self.max_scroll_y - 0.5
         if new_value < old_value - 0.5 and not at_bottom:
             self.pause()  # the operator scrolled up (a clamp after shrinking lands at the bottom)
+        elif new_value > old_value + 0.5 and at_bottom and not self.following:
+            self.resume()  # the operator scrolled back down to the newest line
         if new_value <= 0 < old_value:
             self._want_earlier()
 

@@ -186,6 +186,11 @@ class TestFollow:
             assert view.following and view.pending == 0
             assert not screen.query_one("#transcript-pending").has_class("shown")
             assert any("late message 2" in line for line in shown_lines(screen))
+            # The wheel scrolls the same way: up pauses, back down to the newest line follows.
+            view.scroll_relative(y=-5, animate=False, immediate=True)
+            assert not view.following
+            view.scroll_relative(y=5, animate=False, immediate=True)
+            assert view.following
 
     async def test_a_gateway_reply_streams_in_place_then_is_committed(self, tmp_path):
         async with RunningFakeGateway(flavor="9") as gw:
