@@ -23,7 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker
 
 from openclaw_tui.store.errors import describe_error
@@ -34,6 +34,7 @@ from openclaw_tui.store.transcripts.base import (
     TranscriptUnavailable,
 )
 from openclaw_tui.tui.messages import TranscriptChanged, TranscriptEarlier, TranscriptLoaded
+from openclaw_tui.widgets.footer import SessionFooter
 from openclaw_tui.widgets.text import literal_text, visible
 from openclaw_tui.widgets.transcript_view import TranscriptView
 
@@ -114,7 +115,7 @@ class TranscriptScreen(Screen[None]):
         yield Static(id="transcript-notice")
         yield TranscriptView(id="transcript", time_format=time_format(self.clock))
         yield Static(id="transcript-pending")
-        yield Footer()
+        yield SessionFooter()
 
     @property
     def view(self) -> TranscriptView:
