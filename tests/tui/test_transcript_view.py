@@ -208,12 +208,18 @@ class TestFollow:
                 view = screen.view
                 assert screen.notice is None, screen.notice
                 await gw.begin_run(MAIN, "what is in AGENTS.md?")
-                await wait_until(pilot, lambda: len(view.items) == 1, what="the user message")
+                await wait_until(
+                    pilot, lambda: len(view.items) == 1, what="the user message", timeout=10
+                )
                 await gw.stream(MAIN, "Reading")
-                await wait_until(pilot, lambda: len(view.items) == 2, what="the partial reply")
+                await wait_until(
+                    pilot, lambda: len(view.items) == 2, what="the partial reply", timeout=10
+                )
                 assert view.items[-1].partial
                 await gw.stream(MAIN, " the file")
-                await wait_until(pilot, lambda: view.items[-1].text == "Reading the file")
+                await wait_until(
+                    pilot, lambda: view.items[-1].text == "Reading the file", timeout=10
+                )
                 assert len(view.items) == 2  # replaced in place, not appended
                 await pilot.pause()
                 assert any("[streaming…] Reading the file" in x for x in shown_lines(screen))
@@ -226,6 +232,7 @@ class TestFollow:
                         and any(item.kind == "tool_result" for item in view.items)
                     ),
                     what="the committed reply and the tool result",
+                    timeout=10,
                 )
                 await pilot.pause()
                 text = texts(screen)
@@ -235,7 +242,9 @@ class TestFollow:
                 store = app.store
                 assert isinstance(store, GatewayStore)
                 await pilot.press("escape")
-                await wait_until(pilot, lambda: screen.closed, what="the source to close")
+                await wait_until(
+                    pilot, lambda: screen.closed, what="the source to close", timeout=10
+                )
                 assert not store._event_taps  # the transcript stopped listening
 
 
