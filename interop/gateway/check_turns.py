@@ -154,6 +154,22 @@ def running(row: Any) -> bool:
     return state is not None and state.is_running
 
 
+def running_since(wall_ms: float) -> Any:
+    """Running a run that started at or after ``wall_ms``: 7.35 sends the previous run's row
+    with ``hasActiveRun: true`` ~0.1-0.5 s after it ended, which reads as running, and must not
+    count as the new turn's start."""
+
+    def predicate(row: Any) -> bool:
+        state = run_state(row)
+        started = state.started_at_ms if state is not None else None
+        return (
+            state is not None and state.is_running and started is not None
+            and started >= wall_ms - 5
+        )  # fmt: skip
+
+    return predicate
+
+
 def idle(row: Any) -> bool:
     state = run_state(row)
     return state is not None and not state.is_running
@@ -199,7 +215,7 @@ async def check_version(version: str, report: Report, samples: int, app: bool) -
         to_delta: list[float] = []
         unstreamed = 0
         for i in range(samples + 1):
-            became_running = watcher.expect(MAIN, running)
+            became_running = watcher.expect(MAIN, running_since(time.time() * 1000))
             ref = f"ref-{uuid.uuid4().hex[:8]}"
             reply = reply_text("normal", ref)
             t0, run_id = await send(store, f"turn {i}: say hello {ref}")
@@ -256,7 +272,7 @@ async def check_version(version: str, report: Report, samples: int, app: bool) -
             )
 
         # 2. A tool turn.
-        tool_running = watcher.expect(MAIN, running)
+        tool_running = watcher.expect(MAIN, running_since(time.time() * 1000))
         ref = f"ref-{uuid.uuid4().hex[:8]}"
         t0, _ = await send(store, f"please {TOOL_WORD} and tell me {ref}")
         with contextlib.suppress(TimeoutError):
@@ -287,7 +303,7 @@ async def check_version(version: str, report: Report, samples: int, app: bool) -
         await timed(watcher.expect(MAIN, idle), t0)
 
         # 3. A slow turn, stopped.
-        became_running = watcher.expect(MAIN, running)
+        became_running = watcher.expect(MAIN, running_since(time.time() * 1000))
         t0, run_id = await send(store, f"{SLOW_WORD}: count slowly")
         ms_running = await timed(became_running, t0)
         slow = await fake.wait_for(lambda r: r.mode == "slow" and r.chunks >= 3, TURN_TIMEOUT)
@@ -392,7 +408,7 @@ async def check_app(
         store_ms: list[float] = []
         watcher = Watcher(store)
         for i in range(samples):
-            in_store = watcher.expect(MAIN, running)
+            in_store = watcher.expect(MAIN, running_since(time.time() * 1000))
             ref = f"ref-{uuid.uuid4().hex[:8]}"
             t0, _ = await send(store, f"app turn {i}: say hello {ref}")
             try:
