@@ -134,6 +134,7 @@ class MainScreen(Screen[None]):
         Binding("d", "toggle_detail", "Details", show=False, id="toggle-detail"),
         Binding("v", "open_transcript", "Transcript", id="transcript"),
         Binding("u", "usage", "Usage", show=False, id="usage"),
+        Binding("T", "toggle_tree", "Subagent tree", show=False, id="tree"),
         Binding("plus", "detail_more", "More fields", show=False, id="detail-more"),
         Binding("escape", "clear", "Clear filter/marks", show=False, id="clear"),
         *(
@@ -248,6 +249,7 @@ class MainScreen(Screen[None]):
             columns, clock=self.clock, monotonic=self.monotonic, stall_seconds=self.stall_seconds
         )
         vm.paused = old.paused
+        vm.tree = old.tree
         vm.marked_keys = set(old.marked_keys)
         vm.adopt_pending(old)  # changes held by a pause stay pending
         keep_sort = any(c.id == old.sort_column for c in columns)
@@ -867,6 +869,17 @@ class MainScreen(Screen[None]):
         self.app.copy_to_clipboard(session_id)
         self.notify(f"Copied sessionId: {visible(session_id)}", markup=False)
 
+    def action_toggle_tree(self) -> None:
+        """Subagents indented under their parent, whose Cost sums its subtree (and back)."""
+        self.vm.tree = not self.vm.tree
+        self._reconfigure()
+        self.notify(
+            "Tree: subagents under their parent, costs summed (Σ)."
+            if self.vm.tree
+            else "Flat list.",
+            timeout=3,
+        )
+
     def action_usage(self) -> None:
         """The usage view of the sessions shown (after the filter)."""
         from openclaw_tui.tui.usage import UsageScreen
@@ -1166,6 +1179,11 @@ class SessionBrowserApp(App[None]):
         yield SystemCommand("Switch agent", keys("agents"), self.action_switch_agent)
         yield SystemCommand(
             "Usage and cost by channel, kind, model, agent", keys("usage"), main.action_usage
+        )
+        yield SystemCommand(
+            "Subagent tree on / off (children under their parent, cost summed)",
+            keys("tree"),
+            main.action_toggle_tree,
         )
         yield SystemCommand(
             "Stop the run (/stop)",

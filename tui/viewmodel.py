@@ -246,6 +246,15 @@ def _run_sort(key: str, entry: Entry) -> float:
     return rank * 1e14 + within
 
 
+def parent_key(entry: Entry) -> str | None:
+    """The session that spawned this one (a subagent's parent), if the entry names one."""
+    for name in ("spawnedBy", "parentSessionKey"):
+        value = entry.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def cost_value(entry: Entry) -> float | None:
     value = _number(entry.get("estimatedCostUsd"))
     if value is not None and math.isfinite(value) and value >= 0:
@@ -597,11 +606,20 @@ class Row:
     changed_at: Mapping[str, float] = field(default_factory=lambda: _NO_CHANGES)
     _cells: tuple[str, ...] | None = None
     _invalid: dict[str, str] | None = None
+    # Tree view (subagents under their parent): nesting depth, and the Cost cell of a parent
+    # summed over itself and its descendants.
+    depth: int = 0
+    tree_cost: str | None = None
 
     @property
     def cells(self) -> tuple[str, ...]:
         if self._cells is None:
-            self._cells = tuple(c.cell(self.key, self.entry) for c in self.columns)
+            cells = [c.cell(self.key, self.entry) for c in self.columns]
+            if self.tree_cost is not None:
+                for i, column in enumerate(self.columns):
+                    if column.id == "cost":
+                        cells[i] = self.tree_cost
+            self._cells = tuple(cells)
         return self._cells
 
     @property
@@ -679,6 +697,9 @@ class SessionViewModel:
         # Kept up to date per change (never a pass over 100k rows per tick): the sessions running
         # now (all of them, whatever the filter), and the tokens/cost of the rows shown. Cost is
         # summed in integer nano-dollars so that adding and removing a row is exact.
+        self.tree = False
+        """Subagents under their parent (``spawnedBy`` / ``parentSessionKey``), costs summed."""
+        self._tree_related: set[str] = set()
         self.running_keys: set[str] = set()
         self.shown_tokens = 0
         self._shown_cost_nano = 0
@@ -780,16 +801,60 @@ class SessionViewModel:
             if old is not None and old.entry is entry:
                 row = Row(key, entry, self.columns, self._sort_key(key, entry), old.version)
                 row.changed_at = old.changed_at
-                row._cells = old._cells
+                if old.tree_cost is None:  # a summed Cost cell belongs to that tree only
+                    row._cells = old._cells
                 row._invalid = old._invalid
             else:
                 row = self._make_row(key, entry, old)
             self.rows[key] = row
             rows.append(row)
+        if self.tree:
+            self._arrange_tree()
         self._visible = self._new_sorted()
         self._visible.update(rows)
         self.marked_keys &= self.entries.keys()
         return ApplyResult(structural=True, rebuilt=True, changed_keys=set(self.rows))
+
+    def _arrange_tree(self) -> None:
+        """Order the shown rows as a tree: each child right under its parent (by the current
+        sort among siblings), indented, and each parent's cost summed over its subtree."""
+        rows = self.rows
+        parent_of: dict[str, str] = {}
+        for key, row in rows.items():
+            parent = parent_key(row.entry)
+            if parent is not None and parent != key and parent in rows:
+                parent_of[key] = parent
+        self._tree_related = set(parent_of) | set(parent_of.values())
+        base = {key: row.sort_key for key, row in rows.items()}
+        totals: dict[str, int] = {}
+        has_cost: set[str] = set()
+        for key, row in rows.items():
+            chain = [key]
+            seen = {key}
+            while (up := parent_of.get(chain[-1])) is not None and up not in seen:
+                chain.append(up)
+                seen.add(up)  # a cycle of spawnedBy links stops here
+            chain.reverse()
+            row.sort_key = tuple(base[k] for k in chain)
+            row.depth = len(chain) - 1
+            cost = cost_value(row.entry)
+            for ancestor in chain:
+                if cost is not None:
+                    totals[ancestor] = totals.get(ancestor, 0) + round(cost * 1e9)
+                    has_cost.add(ancestor)
+        parents = set(parent_of.values())
+        for key in parents:
+            row = rows[key]
+            row.tree_cost = "Σ" + format_cost(totals[key] / 1e9) if key in has_cost else None
+            row._cells = None
+
+    def _tree_touches(self, pending: Mapping[str, Entry | None]) -> bool:
+        for key, entry in pending.items():
+            if key in self._tree_related:
+                return True
+            if isinstance(entry, Mapping) and parent_key(entry) is not None:
+                return True
+        return False
 
     # --- state changes ------------------------------------------------------------------------
 
@@ -806,6 +871,7 @@ class SessionViewModel:
         other.filter_text, other._terms = self.filter_text, self._terms
         other.marked_keys = set(self.marked_keys)
         other.paused = self.paused
+        other.tree = self.tree
         return other
 
     def top_entries(self, entries: Mapping[str, Entry], count: int) -> dict[str, Entry] | None:
@@ -960,6 +1026,15 @@ class SessionViewModel:
         return self._apply(pending)
 
     def _apply(self, pending: Mapping[str, Entry | None]) -> ApplyResult:
+        if self.tree and self._tree_touches(pending):
+            # A parent or a child changed: its subtree moves and sums change; rebuild the order.
+            for key, entry in pending.items():
+                if entry is None:
+                    self.entries.pop(key, None)
+                    self.marked_keys.discard(key)
+                else:
+                    self.entries[key] = entry
+            return self.rebuild()
         result = ApplyResult()
         for key, entry in pending.items():
             old_row = self.rows.pop(key, None)
@@ -984,6 +1059,8 @@ class SessionViewModel:
                 result.changed_keys.add(key)
                 continue
             row = self._make_row(key, entry, old_row)
+            if self.tree:
+                row.sort_key = (row.sort_key,)  # a root without children (see _arrange_tree)
             self.rows[key] = row
             self._visible.add(row)
             self._count_shown(entry, 1)

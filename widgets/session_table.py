@@ -499,9 +499,12 @@ class SessionTable(ScrollView, can_focus=True):
         highlighted = tuple(
             sorted(cid for cid, t in row.changed_at.items() if now - t < HIGHLIGHT_SECONDS)
         )
+        cells = row.cells
         cache_key = (
             row.key,
             row.version,
+            getattr(row, "depth", 0),
+            cells,
             width,
             is_cursor,
             self.has_focus,
@@ -522,14 +525,19 @@ class SessionTable(ScrollView, can_focus=True):
         auto_style = self.get_component_rich_style("session-table--auto")
         invalid = row.invalid
         segments = [Segment("● " if marked else "  ", mark_style if marked else row_style)]
-        cells = row.cells
         for n, (i, _x, w) in enumerate(self._layout(width)):
             column = source.columns[i]
             # Spelled out before it is measured or cut: a lone surrogate or an escape sequence
             # is drawn wider than the raw character, and must not push the row past its width.
             text = visible(live_texts[i] if column.live else cells[i] or "")
             if column.id == "key":
-                text = self._key_formatter(text, w)
+                # A tree view nests rows (subagents under their parent): indent the key.
+                depth = min(getattr(row, "depth", 0), 4)
+                if depth:
+                    indent = "  " * (depth - 1) + "└ "
+                    text = indent + self._key_formatter(text, max(1, w - len(indent)))
+                else:
+                    text = self._key_formatter(text, w)
             style = row_style
             if invalid and not invalid.keys().isdisjoint(column.fields):
                 style = style + invalid_style
