@@ -347,7 +347,7 @@ async def test_bulk_delete_with_delete_key_and_read_only_refusal(store_path: Pat
             app.controller.last_outcome = None
             await pilot.press("delete")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            await pilot.press("enter")
+            await pilot.press("y")  # Enter would answer the default, No
             await wait_until(pilot, lambda: app.controller.last_outcome is not None)
             assert app.controller.last_outcome == (True, "Deleted 2 sessions.")
     data = on_disk(store_path)
