@@ -23,6 +23,7 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, TextArea
@@ -986,6 +987,21 @@ class SessionBrowserApp(App[None]):
         self.read_only_reason: str | None = "started with --read-only" if read_only else None
         self._requested_read_only = read_only
         self._store_appears_timer: Timer | None = None
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast; an error or warning says so in its title, not only by its colour (which a
+        terminal without 256 colours, or NO_COLOR, barely shows)."""
+        if not title and severity in ("error", "warning"):
+            title = "✖ Error" if severity == "error" else "⚠ Warning"
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # --- screens ------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from openclaw_tui.widgets.text import literal_text, visible_control_chars
+from openclaw_tui.widgets.text import literal_text, marked_error, visible_control_chars
 
 Completer = Callable[[str], Sequence[str]]
 """Returns candidate *whole values* of the input for the given text (best first)."""
@@ -281,6 +281,8 @@ class CommandBar(Vertical):
     # -- internals ----------------------------------------------------------------------------
 
     def _set_feedback(self, text: Text, kind: str) -> None:
+        if kind == "-error":
+            text = marked_error(text)
         feedback = self.query_one("#command-feedback", Static)
         feedback.remove_class("-ok", "-error", "-busy")
         feedback.add_class(kind)

@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from openclaw_tui.widgets.text import visible
+from openclaw_tui.widgets.text import marked_error, visible
 
 FILTER_HINT = "text  !neg  ~fuzzy  channel:telegram  think:high  model:gpt-4.1  kind:cron"
 
@@ -116,7 +116,8 @@ class FilterBar(Horizontal):
 
     def show_message(self, message: str, *, error: bool = False) -> None:
         label = self.query_one("#filter-message", Static)
-        label.update(Text(visible(message)))
+        text = Text(visible(message))
+        label.update(marked_error(text) if error else text)
         label.set_class(error, "-error")
 
     @on(Input.Changed, "#filter-input")

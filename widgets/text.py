@@ -116,3 +116,15 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
+
+
+ERROR_MARK = "✖ "
+"""Put before an error shown inline: without 256 colours (TERM=xterm, NO_COLOR) the colour
+alone does not tell an error from a success."""
+
+
+def marked_error(text: Text) -> Text:
+    """``text`` with the error mark in front (once)."""
+    if text.plain.startswith(ERROR_MARK.strip()):
+        return text
+    return Text.assemble(Text(ERROR_MARK, style="bold"), text)

@@ -83,7 +83,7 @@ async def test_error_stays_in_the_bar(tmp_path: Path, store_kind: StoreKind) -> 
         ok, message = await type_command(pilot, screen, "/think banana")
         bar = controller_of(screen).bar
         assert not ok and message.startswith('Unrecognized thinking level "banana". Valid levels:')
-        assert bar.value == "/think banana" and bar.is_open and bar.feedback == message
+        assert bar.value == "/think banana" and bar.is_open and bar.feedback == "✖ " + message
     assert store_state(path) == before
 
 

@@ -89,7 +89,7 @@ async def test_error_keeps_text_and_file_unchanged(store_path: Path) -> None:
                 "Valid levels: off, minimal, low, medium, high."
             )
             assert bar.value == "/think banana" and bar.is_open and bar.input.has_focus
-            assert bar.feedback == message
+            assert bar.feedback == "✖ " + message
             ok, message = await run_typed(pilot, app, "/frobnicate")
             assert not ok and "/help" in message and bar.value == "/frobnicate"
     assert store_state(store_path) == before

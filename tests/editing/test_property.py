@@ -94,7 +94,8 @@ async def test_any_text_gets_feedback_and_errors_keep_the_text(
                 ok, message = controller.last_outcome
                 assert message.strip(), "feedback is never silent"
                 assert not message.startswith("Command failed"), message
-                assert bar.feedback == visible_control_chars(message, keep_newlines=True)
+                shown = visible_control_chars(message, keep_newlines=True)
+                assert bar.feedback == (shown if ok else "✖ " + shown)  # errors say so in text
                 if ok:
                     assert bar.value == "" and not bar.is_open
                 else:

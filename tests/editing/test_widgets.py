@@ -92,7 +92,7 @@ async def test_bar_keeps_text_and_shows_error_on_failure() -> None:
         bar.show_result(False, 'Unrecognized thinking level "banana". Valid levels: off, low.')
         await pilot.pause()
         assert bar.is_open and bar.value == "/think banana" and bar.input.has_focus
-        assert bar.feedback.startswith('Unrecognized thinking level "banana"')
+        assert bar.feedback.startswith('✖ Unrecognized thinking level "banana"')
         assert "-error" in bar.query_one("#command-feedback").classes
         # The operator corrects the text in place and resubmits.
         await pilot.press(*["backspace"] * 6, *"high", "enter")
@@ -193,7 +193,7 @@ async def test_escape_closes_and_keeps_feedback() -> None:
         bar.show_result(False, "Unknown command /x. Type /help for the list.")
         await pilot.press("escape")
         assert not bar.is_open and app.query_one(Target).has_focus
-        assert bar.feedback.startswith("Unknown command")
+        assert bar.feedback.startswith("✖ Unknown command")
 
 
 async def test_failing_completer_does_not_break_typing() -> None:

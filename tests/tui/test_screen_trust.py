@@ -161,3 +161,28 @@ async def test_enter_on_an_invalid_filter_keeps_the_text_and_the_error(tmp_path:
         await pilot.pause()
         assert not bar.is_open and screen.vm.filter_text == "telegram"
         assert screen.table.has_focus
+
+
+async def test_errors_carry_a_textual_mark_besides_colour(tmp_path: Path) -> None:
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await started(pilot)
+        panel = screen.query_one(EditingPanel)
+        ok, message = await type_command(pilot, screen, "/think banana")
+        assert not ok
+        assert panel.bar.feedback == "✖ " + message
+        panel.bar.input.value = ""
+        await pilot.press("escape")
+        ok, message = await type_command(pilot, screen, "/think high")
+        assert ok and panel.bar.feedback == message  # a success has no error mark
+        await pilot.press("f", *"!", "enter")
+        await pilot.pause()
+        assert str(screen.filter_bar.query_one("#filter-message").render()).startswith("✖ ")
+        await pilot.press("escape")
+        app.notify("the gateway refused", severity="error")
+        app.notify("a keymap entry was ignored", severity="warning")
+        app.notify("copied")
+        await pilot.pause()
+        titles = [n.title for n in app._notifications]
+        assert titles[-3:] == ["✖ Error", "⚠ Warning", ""]
