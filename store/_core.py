@@ -342,8 +342,13 @@ class _Core:
             if self.maintenance is not None and not all(i.skip_maintenance for i in batch):
                 active = {i.active_key for i in batch if i.active_key is not None}
                 self.maintenance.apply(work, active)
+            # A caller whose row was refused (a SQLite row repeating a field, a non-object
+            # entry) fails alone; the health says so until a write lands.
+            refused = _last_refusal(outcomes)
             upserts, removed, before = work.changes()
             if not upserts and not removed and not work.reordered:
+                if refused is not None:
+                    self.write_refused = refused
                 _resolve(batch, outcomes)
                 return
             changes = Changes(
@@ -370,6 +375,23 @@ class _Core:
                 _fail_all(batch, exc, outcomes)
                 return
             except StoreError as exc:
+                if exc.row_key is not None:
+                    # The backend refused one row and wrote nothing: the other callers of this
+                    # group commit land on their own, the refused one fails with the reason.
+                    if len(batch) > 1:
+                        refusals: list[StoreError] = []
+                        for item in batch:
+                            if not item.future.done():
+                                await self._process([item])
+                                if self.write_refused is not None:
+                                    refusals.append(self.write_refused)
+                        # As for a refusal inside one commit: the group's refusal stays said.
+                        if refusals:
+                            self.write_refused = refusals[-1]
+                        return
+                    self.write_refused = exc
+                    _fail_all(batch, exc, outcomes)
+                    return
                 self._write_failed(exc)
                 _fail_all(batch, exc, outcomes)
                 return
@@ -381,7 +403,7 @@ class _Core:
             self.stats["writes"] += 1
             self._commit_done(work, upserts, removed, before, new_sig)
             self.write_error = None
-            self.write_refused = None
+            self.write_refused = refused
             _resolve(batch, outcomes)
             return
         conflict = StoreConflictError(
@@ -457,6 +479,15 @@ def _resolve(batch: list[_Pending], outcomes: list[tuple[bool, Any]]) -> None:
             item.future.set_result(value)
         else:
             item.future.set_exception(value)
+
+
+def _last_refusal(outcomes: list[tuple[bool, Any]]) -> StoreError | None:
+    """The last store error among the batch's failed callers (a refused row), if any."""
+    refused: StoreError | None = None
+    for ok, value in outcomes:
+        if not ok and isinstance(value, StoreError) and not isinstance(value, StoreClosedError):
+            refused = value
+    return refused
 
 
 def _fail_all(

@@ -13,6 +13,10 @@ from pathlib import Path
 class StoreError(Exception):
     """Base class: something about a session store went wrong."""
 
+    row_key: str | None = None
+    """Set when a backend refused one row (the others of the batch could land) and wrote
+    nothing: the writer then commits the batch's other changes on their own."""
+
     def __init__(self, path: Path | str, message: str, *, fix: str | None = None) -> None:
         self.path = str(path)
         self.message = message

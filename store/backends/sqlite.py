@@ -49,6 +49,7 @@ from openclaw_tui.store.codec import entry_problem, is_safe_session_id
 from openclaw_tui.store.errors import (
     TOO_LARGE_FIX,
     StoreCorruptError,
+    StoreError,
     StoreLockedError,
     StoreLockTimeoutError,
     StoreReadError,
@@ -842,59 +843,65 @@ class SqliteBackend(Backend):
 
     def _prepare(self, changes: Changes) -> list[tuple[str, dict[str, Any], str]]:
         """Check every upsert before touching the database: (key, entry, entry_json)."""
-        prepared: list[tuple[str, dict[str, Any], str]] = []
-        for key in [*changes.upserts, *changes.removed]:
-            issue = self._issues.get(key)
-            if issue is not None and issue.code == DUPLICATE_KEYS:
-                raise StoreReadOnlyError(self.path, issue.message)
-            if not _utf8_ok(key):
-                raise StoreWriteError(
-                    self.path,
-                    f"the session key {key!r} holds a lone surrogate (half of a UTF-16 pair), "
-                    "which SQLite's UTF-8 text cannot store; nothing was written",
-                    fix="use a key made of whole characters",
-                )
-        for key, entry in changes.upserts.items():
-            if not isinstance(entry, dict):
-                raise StoreWriteError(
-                    self.path,
-                    f"entry {key!r} is not an object; OpenClaw cannot read such a row",
-                    fix="edit the entry into an object first",
-                )
-            session_id = entry.get("sessionId")
-            if not is_safe_session_id(session_id) or session_id != session_id.strip():
-                raise StoreWriteError(
-                    self.path,
-                    f"entry {key!r} has no valid sessionId ({session_id!r}); OpenClaw rejects "
-                    "such a row and then refuses the whole store",
-                    fix="give the entry a sessionId like a UUID",
-                )
-            if _int(entry.get("updatedAt")) is None:
-                raise StoreWriteError(
-                    self.path,
-                    f"entry {key!r} has no integral updatedAt ({entry.get('updatedAt')!r}); "
-                    "OpenClaw requires a millisecond timestamp in every row",
-                    fix="set updatedAt to the current time in milliseconds",
-                )
-            for field in ("spawnedBy", "parentSessionKey"):
-                if (
-                    field in entry
-                    and entry[field] is not None
-                    and not isinstance(entry[field], str)
-                ):
+        key = ""
+        try:
+            prepared: list[tuple[str, dict[str, Any], str]] = []
+            for key in [*changes.upserts, *changes.removed]:
+                issue = self._issues.get(key)
+                if issue is not None and issue.code == DUPLICATE_KEYS:
+                    raise StoreReadOnlyError(self.path, issue.message)
+                if not _utf8_ok(key):
                     raise StoreWriteError(
                         self.path,
-                        f"entry {key!r} has a {field} that is not a string; OpenClaw would "
-                        "refuse the store",
-                        fix=f"make {field} a session key or remove it",
+                        f"the session key {key!r} holds a lone surrogate (half of a UTF-16 pair), "
+                        "which SQLite's UTF-8 text cannot store; nothing was written",
+                        fix="use a key made of whole characters",
                     )
-            row = entry
-            if owner_to_columns(entry.get("owner")) is not None:
-                # A well-formed owner lives in the owner columns (authoritative; OpenClaw
-                # projects them back onto the entry). Anything else stays in the entry as is.
-                row = {k: v for k, v in entry.items() if k != "owner"}
-            prepared.append((key, entry, encode_entry(row)))
-        return prepared
+            for key, entry in changes.upserts.items():
+                if not isinstance(entry, dict):
+                    raise StoreWriteError(
+                        self.path,
+                        f"entry {key!r} is not an object; OpenClaw cannot read such a row",
+                        fix="edit the entry into an object first",
+                    )
+                session_id = entry.get("sessionId")
+                if not is_safe_session_id(session_id) or session_id != session_id.strip():
+                    raise StoreWriteError(
+                        self.path,
+                        f"entry {key!r} has no valid sessionId ({session_id!r}); OpenClaw rejects "
+                        "such a row and then refuses the whole store",
+                        fix="give the entry a sessionId like a UUID",
+                    )
+                if _int(entry.get("updatedAt")) is None:
+                    raise StoreWriteError(
+                        self.path,
+                        f"entry {key!r} has no integral updatedAt ({entry.get('updatedAt')!r}); "
+                        "OpenClaw requires a millisecond timestamp in every row",
+                        fix="set updatedAt to the current time in milliseconds",
+                    )
+                for field in ("spawnedBy", "parentSessionKey"):
+                    if (
+                        field in entry
+                        and entry[field] is not None
+                        and not isinstance(entry[field], str)
+                    ):
+                        raise StoreWriteError(
+                            self.path,
+                            f"entry {key!r} has a {field} that is not a string; OpenClaw would "
+                            "refuse the store",
+                            fix=f"make {field} a session key or remove it",
+                        )
+                row = entry
+                if owner_to_columns(entry.get("owner")) is not None:
+                    # A well-formed owner lives in the owner columns (authoritative; OpenClaw
+                    # projects them back onto the entry). Anything else stays in the entry as is.
+                    row = {k: v for k, v in entry.items() if k != "owner"}
+                prepared.append((key, entry, encode_entry(row)))
+            return prepared
+        except StoreError as exc:
+            # Only this row is refused and nothing was written: the writer lands the others.
+            exc.row_key = key
+            raise
 
     def _apply(
         self,
@@ -952,12 +959,14 @@ class SqliteBackend(Backend):
         canonical = canonical_key(key)
         suggestion = canonical if canonical.startswith("agent:") else f"agent:main:{canonical}"
         if key != canonical or not (key.startswith("agent:") or key in ("global", "unknown")):
-            raise StoreWriteError(
+            refusal = StoreWriteError(
                 self.path,
                 f"the new session key {key!r} is not in OpenClaw's canonical form; OpenClaw "
                 "2026.9.6 refuses the whole store when a row's key is not canonical",
                 fix=f"use {suggestion!r}",
             )
+            refusal.row_key = key  # raised inside the transaction, which is rolled back
+            raise refusal
 
     def _delete_row(self, conn: sqlite3.Connection, schema: _SchemaInfo, key: str) -> None:
         row = conn.execute(

@@ -128,3 +128,36 @@ async def test_a_refused_row_fails_only_its_own_caller_in_a_batch(sqlite_store):
         assert isinstance(fine, dict) and fine["label"] == "same batch"
         assert store.health.ok  # one refused row is no failed write of the store
     assert json.loads(raw_json_of(sqlite_store, SLACK))["label"] == "same batch"
+
+
+async def test_a_refused_row_is_in_the_health_until_a_write_lands(sqlite_store):
+    # One caller's row is refused inside a group commit: the others land, and the store's
+    # health says a write was refused (not "ok, nothing refused") until the next write lands.
+    set_entry_json(
+        sqlite_store,
+        MAIN,
+        with_fields(sqlite_store, MAIN, '"label":"first","label":"second"'),
+    )
+    async with SessionStore(sqlite_store) as store:
+        assert store.health.refused is None
+        refused, landed = await asyncio.gather(
+            store.update_entry(MAIN, {"thinkingLevel": "high"}),
+            store.update_entry(SLACK, {"label": "fine"}),
+            return_exceptions=True,
+        )
+        assert isinstance(refused, StoreReadOnlyError)
+        assert isinstance(landed, dict) and landed["label"] == "fine"
+        assert store.health.refused is refused
+        assert store.health.ok  # a refusal is not a failed write
+        # An invalid sessionId is refused by the backend for that row only.
+        bad, fine = await asyncio.gather(
+            store.update_entry(SLACK, {"sessionId": "../etc"}),
+            store.update_entry(SLACK, {"label": "still fine"}),
+            return_exceptions=True,
+        )
+        assert isinstance(bad, StoreWriteError) and "sessionId" in str(bad)
+        assert isinstance(fine, dict) and fine["label"] == "still fine"
+        assert store.health.refused is bad
+        await store.update_entry(SLACK, {"label": "landed"})
+        assert store.health.refused is None
+    assert json.loads(raw_json_of(sqlite_store, SLACK))["label"] == "landed"

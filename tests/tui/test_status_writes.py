@@ -15,13 +15,16 @@ import pytest
 
 from openclaw_tui.store import SessionStore
 from openclaw_tui.store.errors import StoreReadOnlyError
+from tests.backends import make_store_copy
 from tests.editing.test_app import type_command
+from tests.sqlite.test_row_values import set_entry_json, with_fields
 from tests.tui.helpers import make_app, started, store_path, wait_until, write_json_store
 
 pytestmark = pytest.mark.anyio
 
 MAIN = "agent:main:main"
 OTHER = "agent:main:explicit:other"
+SLACK = "agent:main:slack:channel:c0123abcd"
 
 
 def _entries() -> dict[str, dict[str, object]]:
@@ -105,3 +108,31 @@ async def test_store_health_records_a_refused_write_until_one_lands(tmp_path: Pa
         assert store.health.refused is refused.value
         await store.update_entry(MAIN, {"label": "landed"})
         assert store.health.refused is None
+
+
+async def test_a_refused_sqlite_row_is_said_not_writes_ok(tmp_path: Path) -> None:
+    # One SQLite row repeats a field: only that row is refused, the store stays writable. The
+    # status bar must not go on saying "writes ok" after the refusal.
+    path = make_store_copy("sqlite", tmp_path)
+    set_entry_json(path, MAIN, with_fields(path, MAIN, '"label":"first","label":"second"'))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(200, 30)) as pilot:
+        screen = await started(pilot)
+        await wait_until(pilot, lambda: screen.table.move_cursor_to_key(MAIN), what="main row")
+        await pilot.pause()
+        assert "writes ok" in screen.status.text  # the store as a whole is writable
+        ok, message = await type_command(pilot, screen, "/think low")
+        assert not ok and "'label'" in message
+        await pilot.press("escape")
+        await wait_until(
+            pilot,
+            lambda: "last write refused:" in screen.status.text and "'label'" in screen.status.text,
+            what="the refusal in the status bar",
+        )
+        assert "writes ok" not in screen.status.text
+        assert screen.table.move_cursor_to_key(SLACK)
+        await pilot.pause()
+        ok, message = await type_command(pilot, screen, "/think high")
+        assert ok, message
+        await wait_until(pilot, lambda: "writes ok" in screen.status.text, what="writes ok")
+        assert "last write refused" not in screen.status.text
