@@ -826,9 +826,10 @@ class MainScreen(Screen[None]):
         self.table.focus()
 
     def action_clear(self) -> None:
+        """Escape clears the filter and the marks at once (as the README and help say)."""
         if self.vm.filter_text:
             self.apply_filter("")
-        elif self.vm.marked_keys:
+        if self.vm.marked_keys:
             self.vm.marked_keys.clear()
             self.table.refresh()
             self._update_status()

@@ -186,3 +186,19 @@ async def test_errors_carry_a_textual_mark_besides_colour(tmp_path: Path) -> Non
         await pilot.pause()
         titles = [n.title for n in app._notifications]
         assert titles[-3:] == ["✖ Error", "⚠ Warning", ""]
+
+
+async def test_the_first_escape_clears_filter_and_marks(tmp_path: Path) -> None:
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        assert screen.table.move_cursor_to_key(PORTAL)
+        await pilot.press("space")
+        await pilot.press("f", *"portal", "enter")
+        await pilot.pause()
+        assert screen.marked_keys == {PORTAL} and screen.vm.filter_text == "portal"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.vm.filter_text == "" and screen.marked_keys == set()
+        assert screen.vm.row_count == screen.vm.total_count
