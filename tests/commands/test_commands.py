@@ -287,6 +287,29 @@ CASES = [
         'Invalid debounce "soon". Use ms/s/m (e.g. debounce:1500ms, debounce:2s).',
         {},
     ),
+    (
+        GROUP,
+        "/queue collect extra",
+        False,
+        '"extra" after queue mode "collect" is neither an option nor a mode: give one mode, '
+        "then options such as debounce:2s, cap:10, drop:summarize.",
+        {},
+    ),
+    (
+        GROUP,
+        "/queue collect steer",
+        False,
+        'Two queue modes ("collect" and "steer"): give one.',
+        {},
+    ),
+    (
+        MAIN,
+        "/help me",
+        False,
+        '/help has no command "/me" to explain. Type /help for the list of commands, '
+        "or /help think for one.",
+        {},
+    ),
     (GROUP, "/queue cap:0", False, 'Invalid cap "0". Use a positive integer (e.g. cap:10).', {}),
     (GROUP, "/queue cap:²", False, 'Invalid cap "²". Use a positive integer (e.g. cap:10).', {}),
     (

@@ -21,7 +21,7 @@ from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.errors import StoreError, describe_error
 from openclaw_tui.store.fields import FieldSpec
 from openclaw_tui.store.keys import classify_key
-from openclaw_tui.tui.slash.parse import BY_NAME, COMMANDS, HELP_HINT, ParsedCommand, SlashError
+from openclaw_tui.tui.slash.parse import BY_NAME, COMMANDS, ParsedCommand, SlashError
 
 Entry = Mapping[str, Any]
 Patch = dict[str, Any]
@@ -480,7 +480,16 @@ def plan_queue(cmd: ParsedCommand, _ctx: Context) -> Plan:
             acks.append(f"⚙️ Queue drop set to {drop}.")
         else:
             mode = sem.normalize_queue_mode(token)
-            if mode is None or fields.QUEUE_MODE.name in values:
+            given = values.get(fields.QUEUE_MODE.name)
+            if given is not None and mode is not None:
+                return SlashError(f'Two queue modes ("{given}" and "{mode}"): give one.')
+            if given is not None:
+                return SlashError(
+                    f'"{quote(token)}" after queue mode "{given}" is neither an option nor a '
+                    "mode: give one mode, then options such as debounce:2s, cap:10, "
+                    "drop:summarize."
+                )
+            if mode is None:
                 return SlashError(
                     f'Unrecognized queue mode "{quote(token)}". '
                     f"Valid modes: {', '.join(sem.QUEUE_MODE_WORDS)}."
@@ -531,7 +540,10 @@ def plan_help(cmd: ParsedCommand, _ctx: Context) -> Plan:
     if cmd.args:
         spec = BY_NAME.get(cmd.args[0].lstrip("/").lower())
         if spec is None:
-            return SlashError(f'Unknown command "/{quote(cmd.args[0].lstrip("/"))}". {HELP_HINT}')
+            return SlashError(
+                f'/help has no command "/{quote(cmd.args[0].lstrip("/"))}" to explain. '
+                "Type /help for the list of commands, or /help think for one."
+            )
         aliases = f" (also {', '.join('/' + a for a in spec.aliases)})" if spec.aliases else ""
         return Reply(f"{spec.usage}{aliases}: {spec.summary}.")
     lines = ["Commands (the leading / is optional after :):"]
