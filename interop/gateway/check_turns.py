@@ -8,7 +8,9 @@ only model provider. Over the gateway protocol (``chat.send``, as the reference 
    and ``open_transcript`` streams the reply (a partial item) then shows it committed;
 2. a tool turn: the transcript shows the ``read`` call with its arguments, then the reply;
 3. a slow turn: ``stop_run`` says ``stopped``, the row leaves ``running`` and the fake endpoint
-   records that the gateway closed the model stream.
+   records that the gateway closed the model stream;
+4. the real app in tmux on the same gateway: ``running`` in the Run column within 2 s of a send,
+   a reply and a streaming slow reply in the transcript view (``v``), ``/stop`` typed in the app.
 
 Measured per release: send -> ``running`` visible in the store, send -> first streamed delta in
 the transcript (first turn after start, and warm turns).
@@ -435,10 +437,40 @@ async def check_app(
             {"median": round(statistics.median(ms)), "max": round(worst)},
         )
 
-        # /stop typed in the app on the slow turn.
-        count = len(fake.requests)
-        t0, _ = await send(store, f"{SLOW_WORD}: count slowly in the app")
-        await screen_row(tmux, label, run_word, 30)
+        # The transcript view (v): a turn's reply appears there; the slow reply streams in.
+        await tmux.keys("v")
+        ref = f"ref-{uuid.uuid4().hex[:8]}"
+        try:
+            await tmux.wait_for("app turn", 15)  # the history of the turns above
+            t0, _ = await send(store, f"app view turn: say hello {ref}")
+            seen = await tmux.wait_for(ref + ")", TURN_TIMEOUT)
+            report.ok(
+                f"{version}: the transcript view shows the reply",
+                f"send -> reply on screen {(seen - t0) * 1000:.0f} ms",
+            )
+            report.figure(
+                f"{version} send -> reply in the transcript view (ms)", round((seen - t0) * 1000)
+            )
+            await timed(watcher.expect(MAIN, idle), t0)
+            count = len(fake.requests)
+            t0, _ = await send(store, f"{SLOW_WORD}: count slowly in the app")
+            # The slow turn stopped above reached slow2: slow4 and slow8 are this turn's.
+            first = await tmux.wait_for("slow4", TURN_TIMEOUT)
+            later = await tmux.wait_for("slow8", 15)
+            report.ok(
+                f"{version}: the slow reply streams in the transcript view",
+                f"send -> 'slow4' on screen {(first - t0) * 1000:.0f} ms, 'slow8' "
+                f"{(later - first) * 1000:.0f} ms later",
+            )
+            report.figure(
+                f"{version} send -> 5th streamed token in the transcript view (ms)",
+                round((first - t0) * 1000),
+            )
+        except AssertionError as exc:
+            report.fail(f"{version}: the transcript view", str(exc)[-1500:])
+            return
+        await tmux.keys("Escape")
+        await screen_row(tmux, label, run_word, 15)
         slow = await fake.wait_for(
             lambda r: r.number > count and r.mode == "slow" and r.chunks >= 3, TURN_TIMEOUT
         )
