@@ -972,14 +972,22 @@ class SessionBrowserApp(App[None]):
         demo: Any = None,
         watch: bool = True,
         store_factory: StoreFactory | None = None,
-        stall_seconds: float = DEFAULT_STALL_SECONDS,
+        stall_seconds: float | None = None,
     ) -> None:
         super().__init__()
         self.target = target
         self.clock = clock
         self.monotonic = monotonic
         self.config = config or UserConfig()
-        self.stall_seconds = stall_seconds
+        # --stalled-after, else config.toml's stalled_after_minutes, else the default.
+        configured = self.config.stalled_after_minutes
+        self.stall_seconds = (
+            stall_seconds
+            if stall_seconds is not None
+            else configured * 60
+            if configured is not None
+            else DEFAULT_STALL_SECONDS
+        )
         self.demo = demo
         self.live_watch = watch
         self.store_factory: StoreFactory = store_factory or default_store_factory

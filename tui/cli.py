@@ -135,9 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--stalled-after",
         metavar="MINUTES",
         type=_minutes,
-        default=DEFAULT_STALL_SECONDS / 60,
         help="flag a run 'stalled' once it has run this long with no sign of activity "
-        f"(default: {DEFAULT_STALL_SECONDS / 60:g})",
+        f"(default: config.toml's stalled_after_minutes, else {DEFAULT_STALL_SECONDS / 60:g})",
     )
     add_gateway_arguments(parser)
     parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
@@ -235,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         read_only=args.read_only,
         demo=args.demo,
         store_factory=store_factory_for(args),
-        stall_seconds=args.stalled_after * 60,
+        stall_seconds=args.stalled_after * 60 if args.stalled_after is not None else None,
     )
 
 
@@ -245,7 +244,7 @@ def run_app(
     read_only: bool,
     demo: bool,
     store_factory: StoreFactory | None = None,
-    stall_seconds: float = DEFAULT_STALL_SECONDS,
+    stall_seconds: float | None = None,
 ) -> int:
     # Textual is imported only now: --help and --version stay instant.
     from openclaw_tui.tui.app import SessionBrowserApp, known_binding_ids

@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -46,9 +46,14 @@ class Settings(BaseModel):
     """``[keymap]``: binding id (shown in the help screen, ``?``) -> the keys to bind instead,
     comma-separated Textual key names, e.g. ``pause = "space"``."""
 
+    stalled_after_minutes: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """A run going this long with no sign of activity is shown ``stalled`` (default 10;
+    ``--stalled-after`` wins)."""
+
 
 FIXES: dict[str, str] = {
     "keymap": 'a table of binding id = "keys", e.g. [keymap] then pause = "space"',
+    "stalled_after_minutes": "a number of minutes above 0, e.g. stalled_after_minutes = 10",
 }
 
 
@@ -57,6 +62,7 @@ class UserConfig:
     keymap: dict[str, str] = field(default_factory=dict)
     source: str | None = None  # where the keymap came from, shown in the help screen
     warnings: list[str] = field(default_factory=list)
+    stalled_after_minutes: float | None = None  # config.toml; None: the app's default
 
 
 def config_path(env: Mapping[str, str] = os.environ) -> Path:
@@ -72,7 +78,10 @@ def _problem(path: Path, loc: tuple[int | str, ...], message: str) -> str:
     if len(loc) == 2 and loc[0] == "keymap":
         return f'{path}: {where} must be a string of keys, e.g. "space"'
     if message.startswith("Extra inputs"):
-        known = ", ".join(f"[{name}]" for name in Settings.model_fields)
+        known = ", ".join(
+            f"[{name}]" if get_origin(info.annotation) is dict else name
+            for name, info in Settings.model_fields.items()
+        )
         return f"{path}: {where} is not a setting openclaw-tui knows (known: {known}); remove it"
     if loc and loc[0] == "keymap":
         return f"{path}: [keymap] must be {FIXES['keymap']}"
@@ -122,6 +131,7 @@ def load_config(
         data = {}
     settings = read_settings(path, data if isinstance(data, dict) else {}, config.warnings)
     config.keymap.update(settings.keymap)
+    config.stalled_after_minutes = settings.stalled_after_minutes
     if settings.keymap:
         sources.append(str(path))
     raw = env.get(ENV_KEYMAP, "")

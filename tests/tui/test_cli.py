@@ -118,8 +118,10 @@ def test_a_config_file_setting_nobody_reads_is_reported_and_the_rest_applies(tmp
     loaded = load_config({"OPENCLAW_TUI_CONFIG": str(config)})
     assert loaded.keymap == {"pause": "z"}
     assert sorted(loaded.warnings) == [
-        f"{config}: keymaps is not a setting openclaw-tui knows (known: [keymap]); remove it",
-        f"{config}: theme is not a setting openclaw-tui knows (known: [keymap]); remove it",
+        f"{config}: keymaps is not a setting openclaw-tui knows "
+        "(known: [keymap], stalled_after_minutes); remove it",
+        f"{config}: theme is not a setting openclaw-tui knows "
+        "(known: [keymap], stalled_after_minutes); remove it",
     ]
     assert loaded.source == str(config)
 

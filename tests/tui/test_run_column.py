@@ -205,3 +205,25 @@ async def test_real_turns_fixtures_show_the_last_run_and_its_cost(tmp_path: Path
             assert " done " in line and cost in line
             assert f"Σ {totals}" in screen.status.text
             assert "running" not in screen.status.text
+
+
+def test_stall_limit_from_config_toml_and_the_command_line(tmp_path: Path) -> None:
+    from openclaw_tui.tui.cli import UsageError, build_parser
+    from openclaw_tui.tui.config import UserConfig, load_config
+
+    config = tmp_path / "config.toml"
+    config.write_text("stalled_after_minutes = 25\n", encoding="utf-8")
+    loaded = load_config({"OPENCLAW_TUI_CONFIG": str(config)})
+    assert loaded.stalled_after_minutes == 25 and not loaded.warnings
+    assert make_app(tmp_path, config=loaded).stall_seconds == 25 * 60
+    # --stalled-after wins over the file; nothing given: the default (10 minutes).
+    assert make_app(tmp_path, config=loaded, stall_seconds=60).stall_seconds == 60
+    assert make_app(tmp_path, config=UserConfig()).stall_seconds == 600
+    config.write_text("stalled_after_minutes = -1\n", encoding="utf-8")
+    bad = load_config({"OPENCLAW_TUI_CONFIG": str(config)})
+    assert bad.stalled_after_minutes is None
+    assert any("stalled_after_minutes" in w for w in bad.warnings)
+    assert build_parser().parse_args(["--stalled-after", "2.5"]).stalled_after == 2.5
+    assert build_parser().parse_args([]).stalled_after is None
+    with pytest.raises(UsageError, match="minutes above 0"):
+        build_parser().parse_args(["--stalled-after", "0"])
