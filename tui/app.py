@@ -777,16 +777,19 @@ class MainScreen(Screen[None]):
         self._update_status()
 
     def action_sort_next(self) -> None:
-        ids = [c.id for c in self.vm.columns]
-        index = (ids.index(self.vm.sort_column) + 1) % len(ids)
-        self.sort_by(ids[index])
+        # Only the columns on screen: sorting by a hidden one would show no arrow anywhere.
+        ids = self.table.shown_column_ids() or [c.id for c in self.vm.columns]
+        current = ids.index(self.vm.sort_column) if self.vm.sort_column in ids else -1
+        self.sort_by(ids[(current + 1) % len(ids)])
 
     def action_sort_reverse(self) -> None:
         self.sort_by(self.vm.sort_column, not self.vm.sort_reverse)
 
     def action_sort_column(self, index: int) -> None:
-        if 0 <= index < len(self.vm.columns):
-            self.sort_by(self.vm.columns[index].id)
+        """Number keys count the columns on screen (a narrow terminal drops some)."""
+        ids = self.table.shown_column_ids()
+        if 0 <= index < len(ids):
+            self.sort_by(ids[index])
 
     def action_filter(self) -> None:
         if isinstance(self.app.focused, Input | TextArea):

@@ -264,7 +264,7 @@ class SessionTable(ScrollView, can_focus=True):
         self.cursor_key: str | None = None
         self._cursor_index = 0
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
-        self._column_layout: tuple[int, list[tuple[int, int, int]]] | None = None
+        self._column_layout: tuple[tuple[int, str], list[tuple[int, int, int]]] | None = None
         self._highlight_until = 0.0
         self.empty_message = "No sessions."
 
@@ -416,9 +416,10 @@ class SessionTable(ScrollView, can_focus=True):
 
     def _layout(self, width: int) -> list[tuple[int, int, int]]:
         """(column index, x, width) for the columns that fit in ``width`` cells."""
-        if self._column_layout is not None and self._column_layout[0] == width:
-            return self._column_layout[1]
         assert self._source is not None
+        sort_column = self._source.sort_column
+        if self._column_layout is not None and self._column_layout[0] == (width, sort_column):
+            return self._column_layout[1]
         columns = list(self._source.columns)
         shown = list(range(len(columns)))
         widths = {i: columns[i].width for i in shown}
@@ -430,6 +431,8 @@ class SessionTable(ScrollView, can_focus=True):
             if total() <= width:
                 break
             if step == "drop":
+                if column_id == sort_column:
+                    continue  # the sorted column stays, with its arrow
                 shown = [i for i in shown if columns[i].id != column_id]
                 continue
             for i in shown:
@@ -446,8 +449,15 @@ class SessionTable(ScrollView, can_focus=True):
         for i in shown:
             layout.append((i, x, widths[i]))
             x += widths[i] + 1
-        self._column_layout = (width, layout)
+        self._column_layout = ((width, sort_column), layout)
         return layout
+
+    def shown_column_ids(self) -> list[str]:
+        """The ids of the columns on screen now, left to right (narrow terminals drop some)."""
+        if self._source is None:
+            return []
+        width = self.scrollable_content_region.width
+        return [self._source.columns[i].id for i, _x, _w in self._layout(width)]
 
     # --- rendering ----------------------------------------------------------------------------
 
@@ -479,7 +489,9 @@ class SessionTable(ScrollView, can_focus=True):
             title = column.title
             is_sorted = column.id == source.sort_column
             if is_sorted:
-                title += " ▼" if source.sort_reverse else " ▲"
+                # The arrow is kept when the title is cut: it says which column is sorted.
+                arrow = " ▼" if source.sort_reverse else " ▲"
+                title = fit(title, max(0, w - len(arrow))).rstrip() + arrow
             segments.append(Segment(fit(title, w), sorted_style if is_sorted else header))
             if n:
                 segments.insert(-1, Segment(" ", header))

@@ -9,7 +9,14 @@ import pytest
 from openclaw_tui.tui.app import MainScreen
 from openclaw_tui.tui.editing import EditingPanel
 from tests.backends import read_entries
-from tests.tui.helpers import copy_small_store, make_app, started, wait_until, write_json_store
+from tests.tui.helpers import (
+    copy_small_store,
+    line_text,
+    make_app,
+    started,
+    wait_until,
+    write_json_store,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -202,3 +209,35 @@ async def test_the_first_escape_clears_filter_and_marks(tmp_path: Path) -> None:
         await pilot.pause()
         assert screen.vm.filter_text == "" and screen.marked_keys == set()
         assert screen.vm.row_count == screen.vm.total_count
+
+
+async def test_sorting_applies_to_visible_columns_and_the_arrow_always_shows(
+    tmp_path: Path,
+) -> None:
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await started(pilot)
+        screen.detail.display = True  # the pane takes room: some columns give way
+        await pilot.pause()
+        shown = screen.table.shown_column_ids()
+        assert len(shown) < len(screen.vm.columns)
+        for n in range(1, 10):
+            await pilot.press(str(n))
+            await pilot.pause()
+            header = line_text(screen, 0)
+            assert "▲" in header or "▼" in header, (n, header)
+            if n <= len(shown):
+                assert screen.vm.sort_column == shown[n - 1]
+        for _ in range(len(screen.vm.columns) + 1):
+            await pilot.press("s")
+            await pilot.pause()
+            assert screen.vm.sort_column in shown
+            header = line_text(screen, 0)
+            assert "▲" in header or "▼" in header, header
+        hidden = next(c.id for c in screen.vm.columns if c.id not in shown)
+        screen.sort_by(hidden)  # the palette lists every column: the sorted one is then shown
+        await pilot.pause()
+        assert hidden in screen.table.shown_column_ids()
+        header = line_text(screen, 0)
+        assert "▲" in header or "▼" in header, header
