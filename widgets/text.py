@@ -38,6 +38,73 @@ _INVISIBLE = frozenset(
     )
 )
 _INVISIBLE_RE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "]")
+# Cyrillic and Greek letters drawn like Latin ones (U+0430 draws as "a"): in a word that also
+# has Latin letters or digits ("m\u0430in"), or in text whose only non-ASCII letters are such
+# look-alikes ("agent:main:\u0430\u0441\u0435"), they are spelled out, so a hostile key cannot
+# pass for a real one. Text really written in those scripts (Russian "privet") has other letters
+# too and stays readable.
+_CONFUSABLE = frozenset(
+    chr(c)
+    for c in (
+        # Cyrillic: a e o p c y x s i j h l d q w, A B E K M H O P C T X S I J Y Q W
+        0x0430,
+        0x0435,
+        0x043E,
+        0x0440,
+        0x0441,
+        0x0443,
+        0x0445,
+        0x0455,
+        0x0456,
+        0x0458,
+        0x04BB,
+        0x04CF,
+        0x0501,
+        0x051B,
+        0x051D,
+        0x0410,
+        0x0412,
+        0x0415,
+        0x041A,
+        0x041C,
+        0x041D,
+        0x041E,
+        0x0420,
+        0x0421,
+        0x0422,
+        0x0425,
+        0x0405,
+        0x0406,
+        0x0408,
+        0x04AE,
+        0x051A,
+        0x051C,
+        # Greek: A B E Z H I K M N O P T Y X, a i k v o p u
+        0x0391,
+        0x0392,
+        0x0395,
+        0x0396,
+        0x0397,
+        0x0399,
+        0x039A,
+        0x039C,
+        0x039D,
+        0x039F,
+        0x03A1,
+        0x03A4,
+        0x03A5,
+        0x03A7,
+        0x03B1,
+        0x03B9,
+        0x03BA,
+        0x03BD,
+        0x03BF,
+        0x03C1,
+        0x03C5,
+    )
+)
+_CONFUSABLE_RE = re.compile("[" + "".join(sorted(_CONFUSABLE)) + "]")
+_WORD_RE = re.compile(r"[^\W_]+")
 # Joiners and selectors that are part of an emoji sequence draw as one picture: kept there.
 _EMOJI_GLUE = frozenset({"\u200d", "\ufe0e", "\ufe0f"})
 
@@ -60,11 +127,31 @@ def _spelled(char: str) -> str:
     return f"\\U{code:08x}"
 
 
+def _lookalikes(value: str) -> set[int]:
+    """The indexes of look-alike letters in ``value`` that must be spelled out."""
+    if _CONFUSABLE_RE.search(value) is None:
+        return set()
+    has_ascii_letter = any(c.isascii() and c.isalpha() for c in value)
+    only_lookalikes = has_ascii_letter and all(
+        c.isascii() or c in _CONFUSABLE or not c.isalpha() for c in value
+    )
+    found: set[int] = set()
+    for word in _WORD_RE.finditer(value):
+        text = word.group()
+        if only_lookalikes or any(c.isascii() for c in text):
+            found.update(word.start() + i for i, c in enumerate(text) if c in _CONFUSABLE)
+    return found
+
+
 def needs_spelling(value: str) -> bool:
     """True when ``visible_control_chars`` would change ``value`` (cheap for plain text)."""
     if value.isascii():  # O(1) in CPython; every invisible character above is non-ASCII
         return not value.isprintable()
-    return not value.isprintable() or _INVISIBLE_RE.search(value) is not None
+    return (
+        not value.isprintable()
+        or _INVISIBLE_RE.search(value) is not None
+        or bool(_lookalikes(value))
+    )
 
 
 def visible_control_chars(value: str, *, keep_newlines: bool = False) -> str:
@@ -75,8 +162,11 @@ def visible_control_chars(value: str, *, keep_newlines: bool = False) -> str:
     hostile key cannot pass for a real one.
     """
     out: list[str] = []
+    lookalikes = _lookalikes(value)
     for index, char in enumerate(value):
-        if keep_newlines and char == "\n":
+        if index in lookalikes:
+            out.append(_spelled(char))
+        elif keep_newlines and char == "\n":
             out.append(char)
         elif char in _NAMED_CONTROLS:
             out.append(_NAMED_CONTROLS[char])

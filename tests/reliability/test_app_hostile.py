@@ -277,3 +277,41 @@ async def test_lookalike_keys_do_not_display_as_the_main_session(tmp_path: Path)
             shown = key_cell(key)
             assert shown != "main", f"{key!r} looks like the main session"
             assert shown == key.rstrip(), f"{key!r} should be shown in full, got {shown!r}"
+
+
+async def test_mixed_script_lookalike_keys_are_spelled_out(tmp_path: Path) -> None:
+    # A Cyrillic "а" (U+0430) or "і" (U+0456) in a Latin word draws exactly like "a" or "i":
+    # "agent:main:mаin" would show as the real main session. Those letters are spelled out;
+    # a key or label written wholly in Cyrillic stays readable.
+    cyrillic_a = "agent:main:m\u0430in"
+    cyrillic_i = "agent:main:ma\u0456n"
+    russian = "agent:main:explicit:\u043f\u0440\u0438\u0432\u0435\u0442"
+    path = store_path(tmp_path)
+    write_json_store(
+        path,
+        {
+            MAIN: {"sessionId": "m1", "updatedAt": 10},
+            cyrillic_a: {"sessionId": "l1", "updatedAt": 5, "label": "p\u0430ypal"},
+            cyrillic_i: {"sessionId": "l2", "updatedAt": 4},
+            russian: {"sessionId": "r1", "updatedAt": 3, "label": "\u043e\u0442\u0447\u0451\u0442"},
+        },
+    )
+    app = make_app(tmp_path)
+    async with app.run_test(size=(200, 30)) as pilot:
+        screen = await started(pilot)
+        key_column = screen.vm.column_index("key")
+        width = screen.table.scrollable_content_region.width
+        _, x, w = next(c for c in screen.table._layout(width) if c[0] == key_column)
+
+        def key_cell(key: str) -> str:
+            return _row_cells(screen, key)[0][x : x + w].rstrip()
+
+        assert key_cell(MAIN) == "main"
+        assert key_cell(cyrillic_a) == "m\\u0430in"
+        assert key_cell(cyrillic_i) == "ma\\u0456n"
+        assert key_cell(russian) == "explicit:\u043f\u0440\u0438\u0432\u0435\u0442"
+        assert "p\\u0430ypal" in _row_cells(screen, cyrillic_a)[0]
+        assert "\u043e\u0442\u0447\u0451\u0442" in _row_cells(screen, russian)[0]
+        assert screen.table.move_cursor_to_key(cyrillic_a)
+        await pilot.pause()
+        assert "m\\u0430in" in screen.detail.text and "\u0430" not in screen.detail.text
