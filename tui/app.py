@@ -23,6 +23,7 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -126,13 +127,15 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # A priority binding, like the editing keys: the filter must take focus while the app
         # dispatches this key, before the keys typed right behind it reach the table.
-        Binding("f,ctrl+f", "filter", "Filter", priority=True, id="filter"),
+        # F-keys as htop's are second keys (F3 filter, F5 refresh/resume, F6 sort, F9 delete).
+        Binding("f,ctrl+f,f3", "filter", "Filter", priority=True, id="filter"),
         Binding("p", "toggle_pause", "Pause", id="pause"),
-        Binding("s", "sort_next", "Sort", show=False, id="sort-next"),
+        Binding("s,f6", "sort_next", "Sort", id="sort-next"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="sort-reverse"),
-        Binding("c", "copy_key", "Copy key", show=False, id="copy-key"),
+        Binding("c", "copy_key", "Copy key", id="copy-key"),
         Binding("C", "copy_session_id", "Copy id", show=False, id="copy-session-id"),
-        Binding("d", "toggle_detail", "Details", show=False, id="toggle-detail"),
+        Binding("d", "toggle_detail", "Details", id="toggle-detail"),
+        Binding("f5", "refresh", "Refresh/resume", show=False, id="refresh"),
         Binding("v", "open_transcript", "Transcript", id="transcript"),
         Binding("u", "usage", "Usage", show=False, id="usage"),
         Binding("T", "toggle_tree", "Subagent tree", show=False, id="tree"),
@@ -715,6 +718,13 @@ class MainScreen(Screen[None]):
             self._flush_pending()
         self._update_status()
 
+    def action_refresh(self) -> None:
+        """F5 (htop): resume when paused; live, the table already is what the store holds."""
+        if self.vm.paused:
+            self.action_toggle_pause()
+        else:
+            self.notify("Live: the table already shows the store as it changes.")
+
     def action_toggle_pause(self) -> None:
         self.set_paused(not self.vm.paused)
         self.notify("Live updates paused." if self.vm.paused else "Live updates resumed.")
@@ -951,7 +961,9 @@ class SessionBrowserApp(App[None]):
 
     COMMANDS = App.COMMANDS | {SessionCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q,f10", "quit", "Quit", id="quit"),
+        # ctrl+c quits as in any terminal program; a priority binding so it works in an input.
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True, id="interrupt"),
         Binding("question_mark,f1", "help", "Help", id="help"),
         Binding("a", "switch_agent", "Agents", id="agents"),
         Binding(
@@ -999,6 +1011,7 @@ class SessionBrowserApp(App[None]):
         self.read_only_reason: str | None = "started with --read-only" if read_only else None
         self._requested_read_only = read_only
         self._store_appears_timer: Timer | None = None
+        self._asking_quit = False  # the ctrl+c confirmation is on screen
 
     def notify(
         self,
@@ -1150,6 +1163,45 @@ class SessionBrowserApp(App[None]):
         main.post_message(WorkerFailed(description, worker.error))
 
     # --- actions ------------------------------------------------------------------------------
+
+    def edit_in_flight(self) -> str | None:
+        """What an operator would lose by quitting now (None: nothing)."""
+        from openclaw_tui.widgets.editors import EditMenu, EditorScreen
+
+        if isinstance(self.screen, EditorScreen | EditMenu):
+            return "a value is being edited"
+        try:
+            panel = self.main.query_one(EditingPanel)
+        except (LookupError, NoMatches):
+            return None
+        if panel.running:
+            return "a command is still being written"
+        if panel.bar.is_open and panel.bar.value.strip():
+            return "a command is being typed"
+        return None
+
+    async def action_interrupt(self) -> None:
+        """ctrl+c: quit, asking first only when an edit is in flight; a second ctrl+c while
+        asked quits."""
+        what = self.edit_in_flight()
+        if what is None or self._asking_quit:
+            await self.action_quit()
+            return
+        self._confirm_quit(what)
+
+    @work(group="confirm-quit", exclusive=True, exit_on_error=False, description="Confirming quit")
+    async def _confirm_quit(self, what: str) -> None:
+        from openclaw_tui.widgets.confirm import ConfirmScreen
+
+        question = f"Quit while {what}?"
+        detail = "It is lost if you quit now. y or ctrl+c quits; n or Escape goes back."
+        self._asking_quit = True
+        try:
+            confirmed = await self.push_screen_wait(ConfirmScreen(question, detail, title="Quit"))
+        finally:
+            self._asking_quit = False
+        if confirmed:
+            await self.action_quit()
 
     def action_help(self) -> None:
         from openclaw_tui.tui.help import HelpScreen

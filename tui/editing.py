@@ -61,9 +61,7 @@ EDITING_BINDINGS: list[Binding] = [
     Binding("m", "editing('field', 'model')", "Model", priority=True, id="edit-model"),
     Binding("l", "editing('field', 'label')", "Label", priority=True, id="edit-label"),
     Binding("e", "editing('menu')", "Edit", priority=True, id="edit-menu"),
-    Binding(
-        "delete", "editing('delete')", "Delete", show=False, priority=True, id="delete-session"
-    ),
+    Binding("delete,f9", "editing('delete')", "Delete", priority=True, id="delete-session"),
 ]
 """Bindings for the screen that hosts the panel; their action forwards to ``handle``.
 

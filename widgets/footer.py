@@ -7,22 +7,39 @@ from textual.events import Resize
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-COMPACT_WIDTH = 120
-"""Below this width the footer is compact and lists the keys an operator needs first."""
+COMPACT_WIDTH = 160
+"""Below this width the keys are packed tighter (one space between them, not two)."""
 
-FIRST_ACTIONS = ("help", "quit")
-"""Shown first below COMPACT_WIDTH: whatever is cut at the right, these two stay visible."""
+PALETTE_HINT_WIDTH = COMPACT_WIDTH
+"""Below this width the ``^p Palette`` hint gives its room to keys (ctrl+p still works). Not
+narrower than COMPACT_WIDTH: in a compact footer Textual leaves the hint's last cell showing a
+letter of the key scrolled beneath it."""
+
+FIRST_ACTIONS = (
+    "help",
+    "quit",
+    "toggle_mark",
+    "filter",
+    "toggle_pause",
+    "sort_next",
+    "copy_key",
+    "toggle_detail",
+    "editing('delete')",
+)
+"""Shown first, in this order: whatever is cut at the right, Help and Quit stay visible, then
+the keys an operator uses most (k9s and htop keep theirs on the left too)."""
 
 
 class SessionFooter(Footer):
-    """A footer that, when narrow, puts ``? Help`` and ``q Quit`` first, packs keys tighter and
-    leaves out the ``^p Palette`` hint (ctrl+p still opens it; help lists it)."""
+    """A footer that puts ``? Help`` and ``q Quit`` first and, when narrow, packs keys tighter
+    and leaves out the ``^p Palette`` hint (ctrl+p still opens it; help lists it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._wide: tuple[bool, bool] | None = None
 
     def compose(self) -> ComposeResult:
         items = list(super().compose())
-        if self.app.size.width >= COMPACT_WIDTH:
-            yield from items
-            return
 
         def rank(widget: object) -> int:
             if isinstance(widget, FooterKey) and widget.action in FIRST_ACTIONS:
@@ -32,9 +49,10 @@ class SessionFooter(Footer):
         yield from sorted(items, key=rank)
 
     def on_resize(self, event: Resize) -> None:
-        compact = self.app.size.width < COMPACT_WIDTH
-        if compact != self.compact:
-            # Crossing the width changes the order as well as the spacing.
-            self.compact = compact
-            self.show_command_palette = not compact
+        width = self.app.size.width
+        wide = (width >= COMPACT_WIDTH, width >= PALETTE_HINT_WIDTH)
+        if wide != self._wide:
+            self._wide = wide
+            self.compact = not wide[0]
+            self.show_command_palette = wide[1]
             self.call_after_refresh(self.recompose)

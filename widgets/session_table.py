@@ -381,8 +381,11 @@ class SessionTable(ScrollView, can_focus=True):
         self._set_cursor(self._row_count - 1)
 
     def action_toggle_mark(self) -> None:
+        """Mark or unmark the highlighted row and move down, as htop and mc do, so that
+        space, space, space marks a run of rows."""
         if self.cursor_key is not None:
             self.post_message(self.MarkToggled(self, self.cursor_key))
+            self.action_cursor_down()
 
     def action_select(self) -> None:
         if self.cursor_key is not None:

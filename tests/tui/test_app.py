@@ -559,13 +559,14 @@ async def test_a_gateway_column_can_be_added_and_state_is_kept(tmp_path: Path):
         screen.sort_by("key", reverse=False)
         screen.table.move_cursor_to_key(WHATSAPP)
         await pilot.press("space")
+        highlighted = screen.current_key  # space moved down
         columns = (*DEFAULT_COLUMNS, gateway_column(lambda key, entry: "gw-[b]one"))
         screen.set_columns(columns)
         await pilot.pause()
         assert "Gateway" in line_text(screen, 0)
         assert "gw-[b]one" in row_line(screen, WHATSAPP)
         assert screen.vm.filter_text == "kind:group" and screen.vm.sort_column == "key"
-        assert screen.marked_keys == {WHATSAPP} and screen.current_key == WHATSAPP
+        assert screen.marked_keys == {WHATSAPP} and screen.current_key == highlighted
 
 
 async def test_resync_while_paused_rebuilds_from_the_store_on_resume(
