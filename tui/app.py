@@ -533,8 +533,14 @@ class MainScreen(Screen[None]):
             else:
                 self.banner.show_message(f"A write failed: {message}", "warning")
             return
+        # Only claim "last good sessions" when there are some: at start-up there are none.
+        shown = (
+            "Showing the last good sessions"
+            if self.vm.total_count
+            else "Nothing is shown until it can be read"
+        )
         self.banner.show_message(
-            f"Cannot read the store: {message}. Showing the last good sessions; "
+            f"Cannot read the store: {message}. {shown}; "
             "this clears by itself once the file is readable again."
         )
         self._update_empty_state()
@@ -575,6 +581,20 @@ class MainScreen(Screen[None]):
             self.table.data_changed(structural=result.structural, changed=not result.rebuilt)
         if result.rebuilt or (self.current_key in result.changed_keys):
             self._show_selected()
+        self._update_empty_state()
+        self._update_status()
+
+    def store_appeared(self) -> None:
+        """The missing store now exists: one state, said the same in body and status bar."""
+        target = self.target
+        if target is not None and target.kind == "missing":
+            self.target = StoreTarget(
+                target.path,
+                kind_of_path(target.path),
+                target.agent_id,
+                target.state_dir,
+                target.notes,
+            )
         self._update_empty_state()
         self._update_status()
 
@@ -1112,6 +1132,10 @@ class SessionBrowserApp(App[None]):
         if location.path != target.path:
             # The open store watches the sessions.json path; a SQLite store needs opening.
             self.open_target(target_for_location(location, state_dir))
+        else:
+            # The watched sessions.json appeared, maybe with no session in it (no event then):
+            # the screen stops saying there is no store.
+            self.main.store_appeared()
 
     async def _run_store(self, target: StoreTarget) -> None:
         main = self.main

@@ -14,6 +14,7 @@ from tests.tui.helpers import (
     line_text,
     make_app,
     started,
+    store_path,
     wait_until,
     write_json_store,
 )
@@ -241,3 +242,47 @@ async def test_sorting_applies_to_visible_columns_and_the_arrow_always_shows(
         assert hidden in screen.table.shown_column_ids()
         header = line_text(screen, 0)
         assert "▲" in header or "▼" in header, header
+
+
+@pytest.mark.parametrize("content", ["{}", "{}\n", ""])
+async def test_a_store_that_appears_empty_is_one_state_said_once(
+    tmp_path: Path, content: str
+) -> None:
+    state_dir = tmp_path / "fresh"
+    app = make_app(state_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        assert screen.empty_state.has_class("-visible")
+        path = store_path(state_dir)
+        path.parent.mkdir(parents=True)
+        path.write_text(content)
+        await wait_until(
+            pilot, lambda: not screen.empty_state.has_class("-visible"), timeout=8, what="store"
+        )
+        await pilot.pause()
+        if content:
+            assert screen.banner.message is None
+            assert screen.table.empty_message == "No sessions in this store."
+        else:  # a 0-byte file is not JSON: unreadable, said alike in banner and body
+            assert (screen.banner.message or "").startswith("Cannot read the store")
+            assert "Nothing is shown until it can be read" in (screen.banner.message or "")
+            assert screen.table.empty_message.startswith("Nothing to show: the store cannot")
+        assert not screen.empty_state.has_class("-visible")  # not "No session store here yet"
+        assert "missing" not in screen.status.text
+        assert "sessions.json" in screen.status.text
+
+
+async def test_a_corrupt_store_at_start_up_does_not_claim_last_good_sessions(
+    tmp_path: Path,
+) -> None:
+    path = store_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"agent:main:main": {"sessionId": ')
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        await wait_until(pilot, lambda: screen.banner.message is not None, what="the banner")
+        banner = screen.banner.message or ""
+        assert "last good" not in banner
+        assert "Nothing is shown" in banner
+        assert screen.table.empty_message.startswith("Nothing to show: the store cannot be read")
