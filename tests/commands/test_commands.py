@@ -94,7 +94,8 @@ CASES = [
         MAIN,
         "/verbose loud",
         False,
-        'Unrecognized verbose level "loud". Valid levels: off, on, full.',
+        'Unrecognized verbose level "loud". Valid levels: off, on, full '
+        "(or inherit for the default).",
         {},
     ),
     (MAIN, "/verbose on please", False, 'Unexpected argument "please" for /verbose.', {}),
@@ -107,7 +108,8 @@ CASES = [
         MAIN,
         "/reasoning full",
         False,
-        'Unrecognized reasoning level "full". Valid levels: on, off, stream.',
+        'Unrecognized reasoning level "full". Valid levels: on, off, stream '
+        "(or inherit for the default).",
         {},
     ),
     # /elevated (/elev)
@@ -137,7 +139,8 @@ CASES = [
         MAIN,
         "/elevated sudo",
         False,
-        'Unrecognized elevated level "sudo". Valid levels: off, on, ask, full.',
+        'Unrecognized elevated level "sudo". Valid levels: off, on, ask, full '
+        "(or inherit for the default).",
         {},
     ),
     # /model: §4.1 on a session whose runtime model is the old selection.

@@ -260,7 +260,9 @@ def plan_level(cmd: ParsedCommand, _ctx: Context) -> Plan:
     level = spec.field.normalize(raw) if spec.field.normalize else None
     if level is None:
         return SlashError(
-            f'Unrecognized {spec.what} level "{quote(raw)}". Valid levels: {spec.listing}.'
+            # The bare command offers inherit too: its own error must not leave it out.
+            f'Unrecognized {spec.what} level "{quote(raw)}". Valid levels: {spec.listing} '
+            "(or inherit for the default)."
         )
     return set_field(spec.field.name, level, spec.acks[level])
 
