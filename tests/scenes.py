@@ -132,10 +132,13 @@ def scene_store(name: str, patches: dict[str, dict[str, Any]] | None = None) -> 
     return state_dir
 
 
-def scene_app(state_dir: Path) -> SessionBrowserApp:
+def scene_app(state_dir: Path, *, read_only: bool = False) -> SessionBrowserApp:
     # An empty UserConfig: the developer's own keymap must not change the pictures.
     return SessionBrowserApp(
-        target_for_agent("main", state_dir), clock=lambda: FIXED_NOW, config=UserConfig()
+        target_for_agent("main", state_dir),
+        clock=lambda: FIXED_NOW,
+        config=UserConfig(),
+        read_only=read_only,
     )
 
 
@@ -215,6 +218,23 @@ async def _usage_before(pilot: Pilot) -> None:
     await _settle(pilot)
 
 
+def _read_only() -> SessionBrowserApp:
+    return scene_app(scene_store("read-only"), read_only=True)
+
+
+async def _marked_before(pilot: Pilot) -> None:
+    """Three rows marked with space (which moves down), and a bulk command typed for them."""
+    screen = await started(pilot)
+    screen.table.move_cursor_to_key("agent:main:main")
+    await pilot.press("space", "space", "space")
+    await wait_until(pilot, lambda: len(screen.marked_keys) == 3)
+    await pilot.press("colon")
+    bar = screen.query_one("#command-input")
+    bar.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.press(*"/think high")
+    await _settle(pilot)
+
+
 def _empty() -> SessionBrowserApp:
     state_dir = SCENES_ROOT / "empty"
     shutil.rmtree(state_dir, ignore_errors=True)
@@ -252,6 +272,8 @@ SCENES: dict[str, Scene] = {
         Scene("empty", "No store yet", _empty, _main_before),
         Scene("error", "Unreadable store", _error, _error_before),
         Scene("help", "Help screen", _main, _help_before),
+        Scene("read-only", "Read-only mode", _read_only, _main_before),
+        Scene("marked", "Marked rows and a bulk command", _main, _marked_before),
         # The most common default terminal, and a small one (issue #13 items 12 and 16).
         Scene("main-80x24", "Main screen at 80x24", _main, _main_before, SMALL),
         Scene("help-80x24", "Help screen at 80x24", _main, _help_before, SMALL),
