@@ -20,6 +20,7 @@ from openclaw_tui.store.errors import StoreError
 
 if TYPE_CHECKING:
     from openclaw_tui.store.activity import AbortResult, GatewayUsage
+    from openclaw_tui.store.events import ConnectionState
     from openclaw_tui.store.subscription import Subscription
     from openclaw_tui.store.transcripts.base import TranscriptSource
 
@@ -111,6 +112,11 @@ class SessionStoreAPI(Protocol):
 
     @property
     def issues(self) -> list[Issue]: ...
+
+    def connection_states(self) -> list[ConnectionState]:
+        """Each gateway's current connection state (later ones arrive as events); empty for a
+        file store, which has no connection."""
+        ...
 
     def subscribe(self, *, max_backlog: int | None = None) -> Subscription: ...
 

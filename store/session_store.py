@@ -28,6 +28,7 @@ from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls
 from openclaw_tui.store.backends.base import Backend, Issue
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, JsonFileBackend
 from openclaw_tui.store.errors import StoreClosedError, StoreError, StoreReadError
+from openclaw_tui.store.events import ConnectionState
 from openclaw_tui.store.merge import merge_entry
 from openclaw_tui.store.paths import outside_link_reason
 from openclaw_tui.store.recovery import recover
@@ -199,6 +200,9 @@ class SessionStore(FileStoreActivity):
     @property
     def generation(self) -> int:
         return self._reader().generation
+
+    def connection_states(self) -> list[ConnectionState]:
+        return []  # a file has no connection
 
     @property
     def health(self) -> StoreHealth:

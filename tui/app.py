@@ -30,7 +30,7 @@ from textual.timer import Timer
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
-from openclaw_tui.store import SessionStore, StoreHealth
+from openclaw_tui.store import SessionStore
 from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES
 from openclaw_tui.store.errors import StoreError, StoreWriteError, describe_error
@@ -447,16 +447,10 @@ class MainScreen(Screen[None]):
 
     # --- gateway connections ------------------------------------------------------------------
 
-    def _seed_connections(self, store: Any) -> None:
+    def _seed_connections(self, store: SessionStoreAPI) -> None:
         """A remote store's current connection states (events carry the later ones)."""
         self.connections = {}
-        states = getattr(store, "states", None)  # several gateways
-        if isinstance(states, dict):
-            candidates = [s for s in states.values() if isinstance(s, ConnectionState)]
-        else:
-            state = getattr(store, "state", None)  # one gateway
-            candidates = [state] if isinstance(state, ConnectionState) else []
-        for state in candidates:
+        for state in store.connection_states():
             self.connections[str(state.extra.get("gateway") or "gateway")] = state
         self._show_connection_banner()
 
@@ -660,10 +654,11 @@ class MainScreen(Screen[None]):
             last = "just now" if last in ("0s", "-") else f"{last} ago"
         # What the store says now: it may have gone read-only since it was opened (another
         # program wrote duplicate keys), or refused a write without touching the file.
-        health = getattr(self.app.store, "health", None)
+        store = self.app.store
+        health = store.health if store is not None else None
         read_only = self.app.read_only_reason if self.app.read_only else None
         refused: str | None = None
-        if isinstance(health, StoreHealth):
+        if health is not None:
             read_only = read_only or health.read_only_reason
             if health.refused is not None:
                 refused = getattr(health.refused, "message", None) or health.refused.describe()

@@ -455,7 +455,7 @@ class EditingPanel(Widget):
         if store is None:
             return False, "Command unavailable: no session store is open."
         what = f"session {keys[0]}" if len(keys) == 1 else f"{len(keys)} sessions"
-        if context.read_only or getattr(store, "read_only", False) is True:
+        if context.read_only or store.read_only:
             return False, (
                 f"Read-only mode: deleting {what} was not applied. "
                 "Restart without --read-only to edit."

@@ -440,6 +440,9 @@ class GatewayStore(GatewayActivity):
     def generation(self) -> int:
         return self._hub.generation
 
+    def connection_states(self) -> list[ConnectionState]:
+        return [self.state]
+
     @property
     def health(self) -> StoreHealth:
         reason = None

@@ -165,6 +165,9 @@ class MultiGatewayStore:
     def generation(self) -> int:
         return self._hub.generation
 
+    def connection_states(self) -> list[ConnectionState]:
+        return list(self.states.values())
+
     @property
     def health(self) -> StoreHealth:
         for store in self.stores.values():

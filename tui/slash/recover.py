@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass
-from typing import Any
 
+from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.errors import StoreError, describe_error
 from openclaw_tui.tui.slash.parse import ParsedCommand, SlashError
 from openclaw_tui.tui.slash.plans import Context
@@ -34,12 +34,12 @@ def _sessions(count: int) -> str:
     return f"{count:,} session" if count == 1 else f"{count:,} sessions"
 
 
-async def recover_store(store: Any, *, read_only: bool, confirmed: bool) -> Outcome:
+async def recover_store(store: SessionStoreAPI, *, read_only: bool, confirmed: bool) -> Outcome:
     """Ask first, then run ``store.recover()`` and say where the copy was kept."""
-    health = getattr(store, "health", None)
-    where = str(getattr(health, "path", "") or "the store")
-    error = getattr(health, "error", None)
-    if error is None or getattr(health, "operation", None) != "read":
+    health = store.health
+    where = health.path or "the store"
+    error = health.error
+    if error is None or health.operation != "read":
         return Outcome(
             True, f"Nothing to recover: {where} reads fine; nothing was changed.", command="recover"
         )
@@ -57,7 +57,7 @@ async def recover_store(store: Any, *, read_only: bool, confirmed: bool) -> Outc
             needs_confirmation=True,
             command="recover",
             detail=(
-                f"It cannot be read: {getattr(error, 'message', None) or error}.\n"
+                f"It cannot be read: {error.message or error}.\n"
                 "A timestamped copy of the file is kept beside it first; then the store starts "
                 "over with what can be saved safely (valid JSON behind a byte order mark, else "
                 "the last sessions this app read, else none)."
@@ -70,7 +70,7 @@ async def recover_store(store: Any, *, read_only: bool, confirmed: bool) -> Outc
         raise
     except StoreError as exc:
         return Outcome(False, f"Not recovered: {describe_error(exc)}", command="recover")
-    still_failing = getattr(getattr(store, "health", None), "error", None)
+    still_failing = store.health.error
     if still_failing is not None:
         return Outcome(False, f"Not recovered: {describe_error(still_failing)}", command="recover")
     count = _sessions(len(store.load()))
