@@ -854,7 +854,9 @@ class MainScreen(Screen[None]):
         self.table.focus()
 
     def action_clear(self) -> None:
-        """Escape clears the filter and the marks at once (as the README and help say)."""
+        """Escape clears the filter and the marks at once (as the README and help say), and
+        dismisses the last command's feedback."""
+        self.query_one(EditingPanel).bar.dismiss_feedback()
         if self.vm.filter_text:
             self.apply_filter("")
         if self.vm.marked_keys:

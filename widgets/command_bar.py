@@ -278,6 +278,10 @@ class CommandBar(Vertical):
         touching the input's text or open state."""
         self._set_feedback(literal_text(message, keep_newlines=True), "-ok" if ok else "-error")
 
+    def dismiss_feedback(self) -> None:
+        """Take the feedback line away (Escape on the table): it must not outstay its use."""
+        self.remove_class("-has-feedback")
+
     # -- internals ----------------------------------------------------------------------------
 
     def _set_feedback(self, text: Text, kind: str) -> None:

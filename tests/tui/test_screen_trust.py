@@ -286,3 +286,17 @@ async def test_a_corrupt_store_at_start_up_does_not_claim_last_good_sessions(
         assert "last good" not in banner
         assert "Nothing is shown" in banner
         assert screen.table.empty_message.startswith("Nothing to show: the store cannot be read")
+
+
+async def test_escape_dismisses_command_feedback(tmp_path: Path) -> None:
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        panel = screen.query_one(EditingPanel)
+        ok, _ = await type_command(pilot, screen, "/help")
+        assert ok and panel.bar.feedback.startswith("Commands")
+        assert screen.table.has_focus
+        await pilot.press("escape")
+        await pilot.pause()
+        assert panel.bar.feedback == ""
