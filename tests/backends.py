@@ -31,6 +31,7 @@ import pytest
 from openclaw_tui.store.backends.base import Changes
 from openclaw_tui.store.backends.sqlite import SqliteBackend
 from openclaw_tui.store.paths import json_store_path, sqlite_store_path
+from tests.shared_data import FIXTURES as SHARED_FIXTURES
 from tests.shared_data import SMALL_JSON, SQLITE_DB
 
 StoreKind = Literal["json", "sqlite"]
@@ -75,6 +76,10 @@ def backend_store(store_kind: StoreKind, tmp_path: Path) -> Path:
 
 def read_entries(path: Path) -> dict[str, Any]:
     """Every entry of the store at ``path``, read by a reader of its own (not the app's store)."""
+    # A SQLite reader leaves -wal/-shm beside the database: never one beside a shared fixture.
+    assert not path.resolve().is_relative_to(SHARED_FIXTURES.resolve()), (
+        f"{path} is a shared fixture: read a copy (make_store_copy / copy_fixture)"
+    )
     if kind_of(path) == "json":
         return json.loads(path.read_bytes())
     backend = SqliteBackend(path, read_only=True)
