@@ -830,6 +830,17 @@ class RunTracker:
 
     # -- events ----------------------------------------------------------------------------
 
+    def _event_head(
+        self, payload: Mapping[str, Any], now_ms: int
+    ) -> tuple[str, str | None, int] | None:
+        """An event's session key, run id and time (its own ``ts``, else now); None when the
+        event names no session we can find."""
+        key = self._key_for(payload)
+        if key is None:
+            return None
+        run_id = payload.get("runId") if isinstance(payload.get("runId"), str) else None
+        return key, run_id, _ms(payload.get("ts")) or now_ms
+
     def _key_for(self, payload: Mapping[str, Any]) -> str | None:
         key = payload.get("sessionKey")
         if isinstance(key, str) and key:
@@ -924,11 +935,10 @@ class RunTracker:
 
     def on_agent(self, payload: Mapping[str, Any], now_ms: int) -> str | None:
         """An ``agent`` event; returns the key whose row must be re-annotated, or None."""
-        key = self._key_for(payload)
-        if key is None:
+        head = self._event_head(payload, now_ms)
+        if head is None:
             return None
-        run_id = payload.get("runId") if isinstance(payload.get("runId"), str) else None
-        ts = _ms(payload.get("ts")) or now_ms
+        key, run_id, ts = head
         stream = payload.get("stream")
         data = payload.get("data") if isinstance(payload.get("data"), Mapping) else {}
         assert isinstance(data, Mapping)
@@ -956,12 +966,10 @@ class RunTracker:
         if not isinstance(phase, str):
             return None
         if phase in LIFECYCLE_END_PHASES:
-            if phase == "error":
-                error = data.get("error")
-                self._end(key, run_id, RunStatus.FAILED, ts, error=str(error) if error else None)
-                return key
             status = normalize_run_status(data.get("status"))
-            if data.get("aborted") is True or status is RunStatus.KILLED:
+            if phase == "error":
+                status = RunStatus.FAILED
+            elif data.get("aborted") is True or status is RunStatus.KILLED:
                 status = RunStatus.KILLED
             elif status not in (RunStatus.FAILED, RunStatus.TIMEOUT):
                 status = RunStatus.DONE
@@ -976,11 +984,10 @@ class RunTracker:
 
     def on_chat(self, payload: Mapping[str, Any], now_ms: int) -> str | None:
         """A ``chat`` event (status / delta / final / aborted / error)."""
-        key = self._key_for(payload)
-        if key is None:
+        head = self._event_head(payload, now_ms)
+        if head is None:
             return None
-        run_id = payload.get("runId") if isinstance(payload.get("runId"), str) else None
-        ts = _ms(payload.get("ts")) or now_ms
+        key, run_id, ts = head
         state = payload.get("state")
         if state == "final":
             self._end(key, run_id, RunStatus.DONE, ts)

@@ -58,8 +58,10 @@ def _spec(
     noun: str,
     fix: str,
     valid_in_file: tuple[str, ...] | None = None,
-    read_normalize: Callable[[object], str | None] | None = None,
+    read_in_file: bool = True,
 ) -> FieldSpec:
+    """``read_in_file``: OpenClaw reads the other spellings of ``normalize`` in a file too (False:
+    it ignores them there and uses the default)."""
     return FieldSpec(
         name,
         label,
@@ -71,7 +73,7 @@ def _spec(
         (name,),
         noun=noun,
         valid_in_file=values if valid_in_file is None else valid_in_file,
-        read_normalize=read_normalize,
+        read_normalize=normalize if read_in_file else None,
         fix=fix,
     )
 
@@ -84,7 +86,6 @@ THINKING: Final = _spec(
     sem.normalize_think_level,
     noun="thinking level",
     valid_in_file=sem.STORED_THINK_LEVELS,
-    read_normalize=sem.normalize_think_level,
     fix="/think <level>, or /think default to clear it",
 )
 VERBOSE: Final = _spec(
@@ -94,7 +95,6 @@ VERBOSE: Final = _spec(
     sem.VERBOSE_LEVELS,
     sem.normalize_verbose_level,
     noun="verbose level",
-    read_normalize=sem.normalize_verbose_level,
     fix="/verbose on|full|off",
 )
 REASONING: Final = _spec(
@@ -104,7 +104,6 @@ REASONING: Final = _spec(
     sem.REASONING_LEVELS,
     sem.normalize_reasoning_level,
     noun="reasoning level",
-    read_normalize=sem.normalize_reasoning_level,
     fix="/reasoning on|off|stream",
 )
 ELEVATED: Final = _spec(
@@ -114,7 +113,6 @@ ELEVATED: Final = _spec(
     sem.ELEVATED_LEVELS,
     sem.normalize_elevated_level,
     noun="elevated level",
-    read_normalize=sem.normalize_elevated_level,
     fix="/elevated on|off|ask|full",
 )
 SEND_POLICY: Final = _spec(
@@ -125,6 +123,7 @@ SEND_POLICY: Final = _spec(
     sem.SEND_POLICIES,
     sem.normalize_send_policy,
     noun="send policy",
+    read_in_file=False,
     fix="/send on|off|inherit",
 )
 QUEUE_MODE: Final = _spec(
@@ -135,7 +134,6 @@ QUEUE_MODE: Final = _spec(
     sem.normalize_queue_mode,
     clear_word="reset",
     noun="queue mode",
-    read_normalize=sem.normalize_queue_mode,
     fix="/queue <mode>, or /queue reset",
 )
 USAGE: Final = _spec(
@@ -147,7 +145,6 @@ USAGE: Final = _spec(
     sem.normalize_usage_mode,
     noun="usage mode",
     valid_in_file=sem.STORED_USAGE_MODES,
-    read_normalize=sem.normalize_usage_mode,
     fix="/usage off|tokens|full",
 )
 GROUP_ACTIVATION: Final = _spec(
@@ -157,6 +154,7 @@ GROUP_ACTIVATION: Final = _spec(
     sem.GROUP_ACTIVATIONS,
     sem.normalize_group_activation,
     noun="group activation",
+    read_in_file=False,
     fix="/activation mention|always",
 )
 LABEL: Final = FieldSpec("label", "Label", "label", "clear", (), None, "label", ("label",))
@@ -187,9 +185,3 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
 
 BY_NAME: Final[dict[str, FieldSpec]] = {spec.name: spec for spec in FIELDS}
 BY_COMMAND: Final[dict[str, FieldSpec]] = {spec.command: spec for spec in FIELDS}
-
-
-def command_for(field: str, value: str | None) -> str:
-    """The slash command that sets ``field`` to ``value`` (None: clear the override)."""
-    spec = BY_NAME[field]
-    return f"/{spec.command} {spec.clear_word if value is None else value}"

@@ -143,26 +143,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _minutes(text: str) -> float:
+def _positive_number(text: str, refusal: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(
-            f"--stalled-after takes a number of minutes above 0, e.g. 10 (not {text!r})"
-        )
+        raise argparse.ArgumentTypeError(refusal)
     return value
+
+
+def _minutes(text: str) -> float:
+    return _positive_number(
+        text, f"--stalled-after takes a number of minutes above 0, e.g. 10 (not {text!r})"
+    )
 
 
 def _store_mb(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of MiB")
-    return value
+    return _positive_number(text, f"{text!r} is not a positive number of MiB")
 
 
 def store_factory_for(args: argparse.Namespace) -> StoreFactory | None:

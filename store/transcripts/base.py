@@ -10,7 +10,9 @@ unreadable or refused transcript is a ``TranscriptUnavailable`` naming the path,
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -102,32 +104,71 @@ PollResult = tuple[TranscriptItem, ...] | Retail | TranscriptUnavailable | None
 """New items (appended), ``RETAIL``, a problem, or None for no change."""
 
 
-async def follow_updates(
-    poll: Callable[[], PollResult],
-    tail: Callable[[], Awaitable[TranscriptPage | TranscriptUnavailable]],
-    wait: Callable[[], Awaitable[None]],
-    stop: asyncio.Event,
-    known_problem: TranscriptUnavailable | None = None,
-) -> AsyncIterator[TranscriptUpdate]:
-    """The follow loop of a file source: ``poll`` (blocking, run in a worker thread) until
-    ``stop``; ``wait`` between polls that found nothing. A problem is told once until it
-    changes (``known_problem``: the one ``tail`` already returned)."""
-    last_problem = known_problem
-    while not stop.is_set():
-        result = await anyio.to_thread.run_sync(poll)
-        if isinstance(result, Retail):
-            page = await tail()
-            if isinstance(page, TranscriptPage):
+class FileTranscript(ABC):
+    """What the two file sources share: blocking reads in worker threads, one at a time (the
+    mutex guards the reader state), the follow loop, the last problem ``tail`` returned, close.
+
+    A subclass reads (``_tail_sync``, ``_earlier_sync``, ``_poll_sync``, ``_close_sync``) and
+    says how to wait for the next change (``_wait_for_change``)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._stop = asyncio.Event()
+        self._n = 50  # items the last ``tail`` asked for: a follow re-tail asks for as many
+        self._problem: TranscriptUnavailable | None = None
+
+    @abstractmethod
+    def _tail_sync(self, n_items: int) -> TranscriptPage | TranscriptUnavailable: ...
+
+    @abstractmethod
+    def _earlier_sync(self, n_items: int) -> TranscriptPage | TranscriptUnavailable: ...
+
+    @abstractmethod
+    def _poll_sync(self) -> PollResult: ...
+
+    @abstractmethod
+    def _close_sync(self) -> None: ...
+
+    @abstractmethod
+    async def _wait_for_change(self) -> None: ...
+
+    async def tail(self, n_items: int) -> TranscriptPage | TranscriptUnavailable:
+        self._n = max(1, n_items)
+        result = await anyio.to_thread.run_sync(self._tail_sync, self._n)
+        self._problem = result if isinstance(result, TranscriptUnavailable) else None
+        return result
+
+    async def earlier(self, n_items: int) -> TranscriptPage | TranscriptUnavailable:
+        return await anyio.to_thread.run_sync(self._earlier_sync, max(1, n_items))
+
+    def follow(self) -> AsyncIterator[TranscriptUpdate]:
+        """What comes after what ``tail`` returned (call ``tail`` first), as it comes."""
+        return self._follow()
+
+    async def close(self) -> None:
+        self._stop.set()
+        await anyio.to_thread.run_sync(self._close_sync)
+
+    async def _follow(self) -> AsyncIterator[TranscriptUpdate]:
+        """``_poll_sync`` (in a worker thread) until closed, ``_wait_for_change`` between polls
+        that found nothing. A problem is told once until it changes (starting from the one
+        ``tail`` already returned)."""
+        last_problem = self._problem
+        while not self._stop.is_set():
+            result = await anyio.to_thread.run_sync(self._poll_sync)
+            if isinstance(result, Retail):
+                page = await self.tail(self._n)
+                if isinstance(page, TranscriptPage):
+                    last_problem = None
+                    yield TranscriptUpdate(items=page.items, reset=True)
+                    continue
+                result = page
+            if isinstance(result, TranscriptUnavailable):
+                if result != last_problem:
+                    last_problem = result
+                    yield result.update()
+            elif result:
                 last_problem = None
-                yield TranscriptUpdate(items=page.items, reset=True)
-                continue
-            result = page
-        if isinstance(result, TranscriptUnavailable):
-            if result != last_problem:
-                last_problem = result
-                yield result.update()
-        elif result:
-            last_problem = None
-            yield TranscriptUpdate(items=result)
-            continue  # look again at once: more may have come meanwhile
-        await wait()
+                yield TranscriptUpdate(items=result)
+                continue  # look again at once: more may have come meanwhile
+            await self._wait_for_change()

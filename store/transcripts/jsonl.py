@@ -28,8 +28,7 @@ import json
 import os
 import re
 import stat
-import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -38,14 +37,14 @@ import anyio
 import orjson
 
 from openclaw_tui.store.errors import describe_oserror
-from openclaw_tui.store.transcript_model import TranscriptItem, TranscriptKind, TranscriptUpdate
+from openclaw_tui.store.transcript_model import TranscriptItem, TranscriptKind
 from openclaw_tui.store.transcripts.base import (
     MAX_TEXT_CHARS,
     RETAIL,
+    FileTranscript,
     PollResult,
     TranscriptPage,
     TranscriptUnavailable,
-    follow_updates,
 )
 from openclaw_tui.store.transcripts.entries import Node, entry_node
 
@@ -247,20 +246,14 @@ FOLLOW_MAX_GROWTH = 32 * 1024 * 1024
 _ANCHOR_BYTES = 64
 
 
-class JsonlTranscript:
-    """``TranscriptSource`` of one JSONL file (already resolved inside the sessions directory).
-
-    Blocking reads run in worker threads, one at a time (a mutex guards the reader state).
-    """
+class JsonlTranscript(FileTranscript):
+    """``TranscriptSource`` of one JSONL file (already resolved inside the sessions directory)."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self._path = path
-        self._mutex = threading.Lock()
         self._fd: int | None = None
         self._ident: tuple[int, int] | None = None
-        self._stop = asyncio.Event()
-        self._n = 50
-        self._problem: TranscriptUnavailable | None = None
         self._reset_state()
 
     @property
@@ -519,26 +512,7 @@ class JsonlTranscript:
         items = tuple(item for node in reversed(chain) for item in node.items)
         return items or None
 
-    # -- the async API --
-
-    async def tail(self, n_items: int) -> TranscriptPage | TranscriptUnavailable:
-        self._n = max(1, n_items)
-        result = await anyio.to_thread.run_sync(self._tail_sync, self._n)
-        self._problem = result if isinstance(result, TranscriptUnavailable) else None
-        return result
-
-    async def earlier(self, n_items: int) -> TranscriptPage | TranscriptUnavailable:
-        return await anyio.to_thread.run_sync(self._earlier_sync, max(1, n_items))
-
-    def follow(self) -> AsyncIterator[TranscriptUpdate]:
-        """Items appended after what ``tail`` returned (call ``tail`` first), as they come."""
-        return follow_updates(
-            self._poll_sync,
-            lambda: self.tail(self._n),
-            self._wait_for_change,
-            self._stop,
-            self._problem,
-        )
+    # -- waiting for the next change (FileTranscript) --
 
     async def _wait_for_change(self) -> None:
         from watchfiles import awatch
@@ -567,10 +541,6 @@ class JsonlTranscript:
         except (OSError, RuntimeError):  # the directory vanished under the watcher
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), FOLLOW_HEARTBEAT_S / 4)
-
-    async def close(self) -> None:
-        self._stop.set()
-        await anyio.to_thread.run_sync(self._close_sync)
 
     def _close_sync(self) -> None:
         with self._mutex:

@@ -18,20 +18,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import anyio
-
-from openclaw_tui.store.transcript_model import TranscriptItem, TranscriptUpdate
+from openclaw_tui.store.transcript_model import TranscriptItem
 from openclaw_tui.store.transcripts.base import (
     RETAIL,
+    FileTranscript,
     PollResult,
     TranscriptPage,
     TranscriptUnavailable,
-    follow_updates,
 )
 from openclaw_tui.store.transcripts.entries import Node, entry_node
 from openclaw_tui.store.transcripts.jsonl import (
@@ -58,17 +54,14 @@ _COLUMNS = (
 )
 
 
-class SqliteTranscript:
+class SqliteTranscript(FileTranscript):
     """``TranscriptSource`` of one session id in an ``openclaw-agent.sqlite``."""
 
     def __init__(self, db_path: Path, session_id: str) -> None:
+        super().__init__()
         self._db = db_path
         self._session_id = session_id
-        self._mutex = threading.Lock()
         self._conn: sqlite3.Connection | None = None
-        self._stop = asyncio.Event()
-        self._n = 50
-        self._problem: TranscriptUnavailable | None = None
         self._reset_state()
 
     @property
@@ -326,30 +319,12 @@ class SqliteTranscript:
             except (sqlite3.Error, OSError) as exc:
                 return self._error_of(exc)
 
-    # -- the async API --
+    # -- waiting for the next change (FileTranscript) --
 
-    async def tail(self, n_items: int) -> TranscriptPage | TranscriptUnavailable:
-        self._n = max(1, n_items)
-        result = await anyio.to_thread.run_sync(self._tail_sync, self._n)
-        self._problem = result if isinstance(result, TranscriptUnavailable) else None
-        return result
-
-    async def earlier(self, n_items: int) -> TranscriptPage | TranscriptUnavailable:
-        return await anyio.to_thread.run_sync(self._earlier_sync, max(1, n_items))
-
-    def follow(self) -> AsyncIterator[TranscriptUpdate]:
-        """Items of rows committed after what ``tail`` returned (call ``tail`` first)."""
-        return follow_updates(
-            self._poll_sync, lambda: self.tail(self._n), self._wait, self._stop, self._problem
-        )
-
-    async def _wait(self) -> None:
+    async def _wait_for_change(self) -> None:
+        # Polled: _poll_sync asks PRAGMA data_version whether anything was committed.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), POLL_S)
-
-    async def close(self) -> None:
-        self._stop.set()
-        await anyio.to_thread.run_sync(self._close_sync)
 
     def _close_sync(self) -> None:
         with self._mutex:

@@ -12,6 +12,12 @@ from tests.commands.helpers import GROUP, config
 pytestmark = pytest.mark.anyio
 
 
+def typed_text(field: str, value: str | None) -> str:
+    """What an operator types to set ``field`` to ``value`` (None: clear the override)."""
+    spec = fields.BY_NAME[field]
+    return f"/{spec.command} {spec.clear_word if value is None else value}"
+
+
 def test_every_field_names_a_slash_command():
     names = {spec.name for spec in COMMANDS}
     assert [spec.command for spec in fields.FIELDS if spec.command not in names] == []
@@ -24,17 +30,13 @@ async def test_each_fields_value_and_clear_word_round_trip_through_its_command(
     # values[1]: not "off" (some are stored by deleting the field), and every model takes it.
     value = "openai/gpt-5.5" if spec is fields.MODEL else (spec.values or ("", "Nightly"))[1]
     async with SessionStore(backend_store) as store:
-        set_it = await execute(
-            fields.command_for(spec.name, value), store, [GROUP], config=config()
-        )
+        set_it = await execute(typed_text(spec.name, value), store, [GROUP], config=config())
         assert set_it.ok, set_it.message
         stored = {name: store.get(GROUP).get(name) for name in spec.stored}
         assert all(v is not None for v in stored.values()), stored
         if spec.normalize is not None:
             assert spec.normalize(value) == store.get(GROUP)[spec.name]
-        cleared = await execute(
-            fields.command_for(spec.name, None), store, [GROUP], config=config()
-        )
+        cleared = await execute(typed_text(spec.name, None), store, [GROUP], config=config())
         assert cleared.ok, cleared.message
     after = read_entries(backend_store)[GROUP]
     assert [name for name in spec.stored if name in after] == []
@@ -45,7 +47,7 @@ def test_an_editors_command_is_the_one_the_bar_would_parse_from_its_text(spec: f
     # The editors build the command without text; it must mean what typing it means.
     for value in (*spec.values, None, "  two words  ", "openai/gpt-5.5"):
         built = field_command(spec.name, value)
-        typed = parse(fields.command_for(spec.name, value))
+        typed = parse(typed_text(spec.name, value))
         assert isinstance(typed, ParsedCommand)
         assert (built.name, built.invoked, built.args, built.raw_args) == (
             typed.name,
