@@ -72,6 +72,8 @@ FRAME_SECONDS = 1 / 30
 FILTER_DEBOUNCE_SECONDS = 0.15
 PROGRESSIVE_ROWS = 20_000
 """From this many sessions on, the first screenful is shown before every row is built."""
+AGE_REFILTER_SECONDS = 30.0
+"""How often a filter with updated: ages is applied again (rows age into or out of it)."""
 PREVIEW_ROWS = 200
 NARROW_WIDTH = 110
 """Below this many columns the detail pane starts hidden."""
@@ -641,6 +643,15 @@ class MainScreen(Screen[None]):
             self.detail.show(key, self.vm.entries.get(key))
 
     def _tick(self) -> None:
+        vm = self.vm
+        if (
+            vm.has_age_filter
+            and not vm.paused
+            and not self._rebuilding
+            and self.clock() - vm.filtered_at >= AGE_REFILTER_SECONDS
+        ):
+            # updated:>7d: rows cross the age limit with no store event; filter them again.
+            self._reconfigure()
         self._update_status()
         self.table.refresh()  # relative ages keep ticking; unchanged lines come from the cache
 

@@ -13,22 +13,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from openclaw_tui.tui.viewmodel import FILTER_GRAMMAR
+
 if TYPE_CHECKING:
     from textual.app import App
     from textual.dom import DOMNode
     from textual.screen import Screen
 
-FILTER_HELP = [
-    ("telegram", "sessions whose key, label, kind, channel, model or id contains 'telegram'"),
-    ("!cron", "sessions that do NOT match 'cron'"),
-    ("~fmlycht", "fuzzy: the letters in this order (matches 'family chat')"),
-    ("channel:discord", "one field: channel kind think model label key verbose reasoning"),
-    ("think:high", "levels match exactly; think:inherit = no level set"),
-    ("model:gpt-4.1", "the model override (or runtime model) contains 'gpt-4.1'"),
-    ("run:running !run:done", "the Run column's word (running queued done failed killed timeout)"),
-    ("sendPolicy:deny", "any raw entry field by its name"),
-    ("kind:cron !label:nightly", "terms combine with AND"),
-]
+FILTER_HELP = FILTER_GRAMMAR  # one text: the parser's module owns it
 
 EDIT_KEYS_NOTE = (
     "Edits go through the store like every other writer: : or / opens the command bar "

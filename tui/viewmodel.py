@@ -430,9 +430,54 @@ FIELD_ALIASES: dict[str, str] = {
     "gw": "gateway",
     "run": "run",
     "status": "run",
+    "updated": "updated",
+    "updatedat": "updated",
+    "age": "updated",
 }
 _EXACT = {"channel", "kind", "thinking", "verbose", "reasoning", "source", "gateway", "run"}
 _INHERIT = {"inherit", "none", "unset", "-"}
+
+FILTER_GRAMMAR: tuple[tuple[str, str], ...] = (
+    ("telegram", "sessions whose key, label, kind, channel, model or id contains 'telegram'"),
+    ("!cron", "sessions that do NOT match 'cron'"),
+    ("~fmlycht", "fuzzy: the letters in this order (matches 'family chat')"),
+    (
+        "channel:discord",
+        "one field: channel kind think model label key verbose reasoning source id",
+    ),
+    ("think:high", "levels match exactly; think:inherit = no level set"),
+    ("model:gpt-4.1", "the model override (or runtime model) contains 'gpt-4.1'"),
+    ("gw:lab", "rows of one gateway (gateway:), when several are open"),
+    (
+        "run:running !run:done",
+        "the Run column's word (running queued done failed killed timeout); run:none: never ran",
+    ),
+    (
+        "updated:>7d updated:<2h",
+        "last updated more than 7 days / less than 2 hours ago (> < >= <=; s m h d w)",
+    ),
+    ("sendPolicy:deny", "any raw entry field by its name"),
+    ("kind:cron !label:nightly", "terms combine with AND"),
+)
+"""The filter grammar by example: the help screen shows it and the README's table lists the same
+examples (tests/tui/test_filter_age.py checks both)."""
+
+
+def filter_grammar_markdown() -> str:
+    """``FILTER_GRAMMAR`` as the README's Markdown table (a test keeps the README equal)."""
+    lines = ["| Filter | Matches |", "|---|---|"]
+    for example, meaning in FILTER_GRAMMAR:
+        words = "` `".join(example.split())
+        lines.append(f"| `{words}` | {meaning.replace('|', chr(92) + '|')} |")
+    return "\n".join(lines) + "\n"
+
+
+AGE_UNITS: dict[str, int] = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+_AGE = re.compile(r"^(>=|<=|>|<)(\d+(?:\.\d+)?)([smhdw])$")
+AGE_HINT = (
+    "updated: takes a comparison with an age, e.g. updated:>7d (older than 7 days), "
+    "updated:<2h (changed in the last 2 hours), updated:>=30m; units s m h d w"
+)
 
 
 class FilterError(ValueError):
@@ -445,6 +490,25 @@ class Term:
     value: str
     negate: bool = False
     fuzzy: bool = False
+    compare: str | None = None
+    """``updated:`` only: ``>``, ``<``, ``>=`` or ``<=`` against ``age_s``."""
+    age_s: float = 0.0
+    """``updated:>7d``: the age in seconds the session's ``updatedAt`` is compared with."""
+
+
+def _age_term(value: str, negate: bool) -> Term:
+    match = _AGE.match(value.strip().lower())
+    if match is None:
+        raise FilterError(f'"updated:{value}" is not an age comparison. {AGE_HINT}')
+    compare, number, unit = match.groups()
+    return Term(
+        "updated", value.lower(), negate, compare=compare, age_s=float(number) * AGE_UNITS[unit]
+    )
+
+
+def has_age_terms(terms: Iterable[Term]) -> bool:
+    """Whether the filter's result changes with time alone (``updated:`` comparisons)."""
+    return any(term.compare is not None for term in terms)
 
 
 def parse_filter(text: str) -> list[Term]:
@@ -457,7 +521,12 @@ def parse_filter(text: str) -> list[Term]:
       word; ``run:none`` for sessions that never ran), or any raw entry field name
       (``sendPolicy:deny``);
       ``think:inherit`` matches sessions with no value;
+    - ``updated:>7d`` (last updated more than 7 days ago), ``updated:<2h``, ``updated:>=30m``:
+      the age of ``updatedAt`` against the model's clock (units s m h d w); a session without
+      ``updatedAt`` has no age and matches no comparison;
     - ``!`` in front negates; ``~`` in front matches fuzzily (the letters in order).
+
+    ``FILTER_GRAMMAR`` says the same by example (the help screen shows it).
     """
     try:
         words = shlex.split(text)
@@ -478,6 +547,11 @@ def parse_filter(text: str) -> list[Term]:
         if sep and name and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             field_name = FIELD_ALIASES.get(name.lower(), name)
             word = value
+            if field_name == "updated":
+                if fuzzy:
+                    raise FilterError(f"~ does not apply to updated:. {AGE_HINT}")
+                terms.append(_age_term(value, negate))
+                continue
         if not word and field_name is None:
             if negate or fuzzy:
                 raise FilterError(
@@ -529,7 +603,26 @@ def _opt(value: Any) -> str | None:
     return None if value is None else _text(value)
 
 
-def _term_matches(term: Term, key: str, entry: Entry, haystack: Callable[[], str]) -> bool:
+def _age_matches(term: Term, entry: Entry, now_s: float) -> bool:
+    updated = entry.get("updatedAt")
+    if isinstance(updated, bool) or not isinstance(updated, int | float) or updated <= 0:
+        return False  # no age: neither older nor newer than anything
+    age = now_s - updated / 1000
+    limit = term.age_s
+    if term.compare == ">":
+        return age > limit
+    if term.compare == ">=":
+        return age >= limit
+    if term.compare == "<":
+        return age < limit
+    return age <= limit
+
+
+def _term_matches(
+    term: Term, key: str, entry: Entry, haystack: Callable[[], str], now_s: float
+) -> bool:
+    if term.compare is not None:
+        return _age_matches(term, entry, now_s)
     if term.field is None:
         text = haystack()
         return _fuzzy(term.value, text) if term.fuzzy else term.value in text
@@ -559,8 +652,11 @@ def _searched_key(key: str) -> str:
     return f"{namespace}/{rest}" if namespace else rest
 
 
-def matches(terms: list[Term], key: str, entry: Entry) -> bool:
+def matches(terms: list[Term], key: str, entry: Entry, now_s: float | None = None) -> bool:
+    """Whether the entry passes every term; ``updated:`` ages are measured at ``now_s``
+    (wall-clock seconds; default: now)."""
     cache: list[str] = []
+    now = time.time() if now_s is None else now_s
 
     def haystack() -> str:
         if not cache:
@@ -578,7 +674,7 @@ def matches(terms: list[Term], key: str, entry: Entry) -> bool:
             )
         return cache[0]
 
-    return all(_term_matches(t, key, entry, haystack) != t.negate for t in terms)
+    return all(_term_matches(t, key, entry, haystack, now) != t.negate for t in terms)
 
 
 # --- rows -------------------------------------------------------------------------------------
@@ -682,6 +778,8 @@ class SessionViewModel:
         self.sort_reverse = True
         self.filter_text = ""
         self._terms: list[Term] = []
+        self.filtered_at = 0.0
+        """Wall-clock time of the last full filter pass (``updated:`` ages were measured then)."""
         self.marked_keys: set[str] = set()
         self.paused = False
         self._pending: dict[str, Entry | None] = {}
@@ -704,6 +802,11 @@ class SessionViewModel:
         self.shown_tokens = 0
         self._shown_cost_nano = 0
         self.shown_with_cost = 0
+
+    @property
+    def has_age_filter(self) -> bool:
+        """The filter compares ages (``updated:>7d``): rows pass or fail as time goes by."""
+        return has_age_terms(self._terms)
 
     @property
     def stall_limit_ms(self) -> int:
@@ -787,6 +890,8 @@ class SessionViewModel:
         self.rows = {}
         rows = []
         terms = self._terms
+        now_s = self.clock()
+        self.filtered_at = now_s
         self.running_keys = set()
         self.shown_tokens = self._shown_cost_nano = self.shown_with_cost = 0
         for key, entry in self.entries.items():
@@ -794,7 +899,7 @@ class SessionViewModel:
                 continue  # a quarantined non-object entry: shown by the store's issues, not here
             if not RUN_FIELDS.isdisjoint(entry) and is_running(entry):
                 self.running_keys.add(key)
-            if terms and not matches(terms, key, entry):
+            if terms and not matches(terms, key, entry, now_s):
                 continue
             self._count_shown(entry, 1)
             old = old_rows.get(key)
@@ -1053,7 +1158,7 @@ class SessionViewModel:
                 result.added += 1
             self.entries[key] = entry
             if not isinstance(entry, Mapping) or (
-                self._terms and not matches(self._terms, key, entry)
+                self._terms and not matches(self._terms, key, entry, self.clock())
             ):
                 result.structural = result.structural or old_row is not None
                 result.changed_keys.add(key)
