@@ -293,15 +293,16 @@ class SessionTable(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     def data_changed(self, *, structural: bool = True, changed: bool = True) -> None:
-        """Rows were updated: the cursor stays on its session key.
+        """Rows were updated: the cursor stays on its session key, and on its screen line.
 
-        Scrolled to the top, the view stays at the top (new and busy sessions appear there,
-        the cursor's row moves, and is scrolled to only if it would leave the screen).
-        Scrolled further down, the cursor keeps its screen line, so what is around it stays put.
+        btop's "follow selected": when rows move above the highlighted one (newest first, busy
+        sessions jump to the top), the view scrolls with it, so the row being read or about
+        to be edited never slides away under the operator; the header's gutter shows ``↑`` while
+        rows are above the view (``g``/Home goes there). The view moves only when it cannot
+        (the top reached), and then the cursor stays on screen.
         """
         count = self._row_count
         old_index = self._cursor_index
-        at_top = round(self.scroll_y) == 0
         screen_line = old_index - round(self.scroll_y)
         index: int | None = None
         if self.cursor_key is not None and self._source is not None:
@@ -317,10 +318,9 @@ class SessionTable(ScrollView, can_focus=True):
         if changed:
             self._highlight_until = self._monotonic() + HIGHLIGHT_SECONDS
         if structural and count:
-            if at_top or not 0 <= screen_line < self._page_rows:
-                self._ensure_cursor_visible()
-            else:
+            if 0 <= screen_line < self._page_rows:
                 self._scroll_to_row(index - screen_line)
+            self._ensure_cursor_visible()
         self.refresh()
         if self.cursor_key != previous_key:
             self.post_message(self.CursorMoved(self, self.cursor_key))
@@ -486,7 +486,10 @@ class SessionTable(ScrollView, can_focus=True):
         source = self._source
         header = self.rich_style + self.get_component_rich_style("session-table--header")
         sorted_style = self.rich_style + self.get_component_rich_style("session-table--sorted")
-        segments = [Segment(" " * GUTTER, header)]
+        # The gutter says when rows are above the view: followed, the highlighted row keeps
+        # its line while new activity arrives above it, out of sight.
+        above = "↑" if round(self.scroll_y) > 0 else ""
+        segments = [Segment(above.ljust(GUTTER), header)]
         for n, (i, _x, w) in enumerate(self._layout(width)):
             column = source.columns[i]
             title = column.title

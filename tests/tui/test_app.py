@@ -652,9 +652,41 @@ async def test_big_store_shows_first_page_then_every_row_keeping_the_cursor(tmp_
         assert screen.current_key == screen.vm.row_at(1).key
 
 
-async def test_at_the_top_new_activity_shows_above_the_cursor(
+async def test_the_highlighted_row_keeps_its_screen_line_as_rows_move_above_it(
     tmp_path: Path, store_kind: StoreKind
 ):
+    """btop's follow-selected (issue #13 item 15): newest first, live, at the top of the table,
+    busy sessions jump above the highlighted row; the view follows it instead of letting it
+    slide down the screen, and the header's gutter says rows are above the view."""
+    entries = generate_store(300, seed=6, now_ms=int(FIXED_NOW * 1000))
+    make_store(store_kind, tmp_path, entries)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 24)) as pilot:
+        screen = await started(pilot)
+        table = screen.table
+        await pilot.press(*["down"] * 8)
+        key = screen.current_key
+        assert table.scroll_y == 0 and table.cursor_index == 8
+        assert line_text(screen, 0).startswith("  ")
+        assert app.store is not None
+        for n, index in enumerate((200, 150, 250), start=1):
+            mover = screen.vm.row_at(index).key
+            await app.store.update_entry(mover, {"label": f"busy {n}"})
+            await wait_until(pilot, lambda m=mover: screen.vm.row_at(0).key == m, what="reorder")
+            await pilot.pause()
+            assert screen.current_key == key
+            assert table.cursor_index == 8 + n
+            assert table.cursor_index - round(table.scroll_y) == 8, "the row slid on screen"
+        assert line_text(screen, 0).startswith("↑"), "rows above the view are not hidden silently"
+        await pilot.press("g")
+        assert table.scroll_y == 0 and "busy 3" in line_text(screen, 1)
+        assert line_text(screen, 0).startswith("  ")
+
+
+async def test_a_row_moving_below_the_cursor_at_the_top_keeps_the_cursor_on_screen(
+    tmp_path: Path, store_kind: StoreKind
+):
+    """At the top the view cannot scroll further up: the cursor stays on its session, in view."""
     entries = generate_store(300, seed=6, now_ms=int(FIXED_NOW * 1000))
     make_store(store_kind, tmp_path, entries)
     app = make_app(tmp_path)
@@ -662,15 +694,11 @@ async def test_at_the_top_new_activity_shows_above_the_cursor(
         screen = await started(pilot)
         await pilot.press("down", "down")
         key = screen.current_key
-        assert screen.table.scroll_y == 0
-        mover = screen.vm.row_at(200).key
-        assert app.store is not None
-        await app.store.update_entry(mover, {"label": "busy"})
-        await wait_until(pilot, lambda: screen.vm.row_at(0).key == mover, what="the reorder")
+        screen.sort_by("key", reverse=False)
         await pilot.pause()
-        assert screen.table.scroll_y == 0  # the busy session is in view at the top
-        assert screen.current_key == key and screen.table.cursor_index == 3
-        assert "busy" in line_text(screen, 1)
+        assert screen.current_key == key
+        table = screen.table
+        assert 0 <= table.cursor_index - round(table.scroll_y) < table.size.height - 1
 
 
 async def test_big_store_filters_and_sorts_in_the_background_without_losing_changes(
