@@ -21,7 +21,7 @@ import anyio
 from textual import on, work
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingType, Keymap
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
@@ -41,6 +41,7 @@ from openclaw_tui.store.paths import find_store
 from openclaw_tui.tui.config import UserConfig
 from openclaw_tui.tui.editing import EDITING_BINDINGS, EditContext, EditingPanel
 from openclaw_tui.tui.format import relative_age
+from openclaw_tui.tui.keymap import KeyContext, resolve_keymap
 from openclaw_tui.tui.messages import StoreEvents, StoreFailed, WorkerFailed
 from openclaw_tui.tui.palette import SessionCommands
 from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_location
@@ -944,40 +945,34 @@ class MainScreen(Screen[None]):
         self.table.focus()
 
 
-def known_binding_ids() -> set[str]:
-    """Every binding id a keymap may name: the app's, the main screen's and its widgets'."""
+def key_contexts() -> list[KeyContext]:
+    """Which bindings are live together (tui/keymap.py moves a remapped key within each): the
+    main screen with the table, the filter line or the command bar focused, and each other
+    screen (a modal one keeps only the app's priority bindings)."""
     from openclaw_tui.tui.agents import AgentScreen
     from openclaw_tui.tui.help import HelpScreen
     from openclaw_tui.tui.transcript_screen import TranscriptScreen
     from openclaw_tui.tui.usage import UsageScreen
     from openclaw_tui.widgets.command_bar import CommandBar
     from openclaw_tui.widgets.confirm import ConfirmScreen
-    from openclaw_tui.widgets.editors import EditMenu, EditorScreen
+    from openclaw_tui.widgets.editors import EditMenu, ModelEditor
     from openclaw_tui.widgets.transcript_view import TranscriptView
 
-    owners: list[Any] = [
-        SessionBrowserApp,
-        MainScreen,
-        EditingPanel,
-        ConfirmScreen,
-        EditMenu,
-        EditorScreen,
-        SessionTable,
-        FilterBar,
-        HelpScreen,
-        AgentScreen,
-        CommandBar,
-        TranscriptScreen,
-        TranscriptView,
-        UsageScreen,
+    app = (SessionBrowserApp, False)
+    app_priority = (SessionBrowserApp, True)
+    main = (MainScreen, False)
+    return [
+        KeyContext("the session table", (app, main, (SessionTable, False))),
+        KeyContext("the filter line", (app, main, (FilterBar, False)), typing=True),
+        KeyContext("the command bar", (app, main, (CommandBar, False)), typing=True),
+        KeyContext("the transcript", (app, (TranscriptScreen, False), (TranscriptView, False))),
+        KeyContext("the help screen", (app_priority, (HelpScreen, False))),
+        KeyContext("the agent switcher", (app_priority, (AgentScreen, False))),
+        KeyContext("the usage view", (app_priority, (UsageScreen, False))),
+        KeyContext("a confirmation", (app_priority, (ConfirmScreen, False))),
+        KeyContext("the edit menu", (app_priority, (EditMenu, False))),
+        KeyContext("an editor", (app_priority, (ModelEditor, False)), typing=True),
     ]
-    ids: set[str] = set()
-    for owner in owners:
-        for binding in getattr(owner, "BINDINGS", []):
-            binding_id = getattr(binding, "id", None)
-            if binding_id:
-                ids.add(binding_id)
-    return ids
 
 
 class SessionBrowserApp(App[None]):
@@ -1040,6 +1035,10 @@ class SessionBrowserApp(App[None]):
         self._requested_read_only = read_only
         self._store_appears_timer: Timer | None = None
         self._asking_quit = False  # the ctrl+c confirmation is on screen
+        self.keymap_problems: list[str] = []
+        """Remaps of the keymap that were not applied as written (tui/keymap.py says why)."""
+        self.keymap_notes: list[str] = []
+        """Keys a remap took from another action."""
 
     def notify(
         self,
@@ -1073,11 +1072,22 @@ class SessionBrowserApp(App[None]):
                 return candidate
         raise LookupError("the main screen is not mounted")
 
+    def set_keymap(self, keymap: Keymap) -> None:
+        """Textual's keymap, made to move keys (tui/keymap.py): the remapped action gets its
+        new key wherever another action had it, and what could not be done is kept in
+        ``keymap_problems`` / ``keymap_notes`` (shown at start-up and in the help)."""
+        resolved = resolve_keymap(keymap, key_contexts(), where=self.config.where)
+        self.keymap_problems = resolved.problems
+        self.keymap_notes = resolved.notes
+        super().set_keymap(resolved.keymap)
+
     def on_mount(self) -> None:
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
-        for warning in self.config.warnings:
-            self.notify(warning, severity="warning", markup=False, timeout=10)
+        for warning in [*self.config.warnings, *self.keymap_problems]:
+            self.notify(warning, severity="warning", markup=False, timeout=15)
+        for note in self.keymap_notes:
+            self.notify(note, markup=False, timeout=10)
         for note in self.target.notes:
             self.notify(note, markup=False, timeout=8)
         self.open_target(self.target)

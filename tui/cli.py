@@ -245,7 +245,7 @@ def run_app(
     stall_seconds: float | None = None,
 ) -> int:
     # Textual is imported only now: --help and --version stay instant.
-    from openclaw_tui.tui.app import SessionBrowserApp, known_binding_ids
+    from openclaw_tui.tui.app import SessionBrowserApp
     from openclaw_tui.tui.config import load_config
 
     gateway = None
@@ -259,7 +259,7 @@ def run_app(
     app = SessionBrowserApp(
         target,
         read_only=read_only,
-        config=load_config(known_ids=known_binding_ids()),
+        config=load_config(),
         demo=gateway,
         store_factory=store_factory,
         stall_seconds=stall_seconds,

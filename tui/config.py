@@ -13,14 +13,15 @@ Sources, later ones win:
 2. ``$OPENCLAW_TUI_KEYMAP``: ``pause=space;filter=slash`` (``;`` or newlines between pairs).
 
 Problems never stop the app: each becomes one warning naming the file or variable, the setting
-and the fix, and the settings that are right still apply.
+and the fix, and the settings that are right still apply. Which keys a remap may take, and what
+happens to the action that had them, is ``tui/keymap.py``'s.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, get_origin
@@ -61,8 +62,17 @@ FIXES: dict[str, str] = {
 class UserConfig:
     keymap: dict[str, str] = field(default_factory=dict)
     source: str | None = None  # where the keymap came from, shown in the help screen
+    keymap_origin: dict[str, str] = field(default_factory=dict)
+    """binding id -> the file path or ``$OPENCLAW_TUI_KEYMAP``, for messages about that remap."""
     warnings: list[str] = field(default_factory=list)
     stalled_after_minutes: float | None = None  # config.toml; None: the app's default
+
+    def where(self, binding_id: str, keys: str) -> str:
+        """The line a remap was written on, as a message starts: file (or variable) and line."""
+        origin = self.keymap_origin.get(binding_id)
+        if origin == f"${ENV_KEYMAP}":
+            return f"{origin}: {binding_id}={keys}"
+        return f'{origin or "keymap"}: [keymap] {binding_id} = "{keys}"'
 
 
 def config_path(env: Mapping[str, str] = os.environ) -> Path:
@@ -113,9 +123,7 @@ def _without(data: dict[str, Any], loc: tuple[int | str, ...]) -> dict[str, Any]
     return copy
 
 
-def load_config(
-    env: Mapping[str, str] = os.environ, *, known_ids: Collection[str] | None = None
-) -> UserConfig:
+def load_config(env: Mapping[str, str] = os.environ) -> UserConfig:
     config = UserConfig()
     path = config_path(env)
     sources: list[str] = []
@@ -131,6 +139,7 @@ def load_config(
         data = {}
     settings = read_settings(path, data if isinstance(data, dict) else {}, config.warnings)
     config.keymap.update(settings.keymap)
+    config.keymap_origin.update(dict.fromkeys(settings.keymap, str(path)))
     config.stalled_after_minutes = settings.stalled_after_minutes
     if settings.keymap:
         sources.append(str(path))
@@ -147,13 +156,6 @@ def load_config(
                 )
                 continue
             config.keymap[binding_id.strip()] = keys.strip()
-    if known_ids is not None:
-        for binding_id in list(config.keymap):
-            if binding_id not in known_ids:
-                del config.keymap[binding_id]
-                config.warnings.append(
-                    f"keymap: no binding has the id {binding_id!r}; "
-                    f"known ids: {', '.join(sorted(known_ids))}"
-                )
+            config.keymap_origin[binding_id.strip()] = f"${ENV_KEYMAP}"
     config.source = " + ".join(sources) or None
     return config

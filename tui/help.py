@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from openclaw_tui.tui.viewmodel import FILTER_GRAMMAR
+from openclaw_tui.widgets.footer import UNBOUND_KEY
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -41,7 +42,10 @@ def active_keys(screen: Screen[Any]) -> dict[str, list[str]]:
     for active in screen.active_bindings.values():
         binding = active.binding
         if binding.id:
-            keys.setdefault(binding.id, []).append(app.get_key_display(binding))
+            shown = keys.setdefault(binding.id, [])
+            # An action the keymap took every key from is listed with no key.
+            if binding.key != UNBOUND_KEY:
+                shown.append(app.get_key_display(binding))
     return keys
 
 
@@ -131,7 +135,9 @@ class HelpScreen(ModalScreen[None]):
                 continue
             seen.add(binding_id)
             binding = described[binding_id]
-            rows.append((", ".join(keys_by_id[binding_id]), binding.description, binding_id))
+            rows.append(
+                (", ".join(keys_by_id[binding_id]) or "no key", binding.description, binding_id)
+            )
         rows.append(("1 … 9", "Sort by column 1 … 9 (again: reverse)", "sort-1 … sort-9"))
         with VerticalScroll():
             yield Static("Keys", classes="help-title")
@@ -151,9 +157,16 @@ class HelpScreen(ModalScreen[None]):
                     "Remap keys in ~/.config/openclaw-tui/config.toml under [keymap] "
                     '(e.g. pause = "space"), or with '
                     'OPENCLAW_TUI_KEYMAP="pause=space;filter=slash".'
-                    f"\nActive keymap: {where}.\n{EDIT_KEYS_NOTE}"
+                    f"\nActive keymap: {where}. A remapped key moves: the old key stops doing "
+                    "the action, and an action that had the new key loses it."
                 )
             )
+            for message in [
+                *getattr(app, "keymap_problems", []),
+                *getattr(app, "keymap_notes", []),
+            ]:
+                yield Static(Text(f"• {message}"))
+            yield Static(Text(EDIT_KEYS_NOTE))
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

@@ -7,6 +7,10 @@ from textual.events import Resize
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+UNBOUND_KEY = "-unbound-"
+"""The key of an action a keymap took every key from: no terminal sends it (a key name never
+starts with ``-``), and the footer and the help leave it out."""
+
 COMPACT_WIDTH = 160
 """Below this width the keys are packed tighter (one space between them, not two)."""
 
@@ -39,7 +43,11 @@ class SessionFooter(Footer):
         self._wide: tuple[bool, bool] | None = None
 
     def compose(self) -> ComposeResult:
-        items = list(super().compose())
+        items = [
+            widget
+            for widget in super().compose()
+            if not (isinstance(widget, FooterKey) and widget.key == UNBOUND_KEY)
+        ]
 
         def rank(widget: object) -> int:
             if isinstance(widget, FooterKey) and widget.action in FIRST_ACTIONS:
