@@ -9,7 +9,7 @@ asks which kind it holds.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -20,6 +20,7 @@ from openclaw_tui.store.errors import StoreError
 
 if TYPE_CHECKING:
     from openclaw_tui.store.activity import AbortResult, GatewayUsage
+    from openclaw_tui.store.bulk import EntryResult, ResultSink
     from openclaw_tui.store.events import ConnectionState
     from openclaw_tui.store.subscription import Subscription
     from openclaw_tui.store.transcripts.base import TranscriptSource
@@ -140,6 +141,31 @@ class SessionStoreAPI(Protocol):
     ) -> dict[str, Any] | None: ...
 
     async def delete_entry(self, key: str) -> bool: ...
+
+    # -- many sessions at once (store/bulk.py): each kind batches its own way and reports
+    # every session's result (applied, unchanged, refused with the store's message, missing)
+    # to on_result as soon as it is known; none of them creates a session.
+    async def update_entries(
+        self,
+        patches: Mapping[str, Mapping[str, Any] | PatchFn],
+        *,
+        on_result: ResultSink | None = None,
+    ) -> list[EntryResult]: ...
+
+    async def delete_entries(
+        self, keys: Iterable[str], *, on_result: ResultSink | None = None
+    ) -> list[EntryResult]: ...
+
+    async def reset_entries(
+        self,
+        keys: Iterable[str],
+        *,
+        new_session_id: Callable[[], str] | None = None,
+        now_ms: int | None = None,
+        on_result: ResultSink | None = None,
+    ) -> list[EntryResult]:
+        """``/reset`` of many sessions (``reset_session`` in place, never ``new``)."""
+        ...
 
     async def save(self, entries: Mapping[str, Any]) -> None: ...
 

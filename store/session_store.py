@@ -14,7 +14,7 @@ import os
 import stat
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, Literal, TypeVar
@@ -27,6 +27,7 @@ from openclaw_tui.store.api import PatchFn, ResetPolicy, SessionReset, StoreHeal
 from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls
 from openclaw_tui.store.backends.base import Backend, Issue
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, JsonFileBackend
+from openclaw_tui.store.bulk import EntryResult, Outcome, ResultSink, refusal, report
 from openclaw_tui.store.errors import StoreClosedError, StoreError, StoreReadError
 from openclaw_tui.store.events import ConnectionState
 from openclaw_tui.store.merge import merge_entry
@@ -278,6 +279,13 @@ class SessionStore(FileStoreActivity):
         """
         if not isinstance(key, str) or not key:
             raise ValueError(f"a session key must be a non-empty string, got {key!r}")
+        apply = self._entry_patch(key, patch_or_fn, create=create)
+        return await self._submit(apply, skip_maintenance=skip_maintenance, active_key=key)
+
+    def _entry_patch(
+        self, key: str, patch_or_fn: Mapping[str, Any] | PatchFn, *, create: bool
+    ) -> Callable[[_Work], Entry | Awaitable[Entry | None] | None]:
+        """The mutator of ``update_entry(key, patch_or_fn)`` (``update_entries`` shares it)."""
 
         def apply(work: _Work) -> Entry | Awaitable[Entry | None] | None:
             existing = work.peek(key)
@@ -297,7 +305,96 @@ class SessionStore(FileStoreActivity):
                 return _finish(work, key, existing, patch)
             return _finish(work, key, existing, patch_or_fn)
 
-        return await self._submit(apply, skip_maintenance=skip_maintenance, active_key=key)
+        return apply
+
+    async def _submit_each(
+        self,
+        applies: Mapping[str, Callable[[_Work], Any]],
+        on_result: ResultSink | None,
+    ) -> list[EntryResult]:
+        """One writer item per key, all queued at once: the writer takes them as one group
+        commit (up to ``_core.MAX_BATCH`` items per commit), each rolled back alone if it
+        fails. Each apply returns an ``Outcome`` (or an awaitable of one)."""
+        core = self._core()
+        await core.ensure_loaded()
+        futures: dict[str, asyncio.Future[Any]] = {}
+        for key, apply in applies.items():
+            future: asyncio.Future[Any] = core.loop.create_future()
+            futures[key] = future
+            core.enqueue(_Pending(apply, future, False, key))
+        results: list[EntryResult] = []
+        for key, future in futures.items():
+            try:
+                outcome = await future
+                result = EntryResult(key, outcome)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                result = refusal(key, exc)
+            results.append(report(result, on_result))
+        return results
+
+    async def update_entries(
+        self,
+        patches: Mapping[str, Mapping[str, Any] | PatchFn],
+        *,
+        on_result: ResultSink | None = None,
+    ) -> list[EntryResult]:
+        """``update_entry`` of many sessions in one group commit; never creates a session.
+
+        A patch function returning None leaves its session ``unchanged``; one that raises
+        refuses only its own session (``EntryResult.error`` is the exception).
+        """
+
+        def tagged(key: str, patch_or_fn: Mapping[str, Any] | PatchFn) -> Callable[[_Work], Any]:
+            inner = self._entry_patch(key, patch_or_fn, create=False)
+
+            def apply(work: _Work) -> Any:
+                if work.peek(key) is None and key not in work.hidden:
+                    return "missing"
+                done = inner(work)
+                if inspect.isawaitable(done):
+                    return _outcome_async(done)
+                return "unchanged" if done is None else "applied"
+
+            return apply
+
+        return await self._submit_each(
+            {key: tagged(key, patch) for key, patch in patches.items()}, on_result
+        )
+
+    async def delete_entries(
+        self, keys: Iterable[str], *, on_result: ResultSink | None = None
+    ) -> list[EntryResult]:
+        """``delete_entry`` of many sessions in one group commit."""
+
+        def deleting(key: str) -> Callable[[_Work], Outcome]:
+            def apply(work: _Work) -> Outcome:
+                if key not in work.data:
+                    return "missing"
+                del work[key]
+                return "applied"
+
+            return apply
+
+        return await self._submit_each({key: deleting(key) for key in keys}, on_result)
+
+    async def reset_entries(
+        self,
+        keys: Iterable[str],
+        *,
+        new_session_id: Callable[[], str] | None = None,
+        now_ms: int | None = None,
+        on_result: ResultSink | None = None,
+    ) -> list[EntryResult]:
+        """``reset_session`` of many sessions (each a new session id) in one group commit."""
+        started = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+        make_id = new_session_id or (lambda: str(uuid.uuid4()))
+
+        def resetter(entry: Mapping[str, Any]) -> dict[str, Any]:
+            return semantics.reset_patch(entry, make_id(), started)
+
+        return await self.update_entries(dict.fromkeys(keys, resetter), on_result=on_result)
 
     async def delete_entry(self, key: str) -> bool:
         def apply(work: _Work) -> bool:
@@ -461,6 +558,10 @@ async def _finish_async(
     work: _Work, key: str, existing: Any, patch: Awaitable[Any]
 ) -> dict[str, Any] | None:
     return _finish(work, key, existing, await patch)
+
+
+async def _outcome_async(done: Awaitable[Any]) -> Outcome:
+    return "unchanged" if await done is None else "applied"
 
 
 def _file_size(path: Path) -> int | None:

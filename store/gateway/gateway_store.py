@@ -34,14 +34,26 @@ import os
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, Final, TypeVar
 
+import orjson
+
 from openclaw_tui.store import fields
 from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.backends.base import Issue
+from openclaw_tui.store.bulk import (
+    BULK_CONCURRENCY,
+    PATCH_MANY_LIMIT,
+    EntryResult,
+    Outcome,
+    ResultSink,
+    bounded,
+    refusal,
+    report,
+)
 from openclaw_tui.store.config_dir import config_dir
 from openclaw_tui.store.diff import changed_fields
 from openclaw_tui.store.errors import StoreError
@@ -223,6 +235,16 @@ GATEWAY_RESET_POLICY: Final = ResetPolicy(
     ),
     new_creates=True,
 )
+
+
+def _outcomes(answer: Any, keys: list[str]) -> list[Mapping[str, Any] | None]:
+    """``sessions.patchMany``'s ``outcomes``, one per target (by key when they carry one)."""
+    raw = answer.get("outcomes") if isinstance(answer, Mapping) else None
+    outcomes = [o for o in raw if isinstance(o, Mapping)] if isinstance(raw, list) else []
+    by_key = {o["key"]: o for o in outcomes if isinstance(o.get("key"), str)}
+    if len(by_key) == len(outcomes) and by_key:
+        return [by_key.get(key) for key in keys]
+    return [outcomes[i] if i < len(outcomes) else None for i in range(len(keys))]
 
 
 def gateway_reset(key: str, *, created: bool) -> SessionReset:
@@ -622,6 +644,174 @@ class GatewayStore(GatewayActivity):
             # The gateway's clock, not ours: anything newer than the deleted row is a new session.
             self._remove(key, _number(held.get("updatedAt")), source="local")
         return deleted
+
+    # -- acting on many sessions (store/bulk.py) -------------------------------------------------
+
+    @property
+    def offers_patch_many(self) -> bool:
+        """The gateway's hello lists ``sessions.patchMany``: one request per batch of targets."""
+        hello = self._client.hello if self._client is not None else None
+        return hello is not None and "sessions.patchMany" in hello.methods
+
+    async def update_entries(
+        self,
+        patches: Mapping[str, Mapping[str, Any] | PatchFn],
+        *,
+        on_result: ResultSink | None = None,
+    ) -> list[EntryResult]:
+        """``update_entry`` of many sessions (never creating one).
+
+        Sessions that get the same change go in one ``sessions.patchMany`` request per
+        ``PATCH_MANY_LIMIT`` targets when the gateway offers it; otherwise ``sessions.patch``
+        requests go ``BULK_CONCURRENCY`` at a time. Each session's result is the gateway's:
+        a refusal carries its message verbatim.
+        """
+        results: dict[str, EntryResult] = {}
+        planned: dict[str, dict[str, Any]] = {}
+        for key, patch_or_fn in patches.items():
+            try:
+                params = await self._planned_params(key, patch_or_fn)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                results[key] = report(refusal(key, exc), on_result)
+                continue
+            if isinstance(params, str):
+                results[key] = report(EntryResult(key, params), on_result)
+            else:
+                planned[key] = params
+        if planned:
+            self._writable_client()  # not connected / read-only: said once, before sending
+            if self.offers_patch_many:
+                done = await self._patch_many(planned, on_result)
+            else:
+                done = await bounded(
+                    planned, lambda key: self._patch_one(key, planned[key]), on_result=on_result
+                )
+            results.update((result.key, result) for result in done)
+        return [results[key] for key in patches if key in results]
+
+    async def _planned_params(
+        self, key: str, patch_or_fn: Mapping[str, Any] | PatchFn
+    ) -> dict[str, Any] | Outcome:
+        existing = self._entries.get(key)
+        if existing is None:
+            return "missing"
+        patch = patch_or_fn(existing) if callable(patch_or_fn) else patch_or_fn
+        if inspect.isawaitable(patch):
+            patch = await patch
+        if patch is None:
+            return "unchanged"
+        if not isinstance(patch, Mapping):
+            raise TypeError(f"a patch for {key!r} must be a mapping, not {type(patch).__name__}")
+        params = self.patch_params(key, existing, patch)
+        return "unchanged" if len(params) == 1 else params
+
+    async def _patch_one(self, key: str, params: dict[str, Any]) -> EntryResult:
+        try:
+            result = await self._call(self._writable_client(), "sessions.patch", params)
+        except GatewayRequestError as exc:
+            return refusal(key, exc, exc.message)
+        self._apply_patch_result(key, params, result)
+        return EntryResult(key, "applied")
+
+    async def _patch_many(
+        self, planned: Mapping[str, dict[str, Any]], on_result: ResultSink | None
+    ) -> list[EntryResult]:
+        # patchMany applies one patch to many targets: group the sessions by their change.
+        groups: dict[bytes, list[str]] = {}
+        for key, params in planned.items():
+            change = {n: v for n, v in params.items() if n != "key" and n != "expectedSessionId"}
+            groups.setdefault(orjson.dumps(change, option=orjson.OPT_SORT_KEYS), []).append(key)
+        batches = [
+            keys[i : i + PATCH_MANY_LIMIT]
+            for keys in groups.values()
+            for i in range(0, len(keys), PATCH_MANY_LIMIT)
+        ]
+        results: list[EntryResult] = []
+
+        async def send(index: int) -> list[EntryResult]:
+            keys = batches[index]
+            first = planned[keys[0]]
+            change = {n: v for n, v in first.items() if n != "key" and n != "expectedSessionId"}
+            targets = []
+            for key in keys:
+                target: dict[str, Any] = {"key": key}
+                if "expectedSessionId" in planned[key]:
+                    target["expectedSessionId"] = planned[key]["expectedSessionId"]
+                targets.append(target)
+            try:
+                answer = await self._call(
+                    self._writable_client(),
+                    "sessions.patchMany",
+                    {"targets": targets, "patch": change},
+                )
+            except GatewayRequestError as exc:  # the whole request refused: each row says so
+                return [report(refusal(key, exc, exc.message), on_result) for key in keys]
+            return [
+                report(self._patch_many_outcome(key, planned[key], outcome), on_result)
+                for key, outcome in zip(keys, _outcomes(answer, keys), strict=True)
+            ]
+
+        gate = asyncio.Semaphore(BULK_CONCURRENCY)  # batches in flight at once
+
+        async def gated(index: int) -> list[EntryResult]:
+            async with gate:
+                return await send(index)
+
+        for done in await asyncio.gather(*(gated(i) for i in range(len(batches)))):
+            results.extend(done)
+        return results
+
+    def _patch_many_outcome(
+        self, key: str, params: dict[str, Any], outcome: Mapping[str, Any] | None
+    ) -> EntryResult:
+        if outcome is None:
+            return EntryResult(key, "refused", "sessions.patchMany answered nothing for it")
+        if outcome.get("ok") is True:
+            self._apply_patch_result(key, params, outcome)
+            return EntryResult(key, "applied")
+        error = outcome.get("error")
+        message = error.get("message") if isinstance(error, Mapping) else outcome.get("message")
+        return EntryResult(key, "refused", str(message or "refused by the gateway"))
+
+    async def delete_entries(
+        self, keys: Iterable[str], *, on_result: ResultSink | None = None
+    ) -> list[EntryResult]:
+        """``sessions.delete`` of many sessions, ``BULK_CONCURRENCY`` at a time."""
+
+        async def delete(key: str) -> EntryResult:
+            if key not in self._entries:
+                return EntryResult(key, "missing")
+            try:
+                deleted = await self.delete_entry(key)
+            except GatewayRequestError as exc:
+                return refusal(key, exc, exc.message)
+            return EntryResult(key, "applied" if deleted else "missing")
+
+        return await bounded(keys, delete, on_result=on_result)
+
+    async def reset_entries(
+        self,
+        keys: Iterable[str],
+        *,
+        new_session_id: Callable[[], str] | None = None,
+        now_ms: int | None = None,
+        on_result: ResultSink | None = None,
+    ) -> list[EntryResult]:
+        """``sessions.reset`` of many sessions, ``BULK_CONCURRENCY`` at a time (the gateway
+        picks the new ids: ``new_session_id``/``now_ms`` are for file stores)."""
+
+        async def reset(key: str) -> EntryResult:
+            if key not in self._entries:
+                return EntryResult(key, "missing")
+            try:
+                await self.reset_entry(key)
+            except GatewayRequestError as exc:
+                return refusal(key, exc, exc.message)
+            return EntryResult(key, "applied")
+
+        return await bounded(keys, reset, on_result=on_result)
 
     async def create_session(self, *, key: str | None = None, label: str | None = None) -> str:
         """``sessions.create``; returns the new session's key (the row arrives as an event)."""

@@ -17,8 +17,9 @@ from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from openclaw_tui.store.activity import AbortResult, GatewayUsage, merge_usage
-from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
+from openclaw_tui.store.api import PatchFn, ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.backends.base import Issue
+from openclaw_tui.store.bulk import EntryResult, ResultSink, refusal, report
 from openclaw_tui.store.events import (
     ConnectionState,
     EntryAdded,
@@ -213,6 +214,78 @@ class MultiGatewayStore:
     async def reset_entry(self, key: str) -> Any:
         store, raw = self.store_for(key)
         return await store.reset_entry(raw)
+
+    # -- acting on many sessions: each gateway does its part its own way, all at once ---------
+
+    def offers_patch_many(self, gateway: str) -> bool:
+        return self.store_named(gateway).offers_patch_many
+
+    async def _fan_out(
+        self,
+        keys: Iterable[str],
+        run: Callable[[str, GatewayStore, list[str], ResultSink], Awaitable[list[EntryResult]]],
+        on_result: ResultSink | None,
+    ) -> list[EntryResult]:
+        by_gateway: dict[str, list[str]] = {}
+        results: dict[str, EntryResult] = {}
+        order = list(dict.fromkeys(keys))
+        for key in order:
+            try:
+                gateway, _raw = split_key(key)
+                self.store_named(gateway)
+            except Exception as exc:  # a key of no open gateway: that row says so
+                results[key] = report(refusal(key, exc), on_result)
+                continue
+            by_gateway.setdefault(gateway, []).append(key)
+
+        def renamed(gateway: str) -> ResultSink:
+            def sink(result: EntryResult) -> None:
+                full = dataclasses.replace(result, key=join_key(gateway, result.key))
+                results[full.key] = report(full, on_result)
+
+            return sink
+
+        await asyncio.gather(
+            *(
+                run(gw, self.store_named(gw), [split_key(k)[1] for k in gw_keys], renamed(gw))
+                for gw, gw_keys in by_gateway.items()
+            )
+        )
+        return [results[key] for key in order if key in results]
+
+    async def update_entries(
+        self,
+        patches: Mapping[str, Mapping[str, Any] | PatchFn],
+        *,
+        on_result: ResultSink | None = None,
+    ) -> list[EntryResult]:
+        def run(
+            gateway: str, store: GatewayStore, raw: list[str], sink: ResultSink
+        ) -> Awaitable[list[EntryResult]]:
+            return store.update_entries(
+                {key: patches[join_key(gateway, key)] for key in raw}, on_result=sink
+            )
+
+        return await self._fan_out(patches, run, on_result)
+
+    async def delete_entries(
+        self, keys: Iterable[str], *, on_result: ResultSink | None = None
+    ) -> list[EntryResult]:
+        return await self._fan_out(
+            keys, lambda _gw, store, raw, sink: store.delete_entries(raw, on_result=sink), on_result
+        )
+
+    async def reset_entries(
+        self,
+        keys: Iterable[str],
+        *,
+        new_session_id: Callable[[], str] | None = None,
+        now_ms: int | None = None,
+        on_result: ResultSink | None = None,
+    ) -> list[EntryResult]:
+        return await self._fan_out(
+            keys, lambda _gw, store, raw, sink: store.reset_entries(raw, on_result=sink), on_result
+        )
 
     async def abort_run(self, key: str) -> AbortResult:
         store, raw = self.store_for(key)

@@ -9,9 +9,11 @@ challenge nonce, the shared/device token, pairing, scopes per method, the ``sess
 (``"7"``: flat ``sessions.changed`` payload without ``seq``; ``"9"``: full row in
 ``payload.session`` with ``seq`` and a key-less follow-up after a delete).
 
-Test hooks: ``approve``, ``emit``, ``drop_all``, ``silent`` (stop all frames, as a dead link
-would), counters of connects and requests, and ``wait_for`` on a condition. Misbehaviours a
-hostile or broken gateway shows: ``mute`` (methods never answered), ``endless_list`` (``hasMore``
+Test hooks: ``patch_many`` (offer ``sessions.patchMany``), ``refuse`` (a key's writes are
+refused with that message), ``hold`` (answer those methods only once ``release`` is set,
+counting ``max_in_flight``), ``approve``, ``emit``, ``drop_all``, ``silent`` (stop all frames,
+as a dead link would), counters of connects and requests, and ``wait_for`` on a condition.
+Misbehaviours a hostile or broken gateway shows: ``mute`` (methods never answered), ``endless_list`` (``hasMore``
 forever), ``policy_tick_ms`` (announce another tick interval than the one kept),
 ``junk_before_challenge`` (frames sent before the challenge), ``connect_noise`` (answer
 ``connect`` only with unrelated events while set). ``tokens_seen`` records every ``auth.token``.
@@ -151,6 +153,12 @@ class FakeGateway:
     junk_before_challenge: list[str] = field(default_factory=list)
     connect_noise: bool = False  # answer connect only with health events while this is set
     tokens_seen: list[str | None] = field(default_factory=list)  # auth.token of every connect
+    patch_many: bool = False  # offer sessions.patchMany (hello lists it; 2026.8+ gateways)
+    refuse: dict[str, str] = field(default_factory=dict)  # key -> message its writes get
+    hold: set[str] = field(default_factory=set)  # methods answered only once `release` is set
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    in_flight: int = 0  # held requests not answered yet
+    max_in_flight: int = 0
     ticks_sent: int = 0
     seq: int = 0
     _server: Server | None = None
@@ -356,14 +364,16 @@ class FakeGateway:
                 if method in self.mute:
                     await self._notify()
                     continue
-                answer = await self._dispatch(conn, method, rparams)
-                if "error" in answer:
-                    reply = {"type": "res", "id": request["id"], "ok": False, **answer}
-                else:
-                    reply = {"type": "res", "id": request["id"], "ok": True, **answer}
-                await self._send(ws, reply)
-                await self._after(conn, method, rparams, answer)
-                await self._notify()
+                if method in self.hold:
+                    # Answered later, concurrently: counts how many the client keeps in flight.
+                    self.in_flight += 1
+                    self.max_in_flight = max(self.max_in_flight, self.in_flight)
+                    task = asyncio.create_task(self._answer_held(conn, request, method, rparams))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                    await self._notify()
+                    continue
+                await self._answer(conn, request, method, rparams)
         except ConnectionClosed:
             pass
         finally:
@@ -372,6 +382,26 @@ class FakeGateway:
             if conn in self.conns:
                 self.conns.remove(conn)
             await self._notify()
+
+    async def _answer(
+        self, conn: Conn, request: dict[str, Any], method: str, rparams: dict[str, Any]
+    ) -> None:
+        answer = await self._dispatch(conn, method, rparams)
+        if "error" in answer:
+            reply = {"type": "res", "id": request["id"], "ok": False, **answer}
+        else:
+            reply = {"type": "res", "id": request["id"], "ok": True, **answer}
+        with contextlib.suppress(ConnectionClosed):
+            await self._send(conn.ws, reply)
+            await self._after(conn, method, rparams, answer)
+        await self._notify()
+
+    async def _answer_held(
+        self, conn: Conn, request: dict[str, Any], method: str, rparams: dict[str, Any]
+    ) -> None:
+        await self.release.wait()
+        self.in_flight -= 1
+        await self._answer(conn, request, method, rparams)
 
     async def _tick(self, ws: ServerConnection) -> None:
         seq = 0
@@ -518,7 +548,12 @@ class FakeGateway:
             "protocol": 4,
             "server": {"version": self.version, "connId": str(uuid.uuid4())},
             "features": {
-                "methods": ["sessions.list", "sessions.patch", "sessions.subscribe"],
+                "methods": [
+                    "sessions.list",
+                    "sessions.patch",
+                    "sessions.subscribe",
+                    *(["sessions.patchMany"] if self.patch_many else []),
+                ],
                 "events": ["tick", "sessions.changed"],
                 "capabilities": [],
             },
@@ -597,6 +632,8 @@ class FakeGateway:
             }
         if method == "sessions.patch":
             return self._patch(conn, params)
+        if method == "sessions.patchMany" and self.patch_many:
+            return self._patch_many(conn, params)
         if method == "sessions.describe":
             if not self._has(conn, "operator.read"):
                 return self._scope_error("operator.read")
@@ -609,6 +646,8 @@ class FakeGateway:
             if not self._has(conn, "operator.admin") and not params.get("archivedOnly"):
                 return self._scope_error("operator.admin")
             key = params.get("key")
+            if key in self.refuse:
+                return {"error": self._err("INVALID_REQUEST", self.refuse[key])}
             if key == "agent:main:main":
                 return {
                     "error": self._err(
@@ -628,9 +667,65 @@ class FakeGateway:
         if method == "sessions.reset":
             if not self._has(conn, "operator.admin"):
                 return self._scope_error("operator.admin")
+            if params.get("key") in self.refuse:
+                return {"error": self._err("INVALID_REQUEST", self.refuse[params["key"]])}
             entry = self.put(params["key"], sessionId=str(uuid.uuid4()))
             return {"payload": {"ok": True, "key": params["key"], "entry": entry}}
         return self._scope_error("operator.admin")  # unknown methods default to admin
+
+    def _patch_many(self, conn: Conn, params: dict[str, Any]) -> dict[str, Any]:
+        """2026.8+ ``sessions.patchMany {targets: [{key, expectedSessionId?}], patch}`` ->
+        ``{outcomes: [{ok: true, key} | {ok: false, key, error: {code, message}}]}``."""
+        targets, patch = params.get("targets"), params.get("patch")
+        for name in params:
+            if name not in ("targets", "patch"):
+                return {
+                    "error": self._err(
+                        "INVALID_REQUEST",
+                        f"invalid sessions.patchMany params: at root: unexpected property '{name}'",
+                    )
+                }
+        if not isinstance(targets, list) or not isinstance(patch, dict) or not targets:
+            return {
+                "error": self._err(
+                    "INVALID_REQUEST",
+                    "invalid sessions.patchMany params: must have required property 'targets'",
+                )
+            }
+        if len(targets) > 100:
+            return {
+                "error": self._err(
+                    "INVALID_REQUEST",
+                    "invalid sessions.patchMany params: at /targets: must NOT have more than "
+                    "100 items",
+                )
+            }
+        if "key" in patch:
+            return {
+                "error": self._err(
+                    "INVALID_REQUEST",
+                    "invalid sessions.patchMany params: at /patch: unexpected property 'key'",
+                )
+            }
+        outcomes: list[dict[str, Any]] = []
+        for target in targets:
+            key = target.get("key") if isinstance(target, dict) else None
+            if key not in self.sessions:
+                outcomes.append(
+                    {
+                        "ok": False,
+                        "key": key,
+                        "error": self._err("INVALID_REQUEST", f"session not found: {key}"),
+                    }
+                )
+                continue
+            extra = {k: v for k, v in target.items() if k == "expectedSessionId"}
+            answer = self._patch(conn, {"key": key, **extra, **patch})
+            if "error" in answer:
+                outcomes.append({"ok": False, "key": key, "error": answer["error"]})
+            else:
+                outcomes.append({"ok": True, "key": key, "agentId": "main"})
+        return {"payload": {"outcomes": outcomes}}
 
     def _patch(self, conn: Conn, params: dict[str, Any]) -> dict[str, Any]:
         if "key" not in params:
@@ -640,8 +735,9 @@ class FakeGateway:
                     "invalid sessions.patch params: must have required property 'key'",
                 )
             }
+        allowed = PATCH_FIELDS_7 | ({"expectedSessionId"} if self.flavor == "9" else set())
         for name in params:
-            if name not in PATCH_FIELDS_7:
+            if name not in allowed:
                 return {
                     "error": self._err(
                         "INVALID_REQUEST",
@@ -653,6 +749,25 @@ class FakeGateway:
             return self._scope_error("operator.admin")
         if not self._has(conn, "operator.write"):
             return self._scope_error("operator.write")
+        key = params["key"]
+        if key in self.refuse:
+            return {"error": self._err("INVALID_REQUEST", self.refuse[key])}
+        if self.flavor == "9" and "archived" in params:
+            expected = params.get("expectedSessionId")
+            if expected is None:
+                return {
+                    "error": self._err(
+                        "INVALID_REQUEST",
+                        f"expectedSessionId required for session lifecycle patch: {key}",
+                    )
+                }
+            current = self.sessions.get(key, {}).get("sessionId")
+            if expected != current:
+                return {
+                    "error": self._err(
+                        "INVALID_REQUEST", f"session {key} changed: expectedSessionId mismatch"
+                    )
+                }
         level = params.get("thinkingLevel")
         if level is not None and level not in THINKING_7:
             return {
@@ -666,7 +781,9 @@ class FakeGateway:
             for other, entry in self.sessions.items():
                 if other != params["key"] and entry.get("label") == label:
                     return {"error": self._err("INVALID_REQUEST", f"label already in use: {label}")}
-        fields = {k: v for k, v in params.items() if k not in ("key", "agentId")}
+        fields = {
+            k: v for k, v in params.items() if k not in ("key", "agentId", "expectedSessionId")
+        }
         entry = self.sessions.setdefault(params["key"], {"sessionId": str(uuid.uuid4())})
         for name, value in fields.items():
             if value is None:
@@ -694,6 +811,10 @@ class FakeGateway:
             key = answer["payload"]["key"]
             reason = {"sessions.patch": "patch", "sessions.create": "create"}.get(method, "reset")
             await self.emit(self.changed_payload(key, reason))
+        elif method == "sessions.patchMany":
+            for outcome in answer["payload"]["outcomes"]:
+                if outcome["ok"]:
+                    await self.emit(self.changed_payload(outcome["key"], "patch"))
         elif method == "sessions.delete" and answer["payload"]["deleted"]:
             await self.emit({"sessionKey": params["key"], "reason": "delete", "ts": now_ms()})
             if self.flavor == "9":
