@@ -14,9 +14,10 @@ refused with that message), ``hold`` (answer those methods only once ``release``
 counting ``max_in_flight``), ``approve``, ``emit``, ``drop_all``, ``silent`` (stop all frames,
 as a dead link would), counters of connects and requests, and ``wait_for`` on a condition.
 Misbehaviours a hostile or broken gateway shows: ``mute`` (methods never answered),
-``endless_list`` (``hasMore`` forever), ``policy_tick_ms`` (announce another tick interval than the one kept),
-``junk_before_challenge`` (frames sent before the challenge), ``connect_noise`` (answer
-``connect`` only with unrelated events while set). ``tokens_seen`` records every ``auth.token``.
+``endless_list`` (``hasMore`` forever), ``policy_tick_ms`` (announce another tick interval than
+the one kept), ``junk_before_challenge`` (frames sent before the challenge), ``connect_noise``
+(answer ``connect`` only with unrelated events while set). ``tokens_seen`` records every
+``auth.token``.
 """
 
 from __future__ import annotations
