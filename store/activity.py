@@ -608,12 +608,23 @@ class _Live:
     last_activity: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _End:
+    status: RunStatus
+    ended_at: int
+    run_id: str | None
+    started_at: int | None
+
+
 @dataclass(slots=True)
 class _Session:
     known_ids: tuple[str, ...] = ()
     ended: OrderedDict[str, tuple[RunStatus, int | None]] = field(default_factory=OrderedDict)
     live: _Live | None = None
     last_activity: int | None = None
+    # The newest end the events reported, kept after ``live`` is dropped: a later row still
+    # saying hasActiveRun about that run must not bring it back.
+    last_end: _End | None = None
 
 
 LIFECYCLE_END_PHASES = frozenset({"end", "error"})
@@ -698,6 +709,13 @@ class RunTracker:
                 # the runs it names are over (we saw their end).
                 status, ended_at = session.ended[ids[-1]]
                 return self._ended_state(session, base, status, ended_at, ids[-1])
+            end = session.last_end
+            if not ids and end is not None and self._echo_of_end(row, base, end.ended_at):
+                # No run id anywhere, and nothing newer than the end we saw (7.35 re-sends the
+                # ended run's row with hasActiveRun:true for up to ~2 s): still that end.
+                return self._ended_state(
+                    session, base, end.status, end.ended_at, end.run_id, end.started_at
+                )
             started = base.started_at_ms
             phase = None
             if live is not None and live.status in ACTIVE_STATUSES:
@@ -753,6 +771,20 @@ class RunTracker:
         )
 
     @staticmethod
+    def _echo_of_end(row: Mapping[str, Any], base: RunState, ended_at: int) -> bool:
+        """Is this running row (naming no run id) only the ended run, not a new one?
+
+        A new run's row starts after the end (``startedAt`` later); a row whose start is that
+        run's or unknown (7.35's lingering status), or that was written before the end
+        (``updatedAt``), describes the run that ended.
+        """
+        started = base.started_at_ms
+        if started is None or started <= ended_at:
+            return True
+        updated = _ms(row.get("updatedAt"))
+        return updated is not None and updated <= ended_at
+
+    @staticmethod
     def _started_after(base: RunState, ended_at: int | None) -> bool:
         # A row whose run started after the end we saw is a new run (its ids were not sent).
         started = base.started_at_ms
@@ -786,10 +818,12 @@ class RunTracker:
         base: RunState | None,
         status: RunStatus,
         ended_at: int | None,
-        run_id: str,
+        run_id: str | None,
+        started: int | None = None,
     ) -> RunState:
         live = session.live
-        started = live.started_at if live is not None else None
+        if started is None and live is not None:
+            started = live.started_at
         if started is None and base is not None:
             started = base.started_at_ms
         runtime = ended_at - started if ended_at is not None and started is not None else None
@@ -899,6 +933,9 @@ class RunTracker:
             return
         live.status = status
         live.ended_at = ts
+        last = session.last_end
+        if last is None or ts >= last.ended_at:
+            session.last_end = _End(status, ts, run_id, live.started_at)
         live.aborted = status is RunStatus.KILLED
         live.phase = None
         if error:

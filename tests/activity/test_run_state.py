@@ -385,3 +385,73 @@ def test_the_demo_runs_start_end_and_stall_as_openclaw_writes_them():
     assert stuck.is_running and stuck.elapsed_ms(now + 3000) >= STALLED_RUN_MS
     assert stalled(stuck, stuck.last_activity_ms, now + 3000, limit_ms=10 * 60_000)
     assert usage_totals(entries.values()).cost_usd > 0
+
+
+# What a real 2026.7.35 gateway sent an observer (read+write) around one aborted and one normal
+# run (interop trace, 2026-12: fields trimmed to the run markers, times shifted to small numbers).
+# Its phase rows keep hasActiveRun:true after the end, and the row is re-sent with it ~2 s later.
+R1, R2 = "61c03833-run-one", "8bc0b302-run-two"
+
+
+def _agent(run_id: str, ts: int, **data) -> dict:
+    return {"runId": run_id, "stream": "lifecycle", "ts": ts, "data": data}
+
+
+def _row735(active: bool, status: str, ids: list, started: int, updated: int, ended=None):
+    row = _row(hasActiveRun=active, status=status, activeRunIds=ids, startedAt=started)
+    row["updatedAt"] = updated
+    if ended is not None:
+        row["endedAt"] = ended
+    return row
+
+
+def test_7_35_a_row_re_sent_with_hasActiveRun_after_the_end_does_not_revive_the_run():
+    tracker = RunTracker()
+    key = "agent:main:main"
+    tracker.annotate(key, _row735(False, "done", [], 100, 250, ended=200))
+    # An aborted run: start, the phase row, chat aborted, lifecycle end (cancelled) and error.
+    tracker.on_agent({**_agent(R1, 1000, phase="start", startedAt=1000), "sessionKey": key}, 0)
+    tracker.annotate(key, _row735(True, "running", [R1], 1000, 1000))
+    tracker.on_chat({"runId": R1, "sessionKey": key, "state": "aborted"}, 4095)
+    tracker.on_agent(_agent(R1, 4081, phase="end", status="cancelled", aborted=True), 0)
+    ended = tracker.annotate(key, _row735(True, "killed", [], 1000, 4173, ended=4081))
+    assert run_state(ended).status is RunStatus.KILLED
+    tracker.on_agent(_agent(R1, 4487, phase="error", aborted=True, endedAt=4487), 0)
+    # The error phase row says hasActiveRun:false: the row now speaks for the run.
+    settled = tracker.annotate(key, _row735(False, "killed", [], 1000, 4498, ended=4487))
+    assert run_state(settled).status is RunStatus.KILLED
+    # Re-sent, as it was at the end (same updatedAt as an earlier row, no run ids): still over.
+    again = run_state(tracker.annotate(key, _row735(True, "killed", [], 1000, 4173, ended=4081)))
+    assert again.status is RunStatus.KILLED and not again.is_running
+    assert again.ended_at_ms is not None and again.aborted
+    # A normal run after it: the end row keeps hasActiveRun:true, a later list says false, then
+    # the end row comes again.
+    tracker.on_agent({**_agent(R2, 9000, phase="start", startedAt=9000), "sessionKey": key}, 0)
+    running = run_state(tracker.annotate(key, _row735(True, "done", [R2], 1000, 9010, ended=4487)))
+    assert running.is_running and running.active_run_ids == (R2,)
+    tracker.on_agent(_agent(R2, 10_400, phase="end", aborted=False, endedAt=10_400), 0)
+    tracker.on_chat({"runId": R2, "sessionKey": key, "state": "final"}, 10_401)
+    end_row = _row735(True, "done", [], 9000, 10_406, ended=10_400)
+    assert run_state(tracker.annotate(key, dict(end_row))).status is RunStatus.DONE
+    assert run_state(tracker.annotate(key, _row735(False, "done", [], 9000, 10_900, 10_400)))
+    echo = run_state(tracker.annotate(key, dict(end_row)))
+    assert echo.status is RunStatus.DONE and not echo.is_running
+    assert echo.elapsed_ms(10**9) == 1400
+
+
+def test_after_an_end_a_row_with_a_later_start_or_a_new_run_id_is_a_new_run():
+    tracker = RunTracker()
+    key = "k"
+    tracker.on_agent({**_agent(R1, 1000, phase="start"), "sessionKey": key}, 0)
+    tracker.on_agent({**_agent(R1, 2000, phase="end"), "sessionKey": key}, 0)
+    tracker.annotate(key, _row735(False, "done", [], 1000, 2005, ended=2000))
+    # 9.6 style: no ids, but a start after the end we saw, written after it.
+    fresh = run_state(tracker.annotate(key, _row735(True, "running", [], 2500, 2500)))
+    assert fresh.is_running and fresh.started_at_ms == 2500
+    tracker.forget(key)
+    tracker.on_agent({**_agent(R1, 1000, phase="start"), "sessionKey": key}, 0)
+    tracker.on_agent({**_agent(R1, 2000, phase="end"), "sessionKey": key}, 0)
+    tracker.annotate(key, _row735(False, "done", [], 1000, 2005, ended=2000))
+    # 7.35 style: the previous run's status lingers, but the row names a run not seen ending.
+    new = run_state(tracker.annotate(key, _row735(True, "done", [R2], 1000, 2600, ended=2000)))
+    assert new.is_running and new.active_run_ids == (R2,)

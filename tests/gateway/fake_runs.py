@@ -270,7 +270,8 @@ class RunningFakeGateway(FakeGateway):
         ended = now_ms()
         entry = self.sessions[key]
         entry.update(
-            hasActiveRun=False,
+            # 7.35's end row still says hasActiveRun (observed); settle() clears it.
+            hasActiveRun=self.flavor == "7",
             activeRunIds=[],
             status="done",
             endedAt=ended,
@@ -376,6 +377,12 @@ class RunningFakeGateway(FakeGateway):
     def settle(self, key: str) -> None:
         """7.35's lingering hasActiveRun finally clears (no event: the next list shows it)."""
         self.sessions[key].update(hasActiveRun=False, activeRunIds=[])
+
+    async def resend_row(self, key: str, **fields: Any) -> None:
+        """A ``sessions.changed`` row of ``key`` as the gateway sent it before, with ``fields``
+        (2026.7.35 re-sent an ended run's row with ``hasActiveRun: true`` up to ~2 s later)."""
+        payload = {**self.changed_payload(key, "patch"), **fields}
+        await self._event("sessions.changed", payload, to="sessions")
 
     # -- methods -----------------------------------------------------------------------------
 

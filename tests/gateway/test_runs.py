@@ -267,3 +267,31 @@ async def test_7_35_second_run_is_running_from_its_own_start_despite_the_lingeri
             assert store.get(KEY)["status"] == "done"  # what the gateway row itself says
             assert state_of(store).started_at_ms == gw.runs[KEY].started_at
             assert state_of(store).started_at_ms >= first_start
+
+
+async def test_7_35_an_ended_runs_row_re_sent_with_hasActiveRun_stays_ended(tmp_path):
+    # As a real 2026.7.35 gateway did: the end row keeps hasActiveRun:true, a later row clears
+    # it, then the end row (same updatedAt, no run ids) comes again. It must not read "running".
+    async with RunningFakeGateway(flavor="7") as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path) as store:
+            await store.wait_synced(5)
+            await gw.begin_run(KEY)
+            await until(store, lambda: state_of(store) is not None and state_of(store).is_running)
+            await gw.stream(KEY, "Hello")
+            await gw.finish_run(KEY)
+            await until(store, lambda: store.get(KEY).get("status") == "done")
+            assert store.get(KEY)["hasActiveRun"] is True
+            assert state_of(store).status is RunStatus.DONE
+            end_row = gw.changed_payload(KEY, "patch")
+            gw.settle(KEY)
+            await gw.resend_row(KEY)
+            await until(store, lambda: store.get(KEY)["hasActiveRun"] is False)
+            await gw.resend_row(KEY, **{k: end_row[k] for k in ("hasActiveRun", "updatedAt")})
+            await until(store, lambda: store.get(KEY)["hasActiveRun"] is True)
+            state = state_of(store)
+            assert state.status is RunStatus.DONE and not state.is_running
+            # A new run after it is running at once (its lifecycle start and its run id).
+            run_id = await gw.begin_run(KEY)
+            await until(store, lambda: state_of(store).is_running)
+            assert state_of(store).active_run_ids == (run_id,)
