@@ -11,8 +11,10 @@ read-only state and the highlighted/marked sessions from ``MainScreen.edit_conte
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import gc
+import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
@@ -66,6 +68,10 @@ from openclaw_tui.widgets.footer import SessionFooter
 from openclaw_tui.widgets.session_table import SessionTable
 from openclaw_tui.widgets.status_bar import ConnectionNote, StatusBar, StatusInfo
 from openclaw_tui.widgets.text import visible
+
+QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+"""Signals that quit the way ``q`` does (terminal restored, store closed, the demo's files
+removed); a second one while quitting acts at once (the handler is gone by then)."""
 
 FRAME_SECONDS = 1 / 30
 """Events are applied at most once per frame: a burst of 1,000 changes is one table update."""
@@ -1035,6 +1041,7 @@ class SessionBrowserApp(App[None]):
         self._requested_read_only = read_only
         self._store_appears_timer: Timer | None = None
         self._asking_quit = False  # the ctrl+c confirmation is on screen
+        self._signal_handlers: dict[int, Any] = {}  # QUIT_SIGNALS -> the handler before ours
         self.keymap_problems: list[str] = []
         """Remaps of the keymap that were not applied as written (tui/keymap.py says why)."""
         self.keymap_notes: list[str] = []
@@ -1082,6 +1089,7 @@ class SessionBrowserApp(App[None]):
         super().set_keymap(resolved.keymap)
 
     def on_mount(self) -> None:
+        self._handle_quit_signals()
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         for warning in [*self.config.warnings, *self.keymap_problems]:
@@ -1095,6 +1103,36 @@ class SessionBrowserApp(App[None]):
             self.run_worker(
                 self.demo.run(self), group="demo", exit_on_error=False, description="The demo"
             )
+
+    def _handle_quit_signals(self) -> None:
+        """SIGTERM and SIGHUP quit as ``q`` does. Python's default ends the process where it
+        stands: the terminal stays on the alternate screen with the last frame, and nothing
+        (the store, the demo's temporary directory) is closed or removed."""
+        try:
+            loop = asyncio.get_running_loop()
+            for signum in QUIT_SIGNALS:
+                previous = signal.getsignal(signum)
+                loop.add_signal_handler(signum, self._quit_on_signal, signum)
+                self._signal_handlers[signum] = signal.SIG_DFL if previous is None else previous
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # no signals here (Windows, or not the main thread): nothing to undo
+
+    def _restore_signals(self, *signums: int) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in signums or tuple(self._signal_handlers):
+            previous = self._signal_handlers.pop(signum, None)
+            if previous is None:
+                continue
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, previous)
+
+    def _quit_on_signal(self, signum: int) -> None:
+        self._restore_signals(signum)
+        # The shell's convention for "ended by signal N"; the cleanup is q's.
+        self.exit(return_code=128 + signum)
+
+    def on_unmount(self) -> None:
+        self._restore_signals()
 
     def set_read_only(self, reason: str) -> None:
         """Refuse edits from now on, and say why (status bar badge)."""
