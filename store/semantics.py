@@ -313,6 +313,20 @@ def model_ref(provider: object, model: object) -> str | None:
     return f"{provider_text}/{model_text}" if provider_text else model_text
 
 
+def split_model_ref(ref: object) -> tuple[str | None, str] | None:
+    """``model_ref`` the other way: ``provider/model`` -> (provider, model), a bare ``model`` ->
+    (None, model). The model part keeps any further ``/``. None when there is no model, or the
+    ref holds whitespace or control characters (no provider or model id does)."""
+    if not isinstance(ref, str) or any(c.isspace() or ord(c) < 32 for c in ref.strip()):
+        return None
+    provider, sep, model = ref.strip().partition("/")
+    if not sep:
+        return (None, provider) if provider else None
+    if not provider or not model:
+        return None
+    return provider, model
+
+
 def override_ref(entry: Mapping[str, Any] | None) -> str | None:
     """The ref of the entry's model override, None when it inherits the default."""
     if not isinstance(entry, Mapping):

@@ -419,6 +419,26 @@ async def test_model_by_bare_id_and_number_resolve_from_known_models(backend_sto
     assert "model" not in entry and "contextTokens" not in entry
 
 
+async def test_a_model_outside_the_catalog_is_written_and_said_to_be_unknown(backend_store):
+    models = ["openai/gpt-5.2"]
+    async with SessionStore(backend_store) as store:
+        outcome = await execute("/model foo/bar", store, [MAIN], config=config(), models=models)
+        # OpenClaw accepts it, so it is written; the reply says it is not a model known here.
+        assert outcome.ok
+        assert outcome.message == (
+            "Model set to foo/bar for this session.\n"
+            "Unknown model: foo/bar is not in the catalog known here "
+            "(/model list shows the known ones); check the spelling."
+        )
+        assert (store.get(MAIN)["providerOverride"], store.get(MAIN)["modelOverride"]) == (
+            "foo",
+            "bar",
+        )
+        for known in ("openai/gpt-5.2", "OpenAI/GPT-5.2", "anthropic/claude-opus-4-5", "opus"):
+            again = await execute(f"/model {known}", store, [MAIN], config=config(), models=models)
+            assert again.ok and "Unknown model" not in again.message, (known, again.message)
+
+
 async def test_usage_cycles_through_the_modes(backend_store):
     async with SessionStore(backend_store) as store:
         seen = []

@@ -335,6 +335,14 @@ def test_model_ref_is_provider_slash_model_even_when_the_model_holds_a_slash():
     assert model_ref("openrouter", "anthropic/claude") == "openrouter/anthropic/claude"
     assert model_ref(None, "gpt-5.5") == "gpt-5.5" and model_ref("openai", " ") is None
     assert override_ref({"providerOverride": "openai", "model": "x"}) is None
+    from openclaw_tui.store.semantics import split_model_ref
+
+    # The way back, for /model's argument: the model part keeps its own slashes.
+    for provider, model in (("openai", "gpt-5.5"), ("openrouter", "anthropic/claude")):
+        assert split_model_ref(model_ref(provider, model)) == (provider, model)
+    assert split_model_ref("gpt-5.5") == (None, "gpt-5.5")
+    for bad in ("", "openai/", "/gpt", "open ai/gpt", "openai/gpt\x1b", None, 3):
+        assert split_model_ref(bad) is None, bad
     assert override_ref({"providerOverride": "openai", "modelOverride": "gpt-4.1"}) == (
         "openai/gpt-4.1"
     )

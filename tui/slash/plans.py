@@ -275,6 +275,13 @@ def _known_models(ctx: Context) -> list[str]:
     return list(seen)
 
 
+def _in_catalog(provider: str, model: str, ctx: Context) -> bool:
+    """The model is one this app knows of: built in, configured, an alias's, or in the store."""
+    wanted = f"{provider}/{model}".lower()
+    catalog = (*DEFAULT_MODELS, *ctx.config.model_aliases.values(), *_known_models(ctx))
+    return any(ref.strip().lower() == wanted for ref in catalog)
+
+
 def _resolve_model(ref: str, ctx: Context) -> tuple[str, str, str] | SlashError:
     """-> (provider, model, how to name it in the ack)."""
     aliases = {k.lower(): v for k, v in ctx.config.model_aliases.items()}
@@ -292,16 +299,19 @@ def _resolve_model(ref: str, ctx: Context) -> tuple[str, str, str] | SlashError:
             )
         target = known[index - 1]
     elif "/" not in ref:
-        matches = [m for m in known if m.split("/", 1)[1].lower() == ref.lower()]
+        matches = [
+            m
+            for m in known
+            if (parts := sem.split_model_ref(m)) and parts[1].lower() == ref.lower()
+        ]
         if len(matches) != 1:
             return SlashError(
                 f"Unknown model: {quote(ref)}. Give it as provider/model, or use /model list "
                 "to see the models known here."
             )
         target = matches[0]
-    provider, _, model = target.partition("/")
-    provider, model = provider.strip(), model.strip()
-    if not provider or not model or any(c.isspace() or ord(c) < 32 for c in target):
+    provider, model = sem.split_model_ref(target) or (None, "")
+    if provider is None:
         return SlashError(f"Unknown model: {quote(ref)}. Use provider/model, e.g. openai/gpt-5.5.")
     shown = f"{label} ({provider}/{model})" if label else f"{provider}/{model}"
     return provider, model, shown
@@ -311,13 +321,11 @@ def model_edit(ref: str | None, ctx: Context) -> Edit | SlashError:
     now = ctx.config.now_ms
     if ref is None or ref.lower() in sem.CLEAR_WORDS:
         default = ctx.config.default_model
-        provider, _, model = (default or "").partition("/")
+        provider, model = sem.split_model_ref(default) or (None, None)
         ack = f"Model reset to default ({default})." if default else "Model reset to default."
 
         def compute_default(_key: str, entry: Entry) -> tuple[Patch | None, str]:
-            patch = sem.apply_model_override(
-                entry, provider or None, model or None, is_default=True, now_ms=now()
-            )
+            patch = sem.apply_model_override(entry, provider, model, is_default=True, now_ms=now())
             return patch, ack
 
         return Edit(compute_default)
@@ -325,10 +333,18 @@ def model_edit(ref: str | None, ctx: Context) -> Edit | SlashError:
     if isinstance(resolved, SlashError):
         return resolved
     provider, model, shown = resolved
+    ack = f"Model set to {shown} for this session."
+    if not _in_catalog(provider, model, ctx):
+        # OpenClaw accepts a model its catalog does not list (and says "Unknown model" when
+        # it cannot run it): written, but a typo must not pass for a known model.
+        ack += (
+            f"\nUnknown model: {provider}/{model} is not in the catalog known here "
+            "(/model list shows the known ones); check the spelling."
+        )
 
     def compute(_key: str, entry: Entry) -> tuple[Patch | None, str]:
         patch = sem.apply_model_override(entry, provider, model, now_ms=now())
-        return patch, f"Model set to {shown} for this session."
+        return patch, ack
 
     return Edit(compute)
 
