@@ -17,6 +17,7 @@ Where orjson is lossy or refuses, the exact standard library takes over:
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import math
 import re
@@ -41,6 +42,30 @@ class Decoded:
     entries: dict[str, Any]
     canonical: bool  # the bytes are exactly what ``dumps(entries)`` writes
     duplicate_keys: list[tuple[str | None, str]] = field(default_factory=list)
+    # Where the entries are in the bytes (OpenClaw's layout, asked for with ``index``): what
+    # ``IncrementalLoads`` compares the next file with, instead of keeping the file itself.
+    layout: Layout | None = None
+
+
+BLOCK = 16
+"""Entries per block: a file in OpenClaw's layout is parsed, and compared with the next one, a
+block at a time. Small blocks keep each orjson call short (the event loop gets the GIL between
+them) and a changed entry costs a re-parse of at most its block."""
+
+# A full parse of this many entries or more freezes what it built (see ``loads``).
+FREEZE_AT = 10_000
+
+
+@dataclass(slots=True)
+class Layout:
+    """A file in OpenClaw's layout, kept without its bytes: each entry's key and value in file
+    order, and for each block of consecutive entries its count, its byte length and a SHA-256
+    of its bytes (from the first entry's opening quote to the end of the last entry's value).
+    At 100,000 entries this is ~1 MiB, where the bytes were ~80 MiB."""
+
+    keys: list[str]
+    values: list[Any]
+    blocks: list[tuple[int, int, bytes]]
 
 
 def _finite_float(text: str) -> float:
@@ -55,8 +80,14 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON (OpenClaw cannot read it either)")
 
 
-def loads(raw: bytes, path: str) -> Decoded:
-    """Parse store bytes. Raises ``StoreCorruptError`` naming the path and the position."""
+def loads(raw: bytes, path: str, *, index: int | None = None) -> Decoded:
+    """Parse store bytes. Raises ``StoreCorruptError`` naming the path and the position.
+
+    A file in OpenClaw's layout is parsed a block of entries at a time (``_loads_layout``): the
+    result is the same, but orjson never holds a parse tree of the whole file (a 76 MB file
+    took 468 MiB in one ``orjson.loads``; in blocks the peak is the result plus one block).
+    ``index``: the block size of the ``Decoded.layout`` to build (None: none is built).
+    """
     if raw.startswith(BOM):
         raise StoreCorruptError(
             path,
@@ -72,13 +103,149 @@ def loads(raw: bytes, path: str) -> Decoded:
     # Parsing builds millions of objects; collections during that are pure overhead.
     gc.disable()
     try:
-        decoded = _loads_fast(raw)
+        decoded = _loads_layout(raw, index)
+        if decoded is None:
+            decoded = _loads_fast(raw)
         if decoded is None:
             decoded = _loads_exact(raw, path)
+        if len(decoded.entries) >= FREEZE_AT:
+            # Everything built while the collector was off waits in its youngest generation:
+            # the first collection afterwards would walk all of it (seconds at 100,000
+            # entries, on whichever thread allocates next). The store keeps these objects for
+            # long; freezing moves them out of the collector's way (durability doc §8).
+            gc.freeze()
     finally:
         if gc_was_enabled:
             gc.enable()
     return decoded
+
+
+def _loads_layout(raw: bytes, index: int | None) -> Decoded | None:
+    """``_loads_fast`` for a file in OpenClaw's layout, a block of entries at a time.
+
+    The file is ``{\n  `` + the entries' fragments joined by ``,\n  `` + ``\n}``, and
+    ``,\n  "`` occurs nowhere else (deeper lines are indented further, strings hold no raw
+    newline), so it is cut there. Each block is accepted only if re-serializing it gives its
+    bytes back, as ``_loads_fast`` accepts the whole file; anything else (another layout, a
+    repeated key, a value orjson cannot reproduce) returns None and takes the other paths.
+    """
+    if not raw.startswith(_FRAME_OPEN) or not raw.endswith(_FRAME_CLOSE):
+        return None
+    starts = _fragment_starts(raw)
+    count = len(starts)
+    total = len(raw)
+    size = index or BLOCK
+    view = memoryview(raw)
+    entries: dict[str, Any] = {}
+    keys: list[str] = []
+    values: list[Any] = []
+    blocks: list[tuple[int, int, bytes]] = []
+    parse = orjson.loads
+    dump = orjson.dumps
+    join = b"".join
+    share = _Sharer().share
+    for i in range(0, count, size):
+        j = min(i + size, count)
+        start = starts[i]
+        end = starts[j] - 4 if j < count else total - 2
+        wrapped = join((b"{\n  ", view[start:end], b"\n}"))
+        try:
+            part = parse(wrapped)
+            if type(part) is not dict or len(part) != j - i:
+                return None
+            if dump(part, option=_INDENT) != wrapped:
+                return None
+        except (orjson.JSONDecodeError, TypeError):
+            return None
+        share(part)
+        entries.update(part)
+        if index is not None:
+            keys.extend(part)
+            values.extend(part.values())
+            blocks.append((j - i, end - start, _digest(view[start:end])))
+    if len(entries) != count:
+        return None  # a key repeated across blocks: the exact parser reports it
+    layout = Layout(keys, values, blocks) if index is not None else None
+    return Decoded(entries=entries, canonical=True, layout=layout)
+
+
+class _Sharer:
+    """Stores a repeated field value once: the entries of one load share one object for equal
+    values of a field that repeats (``channel``, ``model``, ``route``, a skills snapshot...).
+
+    Done a block at a time, right after the block is parsed, so the duplicates are freed while
+    they are few and their memory is reused by the next block (interning a finished store frees
+    them too late: the heap stays as big as it grew). Which fields repeat is learned from the
+    first entries (at most one distinct value in two); other fields are left alone, so a unique
+    value costs nothing. Only strings and containers are shared, never numbers (``1``, ``1.0``
+    and ``True`` are equal dict keys but different JSON), and containers only with the same
+    bytes (key order kept). Sharing is safe because published entries are never mutated: a
+    mutator gets deep copies (``store/_work.py``).
+    """
+
+    __slots__ = ("_cache", "_learned", "_seen", "fields")
+
+    LEARN = 256  # entries looked at before deciding which fields repeat
+
+    def __init__(self) -> None:
+        self.fields: list[str] | None = None
+        self._learned = 0
+        self._seen: dict[str, tuple[list[int], set[Any]]] = {}
+        self._cache: dict[Any, Any] = {}
+
+    def share(self, part: dict[str, Any]) -> None:
+        """Share the repeated values of ``part``, a block orjson has just reproduced."""
+        fields = self.fields
+        if fields is None:
+            fields = self._learn(part)
+        if not fields:
+            return
+        remember = self._cache.setdefault
+        dump = orjson.dumps
+        for entry in part.values():
+            if type(entry) is not dict:
+                continue
+            for name in fields:
+                value = entry.get(name)
+                kind = type(value)
+                if kind is str:
+                    entry[name] = remember(value, value)
+                elif kind is dict or kind is list:
+                    # Cannot raise: the block was just re-serialized by orjson as a whole.
+                    entry[name] = remember(dump(value), value)
+
+    def _learn(self, part: dict[str, Any]) -> list[str]:
+        seen = self._seen
+        dump = orjson.dumps
+        for entry in part.values():
+            if type(entry) is not dict:
+                continue
+            self._learned += 1
+            for name, value in entry.items():
+                kind = type(value)
+                if kind is str:
+                    key: Any = value
+                elif kind is dict or kind is list:
+                    key = dump(value)
+                else:
+                    continue
+                counts = seen.get(name)
+                if counts is None:
+                    seen[name] = counts = ([0], set())
+                counts[0][0] += 1
+                counts[1].add(key)
+        if self._learned < self.LEARN:
+            return []  # still learning: this block is kept as parsed
+        self.fields = [
+            name for name, (n, distinct) in seen.items() if n[0] >= 4 and 2 * len(distinct) <= n[0]
+        ]
+        self._seen = {}
+        return self.fields
+
+
+def _digest(data: memoryview) -> bytes:
+    # SHA-256 runs without the GIL on blocks this size, and no change can slip through it.
+    return hashlib.sha256(data).digest()
 
 
 def _loads_fast(raw: bytes) -> Decoded | None:
@@ -405,6 +572,12 @@ def is_safe_session_id(value: Any) -> TypeGuard[str]:
     )
 
 
+def plain_safe_session_id(value: str) -> bool:
+    """``is_safe_session_id`` for the usual id (no surrounding whitespace); False is not a
+    verdict: ``entry_problem`` decides then."""
+    return len(value) <= 255 and _SAFE_SESSION_ID.fullmatch(value) is not None
+
+
 def entry_problem(key: str, value: Any) -> tuple[str, str] | None:
     """Why an entry must be quarantined (kept untouched, reported), as (code, message)."""
     if not isinstance(value, dict):
@@ -428,49 +601,47 @@ _ENTRY_SEP = b',\n  "'  # between two top-level entries, and only there, in Open
 
 
 class IncrementalLoads:
-    """``loads`` that re-parses only the entries whose bytes changed since the previous call.
+    """``loads`` that re-parses only the blocks of entries whose bytes changed since the last call.
 
-    A store in OpenClaw's layout (``JSON.stringify(store, null, 2)``, which is what ``dumps``
-    writes) is ``{\\n  `` + the entries' fragments joined by ``,\\n  `` + ``\\n}``, and
-    ``,\\n  "`` occurs nowhere else (deeper lines are indented further, strings hold no raw
-    newline). So the new bytes are cut at those separators and compared with the previous file's
-    fragments, many entries at a time (one ``startswith`` per block, at C speed); only fragments
-    that differ are parsed, each on its own. A fragment is accepted only if re-serializing it
-    reproduces its bytes, exactly as ``loads`` accepts orjson's result for the whole file, so the
-    result is always the one ``loads`` gives; anything else (another layout, a repeated key, a
-    value orjson cannot reproduce) goes through ``loads`` itself.
+    A file in OpenClaw's layout (what ``dumps`` writes) is cut into blocks of ``block``
+    consecutive entries (see ``_loads_layout``); the previous file is kept only as its
+    ``Layout``: keys, values, and each block's length and SHA-256, not its bytes (~80 MiB at
+    100,000 entries). A new file is walked block by block: where the bytes at the current
+    position have the old block's length and digest (and a separator or the end follows), the
+    block's old objects are taken as they are; elsewhere the entries are parsed one at a time
+    until the walk reaches an old block's start again. A parsed entry equal to its previous
+    value keeps the previous object (readers diff by identity). A fragment is accepted only if
+    re-serializing it reproduces its bytes, exactly as ``loads`` accepts a file, so the result
+    is always the one ``loads`` gives; anything else (another layout, a repeated key, a value
+    orjson cannot reproduce, keys moved backwards) goes through ``loads`` itself.
 
     The work is many short calls instead of one long ``orjson.loads``: in a worker thread the
-    event loop gets the GIL back between them (a whole-file parse of 76 MB held it ~0.7 s).
-    Not thread safe: one reader at a time (the store's writer slot serializes reads).
+    event loop gets the GIL back between them (a whole-file parse of 76 MB held it ~0.7 s), and
+    hashing runs without the GIL. Not thread safe: one reader at a time (the store's writer slot
+    serializes reads).
     """
 
-    __slots__ = ("_index", "_items", "_raw", "_starts", "block", "fresh", "reparsed")
+    __slots__ = ("_layout", "block", "fresh", "reparsed")
 
-    def __init__(self, block: int = 64) -> None:
+    def __init__(self, block: int = BLOCK) -> None:
         self.block = block
-        self._raw: bytes | None = None
-        self._items: list[tuple[str, Any]] = []
-        self._starts: list[int] | None = None  # offset of each entry's fragment in ``_raw``
-        self._index: dict[str, int] | None = None  # key -> position in ``_items``
+        self._layout: Layout | None = None
         self.reparsed: int | None = None  # fragments parsed by the last call; None: whole file
-        # The keys of the fragments the last call parsed (the others are the previous call's
+        # The keys whose values the last call parsed anew (the others are the previous call's
         # objects, unchanged); None when it parsed the whole file.
         self.fresh: list[str] | None = None
 
     def reset(self) -> None:
-        self._raw = None
-        self._items = []
-        self._starts = None
-        self._index = None
+        self._layout = None
 
     def loads(self, raw: bytes, path: str) -> Decoded:
         decoded = None
-        if self._raw is not None and raw.startswith(_FRAME_OPEN) and raw.endswith(_FRAME_CLOSE):
+        layout = self._layout
+        if layout is not None and raw.startswith(_FRAME_OPEN) and raw.endswith(_FRAME_CLOSE):
             gc_was_enabled = gc.isenabled()
             gc.disable()
             try:
-                decoded = self._loads_incremental(raw)
+                decoded = self._loads_incremental(raw, layout)
             finally:
                 if gc_was_enabled:
                     gc.enable()
@@ -479,110 +650,110 @@ class IncrementalLoads:
         self.reset()
         self.reparsed = None
         self.fresh = None
-        decoded = loads(raw, path)
-        if decoded.canonical and decoded.entries:
-            # Fragment offsets are found on the next call, off the first load's path.
-            self._raw = raw
-            self._items = list(decoded.entries.items())
+        decoded = loads(raw, path, index=self.block)
+        self._layout = decoded.layout if decoded.entries else None
+        decoded.layout = None
         return decoded
 
-    def _old_starts(self) -> list[int] | None:
-        if self._starts is None and self._raw is not None:
-            starts = _fragment_starts(self._raw)
-            self._starts = starts if len(starts) == len(self._items) else None
-        return self._starts
-
-    def _loads_incremental(self, new: bytes) -> Decoded | None:
-        old = self._raw
-        old_starts = self._old_starts()
-        if old is None or old_starts is None:
-            return None
-        old_items = self._items
-        count = len(old_items)
-        old_len = len(old)
+    def _loads_incremental(self, new: bytes, layout: Layout) -> Decoded | None:
+        old_keys = layout.keys
+        old_values = layout.values
+        old_blocks = layout.blocks
+        count = len(old_keys)
+        block_at: dict[int, int] = {}  # entry index -> the old block starting there
+        at = 0
+        for n, (entries_in_block, _, _) in enumerate(old_blocks):
+            block_at[at] = n
+            at += entries_in_block
+        size = self.block
         new_len = len(new)
-        block = self.block
+        last_end = new_len - 2  # where the closing ``\n}`` starts
+        view = memoryview(new)
         startswith = new.startswith
         find = new.find
-        old_view = memoryview(old)
-        items: list[tuple[str, Any]] = []
+        same = same_json
+        keys: list[str] = []
+        values: list[Any] = []
+        blocks: list[tuple[int, int, bytes]] = []
         # Filled a block at a time: one dict(items) of 100,000 pairs would hold the GIL ~50 ms.
         entries: dict[str, Any] = {}
-        starts: list[int] = []
-        index = self._index
         fresh: list[str] = []
+        run: list[tuple[int, int]] = []  # (start, end) of the entries parsed since the last block
+        index: dict[str, int] | None = None
+        parsed = 0
+
+        def end_run() -> None:
+            for n in range(0, len(run), size):
+                group = run[n : n + size]
+                start, end = group[0][0], group[-1][1]
+                blocks.append((len(group), end - start, _digest(view[start:end])))
+            run.clear()
+
         i = 0  # the old entry expected at ``pos``
         pos = 4  # the start of the next fragment of ``new`` (after '{\n  ')
         while pos < new_len:
-            # Blocks of unchanged entries: one comparison, including the next fragment's quote.
-            while i < count:
-                j = min(i + block, count)
-                start = old_starts[i]
-                stop = old_starts[j] + 1 if j < count else old_len
-                length = stop - start
-                if new_len - pos < length or not startswith(old_view[start:stop], pos):
-                    break
-                if j == count and new_len - pos != length:
-                    break
-                delta = pos - start
-                starts.extend([s + delta for s in old_starts[i:j]])
-                reused = old_items[i:j]
-                items.extend(reused)
-                entries.update(reused)
-                pos += length - 1 if j < count else length
-                i = j
-            if pos >= new_len:
-                break
+            number = block_at.get(i)
+            if number is not None:
+                old_block = old_blocks[number]
+                in_block, length, digest = old_block
+                end = pos + length
+                if (
+                    end <= last_end
+                    and (end == last_end or startswith(_ENTRY_SEP, end))
+                    and _digest(view[pos:end]) == digest
+                ):
+                    if run:
+                        end_run()
+                    blocks.append(old_block)
+                    block_keys = old_keys[i : i + in_block]
+                    block_values = old_values[i : i + in_block]
+                    keys.extend(block_keys)
+                    values.extend(block_values)
+                    entries.update(zip(block_keys, block_values, strict=True))
+                    i += in_block
+                    pos = end + 4 if end < last_end else new_len
+                    continue
             end = find(_ENTRY_SEP, pos)
-            last = end < 0
-            if last:
-                end = new_len - 2
+            if end < 0:
+                end = last_end
                 if end < pos:
                     return None
-            # The expected old entry, or the one after it (the expected one was removed).
-            for candidate in (i, i + 1):
-                if candidate >= count:
-                    break
-                start = old_starts[candidate]
-                stop = old_starts[candidate + 1] - 4 if candidate + 1 < count else old_len - 2
-                if stop - start == end - pos and startswith(old_view[start:stop], pos):
-                    break
-            else:
-                candidate = -1
-            if 0 <= candidate < count:
-                starts.append(pos)
-                pair = old_items[candidate]
-                items.append(pair)
-                entries[pair[0]] = pair[1]
-                i = candidate + 1
-                pos = new_len if last else end + 4
-                continue
             item = _parse_fragment(new, pos, end)
             if item is None:
                 return None
-            starts.append(pos)
-            items.append(item)
-            key = item[0]
-            entries[key] = item[1]
-            fresh.append(key)
-            if i < count and old_items[i][0] == key:
+            parsed += 1
+            key, value = item
+            before: Any = _ABSENT
+            if i < count and old_keys[i] == key:
+                before = old_values[i]
                 i += 1
             else:
                 if index is None:
-                    index = {k: n for n, (k, _) in enumerate(old_items)}
+                    index = {k: n for n, k in enumerate(old_keys)}
                 found = index.get(key)
                 if found is not None:
+                    before = old_values[found]
                     i = found + 1
-            pos = new_len if last else end + 4
-        if len(entries) != len(items):
+            if before is not _ABSENT and same(before, value):
+                value = before
+            else:
+                fresh.append(key)
+            run.append((pos, end))
+            keys.append(key)
+            values.append(value)
+            entries[key] = value
+            pos = end + 4 if end < last_end else new_len
+        if len(entries) != len(keys):
             return None  # a repeated key: the exact parser reports it
-        self._raw = new
-        self._items = items
-        self._starts = starts
-        self._index = None
-        self.reparsed = len(fresh)
+        if run:
+            end_run()
+        self._layout = Layout(keys, values, blocks)
+        self.reparsed = parsed
         self.fresh = fresh
         return Decoded(entries=entries, canonical=True)
+
+
+_ABSENT: Any = object()
 
 
 def _fragment_starts(raw: bytes) -> list[int]:

@@ -55,11 +55,21 @@ def read_only_rows(issues: list[Issue]) -> dict[str, str]:
 def entry_issues(entries: Mapping[str, Any]) -> list[Issue]:
     """The quarantine issues (``codec.entry_problem``) of ``entries``, in key order."""
     issues = []
+    # The common case first, at C speed where possible: an object whose sessionId (if any) is
+    # a plain safe id; 100,000 entry_problem calls took ~0.2 s of a first load.
+    safe = codec.plain_safe_session_id
     for key, value in entries.items():
+        if type(value) is dict:
+            session_id = value.get("sessionId", _NO_ID)
+            if session_id is _NO_ID or (type(session_id) is str and safe(session_id)):
+                continue
         problem = codec.entry_problem(key, value)
         if problem is not None:
             issues.append(Issue(key, *problem))
     return issues
+
+
+_NO_ID: Any = object()
 
 
 @dataclass(slots=True)

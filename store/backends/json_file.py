@@ -72,9 +72,9 @@ class JsonFileBackend(Backend):
         self._serializer = codec.IncrementalDumps()
         self._serialized_signature: Signature | None = None
         self._temps_swept = False
-        # The previous read's fragments: a foreign rewrite (OpenClaw rewrites the whole file for
-        # every change) re-parses only the entries whose bytes changed. False: every read parses
-        # the whole file (the baseline the benchmark compares with).
+        # The previous read's layout (per-block digests, not its bytes): a foreign rewrite
+        # (OpenClaw rewrites the whole file for every change) re-parses only the blocks whose
+        # bytes changed. False: every read parses the whole file (the benchmark's baseline).
         self._parser = codec.IncrementalLoads() if incremental_parse else None
         self._problems: dict[str, Issue] = {}  # the last read's quarantine issues, by key
 

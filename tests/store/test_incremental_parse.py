@@ -13,6 +13,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -176,7 +177,7 @@ def _synthetic_store(n: int) -> dict[str, Any]:
 def test_only_changed_entries_are_parsed() -> None:
     entries = _synthetic_store(1000)
     parser = codec.IncrementalLoads()
-    parser.loads(codec.dumps(entries), "sessions.json")
+    entries_before = parser.loads(codec.dumps(entries), "sessions.json").entries
     assert parser.reparsed is None  # the first read parses the whole file
     keys = list(entries)
     entries[keys[10]] = {**entries[keys[10]], "updatedAt": 1}
@@ -185,7 +186,11 @@ def test_only_changed_entries_are_parsed() -> None:
     entries["agent:main:slack:channel:new"] = {"sessionId": "n"}
     raw = codec.dumps(entries)
     decoded = parser.loads(raw, "sessions.json")
-    assert parser.reparsed == 3  # two changed, one added; the removal needs no parse
+    # Only the blocks holding a change are parsed (the removal's block too); of those, only
+    # the two changed entries and the added one are new objects.
+    assert parser.reparsed is not None and parser.reparsed <= 3 * parser.block + 1
+    assert parser.fresh == [keys[10], keys[500], "agent:main:slack:channel:new"]
+    assert decoded.entries[keys[11]] is entries_before[keys[11]]
     assert codec.json_equal(decoded.entries, codec.loads(raw, "sessions.json").entries)
     assert decoded.canonical
 
@@ -264,3 +269,67 @@ def test_backend_issues_match_a_full_parse(tmp_path: Path, steps: list[Any]) -> 
         assert codec.json_equal(got.entries, expected.entries)
         assert got.issues == expected.issues
         assert got.read_only_reason == expected.read_only_reason
+
+
+def whole_file_parse(raw: bytes) -> tuple[str, Any]:
+    """The one-call parse of the whole file (what ``loads`` did before it parsed in blocks)."""
+    if raw.startswith(codec.BOM) or not raw.strip():
+        return full_parse(raw)  # refused before any parsing, whatever the parser
+    try:
+        decoded = codec._loads_fast(raw) or codec._loads_exact(raw, "sessions.json")
+    except StoreCorruptError as exc:
+        return "error", exc.describe()
+    return "ok", decoded
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(keys_st, entry_values), max_size=12),
+    layout=st.sampled_from(LAYOUTS),
+    cut=st.integers(min_value=0, max_value=10_000),
+    block=st.sampled_from([1, 2, 3, 16]),
+    learn=st.sampled_from([1, 2, 256]),
+)
+def test_block_parse_equals_whole_file_parse(
+    pairs: list[tuple[str, Any]], layout: str, cut: int, block: int, learn: int
+) -> None:
+    """Parsing in blocks, with repeated values shared, gives exactly the whole-file parse: the
+    same values (types, key order), the same flag and repeated keys, the same error."""
+    raw = render(pairs, layout, cut)
+    expected = whole_file_parse(raw)
+    with patch.object(codec._Sharer, "LEARN", learn):
+        try:
+            got: tuple[str, Any] = ("ok", codec.loads(raw, "sessions.json", index=block))
+        except StoreCorruptError as exc:
+            got = ("error", exc.describe())
+    assert got[0] == expected[0], raw
+    if got[0] == "error":
+        assert got[1] == expected[1]
+        return
+    assert same_decoded(got[1], expected[1]), raw
+    # And what is written back is the file itself, byte for byte, when it was canonical.
+    if got[1].canonical:
+        assert codec.dumps(got[1].entries) == raw
+
+
+def test_repeated_values_are_stored_once() -> None:
+    """Equal strings and containers of a repeating field are one object; numbers never are
+    (1, 1.0 and True are equal in Python, not in JSON); the values stay exact."""
+    entries = {
+        f"agent:main:s{i}": {
+            "channel": "telegram",
+            "route": {"channel": "telegram", "n": [1, 1.0, True]},
+            "count": [1, 1.0, True][i % 3],
+            "unique": f"u{i}",
+        }
+        for i in range(600)
+    }
+    raw = codec.dumps(entries)
+    decoded = codec.loads(raw, "sessions.json")
+    values = list(decoded.entries.values())
+    late = values[300:]  # after the first entries, which teach which fields repeat
+    assert all(v["route"] is late[0]["route"] for v in late)
+    assert all(v["channel"] is late[0]["channel"] for v in late)
+    assert [type(v["count"]) for v in values[:6]] == [int, float, bool] * 2
+    assert codec.json_equal(decoded.entries, entries)
+    assert codec.dumps(decoded.entries) == raw
