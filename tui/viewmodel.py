@@ -40,7 +40,7 @@ from openclaw_tui.store.events import (
     StoreEvent,
     StoreReloaded,
 )
-from openclaw_tui.store.fields import MODEL, REASONING, THINKING, VERBOSE
+from openclaw_tui.store.fields import FIELDS, MODEL, REASONING, THINKING, VERBOSE
 from openclaw_tui.store.keys import channel_of, classify_key, namespace_of, split_namespace
 from openclaw_tui.store.model import entry_issues
 from openclaw_tui.tui.format import relative_age
@@ -410,19 +410,19 @@ def gateway_column(gateway_of: Callable[[str, Entry], str]) -> Column:
 
 # --- filter -----------------------------------------------------------------------------------
 
+LEVEL_FIELDS: dict[str, str] = {spec.command: spec.name for spec in FIELDS if spec.values}
+"""The editable fields with fixed values, by their slash command's name (``think:high``,
+``queue:collect``, ``send:deny``), from the field registry: a field added there filters too."""
+
 FIELD_ALIASES: dict[str, str] = {
     "channel": "channel",
     "ch": "channel",
     "kind": "kind",
     "type": "kind",
-    "think": "thinking",
-    "thinking": "thinking",
     "model": "model",
     "label": "label",
     "name": "label",
     "key": "key",
-    "verbose": "verbose",
-    "reasoning": "reasoning",
     "source": "source",
     "id": "sessionId",
     "session": "sessionId",
@@ -433,19 +433,23 @@ FIELD_ALIASES: dict[str, str] = {
     "updated": "updated",
     "updatedat": "updated",
     "age": "updated",
+    **LEVEL_FIELDS,
+    **{name.lower(): name for name in LEVEL_FIELDS.values()},  # thinkingLevel:high
+    "thinking": THINKING.name,
 }
-_EXACT = {"channel", "kind", "thinking", "verbose", "reasoning", "source", "gateway", "run"}
+_EXACT = {"channel", "kind", "source", "gateway", "run", *LEVEL_FIELDS.values()}
 _INHERIT = {"inherit", "none", "unset", "-"}
 
 FILTER_GRAMMAR: tuple[tuple[str, str], ...] = (
     ("telegram", "sessions whose key, label, kind, channel, model or id contains 'telegram'"),
     ("!cron", "sessions that do NOT match 'cron'"),
     ("~fmlycht", "fuzzy: the letters in this order (matches 'family chat')"),
+    ("channel:discord", "one field: channel kind model label key source id gateway run"),
     (
-        "channel:discord",
-        "one field: channel kind think model label key verbose reasoning source id",
+        "think:high",
+        # The editable fields' names come from the registry (store/fields.py).
+        f"an edit's level, matched exactly: {' '.join(LEVEL_FIELDS)}; think:inherit = none set",
     ),
-    ("think:high", "levels match exactly; think:inherit = no level set"),
     ("model:gpt-4.1", "the model override (or runtime model) contains 'gpt-4.1'"),
     ("gw:lab", "rows of one gateway (gateway:), when several are open"),
     (
@@ -578,12 +582,6 @@ def _field_text(term_field: str, key: str, entry: Entry) -> str | None:
         return classify_key(key, entry)
     if term_field == "channel":
         return channel_of(key, entry)
-    if term_field == "thinking":
-        return _opt(entry.get(THINKING.name))
-    if term_field == "verbose":
-        return _opt(entry.get(VERBOSE.name))
-    if term_field == "reasoning":
-        return _opt(entry.get(REASONING.name))
     if term_field == "source":
         return _opt(entry.get("modelOverrideSource"))
     if term_field == "model":

@@ -125,6 +125,25 @@ def test_think_inherit_matches_sessions_without_a_level_and_negation_inverts():
     assert set(vm.shown_keys()) == set(SMALL) - without
 
 
+def test_every_editable_level_field_filters_by_its_command_name_and_help_lists_it():
+    from openclaw_tui.store.fields import FIELDS
+    from openclaw_tui.tui.viewmodel import FILTER_GRAMMAR
+
+    grammar = " ".join(meaning for _example, meaning in FILTER_GRAMMAR)
+    for spec in (s for s in FIELDS if s.values):
+        # The filter takes the field by its command's name (queue:collect), exactly, as the
+        # help says: both come from store/fields.py, not from a list kept beside it.
+        assert f" {spec.command} " in f" {grammar.replace(';', ' ')} ", spec.command
+        entries = {**SMALL, "agent:main:explicit:x": {"sessionId": "x", spec.name: spec.values[0]}}
+        vm = vm_of(entries)
+        refilter(vm, f"{spec.command}:{spec.values[0]}")
+        with_value = {k for k, e in entries.items() if e.get(spec.name) == spec.values[0]}
+        assert "agent:main:explicit:x" in with_value
+        assert set(vm.shown_keys()) == with_value, spec.command
+        refilter(vm, f"{spec.command}:{spec.values[0][:-1]}")  # exact: a prefix is not it
+        assert set(vm.shown_keys()) == set(), spec.command
+
+
 def test_malformed_filter_is_refused_with_a_hint_and_the_old_one_stays():
     vm = vm_of()
     refilter(vm, "kind:cron")
