@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import gc
+import os
 import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -906,8 +907,7 @@ class MainScreen(Screen[None]):
         if key is None:
             self.notify("No session is highlighted.", severity="warning")
             return
-        self.app.copy_to_clipboard(key)
-        self.notify(f"Copied session key: {visible(key)}", markup=False)
+        self.copy_text("the session key", key)
 
     def action_copy_session_id(self) -> None:
         key = self.current_key
@@ -916,8 +916,27 @@ class MainScreen(Screen[None]):
         if not isinstance(session_id, str) or not session_id:
             self.notify("This session has no sessionId to copy.", severity="warning")
             return
-        self.app.copy_to_clipboard(session_id)
-        self.notify(f"Copied sessionId: {visible(session_id)}", markup=False)
+        self.copy_text("the sessionId", session_id)
+
+    def copy_text(self, what: str, value: str) -> None:
+        """Write ``value`` to the clipboard through the terminal (OSC 52) and say only what is
+        known: the escape sequence was sent. Terminals never acknowledge it, so the toast never
+        says "Copied"; where it is known to go nowhere (macOS Terminal ignores OSC 52) or to
+        need a setting (tmux), it says so."""
+        self.app.copy_to_clipboard(value)
+        shown = visible(value)
+        if os.environ.get("TERM_PROGRAM") == "Apple_Terminal":
+            self.notify(
+                f"Not copied: macOS Terminal ignores clipboard writes from programs (OSC 52). "
+                f"Select {what} in the detail pane (d) instead: {shown}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        note = "the terminal did not confirm"
+        if os.environ.get("TMUX"):
+            note += "; tmux passes it on only with set -g set-clipboard on"
+        self.notify(f"Sent {what} to the clipboard ({note}): {shown}", markup=False)
 
     def action_toggle_tree(self) -> None:
         """Subagents indented under their parent, whose Cost sums its subtree (and back)."""

@@ -1,18 +1,21 @@
-"""The help screen (? and F1): every key with its binding id, and the filter syntax."""
+"""The help screen (? and F1): every key with its binding id, every slash command (from the
+command table, ``tui/slash/parse.py``) and the filter syntax; typing searches them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
+from openclaw_tui.tui.slash.parse import COMMANDS
 from openclaw_tui.tui.viewmodel import FILTER_GRAMMAR
 from openclaw_tui.widgets.footer import UNBOUND_KEY
 
@@ -82,18 +85,87 @@ def bindings_table(rows: list[tuple[str, str, str]]) -> Table:
     return table
 
 
+def command_rows() -> list[tuple[str, str, str]]:
+    """(usage, aliases, summary) of every slash command, from the one command table."""
+    return [
+        (spec.usage, " ".join("/" + alias for alias in spec.aliases), spec.summary)
+        for spec in COMMANDS
+    ]
+
+
+def commands_table(rows: list[tuple[str, str, str]]) -> Table:
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=True)
+    table.add_column("Command", ratio=3, overflow="fold")
+    table.add_column("Also", no_wrap=True, style="dim")
+    table.add_column("What it does", ratio=4)
+    for usage, aliases, summary in rows:
+        table.add_row(Text(usage), Text(aliases), Text(summary))
+    return table
+
+
+def grammar_table(rows: list[tuple[str, str]]) -> Table:
+    table = Table(box=None, show_header=False, pad_edge=False, expand=True)
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column()
+    for example, meaning in rows:
+        table.add_row(Text(example), Text(meaning))
+    return table
+
+
+Row = TypeVar("Row", bound=tuple[str, ...])
+
+
+def matching(rows: Sequence[Row], query: str) -> list[Row]:
+    """The rows holding every word of ``query`` (any case, in any of their cells)."""
+    words = query.casefold().split()
+    if not words:
+        return list(rows)
+    return [row for row in rows if all(w in " ".join(row).casefold() for w in words)]
+
+
+CLOSE_HINT = "Type to search · Esc clears the search, then closes · F1 (or ? before typing) closes"
+
+
+class SearchInput(Input):
+    """The help's search field; ``?`` in an empty search closes the help (it opened it)."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        # An input takes every printable key, priority bindings included; while the search is
+        # empty "?" is left to the screen's close binding, as k9s's and htop's help toggle.
+        if key == "question_mark" and not self.value:
+            return False
+        return super().check_consume_key(key, character)
+
+
 class HelpScreen(ModalScreen[None]):
+    """Every key in effect (keymap applied) with its binding id, every slash command, and the
+    filter syntax; typing searches all three (as k9s and Posting filter their lists)."""
+
     DEFAULT_CSS = """
     HelpScreen {
         align: center middle;
     }
-    HelpScreen > VerticalScroll {
-        width: 90;
+    HelpScreen > #help-box {
+        width: 100;
         max-width: 95%;
         height: 90%;
         border: round $accent;
+        border-title-color: $text-accent;
+        border-subtitle-color: $text-muted;
         background: $panel;
         padding: 0 1;
+    }
+    HelpScreen #help-search {
+        border: none;
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    HelpScreen #help-hint {
+        color: $text-muted;
+    }
+    HelpScreen #help-scroll {
+        height: 1fr;
     }
     HelpScreen .help-title {
         text-style: bold;
@@ -103,10 +175,23 @@ class HelpScreen(ModalScreen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss_help", "Close", id="help.close"),
+        # Priority: they close the help while the search field has focus (? only while the
+        # search is empty, see SearchInput).
+        Binding("question_mark,f1", "dismiss_help", "Close", priority=True, id="help.close"),
+        Binding("escape", "clear_or_close", "Clear search / close", id="help.clear"),
+        Binding("up", "scroll(-1)", "Scroll up", show=False, id="help.scroll-up"),
+        Binding("down", "scroll(1)", "Scroll down", show=False, id="help.scroll-down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="help.page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="help.page-down"),
     ]
 
-    def compose(self) -> ComposeResult:
+    def __init__(self) -> None:
+        super().__init__()
+        self.key_rows: list[tuple[str, str, str]] = []
+        self.command_rows = command_rows()
+        self.filter_rows: list[tuple[str, str]] = list(FILTER_HELP)
+
+    def _collect_key_rows(self) -> list[tuple[str, str, str]]:
         app = self.app
         rows: list[tuple[str, str, str]] = []
         seen: set[str] = set()
@@ -139,34 +224,101 @@ class HelpScreen(ModalScreen[None]):
                 (", ".join(keys_by_id[binding_id]) or "no key", binding.description, binding_id)
             )
         rows.append(("1 … 9", "Sort by column 1 … 9 (again: reverse)", "sort-1 … sort-9"))
-        with VerticalScroll():
-            yield Static("Keys", classes="help-title")
-            yield Static(bindings_table(rows))
-            yield Static("Filter (f or ctrl+f)", classes="help-title")
-            grammar = Table(box=None, show_header=False, pad_edge=False, expand=True)
-            grammar.add_column(no_wrap=True, style="bold")
-            grammar.add_column()
-            for example, meaning in FILTER_HELP:
-                grammar.add_row(Text(example), Text(meaning))
-            yield Static(grammar)
-            yield Static("Keymap", classes="help-title")
-            source = getattr(app, "config", None)
-            where = getattr(source, "source", None) or "defaults"
-            yield Static(
-                Text(
-                    "Remap keys in ~/.config/openclaw-tui/config.toml under [keymap] "
-                    '(e.g. pause = "space"), or with '
-                    'OPENCLAW_TUI_KEYMAP="pause=space;filter=slash".'
-                    f"\nActive keymap: {where}. A remapped key moves: the old key stops doing "
-                    "the action, and an action that had the new key loses it."
+        return rows
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        self.key_rows = self._collect_key_rows()
+        box = Vertical(id="help-box")
+        box.border_title = "Help"
+        box.border_subtitle = "Esc closes"
+        with box:
+            yield SearchInput(placeholder="search keys and commands", id="help-search")
+            yield Static(CLOSE_HINT, id="help-hint", markup=False)
+            with VerticalScroll(id="help-scroll", can_focus=False):
+                yield Static("", id="help-nothing", markup=False)
+                yield Static("Keys", classes="help-title", id="help-keys-title")
+                yield Static(bindings_table(self.key_rows), id="help-keys")
+                yield Static(
+                    "Slash commands (: or / opens the command bar; /help <command> explains one)",
+                    classes="help-title",
+                    id="help-commands-title",
+                    markup=False,
                 )
-            )
-            for message in [
-                *getattr(app, "keymap_problems", []),
-                *getattr(app, "keymap_notes", []),
-            ]:
-                yield Static(Text(f"• {message}"))
-            yield Static(Text(EDIT_KEYS_NOTE))
+                yield Static(commands_table(self.command_rows), id="help-commands")
+                yield Static("Filter (f or ctrl+f)", classes="help-title", id="help-filter-title")
+                yield Static(grammar_table(self.filter_rows), id="help-filter")
+                with Vertical(id="help-notes"):
+                    yield Static("Keymap", classes="help-title")
+                    source = getattr(app, "config", None)
+                    where = getattr(source, "source", None) or "defaults"
+                    yield Static(
+                        Text(
+                            "Remap keys in ~/.config/openclaw-tui/config.toml under [keymap] "
+                            '(e.g. pause = "space"), or with '
+                            'OPENCLAW_TUI_KEYMAP="pause=space;filter=slash".'
+                            f"\nActive keymap: {where}. A remapped key moves: the old key stops "
+                            "doing the action, and an action that had the new key loses it."
+                        )
+                    )
+                    for message in [
+                        *getattr(app, "keymap_problems", []),
+                        *getattr(app, "keymap_notes", []),
+                    ]:
+                        yield Static(Text(f"• {message}"))
+                    yield Static(Text(EDIT_KEYS_NOTE))
+
+    def on_mount(self) -> None:
+        self.query_one("#help-nothing").display = False
+        self.query_one("#help-search", Input).focus()
+
+    @property
+    def query_text(self) -> str:
+        return self.query_one("#help-search", Input).value
+
+    @on(Input.Changed, "#help-search")
+    def _search(self, event: Input.Changed) -> None:
+        event.stop()
+        self.search(event.value)
+
+    def search(self, query: str) -> None:
+        """Show only the keys, commands and filter terms holding every word of ``query``."""
+        keys = matching(self.key_rows, query)
+        commands = matching(self.command_rows, query)
+        terms = matching(self.filter_rows, query)
+        searching = bool(query.strip())
+        sections: tuple[tuple[str, bool, Table], ...] = (
+            ("keys", bool(keys), bindings_table(keys)),
+            ("commands", bool(commands), commands_table(commands)),
+            ("filter", bool(terms), grammar_table(terms)),
+        )
+        for name, any_rows, table in sections:
+            shown = any_rows or not searching
+            self.query_one(f"#help-{name}-title").display = shown
+            widget = self.query_one(f"#help-{name}", Static)
+            widget.display = shown
+            widget.update(table)
+        self.query_one("#help-notes").display = not searching
+        nothing = self.query_one("#help-nothing", Static)
+        nothing.display = searching and not (keys or commands or terms)
+        if nothing.display:
+            nothing.update(Text(f"Nothing matches {query.strip()!r}. Esc clears the search."))
+        self.query_one("#help-scroll", VerticalScroll).scroll_home(animate=False)
+
+    def action_clear_or_close(self) -> None:
+        search = self.query_one("#help-search", Input)
+        if search.value:
+            search.value = ""
+        else:
+            self.dismiss(None)
+
+    def action_scroll(self, step: int) -> None:
+        scroll = self.query_one("#help-scroll", VerticalScroll)
+        scroll.scroll_relative(y=step, animate=False)
+
+    def action_page(self, step: int) -> None:
+        scroll = self.query_one("#help-scroll", VerticalScroll)
+        scroll.scroll_relative(y=step * max(1, scroll.size.height - 1), animate=False)
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

@@ -302,7 +302,13 @@ async def test_store_text_is_shown_literally(tmp_path: Path, store_kind: StoreKi
         assert not list(app._notifications)[-1].markup
 
 
-async def test_copy_key_and_session_id(tmp_path: Path, store_kind: StoreKind):
+async def test_copy_key_and_session_id(
+    tmp_path: Path, store_kind: StoreKind, monkeypatch: pytest.MonkeyPatch
+):
+    """OSC 52 is never acknowledged by the terminal: the toast says the text was sent, not
+    that it was copied (issue #13 item 14)."""
+    monkeypatch.delenv("TMUX", raising=False)
+    monkeypatch.delenv("TERM_PROGRAM", raising=False)
     make_store_copy(store_kind, tmp_path)
     app = make_app(tmp_path)
     async with app.run_test(size=(140, 30)) as pilot:
@@ -310,10 +316,35 @@ async def test_copy_key_and_session_id(tmp_path: Path, store_kind: StoreKind):
         screen.table.move_cursor_to_key(MAIN)
         await pilot.press("c")
         assert app.clipboard == MAIN
-        assert "Copied session key" in list(app._notifications)[-1].message
+        message = list(app._notifications)[-1].message
+        assert message == (
+            f"Sent the session key to the clipboard (the terminal did not confirm): {MAIN}"
+        )
+        assert "Copied" not in message
         await pilot.press("C")
         assert app.clipboard == "28921b8e-df92-4f18-85a7-3ce27f266e77"
-        assert "Copied sessionId" in list(app._notifications)[-1].message
+        message = list(app._notifications)[-1].message
+        assert message.startswith("Sent the sessionId to the clipboard (the terminal did not")
+        assert "Copied" not in message
+
+
+async def test_copy_says_what_tmux_and_macos_terminal_need(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await started(pilot)
+        screen.table.move_cursor_to_key(MAIN)
+        monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,1,0")
+        monkeypatch.delenv("TERM_PROGRAM", raising=False)
+        await pilot.press("c")
+        assert "set -g set-clipboard on" in list(app._notifications)[-1].message
+        monkeypatch.setenv("TERM_PROGRAM", "Apple_Terminal")
+        await pilot.press("c")
+        last = list(app._notifications)[-1]
+        assert last.message.startswith("Not copied: macOS Terminal ignores")
+        assert last.severity == "warning"
 
 
 async def test_marks_survive_updates_and_removed_sessions_drop_out(
