@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from openclaw_tui.store.activity import AbortResult, GatewayUsage
     from openclaw_tui.store.bulk import EntryResult, ResultSink
     from openclaw_tui.store.events import ConnectionState
+    from openclaw_tui.store.fleet import GatewayStatus
     from openclaw_tui.store.subscription import Subscription
     from openclaw_tui.store.transcripts.base import TranscriptSource
 
@@ -117,6 +118,11 @@ class SessionStoreAPI(Protocol):
     def connection_states(self) -> list[ConnectionState]:
         """Each gateway's current connection state (later ones arrive as events); empty for a
         file store, which has no connection."""
+        ...
+
+    def gateway_statuses(self) -> list[GatewayStatus]:
+        """Each gateway's status for the gateways panel (name, version, phase, latency,
+        sessions, last error; store/fleet.py); a file store gives one for itself."""
         ...
 
     def subscribe(self, *, max_backlog: int | None = None) -> Subscription: ...

@@ -30,6 +30,7 @@ from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, JsonFileBac
 from openclaw_tui.store.bulk import EntryResult, Outcome, ResultSink, refusal, report
 from openclaw_tui.store.errors import StoreClosedError, StoreError, StoreReadError
 from openclaw_tui.store.events import ConnectionState
+from openclaw_tui.store.fleet import GatewayStatus, file_status
 from openclaw_tui.store.merge import merge_entry
 from openclaw_tui.store.paths import outside_link_reason
 from openclaw_tui.store.recovery import recover
@@ -204,6 +205,11 @@ class SessionStore(FileStoreActivity):
 
     def connection_states(self) -> list[ConnectionState]:
         return []  # a file has no connection
+
+    def gateway_statuses(self) -> list[GatewayStatus]:
+        """The file itself as the one "gateway" of the gateways panel (store/fleet.py)."""
+        health = self.health
+        return [file_status(str(self.path), len(self.load()), health.error)]
 
     @property
     def health(self) -> StoreHealth:

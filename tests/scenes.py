@@ -32,6 +32,7 @@ SCENES_ROOT = Path("/tmp/openclaw-tui-scenes")
 SIZE = (130, 34)
 SMALL = (80, 24)
 TINY = (60, 20)
+FLEET = (120, 40)
 
 EXTRA_ENTRIES: dict[str, dict[str, Any]] = {
     "agent:main:telegram:group:-1009876543210": {
@@ -235,6 +236,47 @@ async def _marked_before(pilot: Pilot) -> None:
     await _settle(pilot)
 
 
+def _fleet() -> SessionBrowserApp:
+    from tests.fleet_scene import fleet_app
+
+    return fleet_app()
+
+
+async def _fleet_started(pilot: Pilot) -> Any:
+    from tests.fleet_scene import REFUSALS
+
+    screen = await started(pilot)
+    await wait_until(pilot, lambda: screen.vm.total_count > 0)
+    screen.refusals.update(REFUSALS)  # a /think high the gateway refused (missing scope)
+    return screen
+
+
+async def _gateways_before(pilot: Pilot) -> None:
+    from openclaw_tui.tui.gateways import GatewaysScreen
+
+    await _fleet_started(pilot)
+    await pilot.press("w")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, GatewaysScreen))
+    await _settle(pilot)
+
+
+async def _attention_before(pilot: Pilot) -> None:
+    from openclaw_tui.tui.attention import AttentionScreen
+
+    await _fleet_started(pilot)
+    await pilot.press("exclamation_mark")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, AttentionScreen))
+    await _settle(pilot)
+
+
+async def _scoped_before(pilot: Pilot) -> None:
+    screen = await _fleet_started(pilot)
+    # What Enter on "lab" in the gateways panel applies (without its toast over the table).
+    screen.apply_filter("gw:lab")
+    await wait_until(pilot, lambda: screen.gateway_scope == "lab")
+    await _settle(pilot)
+
+
 def _empty() -> SessionBrowserApp:
     state_dir = SCENES_ROOT / "empty"
     shutil.rmtree(state_dir, ignore_errors=True)
@@ -279,6 +321,13 @@ SCENES: dict[str, Scene] = {
         Scene("help-80x24", "Help screen at 80x24", _main, _help_before, SMALL),
         Scene("error-80x24", "Unreadable store at 80x24", _error, _error_before, SMALL),
         Scene("main-60x20", "Main screen at 60x20", _main, _main_before, TINY),
+        # A fleet on one screen (issue #14): four gateways in every state, and what needs an
+        # operator now, at 120x40 and at the common 80x24.
+        Scene("gateways", "Gateways panel (w)", _fleet, _gateways_before, FLEET),
+        Scene("gateways-80x24", "Gateways panel at 80x24", _fleet, _gateways_before, SMALL),
+        Scene("attention", "Attention view (!)", _fleet, _attention_before, FLEET),
+        Scene("attention-80x24", "Attention view at 80x24", _fleet, _attention_before, SMALL),
+        Scene("gateway-scope", "The table scoped to one gateway", _fleet, _scoped_before, FLEET),
     )
 }
 

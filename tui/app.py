@@ -38,11 +38,20 @@ from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES
 from openclaw_tui.store.errors import StoreError, StoreWriteError, describe_error
 from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
+from openclaw_tui.store.fleet import (
+    LOCAL_NAME,
+    AttentionItem,
+    GatewayStatus,
+    Refusal,
+    attention,
+    with_running,
+)
 from openclaw_tui.store.keys import namespace_of, shorten_key, strip_namespace
 from openclaw_tui.store.model import SessionEntry
 from openclaw_tui.store.paths import find_store
 from openclaw_tui.tui.config import UserConfig
 from openclaw_tui.tui.editing import EDITING_BINDINGS, EditContext, EditingPanel
+from openclaw_tui.tui.fleet_view import FleetView
 from openclaw_tui.tui.format import relative_age
 from openclaw_tui.tui.keymap import KeyContext, resolve_keymap
 from openclaw_tui.tui.messages import StoreEvents, StoreFailed, WorkerFailed
@@ -57,8 +66,10 @@ from openclaw_tui.tui.viewmodel import (
     FilterError,
     SessionViewModel,
     gateway_column,
+    gateway_scope,
     is_stalled,
     parse_filter,
+    scoped_filter,
     shown_totals,
 )
 from openclaw_tui.widgets.banner import Banner
@@ -148,6 +159,8 @@ class MainScreen(Screen[None]):
         Binding("f5", "refresh", "Refresh/resume", show=False, id="refresh"),
         Binding("v", "open_transcript", "Transcript", id="transcript"),
         Binding("u", "usage", "Usage", show=False, id="usage"),
+        Binding("w", "gateways", "Gateways", show=False, id="gateways"),
+        Binding("exclamation_mark", "attention", "Attention", show=False, id="attention"),
         Binding("T", "toggle_tree", "Subagent tree", show=False, id="tree"),
         Binding("plus", "detail_more", "More fields", show=False, id="detail-more"),
         Binding("escape", "clear", "Clear filter/marks", show=False, id="clear"),
@@ -184,6 +197,9 @@ class MainScreen(Screen[None]):
         self.connections: dict[str, ConnectionState] = {}
         """Latest connection state per gateway (remote stores only), shown in the status bar."""
         self._connection_banner = False  # the banner currently says a connection problem
+        self.refusals: dict[str, Refusal] = {}
+        """Sessions whose last write was refused (the store's or gateway's words), until a
+        write to them lands: the attention view lists them."""
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -294,11 +310,25 @@ class MainScreen(Screen[None]):
     def _edit_finished(self, message: EditingPanel.Finished) -> None:
         """The operator's own edit shows at once, even while live updates are paused: the
         sessions it touched are shown as the store holds them now (others stay pending)."""
+        self._record_refusals(message)
         store = self.app.store
         if not self.vm.paused or store is None or not message.keys:
             return  # live: the store's events show the edit within a frame
         result = self.vm.apply_now({key: store.get(key) for key in message.keys})
         self._after_apply(result)
+
+    def _record_refusals(self, message: EditingPanel.Finished) -> None:
+        """A write refused for a session is remembered until a write to it lands."""
+        if not message.writes:
+            return  # /stop, /status: nothing was written, nothing refused
+        now_ms = int(self.clock() * 1000)
+        for key in message.keys:
+            reason = message.failures.get(key)
+            if reason is None:
+                self.refusals.pop(key, None)
+            else:
+                self.refusals[key] = Refusal(reason, now_ms, message.command)
+        self.fleet_changed()
 
     def action_editing(self, verb: str, arg: str = "") -> None:
         """The editing keys: the editing panel decides (command bar, editors, delete)."""
@@ -468,6 +498,7 @@ class MainScreen(Screen[None]):
         self.connections[str(event.extra.get("gateway") or "gateway")] = event
         self._show_connection_banner()
         self._update_status()
+        self.fleet_changed()
 
     def _show_connection_banner(self) -> None:
         """Failures (an error), pairing and lost connections (warnings) in the banner, each
@@ -587,6 +618,79 @@ class MainScreen(Screen[None]):
             self._show_selected()
         self._update_empty_state()
         self._update_status()
+        if result.rebuilt or result.changed_keys:
+            self.fleet_changed()
+
+    # --- the fleet views (w: gateways panel, !: attention view) --------------------------------
+
+    def fleet_changed(self) -> None:
+        """Changes or connection states arrived: the open fleet views ask again (at most one
+        refresh per frame however many arrive)."""
+        for screen in self.app.screen_stack:
+            if isinstance(screen, FleetView):
+                screen.data_changed()
+
+    @property
+    def scopable(self) -> bool:
+        """The table can be limited to one gateway (rows come from several)."""
+        return self.target is not None and self.target.multi_gateway
+
+    @property
+    def gateway_scope(self) -> str | None:
+        """The one gateway the table shows (the filter's ``gw:NAME``), None: all of them."""
+        return gateway_scope(self.vm.filter_text) if self.scopable else None
+
+    def set_gateway_scope(self, gateway: str | None) -> None:
+        """Show one gateway's sessions (None: every gateway's); other filter terms stay."""
+        if self.apply_filter(scoped_filter(self.vm.filter_text, gateway)):
+            shown = f"gateway {gateway} only" if gateway else "all gateways"
+            self.notify(f"Showing {visible(shown)} (w switches).", markup=False, timeout=3)
+
+    def gateway_statuses(self) -> list[GatewayStatus]:
+        """Each gateway's status (a file store: itself), running runs counted from the rows."""
+        store = self.app.store
+        if store is None:
+            return []
+        try:
+            statuses = store.gateway_statuses()
+        except Exception:  # a closing store: the panel shows what it can next time
+            return []
+        return with_running(statuses, self.vm.running_keys, namespace_of)
+
+    def attention_items(self) -> list[AttentionItem]:
+        """What needs an operator now, ranked (store/fleet.py ``attention``)."""
+        vm = self.vm
+        statuses = self.gateway_statuses()
+        if self.scopable:
+            gateway_of: Callable[[str], str] = namespace_of
+        else:
+            # One store: every session is its one gateway's (a file store's is "local").
+            only = statuses[0].name if len(statuses) == 1 else LOCAL_NAME
+
+            def gateway_of(key: str) -> str:
+                return only
+
+        return attention(
+            vm.entries,
+            vm.running_keys | vm.ended_badly_keys,
+            now_ms=self.clock() * 1000,
+            limit_ms=vm.stall_limit_ms,
+            gateway_of=gateway_of,
+            statuses=statuses,
+            refusals=self.refusals,
+        )
+
+    def action_gateways(self) -> None:
+        from openclaw_tui.tui.gateways import GatewaysScreen
+
+        if not isinstance(self.app.screen, GatewaysScreen):
+            self.app.push_screen(GatewaysScreen(self))
+
+    def action_attention(self) -> None:
+        from openclaw_tui.tui.attention import AttentionScreen
+
+        if not isinstance(self.app.screen, AttentionScreen):
+            self.app.push_screen(AttentionScreen(self))
 
     def store_appeared(self) -> None:
         """The missing store now exists: one state, said the same in body and status bar."""
@@ -676,6 +780,7 @@ class MainScreen(Screen[None]):
         store = self.app.store
         health = store.health if store is not None else None
         read_only = self.app.read_only_reason if self.app.read_only else None
+        scope = self.gateway_scope
         refused: str | None = None
         if health is not None:
             read_only = read_only or health.read_only_reason
@@ -695,7 +800,9 @@ class MainScreen(Screen[None]):
                 paused=vm.paused,
                 pending=vm.pending_count,
                 marked=len(vm.marked_keys),
-                filter_text=vm.filter_text,
+                # The gateway scope is said apart ("gateway lab"), not as a filter term.
+                filter_text=scoped_filter(vm.filter_text, None) if scope else vm.filter_text,
+                scope=scope or "",
                 running=len(vm.running_keys),
                 stalled=self._stalled_count(),
                 totals=shown_totals(vm),
@@ -975,6 +1082,8 @@ def key_contexts() -> list[KeyContext]:
     main screen with the table, the filter line or the command bar focused, and each other
     screen (a modal one keeps only the app's priority bindings)."""
     from openclaw_tui.tui.agents import AgentScreen
+    from openclaw_tui.tui.attention import AttentionScreen
+    from openclaw_tui.tui.gateways import GatewaysScreen
     from openclaw_tui.tui.help import HelpScreen
     from openclaw_tui.tui.transcript_screen import TranscriptScreen
     from openclaw_tui.tui.usage import UsageScreen
@@ -994,6 +1103,8 @@ def key_contexts() -> list[KeyContext]:
         KeyContext("the help screen", (app_priority, (HelpScreen, False))),
         KeyContext("the agent switcher", (app_priority, (AgentScreen, False))),
         KeyContext("the usage view", (app_priority, (UsageScreen, False))),
+        KeyContext("the gateways panel", (app_priority, (GatewaysScreen, False))),
+        KeyContext("the attention view", (app_priority, (AttentionScreen, False))),
         KeyContext("a confirmation", (app_priority, (ConfirmScreen, False))),
         KeyContext("the edit menu", (app_priority, (EditMenu, False))),
         KeyContext("an editor", (app_priority, (ModelEditor, False)), typing=True),
@@ -1356,6 +1467,16 @@ class SessionBrowserApp(App[None]):
             main.action_open_transcript,
         )
         yield SystemCommand("Switch agent", keys("agents"), self.action_switch_agent)
+        yield SystemCommand(
+            "Gateways: state, version, latency, runs, last error; show one or all",
+            keys("gateways"),
+            main.action_gateways,
+        )
+        yield SystemCommand(
+            "Attention: failed, stalled, aborted runs, refused writes, gateway problems",
+            keys("attention"),
+            main.action_attention,
+        )
         yield SystemCommand(
             "Usage and cost by channel, kind, model, agent", keys("usage"), main.action_usage
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -106,6 +107,10 @@ def configured_models(extra: Sequence[str] = ()) -> list[str]:
     return list(dict.fromkeys([*extra, *from_env]))
 
 
+NON_WRITING = frozenset({"stop", "abort", "status", "help", "recover"})
+"""Commands that write no session field: their failures are not refused writes."""
+
+
 class EditingPanel(Widget):
     """Hosts the command bar; runs commands and editor choices through the slash engine."""
 
@@ -113,9 +118,22 @@ class EditingPanel(Widget):
         """A command or delete ran on ``keys`` (whatever its outcome): the host shows what the
         store now holds for them even while live updates are paused (the operator's own edit)."""
 
-        def __init__(self, keys: Sequence[str]) -> None:
+        def __init__(
+            self,
+            keys: Sequence[str],
+            failures: Mapping[str, str] | None = None,
+            *,
+            command: str = "",
+            writes: bool = True,
+        ) -> None:
             super().__init__()
             self.keys = tuple(keys)
+            self.failures: Mapping[str, str] = dict(failures or {})
+            """Why each session it was not applied to was refused (the store's words)."""
+            self.command = command
+            """The command as typed (``/think high``) or ``delete``."""
+            self.writes = writes
+            """False for a command that writes nothing (``/stop``, ``/status``, ``/help``)."""
 
     DEFAULT_CSS = """
     EditingPanel {
@@ -369,14 +387,19 @@ class EditingPanel(Widget):
         keys: list[str],
         reply: Callable[[bool, str], None] | None,
     ) -> None:
+        failures: dict[str, str] = {}
         try:
-            ok, message = await self.execute(command, keys)
+            ok, message = await self.execute(command, keys, failures=failures)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the engine never raises; this is the last line of defence
             ok, message = False, f"Command failed: {describe_error(exc)}"
         self._in_flight -= 1
-        self.post_message(self.Finished(keys))
+        text = command if isinstance(command, str) else command.text
+        name = re.split(r"[\s:]+", text.strip().lstrip("/:"), maxsplit=1)[0].lower()
+        self.post_message(
+            self.Finished(keys, failures, command=text.strip(), writes=name not in NON_WRITING)
+        )
         self.last_outcome = (ok, message)
         try:
             if reply is None:
@@ -388,8 +411,15 @@ class EditingPanel(Widget):
             # The editor may be gone (app closing); the bar still tells the operator.
             self.bar.show_message(ok, message)
 
-    async def execute(self, command: str | ParsedCommand, keys: list[str]) -> tuple[bool, str]:
-        """Execute one command, asking for confirmation when the engine says it is destructive."""
+    async def execute(
+        self,
+        command: str | ParsedCommand,
+        keys: list[str],
+        *,
+        failures: dict[str, str] | None = None,
+    ) -> tuple[bool, str]:
+        """Execute one command, asking for confirmation when the engine says it is destructive.
+        ``failures`` (when given) receives why each session was not changed."""
         context = self.context()
         store = context.store
         if store is None:
@@ -398,6 +428,8 @@ class EditingPanel(Widget):
         models = self.models()
         outcome = await slash.execute(command, store, keys, read_only=read_only, models=models)
         if not outcome.needs_confirmation:
+            if failures is not None:
+                failures.update(outcome.failures)
             return bool(outcome.ok), str(outcome.message)
         if read_only:
             return False, str(outcome.message) or "Refused: the store is open read-only."
@@ -408,6 +440,8 @@ class EditingPanel(Widget):
         outcome = await slash.execute(
             command, store, keys, read_only=read_only, confirmed=True, models=models
         )
+        if failures is not None:
+            failures.update(outcome.failures)
         return bool(outcome.ok), str(outcome.message)
 
     @staticmethod
@@ -438,18 +472,21 @@ class EditingPanel(Widget):
         )
 
     async def _delete(self, keys: list[str]) -> None:
+        failures: dict[str, str] = {}
         try:
-            ok, message = await self.delete(keys)
+            ok, message = await self.delete(keys, failures=failures)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             ok, message = False, f"Command failed: {describe_error(exc)}"
         self._in_flight -= 1
-        self.post_message(self.Finished(keys))
+        self.post_message(self.Finished(keys, failures, command="delete"))
         self.last_outcome = (ok, message)
         self.bar.show_message(ok, message)
 
-    async def delete(self, keys: list[str]) -> tuple[bool, str]:
+    async def delete(
+        self, keys: list[str], *, failures: dict[str, str] | None = None
+    ) -> tuple[bool, str]:
         context = self.context()
         store = context.store
         if store is None:
@@ -469,17 +506,19 @@ class EditingPanel(Widget):
         if not confirmed:
             return False, "Not confirmed: nothing was changed."
         deleted: list[str] = []
-        failures: list[str] = []
+        problems: list[str] = []
         for key in keys:
             try:
                 if await store.delete_entry(key):
                     deleted.append(key)
                 else:
-                    failures.append(f"Session {key} no longer exists (removed meanwhile).")
+                    problems.append(f"Session {key} no longer exists (removed meanwhile).")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                failures.append(f"{key}: not deleted: {describe_error(exc)}")
+                problems.append(f"{key}: not deleted: {describe_error(exc)}")
+                if failures is not None:
+                    failures[key] = f"not deleted: {describe_error(exc)}"
         lines = []
         if deleted:
             lines.append(
@@ -487,5 +526,5 @@ class EditingPanel(Widget):
                 if len(deleted) == 1
                 else f"Deleted {len(deleted)} sessions."
             )
-        lines.extend(failures)
-        return not failures, "\n".join(lines)
+        lines.extend(problems)
+        return not problems, "\n".join(lines)

@@ -41,6 +41,7 @@ from openclaw_tui.store.events import (
     StoreReloaded,
 )
 from openclaw_tui.store.fields import FIELDS, MODEL, REASONING, THINKING, VERBOSE
+from openclaw_tui.store.fleet import ENDED_BADLY
 from openclaw_tui.store.keys import channel_of, classify_key, namespace_of, split_namespace
 from openclaw_tui.store.model import entry_issues
 from openclaw_tui.tui.format import relative_age
@@ -567,6 +568,40 @@ def parse_filter(text: str) -> list[Term]:
     return terms
 
 
+def _word_term(word: str) -> Term | None:
+    try:
+        terms = parse_filter(shlex.quote(word))
+    except FilterError:
+        return None
+    return terms[0] if len(terms) == 1 else None
+
+
+def _is_scope(term: Term | None) -> bool:
+    return term is not None and term.field == "gateway" and not term.negate and not term.fuzzy
+
+
+def gateway_scope(text: str) -> str | None:
+    """The one gateway a filter limits the table to (its ``gw:NAME`` term), else None."""
+    try:
+        terms = [t for t in parse_filter(text) if _is_scope(t)]
+    except FilterError:
+        return None
+    return terms[0].value if len(terms) == 1 else None
+
+
+def scoped_filter(text: str, gateway: str | None) -> str:
+    """``text`` limited to ``gateway`` (None: every gateway): its ``gw:``/``gateway:`` terms are
+    replaced by one ``gw:NAME`` in front; the other terms stay as typed."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    kept = [w for w in words if not _is_scope(_word_term(w))]
+    if gateway is not None:
+        kept.insert(0, f"gw:{gateway}")
+    return " ".join(shlex.quote(w) if any(c.isspace() for c in w) else w for w in kept)
+
+
 def _fuzzy(needle: str, haystack: str) -> bool:
     it = iter(haystack)
     return all(ch in it for ch in needle)
@@ -797,6 +832,9 @@ class SessionViewModel:
         """Subagents under their parent (``spawnedBy`` / ``parentSessionKey``), costs summed."""
         self._tree_related: set[str] = set()
         self.running_keys: set[str] = set()
+        self.ended_badly_keys: set[str] = set()
+        """Sessions whose last run failed, timed out or was aborted (the attention view's
+        candidates, with the running ones: kept per change like ``running_keys``)."""
         self.shown_tokens = 0
         self._shown_cost_nano = 0
         self.shown_with_cost = 0
@@ -822,10 +860,15 @@ class SessionViewModel:
             self.shown_with_cost += sign
 
     def _track_running(self, key: str, entry: Entry | None) -> None:
-        if entry is not None and isinstance(entry, Mapping) and is_running(entry):
+        state = entry_run(entry) if entry is not None and isinstance(entry, Mapping) else None
+        if state is not None and state.is_running:
             self.running_keys.add(key)
         else:
             self.running_keys.discard(key)
+        if state is not None and (state.status in ENDED_BADLY or state.aborted):
+            self.ended_badly_keys.add(key)
+        else:
+            self.ended_badly_keys.discard(key)
 
     # --- structure ----------------------------------------------------------------------------
 
@@ -891,12 +934,13 @@ class SessionViewModel:
         now_s = self.clock()
         self.filtered_at = now_s
         self.running_keys = set()
+        self.ended_badly_keys = set()
         self.shown_tokens = self._shown_cost_nano = self.shown_with_cost = 0
         for key, entry in self.entries.items():
             if not isinstance(entry, Mapping):
                 continue  # a quarantined non-object entry: shown by the store's issues, not here
-            if not RUN_FIELDS.isdisjoint(entry) and is_running(entry):
-                self.running_keys.add(key)
+            if not RUN_FIELDS.isdisjoint(entry):
+                self._track_running(key, entry)
             if terms and not matches(terms, key, entry, now_s):
                 continue
             self._count_shown(entry, 1)

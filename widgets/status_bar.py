@@ -50,6 +50,7 @@ class StatusInfo:
     stalled: int = 0  # of those, running long with no sign of activity
     totals: str = ""  # tokens and cost of the sessions shown (after the filter), formatted
     connections: tuple[ConnectionNote, ...] = ()  # remote stores only: one per gateway
+    scope: str = ""  # the one gateway the table is limited to (the gateways panel, w)
 
 
 def _elide_middle(text: str, width: int) -> str:
@@ -108,6 +109,9 @@ def _render_status(info: StatusInfo, width: int | None, dropped: frozenset[str])
         text.append(f" · {visible(info.note)}", style="italic")
     if info.marked:
         text.append(f" · {info.marked} marked", style="bold")
+    if info.scope:
+        text.append(" · gateway ")
+        text.append(visible(info.scope), style="bold reverse")
     if info.filter_text:
         text.append(" · filter ")
         text.append(visible(info.filter_text), style="italic")

@@ -78,6 +78,10 @@ MAX_TICK_MS = 300_000
 MAX_HANDSHAKE_NOISE = 16
 # A connection that lived this long counts as healthy, whatever ended it: reset the backoff.
 STABLE_AFTER_S = 60.0
+# How often the round trip to the gateway is measured (a WebSocket ping; the gateways panel
+# shows it). Small frames, one per gateway: cheap enough to keep on while connected.
+PING_INTERVAL_S = 10.0
+PING_TIMEOUT_S = 10.0
 
 StateCallback = Callable[[ConnectionState], None]
 EventCallback = Callable[[str, Mapping[str, Any], int | None], None]
@@ -298,6 +302,9 @@ class GatewayClient:
         self._lost_reason = ""
         self._fault = False  # the current connection was closed by us for a fault (see drop)
         self.connects = 0  # successful handshakes so far (tests and the status bar use it)
+        self.latency_ms: float | None = None
+        """The last WebSocket ping's round trip (None before the first pong, or unanswered)."""
+        self.ping_interval = PING_INTERVAL_S
 
     # -- public -----------------------------------------------------------------------------
 
@@ -409,6 +416,7 @@ class GatewayClient:
                 self._set_state(
                     "pairing",
                     exc.describe(),
+                    error=exc,
                     request_id=exc.request_id,
                     command=exc.approve_command,
                     retry_in=delay,
@@ -538,13 +546,15 @@ class GatewayClient:
             reader = asyncio.create_task(self._read(ws))
             watchdog = asyncio.create_task(self._watch(ws, tick_ms))
             on_connected = asyncio.create_task(self._on_connected(hello))
+            pinger = asyncio.create_task(self._measure_latency(ws))
             try:
                 await asyncio.wait({reader, watchdog}, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 self._ws = None
-                for task in (reader, watchdog, on_connected):
+                self.latency_ms = None  # no connection, no round trip to show
+                for task in (reader, watchdog, on_connected, pinger):
                     task.cancel()
-                for task in (reader, watchdog, on_connected):
+                for task in (reader, watchdog, on_connected, pinger):
                     with contextlib.suppress(BaseException):
                         await task
                 self._fail_pending(self._lost_reason or "the connection closed")
@@ -748,6 +758,22 @@ class GatewayClient:
             error = frame.get("error") if isinstance(frame.get("error"), dict) else {}
             scopes = self.hello.scopes if self.hello else ()
             future.set_exception(request_error(self.config, method, error or {}, scopes))
+
+    async def _measure_latency(self, ws: ClientConnection) -> None:
+        """Ping the gateway now and every ``ping_interval``: the pong's round trip is the
+        connection's latency. An unanswered ping leaves None (the tick watchdog, not this,
+        decides that a connection is dead)."""
+        while True:
+            try:
+                pong = await ws.ping()
+                seconds = await asyncio.wait_for(pong, PING_TIMEOUT_S)
+            except (ConnectionClosed, TimeoutError):
+                self.latency_ms = None
+            except Exception:  # a ping we could not send says nothing about the gateway
+                self.latency_ms = None
+            else:
+                self.latency_ms = float(seconds) * 1000
+            await asyncio.sleep(self.ping_interval)
 
     async def _watch(self, ws: ClientConnection, tick_ms: int) -> None:
         limit = 2 * tick_ms / 1000

@@ -65,6 +65,7 @@ from openclaw_tui.store.events import (
     StoreEvent,
     StoreReloaded,
 )
+from openclaw_tui.store.fleet import GatewayStatus, phase_of, problem_of
 from openclaw_tui.store.gateway.activity import RUN_EVENTS, GatewayActivity
 from openclaw_tui.store.gateway.client import (
     DEFAULT_SCOPES,
@@ -80,6 +81,8 @@ from openclaw_tui.store.gateway.errors import (
     GatewayPagingError,
     GatewayRequestError,
     GatewayRequestTimeout,
+    GatewayScopeError,
+    GatewayScopeMismatchError,
     GatewayUnavailableError,
     GatewayUnsupportedError,
 )
@@ -363,6 +366,10 @@ class GatewayStore(GatewayActivity):
         self._closed = False
         self._closing = asyncio.Event()
         self.state = ConnectionState("disconnected", "not opened", {"gateway": self.name})
+        self._last_problem: tuple[str, int] | None = None  # (literal text, epoch ms)
+        # While a pairing request waits, each retry passes through "connecting": the panel keeps
+        # saying "pairing required" until a connect gets another answer.
+        self._pairing: ConnectionState | None = None
         self.stats: dict[str, int] = {"events": 0, "stale_events": 0, "relists": 0}
         self._init_activity()
 
@@ -464,6 +471,36 @@ class GatewayStore(GatewayActivity):
 
     def connection_states(self) -> list[ConnectionState]:
         return [self.state]
+
+    def gateway_statuses(self) -> list[GatewayStatus]:
+        """This gateway for the gateways panel (``running`` is left for the app to count)."""
+        state = self.state
+        if state.state == "connecting" and self._pairing is not None:
+            state = self._pairing
+        client = self._client
+        # A refused edit (missing operator.admin) is the edit's problem, not the connection's.
+        read_error = self._error if self._operation == "read" else None
+        failure = state.extra.get("error") if state.state == "failed" else read_error
+        refused = isinstance(failure, GatewayScopeMismatchError | GatewayScopeError)
+        version = self.server_version or state.extra.get("server_version")
+        problem = self._last_problem
+        request = state.extra.get("request_id") if state.state == "pairing" else None
+        command = state.extra.get("command") if state.state == "pairing" else None
+        return [
+            GatewayStatus(
+                name=self.name,
+                location=self.url,
+                phase=phase_of(state, scope_refused=refused),
+                version=str(version) if version else None,
+                latency_ms=client.latency_ms if client is not None else None,
+                sessions=len(self._entries),
+                detail=state.detail,
+                last_error=problem[0] if problem else None,
+                last_error_at_ms=problem[1] if problem else None,
+                request_id=str(request) if request else None,
+                approve_command=str(command) if command else None,
+            )
+        ]
 
     @property
     def health(self) -> StoreHealth:
@@ -976,6 +1013,14 @@ class GatewayStore(GatewayActivity):
 
     def _on_state(self, state: ConnectionState) -> None:
         self.state = state
+        if state.state == "pairing":
+            self._pairing = state
+        elif state.state != "connecting":
+            self._pairing = None
+        problem = problem_of(state)
+        if problem is not None:
+            # Kept after the gateway recovers: the panel's "last error" (literal text).
+            self._last_problem = (problem, int(time.time() * 1000))
         if state.state == "failed":
             error = state.extra.get("error")
             if isinstance(error, StoreError):

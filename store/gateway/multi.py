@@ -30,6 +30,7 @@ from openclaw_tui.store.events import (
     StoreEvent,
     StoreReloaded,
 )
+from openclaw_tui.store.fleet import GatewayStatus
 from openclaw_tui.store.gateway.activity import DEFAULT_STOP_TIMEOUT
 from openclaw_tui.store.gateway.config import GatewayConfig
 from openclaw_tui.store.gateway.errors import GatewayConfigError, GatewayUnsupportedError
@@ -168,6 +169,10 @@ class MultiGatewayStore:
 
     def connection_states(self) -> list[ConnectionState]:
         return list(self.states.values())
+
+    def gateway_statuses(self) -> list[GatewayStatus]:
+        """One status per gateway, in the order they were given."""
+        return [status for store in self.stores.values() for status in store.gateway_statuses()]
 
     @property
     def health(self) -> StoreHealth:

@@ -1,0 +1,350 @@
+"""A fleet on one screen (pure data): each gateway's status, and what needs an operator now.
+
+``GatewayStatus`` is one gateway as the gateways panel shows it (``store.gateway_statuses()``
+gives one per gateway; a file store gives one for itself, so the same views work on a file).
+``attention(...)`` ranks the sessions and gateways that need an operator now: gateway-level
+problems (pairing, refused scope, errors), runs going past the stall limit, refused writes,
+failed / timed-out / aborted last runs; most severe first, then most recent.
+
+No Textual, no Rich: the views in ``tui/`` format these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from enum import IntEnum
+from typing import Any, Literal
+
+from openclaw_tui.store.activity import (
+    RunStatus,
+    last_activity_ms,
+    run_state,
+    stalled,
+)
+from openclaw_tui.store.events import ConnectionState
+
+Phase = Literal["connected", "connecting", "pairing", "refused-scope", "error", "open"]
+"""What a gateway's connection is doing; ``open`` is a file store (no connection)."""
+
+PHASE_LABELS: Mapping[Phase, str] = {
+    "connected": "connected",
+    "connecting": "connecting",
+    "pairing": "pairing required",
+    "refused-scope": "refused scope",
+    "error": "error",
+    "open": "open (file)",
+}
+
+LOCAL_NAME = "local"
+"""What the views call a file store, the one "gateway" of a store on disk."""
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayStatus:
+    """One gateway as the gateways panel shows it. Text fields are data, never markup."""
+
+    name: str
+    location: str
+    """The URL (or a file store's path)."""
+    phase: Phase
+    version: str | None = None
+    """OpenClaw's version from ``hello-ok`` (the last connection's, while reconnecting)."""
+    latency_ms: float | None = None
+    """The last WebSocket ping round trip; None before the first one answered."""
+    sessions: int = 0
+    running: int = 0
+    """Runs going now. A store fills what it knows; the app counts from its run state."""
+    detail: str = ""
+    """The connection's own words for its state (``connecting to ws://…; retrying in 4s``)."""
+    last_error: str | None = None
+    """The last problem's literal text (the gateway's own message), kept after recovery."""
+    last_error_at_ms: int | None = None
+    request_id: str | None = None
+    """A pairing request waiting for approval on the gateway host."""
+    approve_command: str | None = None
+
+    @property
+    def label(self) -> str:
+        return PHASE_LABELS[self.phase]
+
+    @property
+    def problem(self) -> bool:
+        """Needs an operator: pairing, refused scope or an error (not a plain reconnect)."""
+        return self.phase in ("pairing", "refused-scope", "error")
+
+
+def _message(error: object) -> str:
+    text = getattr(error, "message", None)
+    return str(text) if text else str(error)
+
+
+def problem_of(state: ConnectionState) -> str | None:
+    """The literal problem a connection state reports, None when it reports none."""
+    if state.state == "failed":
+        error = state.extra.get("error")
+        return _message(error) if error is not None else state.detail or "failed"
+    if state.state == "pairing":
+        error = state.extra.get("error")
+        return _message(error) if error is not None else state.detail or "pairing required"
+    if state.state == "disconnected" and state.extra.get("retry_in"):
+        return state.detail or "connection lost"
+    if state.state == "connected" and state.detail and not state.detail.startswith("connected"):
+        return state.detail  # listing or subscribing failed on a live connection
+    return None
+
+
+def phase_of(state: ConnectionState, *, scope_refused: bool = False) -> Phase:
+    """The panel's word for a connection state. ``scope_refused``: the gateway refused this
+    connection's scopes (at the handshake, or a listing answered ``missing scope``); the
+    gateway store knows its error classes, this module stays free of the client."""
+    if state.state == "pairing":
+        return "pairing"
+    if scope_refused and state.state in ("failed", "connected"):
+        return "refused-scope"
+    if state.state == "failed":
+        return "error"
+    if state.state == "connected":
+        return "error" if problem_of(state) is not None else "connected"
+    if state.state == "disconnected" and not state.extra.get("retry_in"):
+        detail = state.detail
+        return "connecting" if detail in ("not opened", "not started", "") else "error"
+    return "connecting"
+
+
+def file_status(path: str, sessions: int, error: object | None) -> GatewayStatus:
+    """A file store as the one "gateway" of the panel: open, or the error reading it."""
+    return GatewayStatus(
+        name=LOCAL_NAME,
+        location=path,
+        phase="error" if error is not None else "open",
+        sessions=sessions,
+        detail="a session store on disk (runs are the gateway's: --gateway to stop them)",
+        last_error=_message(error) if error is not None else None,
+    )
+
+
+def with_running(
+    statuses: Iterable[GatewayStatus], running_keys: Iterable[str], gateway_of: Any
+) -> list[GatewayStatus]:
+    """Fill ``running`` from the app's own run state: ``gateway_of(key)`` names a key's gateway
+    (one status alone takes every key)."""
+    items = list(statuses)
+    counts: dict[str, int] = {}
+    if len(items) == 1:
+        counts[items[0].name] = sum(1 for _ in running_keys)
+    else:
+        for key in running_keys:
+            name = gateway_of(key)
+            counts[name] = counts.get(name, 0) + 1
+    return [replace(s, running=counts.get(s.name, 0)) for s in items]
+
+
+# --- attention ---------------------------------------------------------------------------------
+
+
+class Severity(IntEnum):
+    """Lower first: what blocks most, or costs while nobody looks, comes first."""
+
+    GATEWAY = 0
+    STALLED = 1
+    REFUSED = 2
+    FAILED = 3
+    ABORTED = 4
+
+
+Reason = Literal[
+    "pairing",
+    "refused-scope",
+    "gateway-error",
+    "stalled",
+    "refused",
+    "failed",
+    "timeout",
+    "aborted",
+]
+
+REASON_WORDS: Mapping[str, str] = {
+    "pairing": "pairing required",
+    "refused-scope": "refused scope",
+    "gateway-error": "gateway error",
+    "stalled": "stalled",
+    "refused": "write refused",
+    "failed": "run failed",
+    "timeout": "run timed out",
+    "aborted": "run aborted",
+}
+
+
+_REASON_ORDER: Mapping[str, int] = {"gateway-error": 0, "refused-scope": 1, "pairing": 2}
+"""Among gateway problems: one that cannot fix itself first; a pairing waits for approval."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A write to one session that was refused (the store's or gateway's own words)."""
+
+    message: str
+    at_ms: int
+    command: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionItem:
+    """One thing that needs an operator now. ``key`` is None for a gateway-level problem."""
+
+    reason: Reason
+    severity: Severity
+    gateway: str
+    key: str | None
+    at_ms: int | None
+    """When it happened (the run's end, the refusal, the last sign of life of a stalled run)."""
+    detail: str = ""
+    """Literal text: the error, the refusal, how long it ran or is silent."""
+    started_at_ms: int | None = None
+
+    @property
+    def word(self) -> str:
+        return REASON_WORDS[self.reason]
+
+    @property
+    def rank(self) -> tuple[int, int, float, str]:
+        return (
+            int(self.severity),
+            _REASON_ORDER.get(self.reason, 0),
+            -(self.at_ms or 0),
+            self.key or self.gateway,
+        )
+
+
+ENDED_BADLY = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.KILLED})
+"""A last run that ended like this (or ``aborted``) needs an operator's look."""
+
+
+def session_attention(
+    key: str,
+    entry: Mapping[str, Any],
+    gateway: str,
+    now_ms: float,
+    limit_ms: int,
+) -> AttentionItem | None:
+    """Why one session needs an operator (a stalled run, or a last run that ended badly)."""
+    state = run_state(entry)
+    if state is None:
+        return None
+    if state.is_running:
+        activity = last_activity_ms(entry)
+        if not stalled(state, activity, now_ms, limit_ms):
+            return None
+        silent = int(now_ms - activity) if activity is not None else None
+        return AttentionItem(
+            "stalled",
+            Severity.STALLED,
+            gateway,
+            key,
+            activity or state.started_at_ms,
+            detail=f"silent {_span(silent)}" if silent is not None else "no sign of life",
+            started_at_ms=state.started_at_ms,
+        )
+    if state.status not in ENDED_BADLY and not state.aborted:
+        return None
+    at = state.ended_at_ms or state.started_at_ms or _int(entry.get("updatedAt"))
+    if state.status is RunStatus.FAILED:
+        reason: Reason = "failed"
+        severity = Severity.FAILED
+    elif state.status is RunStatus.TIMEOUT:
+        reason, severity = "timeout", Severity.FAILED
+    else:
+        reason, severity = "aborted", Severity.ABORTED
+    return AttentionItem(
+        reason,
+        severity,
+        gateway,
+        key,
+        at,
+        detail=state.error or "",
+        started_at_ms=state.started_at_ms,
+    )
+
+
+def gateway_attention(status: GatewayStatus) -> AttentionItem | None:
+    """A gateway-level problem (pairing, refused scope, an error), None for a healthy one."""
+    if not status.problem:
+        return None
+    reason: Reason = (
+        "pairing"
+        if status.phase == "pairing"
+        else "refused-scope"
+        if status.phase == "refused-scope"
+        else "gateway-error"
+    )
+    detail = status.last_error or status.detail
+    if status.phase == "pairing" and status.approve_command:
+        detail = f"{detail}; approve on its host: {status.approve_command}"
+    return AttentionItem(
+        reason, Severity.GATEWAY, status.name, None, status.last_error_at_ms, detail=detail
+    )
+
+
+def attention(
+    entries: Mapping[str, Mapping[str, Any]],
+    candidates: Iterable[str],
+    *,
+    now_ms: float,
+    limit_ms: int,
+    gateway_of: Any,
+    statuses: Iterable[GatewayStatus] = (),
+    refusals: Mapping[str, Refusal] | None = None,
+) -> list[AttentionItem]:
+    """Everything that needs an operator now, ranked (most severe first, then most recent).
+
+    ``candidates`` are the keys worth looking at (running ones and ones whose last run ended
+    badly: the app keeps them per change, so this never walks 100,000 rows);
+    ``gateway_of(key)`` names a key's gateway. A refused write is listed besides any run
+    problem of the same session.
+    """
+    items: list[AttentionItem] = []
+    for status in statuses:
+        item = gateway_attention(status)
+        if item is not None:
+            items.append(item)
+    for key in set(candidates):
+        entry = entries.get(key)
+        if not isinstance(entry, Mapping):
+            continue
+        found = session_attention(key, entry, gateway_of(key), now_ms, limit_ms)
+        if found is not None:
+            items.append(found)
+    for key, refusal in (refusals or {}).items():
+        if key not in entries:
+            continue  # the session went away: nothing left to act on
+        detail = f"{refusal.command}: {refusal.message}" if refusal.command else refusal.message
+        items.append(
+            AttentionItem(
+                "refused", Severity.REFUSED, gateway_of(key), key, refusal.at_ms, detail=detail
+            )
+        )
+    items.sort(key=lambda item: item.rank)
+    return items
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value)
+
+
+def _span(ms: int | None) -> str:
+    if ms is None:
+        return "?"
+    seconds = max(0, ms // 1000)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
