@@ -980,7 +980,14 @@ class RunTracker:
         data = payload.get("data") if isinstance(payload.get("data"), Mapping) else {}
         assert isinstance(data, Mapping)
         if stream == "lifecycle":
-            return self.on_phase(key, run_id, data.get("phase"), data, ts)
+            changed = self.on_phase(key, run_id, data.get("phase"), data, ts)
+            started = _ms(data.get("startedAt"))
+            live = self._session(key).live
+            if data.get("phase") == "start" and started is not None and live is not None:
+                # The run's own start (both releases send it in the agent event; a
+                # sessions.changed phase row's startedAt may still be the previous run's).
+                live.started_at = started
+            return changed
         if stream == "run_status":
             phase = data.get("phase") if isinstance(data.get("phase"), str) else None
             if run_id is not None and run_id in self._session(key).ended:
