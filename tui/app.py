@@ -549,6 +549,11 @@ class MainScreen(Screen[None]):
                 note = f"OpenClaw {version}" if version else ""
                 if state.detail and not state.detail.startswith("connected to"):
                     note = state.detail
+                upgrade = state.extra.get("upgrade_command")
+                if upgrade:
+                    # Works with the approved scopes; the wider set waits for the operator.
+                    waiting = ", ".join(state.extra.get("upgrade_scopes") or ()) or "more scopes"
+                    note = f"{note + '; ' if note else ''}{waiting} awaits approval: {upgrade}"
             notes.append(ConnectionNote(name, state.state, note))
         return tuple(notes)
 

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, NoReturn
 
 from openclaw_tui import __version__
 from openclaw_tui.store.gateway import GatewayConfig, GatewayConfigError, parse_gateway_args
-from openclaw_tui.store.gateway.config import DEFAULT_TOKEN_ENV
+from openclaw_tui.store.gateway.config import (
+    ADMIN_SCOPE_FLAG,
+    ADMIN_SCOPE_SETTING,
+    ALL_GATEWAYS,
+    DEFAULT_TOKEN_ENV,
+)
 from openclaw_tui.store.keys import normalize_agent_id
 from openclaw_tui.store.paths import resolve_state_dir
 from openclaw_tui.tui.target import (
@@ -38,7 +43,8 @@ class UsageError(Exception):
 
 
 def add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--gateway``, ``--gateway-config``, ``--token-env`` and ``--allow-insecure-token``."""
+    """Add ``--gateway``, ``--gateway-config``, ``--token-env``, ``--allow-insecure-token`` and
+    ``--admin-scope``."""
     parser.add_argument(
         "--gateway",
         action="append",
@@ -67,6 +73,18 @@ def add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
         help="send tokens over plain ws:// to non-loopback hosts too (readable on the network; "
         "prefer wss:// or an SSH tunnel)",
     )
+    parser.add_argument(
+        ADMIN_SCOPE_FLAG,
+        action="append",
+        nargs="?",
+        const=ALL_GATEWAYS,
+        default=[],
+        metavar="NAME",
+        help="also ask gateway NAME for the operator.admin scope, which /stop, /reset and "
+        "(2026.7.35) /think and /model need (repeatable; alone: every gateway given). A device "
+        "paired without it needs `openclaw devices approve <requestId>` on the gateway host; "
+        f"the config file's setting is {ADMIN_SCOPE_SETTING} = true",
+    )
 
 
 def gateways_from_args(
@@ -79,6 +97,7 @@ def gateways_from_args(
         config_path=args.gateway_config,
         environ=environ,
         allow_insecure_token=bool(getattr(args, "allow_insecure_token", False)),
+        admin_scope=getattr(args, "admin_scope", None) or (),
     )
 
 

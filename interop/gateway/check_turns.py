@@ -7,8 +7,10 @@ only model provider. Over the gateway protocol (``chat.send``, as the reference 
 1. normal turns: the row's run state (``store.activity.run_state``) goes ``running`` and back,
    and ``open_transcript`` streams the reply (a partial item) then shows it committed;
 2. a tool turn: the transcript shows the ``read`` call with its arguments, then the reply;
-3. a slow turn: ``stop_run`` says ``stopped``, the row leaves ``running`` and the fake endpoint
-   records that the gateway closed the model stream;
+3. a slow turn: a read+write device's ``/stop`` is refused naming the ``admin_scope`` opt-in;
+   opted in, that device works on with read+write until ``openclaw devices approve <id>`` runs
+   on the host, then takes ``operator.admin`` up; ``stop_run`` says ``stopped``, the row leaves
+   ``running`` and the fake endpoint records that the gateway closed the model stream;
 4. the real app in tmux on the same gateway: ``running`` in the Run column within 2 s of a send,
    a reply and a streaming slow reply in the transcript view (``v``), ``/stop`` typed in the app.
 
@@ -37,6 +39,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +59,7 @@ from interop.fake_model import (
     reply_text,
 )
 from openclaw_tui.store.activity import run_state
-from openclaw_tui.store.gateway import GatewayStore
+from openclaw_tui.store.gateway import GatewayConfig, GatewayStore
 from openclaw_tui.store.transcript_model import TranscriptItem, merge_items
 
 MAIN = "agent:main:main"
@@ -319,6 +322,7 @@ async def check_version(version: str, report: Report, samples: int, app: bool) -
             f"{version} slow turn send -> running / first delta (ms)",
             {"running": round(ms_running), "first_delta": round(ms_delta)},
         )
+        await check_admin_scope(version, report, gw, tmp)
         t_stop = time.perf_counter()
         result = await store.stop_run(MAIN, timeout=15)
         stop_ms = (time.perf_counter() - t_stop) * 1000
@@ -352,6 +356,50 @@ async def check_version(version: str, report: Report, samples: int, app: bool) -
             await check_app(version, report, gw, store, fake, follower, tmp, samples)
 
 
+async def check_admin_scope(version: str, report: Report, gw: Gateway, tmp: Path) -> None:
+    """During the slow run: a read+write device's /stop is refused, naming the opt-in; opted in,
+    the same device works on with read+write and names the approve command; running that
+    command on the host makes it take operator.admin up by itself."""
+    config = GatewayConfig(name="rw", url=gw.url, token=gw.token, token_source="interop")
+    folder = tmp / "rw-device"
+    async with GatewayStore(config, config_directory=folder) as plain:
+        await plain.wait_synced(30)
+        refused = await plain.abort_run(MAIN)
+    fix = refused.fix or ""
+    if refused.outcome == "refused" and "--admin-scope rw" in fix and "admin_scope" in fix:
+        report.ok(
+            f"{version}: /stop without operator.admin is refused, naming the opt-in",
+            f"gateway said {refused.gateway_message!r}",
+        )
+    else:
+        report.fail(f"{version}: /stop without operator.admin", f"{refused}")
+        return
+    store = GatewayStore(
+        replace(config, admin_scope=True), config_directory=folder, upgrade_retry=0.5
+    )
+    async with store:
+        await store.wait_synced(30)
+        command = store.state.extra.get("upgrade_command")
+        if not command or "operator.admin" in store.scopes:
+            report.fail(f"{version}: scope upgrade waits for approval", store.state.detail)
+            return
+        report.ok(
+            f"{version}: scope upgrade: works on with read+write meanwhile", store.state.detail
+        )
+        code, out = await gw.cli(*str(command).split()[1:])
+        approved = time.perf_counter()
+        deadline = approved + 30
+        while "operator.admin" not in store.scopes and time.perf_counter() < deadline:
+            await asyncio.sleep(0.1)
+        if code == 0 and "operator.admin" in store.scopes:
+            report.ok(
+                f"{version}: `{command}` on the host; the client took operator.admin up",
+                f"{(time.perf_counter() - approved) * 1000:.0f} ms after the command returned",
+            )
+        else:
+            report.fail(f"{version}: scope upgrade after `{command}`", f"{code} {out[-300:]}")
+
+
 async def screen_row(tmux: Tmux, label: str, pattern: re.Pattern[str], timeout: float) -> float:
     """Poll the pane until the row holding ``label`` matches ``pattern``; when it was seen."""
     deadline = time.perf_counter() + timeout
@@ -382,7 +430,14 @@ async def check_app(
     await store.update_entry(MAIN, {"label": label})
     config = tmp / "gateways.json"
     config.write_text(
-        json.dumps({"gateway": [{"name": "g", "url": gw.url, "token_env": "TURNS_TOKEN"}]})
+        # /stop needs operator.admin: opted in (a fresh loopback device pairs with it silently).
+        json.dumps(
+            {
+                "gateway": [
+                    {"name": "g", "url": gw.url, "token_env": "TURNS_TOKEN", "admin_scope": True}
+                ]
+            }
+        )
     )
     home = tmp / "app-home"
     home.mkdir()

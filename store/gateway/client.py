@@ -42,7 +42,14 @@ from websockets.frames import CloseCode
 
 from openclaw_tui import __version__
 from openclaw_tui.store.events import ConnectionState
-from openclaw_tui.store.gateway.config import GatewayConfig, insecure_token_refusal
+from openclaw_tui.store.gateway.config import (
+    ADMIN_SCOPE,
+    ADMIN_SCOPE_FLAG,
+    ADMIN_SCOPE_SETTING,
+    OPERATOR_SCOPES,
+    GatewayConfig,
+    insecure_token_refusal,
+)
 from openclaw_tui.store.gateway.errors import (
     GatewayAuthError,
     GatewayConnectError,
@@ -67,7 +74,7 @@ CLIENT_ID = "openclaw-tui"  # one of the gateway's closed set of client ids
 CLIENT_MODE = "ui"
 CLIENT_VERSION = __version__
 ROLE = "operator"
-DEFAULT_SCOPES: tuple[str, ...] = ("operator.read", "operator.write")
+DEFAULT_SCOPES: tuple[str, ...] = OPERATOR_SCOPES  # operator.admin is opt-in (config.py)
 READ_SCOPES = frozenset({"operator.read", "operator.write", "operator.admin"})
 DEFAULT_TICK_MS = 30_000
 # A gateway announcing tickIntervalMs: 1 would make the watchdog give up after 2 ms of quiet
@@ -82,6 +89,12 @@ STABLE_AFTER_S = 60.0
 # shows it). Small frames, one per gateway: cheap enough to keep on while connected.
 PING_INTERVAL_S = 10.0
 PING_TIMEOUT_S = 10.0
+# While a wider scope set waits for approval, how often a side handshake checks whether it was
+# approved (the same rate as the pairing retries, which also re-send the request each time).
+UPGRADE_RETRY_S = 10.0
+# Methods 2026.7.35 and 2026.9.6 refuse without operator.admin; observed on both: a
+# read+write connection's sessions.abort / chat.abort get INVALID_REQUEST "unauthorized".
+ADMIN_METHODS = frozenset({"sessions.abort", "chat.abort", "sessions.reset"})
 
 StateCallback = Callable[[ConnectionState], None]
 EventCallback = Callable[[str, Mapping[str, Any], int | None], None]
@@ -226,24 +239,72 @@ def connect_error(
     return refused
 
 
+def admin_scope_fix(
+    config: GatewayConfig,
+    method: str,
+    scopes: Sequence[str],
+    pending: GatewayPairingRequired | None = None,
+) -> str:
+    """How to get ``operator.admin`` for ``method`` on this gateway, as the operator does it."""
+    held = ", ".join(scopes) or "no scopes"
+    if pending is not None:
+        return (
+            f"{method} needs {ADMIN_SCOPE}, which waits for approval on the gateway host: run "
+            f"{pending.approve_command} there; openclaw-tui takes it up by itself within "
+            f"{UPGRADE_RETRY_S:g}s, then retry"
+        )
+    if config.admin_scope:
+        return (
+            f"{method} needs {ADMIN_SCOPE}; openclaw-tui asked for it but this connection holds "
+            f"{held}: approve this device's scopes on the gateway host (openclaw devices list, "
+            "then openclaw devices approve <requestId>), then reconnect"
+        )
+    return (
+        f"{method} needs {ADMIN_SCOPE} and this connection holds {held}: opt in with "
+        f"{ADMIN_SCOPE_SETTING} = true for gateway {config.name} in the gateway config file, or "
+        f"start with {ADMIN_SCOPE_FLAG} {config.name}; then approve the wider scope on the "
+        "gateway host (openclaw devices approve <requestId>, the id shown in the status bar)"
+    )
+
+
 def request_error(
-    config: GatewayConfig, method: str, error: Mapping[str, Any], scopes: Sequence[str]
+    config: GatewayConfig,
+    method: str,
+    error: Mapping[str, Any],
+    scopes: Sequence[str],
+    pending: GatewayPairingRequired | None = None,
 ) -> GatewayRequestError:
-    """A refused request as a ``StoreError`` carrying the gateway's own message verbatim."""
+    """A refused request as a ``StoreError`` carrying the gateway's own message verbatim.
+
+    ``scopes`` are the ones this connection holds; ``pending`` the wider set awaiting approval.
+    """
     message = str(error.get("message") or f"{method} failed")
     code = error.get("code")
     details = error.get("details") if isinstance(error.get("details"), dict) else {}
     assert isinstance(details, dict)
+    missing: Any = None
     if details.get("code") == "MISSING_SCOPE" or message.startswith("missing scope"):
         missing = details.get("missingScope") or message.partition(":")[2].strip() or "?"
+    elif (
+        method in ADMIN_METHODS
+        and ADMIN_SCOPE not in scopes
+        and message.strip().lower() in ("unauthorized", "forbidden")
+    ):
+        missing = ADMIN_SCOPE  # 7.35 names no scope for these; admin is what they lack
+    if missing is not None:
+        fix = (
+            admin_scope_fix(config, method, scopes, pending)
+            if missing == ADMIN_SCOPE
+            else f"this connection holds {', '.join(scopes) or 'no scopes'}; {method} needs "
+            f"{missing}: make the change on the gateway host, or pair a device with that scope"
+        )
         return GatewayScopeError(
             config.label,
             message,
             code=str(code) if code else None,
             method=method,
-            details=details,
-            fix=f"this connection holds {', '.join(scopes) or 'no scopes'}; {method} needs "
-            f"{missing}: make the change on the gateway host, or pair a device with that scope",
+            details={**details, "missingScope": missing},
+            fix=fix,
         )
     return GatewayRequestError(
         config.label, message, code=str(code) if code else None, method=method, details=details
@@ -262,7 +323,7 @@ class GatewayClient:
         on_state: StateCallback,
         on_event: EventCallback,
         on_connected: ConnectedCallback,
-        scopes: Sequence[str] = DEFAULT_SCOPES,
+        scopes: Sequence[str] | None = None,
         client_id: str = CLIENT_ID,
         client_mode: str = CLIENT_MODE,
         backoff: Backoff | None = None,
@@ -273,11 +334,18 @@ class GatewayClient:
         max_frame_bytes: int | None = None,
         min_tick_interval_ms: int = MIN_TICK_MS,
         stable_after: float = STABLE_AFTER_S,
+        upgrade_retry: float = UPGRADE_RETRY_S,
     ) -> None:
         self.config = config
         self.identity = identity
         self.tokens = tokens
-        self.scopes = tuple(scopes)
+        # What we ask for (config.scopes unless told); _connect_scopes what the next connect
+        # asks for: the approved subset while a wider set waits for approval (pending_upgrade).
+        self.scopes = tuple(scopes) if scopes is not None else config.scopes
+        self._connect_scopes = self.scopes
+        self.pending_upgrade: GatewayPairingRequired | None = None
+        self.upgrade_retry = upgrade_retry
+        self._reconnect_now = False
         self.client_id = client_id
         self.client_mode = client_mode
         self.backoff = backoff or Backoff()
@@ -402,6 +470,13 @@ class GatewayClient:
                 await self._connect_once(use_device_token)
                 if self._closed.is_set():
                     return
+                # Ask for the whole set again: it may have been approved meanwhile (if not,
+                # the gateway says so and we fall back again).
+                self._connect_scopes = self.scopes
+                if self._reconnect_now:
+                    self._reconnect_now = False
+                    self.backoff.reset()
+                    continue  # the wider scope was approved: reconnect with it at once
                 if not self._fault or time.monotonic() - started >= self.stable_after:
                     self.backoff.reset()  # it was a good connection: come back quickly
                 delay = self.backoff.next()
@@ -412,6 +487,13 @@ class GatewayClient:
                 )
             except GatewayPairingRequired as exc:
                 self.last_error = exc
+                approved = self._approved_subset(exc)
+                if approved is not None:
+                    # A scope upgrade waits for approval: keep working with what is approved
+                    # (the state names the approve command) instead of showing nothing.
+                    self.pending_upgrade = exc
+                    self._connect_scopes = approved
+                    continue
                 delay = min(self.backoff.next(), self.pairing_retry_max)
                 self._set_state(
                     "pairing",
@@ -459,6 +541,80 @@ class GatewayClient:
                 )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), delay)
+
+    def _approved_subset(self, exc: GatewayPairingRequired) -> tuple[str, ...] | None:
+        """The scopes already approved, when ``exc`` refuses a scope upgrade and they are
+        enough to read; None otherwise (a device not paired at all waits as before)."""
+        if exc.details.get("reason") != "scope-upgrade":
+            return None
+        approved = tuple(
+            s for s in exc.details.get("approvedScopes") or () if isinstance(s, str) and s
+        )
+        if not READ_SCOPES.intersection(approved):
+            return None
+        if not set(approved) < set(self._connect_scopes):
+            return None  # not narrower than what we asked: falling back would not help
+        return tuple(s for s in self.scopes if s in approved) or approved
+
+    async def _watch_upgrade(self) -> None:
+        """While a wider scope set waits for approval: a side handshake asking for it every
+        ``upgrade_retry`` s; once one succeeds, reconnect with it (the main connection goes
+        on meanwhile)."""
+        while self.pending_upgrade is not None:
+            await asyncio.sleep(self.upgrade_retry)
+            try:
+                token, token_kind = await self._choose_token(False)
+                async with websockets.connect(
+                    self.config.url,
+                    compression=None,
+                    max_size=self.max_frame_bytes,
+                    open_timeout=self.handshake_timeout,
+                    close_timeout=2,
+                    user_agent_header=f"openclaw-tui/{CLIENT_VERSION}",
+                ) as probe:
+                    await self._handshake(probe, token, token_kind, scopes=self.scopes)
+            except GatewayPairingRequired as exc:
+                if exc.request_id != (self.pending_upgrade and self.pending_upgrade.request_id):
+                    self.pending_upgrade = exc
+                    if self.hello is not None and self.state.state == "connected":
+                        self._set_connected(self.hello)  # show the new request id
+                continue
+            except Exception:  # any other failure: try again later
+                continue
+            self.pending_upgrade = None
+            self._connect_scopes = self.scopes
+            self._reconnect_now = True
+            self._lost_reason = f"approved {', '.join(self.scopes)}: reconnecting with them"
+            ws = self._ws
+            if ws is not None:
+                with contextlib.suppress(Exception):
+                    await ws.close(1000, "scope upgrade approved")
+            return
+
+    def _set_connected(self, hello: Hello) -> None:
+        tick_ms = self.effective_tick_ms(hello.tick_interval_ms)
+        detail = f"connected to OpenClaw {hello.server_version}"
+        extra: dict[str, Any] = {}
+        pending = self.pending_upgrade
+        if pending is not None:
+            waiting = [s for s in self.scopes if s not in hello.scopes]
+            detail += (
+                f" with {', '.join(hello.scopes)}; {', '.join(waiting)} waits for approval: "
+                f"on the gateway host run {pending.approve_command}"
+            )
+            extra = {
+                "upgrade_command": pending.approve_command,
+                "upgrade_request_id": pending.request_id,
+                "upgrade_scopes": waiting,
+            }
+        self._set_state(
+            "connected",
+            detail,
+            server_version=hello.server_version,
+            scopes=list(hello.scopes),
+            tick_ms=tick_ms,
+            **extra,
+        )
 
     def _describe_transport_error(self, exc: BaseException) -> str:
         oversize = self._oversize_reason(exc)
@@ -535,26 +691,25 @@ class GatewayClient:
             self.hello = hello
             self._ws = ws
             self.connects += 1
+            if set(self.scopes) <= set(hello.scopes):
+                self.pending_upgrade = None
             tick_ms = self.effective_tick_ms(hello.tick_interval_ms)
-            self._set_state(
-                "connected",
-                f"connected to OpenClaw {hello.server_version}",
-                server_version=hello.server_version,
-                scopes=list(hello.scopes),
-                tick_ms=tick_ms,
-            )
+            self._set_connected(hello)
             reader = asyncio.create_task(self._read(ws))
             watchdog = asyncio.create_task(self._watch(ws, tick_ms))
             on_connected = asyncio.create_task(self._on_connected(hello))
             pinger = asyncio.create_task(self._measure_latency(ws))
+            tasks = [reader, watchdog, on_connected, pinger]
+            if self.pending_upgrade is not None:
+                tasks.append(asyncio.create_task(self._watch_upgrade()))
             try:
                 await asyncio.wait({reader, watchdog}, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 self._ws = None
                 self.latency_ms = None  # no connection, no round trip to show
-                for task in (reader, watchdog, on_connected, pinger):
+                for task in tasks:
                     task.cancel()
-                for task in (reader, watchdog, on_connected, pinger):
+                for task in tasks:
                     with contextlib.suppress(BaseException):
                         await task
                 self._fail_pending(self._lost_reason or "the connection closed")
@@ -585,7 +740,9 @@ class GatewayClient:
             return None
         return frame if isinstance(frame, dict) else None
 
-    def _connect_params(self, nonce: str, challenge_ts: Any, token: str | None) -> dict[str, Any]:
+    def _connect_params(
+        self, nonce: str, challenge_ts: Any, token: str | None, scopes: Sequence[str]
+    ) -> dict[str, Any]:
         params: dict[str, Any] = {
             "minProtocol": PROTOCOL_VERSION,
             "maxProtocol": PROTOCOL_VERSION,
@@ -597,7 +754,7 @@ class GatewayClient:
                 "mode": self.client_mode,
             },
             "role": ROLE,
-            "scopes": list(self.scopes),
+            "scopes": list(scopes),
             "caps": [],
             "userAgent": f"openclaw-tui/{CLIENT_VERSION}",
             "locale": "en-US",
@@ -613,7 +770,7 @@ class GatewayClient:
                 client_id=self.client_id,
                 client_mode=self.client_mode,
                 role=ROLE,
-                scopes=self.scopes,
+                scopes=scopes,
                 signed_at_ms=signed_at,
                 token=token,
                 nonce=nonce,
@@ -629,7 +786,14 @@ class GatewayClient:
             }
         return params
 
-    async def _handshake(self, ws: ClientConnection, token: str | None, token_kind: str) -> Hello:
+    async def _handshake(
+        self,
+        ws: ClientConnection,
+        token: str | None,
+        token_kind: str,
+        *,
+        scopes: Sequence[str] | None = None,
+    ) -> Hello:
         # One deadline for the whole exchange: unrelated frames cannot keep it "connecting".
         deadline = asyncio.get_running_loop().time() + self.handshake_timeout
         skipped = 0
@@ -652,7 +816,8 @@ class GatewayClient:
                     fix="check that the URL points at an OpenClaw gateway (2026.7.35 or later); "
                     "openclaw-tui retries",
                 )
-        params = self._connect_params(payload["nonce"], payload.get("ts"), token)
+        asked = tuple(scopes) if scopes is not None else self._connect_scopes
+        params = self._connect_params(payload["nonce"], payload.get("ts"), token, asked)
         request_id = str(uuid.uuid4())
         await ws.send(
             _dumps({"type": "req", "id": request_id, "method": "connect", "params": params})
@@ -757,7 +922,9 @@ class GatewayClient:
         else:
             error = frame.get("error") if isinstance(frame.get("error"), dict) else {}
             scopes = self.hello.scopes if self.hello else ()
-            future.set_exception(request_error(self.config, method, error or {}, scopes))
+            future.set_exception(
+                request_error(self.config, method, error or {}, scopes, self.pending_upgrade)
+            )
 
     async def _measure_latency(self, ws: ClientConnection) -> None:
         """Ping the gateway now and every ``ping_interval``: the pong's round trip is the

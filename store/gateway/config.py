@@ -20,6 +20,7 @@ else in the file is an error naming the file, the setting and the fix::
     url = "wss://lab.example:443"
     token = "..."                     # allowed only if the file is not readable by others (0600)
     max_frame_mb = 64                 # largest frame accepted from this gateway (default 64)
+    admin_scope = true                # also ask for operator.admin (/stop, /reset; see below)
 
     [[gateway]]
     name = "bench"
@@ -41,6 +42,15 @@ A token is sent in clear over ``ws://``, so it goes only to a loopback host (127
 ``localhost``) or over ``wss://``; a plain ``ws://`` gateway elsewhere with a token is refused
 unless the operator opts in (``--allow-insecure-token``, or ``allow_insecure_token = true`` for
 that gateway in the file). The client applies the same rule to device tokens when it connects.
+
+Scopes: a connection asks for ``operator.read`` and ``operator.write``. Stopping a run
+(``sessions.abort``), ``sessions.reset`` and, on 2026.7.35, ``thinkingLevel``/``model`` patches
+need ``operator.admin``, which is opt-in per gateway: ``admin_scope = true`` in its entry, or
+``--admin-scope NAME`` (a bare ``--admin-scope`` opts in every gateway given). A device paired
+with fewer scopes is refused until an admin approves the wider set on the gateway host
+(``openclaw devices approve <requestId>``, the id shown in the status bar); meanwhile the
+connection keeps working with the scopes already approved, and takes up the new ones by itself
+once approved (``store.gateway.client``).
 """
 
 from __future__ import annotations
@@ -51,7 +61,7 @@ import os
 import stat
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,6 +77,10 @@ DEFAULT_TOKEN_ENV = "OPENCLAW_GATEWAY_TOKEN"
 # for transcripts while bounding what one frame can cost us (unbounded, one 1.5 GB frame took the
 # client to 3 GB RSS).
 DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
+OPERATOR_SCOPES: tuple[str, ...] = ("operator.read", "operator.write")
+ADMIN_SCOPE = "operator.admin"
+ADMIN_SCOPE_SETTING = "admin_scope"
+ADMIN_SCOPE_FLAG = "--admin-scope"
 
 
 class GatewayEntry(BaseModel):
@@ -93,6 +107,11 @@ class GatewayEntry(BaseModel):
     network; prefer ``wss://`` or an SSH tunnel)."""
     max_frame_mb: float = DEFAULT_MAX_FRAME_BYTES / (1024 * 1024)
     """The largest frame accepted from this gateway, in MiB (default 64)."""
+    admin_scope: bool = False
+    """Also ask for ``operator.admin``: /stop (``sessions.abort``), /reset and, on 2026.7.35,
+    /think and /model need it. A device paired without it waits for an admin to approve the
+    wider scope on the gateway host (``openclaw devices approve <requestId>``); until then it
+    works with the scopes already approved."""
 
 
 _ENTRY_FIELDS = frozenset(GatewayEntry.model_fields)
@@ -103,6 +122,7 @@ _MUST_BE: dict[str, tuple[str, str]] = {
     "token_env": ("must name a variable", 'use token_env = "VARIABLE"'),
     "allow_insecure_token": ("must be true or false", "use allow_insecure_token = true"),
     "max_frame_mb": ("must be a positive number of MiB", "e.g. max_frame_mb = 64"),
+    "admin_scope": ("must be true or false", "use admin_scope = true"),
 }
 """What each setting must be and how to write it, for a value of the wrong type."""
 
@@ -117,6 +137,12 @@ class GatewayConfig:
     token_source: str = "none"  # where the token came from, for messages ("env FOO", "file …")
     allow_insecure_token: bool = False  # operator opted in to tokens over ws:// to other hosts
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+    admin_scope: bool = False  # operator opted in to ask for operator.admin (see module doc)
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scopes a connection to this gateway asks for."""
+        return (*OPERATOR_SCOPES, ADMIN_SCOPE) if self.admin_scope else OPERATOR_SCOPES
 
     @property
     def label(self) -> str:
@@ -316,6 +342,7 @@ def _assign_tokens(
             token_source=source,
             allow_insecure_token=allow,
             max_frame_bytes=gateway.max_frame_bytes,
+            admin_scope=gateway.admin_scope,
         )
         if token and not configured.token_transport_ok:
             message, fix = insecure_token_refusal(configured, f"the token from {source}")
@@ -441,6 +468,7 @@ def _read_entries(file: Path, env: Mapping[str, str]) -> tuple[list[GatewayConfi
                 token_source=source,
                 allow_insecure_token=allow,
                 max_frame_bytes=int(max_frame * 1024 * 1024),
+                admin_scope=checked.admin_scope,
             )
         )
     return _check_unique(result, str(file)), explicit
@@ -477,6 +505,29 @@ def _check_unique(gateways: list[GatewayConfig], where: str) -> list[GatewayConf
     return gateways
 
 
+ALL_GATEWAYS = "*"
+"""An ``--admin-scope`` value naming no gateway: every gateway given."""
+
+
+def _apply_admin_scope(
+    gateways: list[GatewayConfig], admin_scope: Sequence[str]
+) -> list[GatewayConfig]:
+    """``--admin-scope`` values (gateway names, or ``ALL_GATEWAYS``) turned on in the configs."""
+    if not admin_scope:
+        return gateways
+    names = [g.name for g in gateways]
+    wanted = set(admin_scope)
+    unknown = sorted(wanted - set(names) - {ALL_GATEWAYS})
+    if unknown:
+        raise GatewayConfigError(
+            ADMIN_SCOPE_FLAG,
+            f"names no open gateway: {', '.join(unknown)}",
+            fix=f"use one of: {', '.join(names)} (or {ADMIN_SCOPE_FLAG} alone for all of them)",
+        )
+    every = ALL_GATEWAYS in wanted
+    return [replace(g, admin_scope=True) if every or g.name in wanted else g for g in gateways]
+
+
 def parse_gateway_args(
     gateways: Sequence[str] = (),
     *,
@@ -484,10 +535,12 @@ def parse_gateway_args(
     config_path: str | Path | None = None,
     environ: Mapping[str, str] | None = None,
     allow_insecure_token: bool = False,
+    admin_scope: Sequence[str] = (),
 ) -> list[GatewayConfig]:
     """Gateways from ``--gateway`` values (``URL`` or ``NAME=URL``) plus an optional config file.
 
-    ``token_env`` holds the ``--token-env`` values (``NAME=VARIABLE`` or one bare ``VARIABLE``).
+    ``token_env`` holds the ``--token-env`` values (``NAME=VARIABLE`` or one bare ``VARIABLE``);
+    ``admin_scope`` the ``--admin-scope`` values (gateway names, ``ALL_GATEWAYS`` for all).
     Raises ``GatewayConfigError`` with a message naming the flag/file and the fix.
     """
     env = os.environ if environ is None else environ
@@ -508,4 +561,9 @@ def parse_gateway_args(
         name = _check_name(name, "--gateway")
         result.append(GatewayConfig(name=name, url=url))
     _check_unique(result, "--gateway")
+    if not result and admin_scope:
+        raise GatewayConfigError(
+            ADMIN_SCOPE_FLAG, "was given without any gateway", fix="add --gateway ws://host:18789"
+        )
+    result = _apply_admin_scope(result, admin_scope)
     return _assign_tokens(result, explicit, token_env, env, allow_insecure_token)

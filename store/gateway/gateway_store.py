@@ -68,8 +68,8 @@ from openclaw_tui.store.events import (
 from openclaw_tui.store.fleet import GatewayStatus, phase_of, problem_of
 from openclaw_tui.store.gateway.activity import RUN_EVENTS, GatewayActivity
 from openclaw_tui.store.gateway.client import (
-    DEFAULT_SCOPES,
     MIN_TICK_MS,
+    UPGRADE_RETRY_S,
     Backoff,
     GatewayClient,
     Hello,
@@ -298,7 +298,7 @@ class GatewayStore(GatewayActivity):
         config_directory: Path | str | None = None,
         identity: DeviceIdentity | None = None,
         use_device_identity: bool = True,
-        scopes: tuple[str, ...] = DEFAULT_SCOPES,
+        scopes: tuple[str, ...] | None = None,
         backoff: Backoff | None = None,
         page_size: int = 1000,
         max_backlog: int = 10_000,
@@ -309,6 +309,7 @@ class GatewayStore(GatewayActivity):
         max_list_pages: int = 1000,
         max_frame_bytes: int | None = None,
         min_tick_interval_ms: int | None = None,
+        upgrade_retry: float = UPGRADE_RETRY_S,
         allow_insecure_token: bool = False,
         read_only: bool = False,
         environ: Mapping[str, str] | None = None,
@@ -335,7 +336,8 @@ class GatewayStore(GatewayActivity):
         self._config_dir = Path(config_directory) if config_directory else config_dir(env)
         self._identity = identity
         self._use_identity = use_device_identity
-        self._scopes = scopes
+        # None: what the config asks for (read+write, plus operator.admin if opted in).
+        self._scopes = scopes if scopes is not None else self.config.scopes
         self._backoff = backoff
         self._page_size = page_size
         self._max_backlog = max_backlog
@@ -347,6 +349,7 @@ class GatewayStore(GatewayActivity):
         self._max_list_pages = max_list_pages
         self._max_frame_bytes = max_frame_bytes
         self._min_tick_ms = min_tick_interval_ms
+        self._upgrade_retry = upgrade_retry
         self._entries: dict[str, dict[str, Any]] = {}
         self._public: Mapping[str, Mapping[str, Any]] = MappingProxyType(self._entries)
         self._snapshot_at: dict[str, float] = {}
@@ -400,6 +403,7 @@ class GatewayStore(GatewayActivity):
             tick_interval_override_ms=self._tick_override,
             max_frame_bytes=self._max_frame_bytes,
             min_tick_interval_ms=self._min_tick_ms or MIN_TICK_MS,
+            upgrade_retry=self._upgrade_retry,
         )
         self._client.start()
         return self

@@ -120,6 +120,10 @@ class Device:
     approved: bool
     request_id: str
     token: str | None = None
+    # A pending scope upgrade: its request id and the scopes it asks for. Chosen here (not
+    # observed): the same id while the same set is asked for again, as a pairing request does.
+    upgrade_request: str | None = None
+    upgrade_scopes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -206,12 +210,19 @@ class FakeGateway:
         await asyncio.wait_for(wait(), timeout)
 
     def pending_requests(self) -> list[str]:
-        return [d.request_id for d in self.devices.values() if not d.approved]
+        pairing = [d.request_id for d in self.devices.values() if not d.approved]
+        upgrades = [d.upgrade_request for d in self.devices.values() if d.upgrade_request]
+        return pairing + [r for r in upgrades if r]
 
     def approve(self, request_id: str) -> None:
+        """``openclaw devices approve <request_id>``: a pairing or a scope upgrade."""
         for device in self.devices.values():
             if device.request_id == request_id:
                 device.approved = True
+                return
+            if device.upgrade_request == request_id:
+                device.scopes = tuple(sorted({*device.scopes, *device.upgrade_scopes}))
+                device.upgrade_request, device.upgrade_scopes = None, ()
                 return
         raise KeyError(request_id)
 
@@ -515,6 +526,8 @@ class FakeGateway:
                 )
             }
         if not set(scopes) <= set(known.scopes):
+            if known.upgrade_request is None or set(known.upgrade_scopes) != set(scopes):
+                known.upgrade_request, known.upgrade_scopes = str(uuid.uuid4()), scopes
             return {
                 "error": self._err(
                     "NOT_PAIRED",
@@ -522,7 +535,7 @@ class FakeGateway:
                     {
                         "code": "PAIRING_REQUIRED",
                         "reason": "scope-upgrade",
-                        "requestId": str(uuid.uuid4()),
+                        "requestId": known.upgrade_request,
                         "requestedScopes": sorted(scopes),
                         "approvedScopes": sorted(known.scopes),
                     },

@@ -388,8 +388,10 @@ class RunningFakeGateway(FakeGateway):
 
     async def _dispatch(self, conn: Conn, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "sessions.abort":
-            if not self._has(conn, "operator.write"):
-                return self._scope_error("operator.write")
+            if not self._has(conn, "operator.admin"):
+                # Observed on 2026.7.35 and 2026.9.6 (read+write connection): sessions.abort
+                # and chat.abort answer INVALID_REQUEST "unauthorized", naming no scope.
+                return {"error": self._err("INVALID_REQUEST", "unauthorized")}
             key = params.get("key")
             if not isinstance(key, str):
                 return {

@@ -19,14 +19,17 @@ def make_store(
     *,
     name: str = "gw",
     token: str | None = "use-gateway",
+    admin_scope: bool = False,
     **options: Any,
 ) -> GatewayStore:
-    """A store for ``gateway``; fast backoff so reconnect tests take milliseconds."""
+    """A store for ``gateway``; fast backoff so reconnect tests take milliseconds.
+    ``admin_scope``: ask for operator.admin too (the opt-in /stop and /reset need)."""
     config = GatewayConfig(
         name=name,
         url=gateway.url,
         token=gateway.token if token == "use-gateway" else token,
         token_source="test",
+        admin_scope=admin_scope,
     )
     options.setdefault("backoff", Backoff(0.02, 0.2))
     # Liveness tests make the fake tick every 50-100 ms; the default floor (5 s) would hide it.

@@ -80,7 +80,7 @@ async def test_9_6_keeps_the_run_id_after_the_first_snapshot_drops_it(tmp_path):
 async def test_stop_says_stopped_only_once_the_gateway_reports_the_run_ended(tmp_path, flavor):
     async with RunningFakeGateway(flavor=flavor) as gw:
         gw.put(KEY, label="Main")
-        async with make_store(gw, tmp_path) as store:
+        async with make_store(gw, tmp_path, admin_scope=True) as store:
             await store.wait_synced(5)
             run_id = await gw.begin_run(KEY)
             await gw.stream(KEY, "Hello from")
@@ -102,7 +102,7 @@ async def test_late_rows_neither_hide_a_started_run_nor_revive_a_stopped_one(tmp
     # 9.6 delivers sessions.changed late: the agent/chat events alone must carry the run.
     async with RunningFakeGateway(flavor="9", hold_rows=True) as gw:
         gw.put(KEY, label="Main")
-        async with make_store(gw, tmp_path) as store:
+        async with make_store(gw, tmp_path, admin_scope=True) as store:
             await store.wait_synced(5)
             run_id = await gw.begin_run(KEY)
             await until(store, lambda: state_of(store) is not None and state_of(store).is_running)
@@ -127,7 +127,7 @@ async def test_late_rows_neither_hide_a_started_run_nor_revive_a_stopped_one(tmp
 async def test_stop_of_a_run_that_does_not_end_reports_still_running(tmp_path):
     async with RunningFakeGateway(abort_behaviour="ignored") as gw:
         gw.put(KEY, label="Main")
-        async with make_store(gw, tmp_path) as store:
+        async with make_store(gw, tmp_path, admin_scope=True) as store:
             await store.wait_synced(5)
             await gw.begin_run(KEY)
             await until(store, lambda: state_of(store) is not None and state_of(store).is_running)
@@ -145,15 +145,16 @@ async def test_a_refused_stop_carries_the_gateways_own_message(tmp_path):
             await gw.begin_run(KEY)
             result = await store.stop_run(KEY)
             assert result.outcome == "refused"
-            assert result.gateway_message == "missing scope: operator.write"
-            assert "missing scope: operator.write" in result.message
+            assert result.gateway_message == "unauthorized"
+            assert f"the gateway refused to stop {KEY}: unauthorized" in result.message
+            assert result.fix is not None and "--admin-scope gw" in result.fix
             assert KEY in gw.runs  # nothing was stopped
 
 
 async def test_stop_without_an_active_run(tmp_path):
     async with RunningFakeGateway() as gw:
         gw.put(KEY, label="Main")
-        async with make_store(gw, tmp_path) as store:
+        async with make_store(gw, tmp_path, admin_scope=True) as store:
             await store.wait_synced(5)
             result = await store.stop_run(KEY)
             assert result.outcome == "not-running" and result.ok
@@ -201,7 +202,10 @@ async def test_multi_gateway_stop_goes_to_the_gateway_its_key_names(tmp_path):
     async with RunningFakeGateway() as a, RunningFakeGateway(flavor="9") as b:
         a.put(KEY, label="A")
         b.put(KEY, label="B")
-        stores = [make_store(a, tmp_path, name="a"), make_store(b, tmp_path, name="b")]
+        stores = [
+            make_store(a, tmp_path, name="a", admin_scope=True),
+            make_store(b, tmp_path, name="b", admin_scope=True),
+        ]
         async with MultiGatewayStore(stores) as multi:
             await multi.wait_synced(5)
             await b.begin_run(KEY)

@@ -65,7 +65,10 @@ async def test_reset_without_admin_scope_is_refused_inline_with_the_gateways_mes
             assert not outcome.ok
             assert outcome.message.startswith("Not reset: gateway gw (ws://127.0.0.1:")
             assert "missing scope: operator.admin" in outcome.message
-            assert "pair a device with that scope" in outcome.message  # the fix
+            # The fix: the opt-in that asks for the scope, then the approval on the host.
+            assert "admin_scope = true for gateway gw" in outcome.message
+            assert "--admin-scope gw" in outcome.message
+            assert "openclaw devices approve" in outcome.message
             assert gw.sessions[MAIN]["sessionId"] == "s-1"
             assert gw.count("sessions.patch") == 0
 

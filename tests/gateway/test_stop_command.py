@@ -6,6 +6,7 @@ gateway that simulates runs (tests/gateway/fake_runs.py), and in the app through
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ async def running(gw: RunningFakeGateway, store: GatewayStore, key: str = KEY) -
 async def test_stop_says_stopped_once_the_gateway_reports_the_run_ended(tmp_path, typed):
     async with RunningFakeGateway(flavor="9") as gw:
         gw.put(KEY, label="Main")
-        async with make_store(gw, tmp_path) as store:
+        async with make_store(gw, tmp_path, admin_scope=True) as store:
             await store.wait_synced(5)
             await running(gw, store)
             outcome = await slash.execute(typed, store, KEY)
@@ -53,7 +54,7 @@ async def test_stop_of_marked_rows_stops_each_and_reports_the_idle_one(tmp_path)
     async with RunningFakeGateway(flavor="7") as gw:
         gw.put(KEY, label="Main")
         gw.put(OTHER, label="Other")
-        async with make_store(gw, tmp_path) as store:
+        async with make_store(gw, tmp_path, admin_scope=True) as store:
             await store.wait_synced(5)
             await running(gw, store)
             outcome = await slash.execute("/stop", store, [KEY, OTHER])
@@ -65,7 +66,7 @@ async def test_stop_of_marked_rows_stops_each_and_reports_the_idle_one(tmp_path)
 async def test_a_run_still_going_after_the_wait_is_said_inline(tmp_path):
     async with RunningFakeGateway(abort_behaviour="ignored") as gw:
         gw.put(KEY, label="Main")
-        async with make_store(gw, tmp_path) as store:
+        async with make_store(gw, tmp_path, admin_scope=True) as store:
             await store.wait_synced(5)
             await running(gw, store)
             config = slash.SlashConfig(stop_wait=0.3)
@@ -77,22 +78,29 @@ async def test_a_run_still_going_after_the_wait_is_said_inline(tmp_path):
             assert state_of(store).is_running
 
 
-async def test_a_refusal_shows_the_gateways_own_message(tmp_path):
-    async with RunningFakeGateway(flavor="9") as gw:
+@pytest.mark.parametrize("flavor", ["7", "9"])
+async def test_a_refusal_for_the_admin_scope_names_the_opt_in_and_the_approval(tmp_path, flavor):
+    # Real gateways (2026.7.35, 2026.9.6) refuse sessions.abort without operator.admin with
+    # just "unauthorized"; a connection asks for that scope only when the operator opts in.
+    async with RunningFakeGateway(flavor=flavor) as gw:
         gw.put(KEY, label="Main")
-        async with make_store(gw, tmp_path, scopes=("operator.read",)) as store:
+        async with make_store(gw, tmp_path, name="lab") as store:
             await store.wait_synced(5)
             await gw.begin_run(KEY)
             outcome = await slash.execute("/stop", store, KEY)
             assert not outcome.ok
-            assert "missing scope: operator.write" in outcome.message
+            assert f"the gateway refused to stop {KEY}: unauthorized" in outcome.message
+            assert "sessions.abort needs operator.admin" in outcome.message
+            assert "admin_scope = true for gateway lab" in outcome.message
+            assert "--admin-scope lab" in outcome.message
+            assert "openclaw devices approve" in outcome.message
             assert KEY in gw.runs  # nothing was stopped
 
 
 async def test_stop_takes_no_argument(tmp_path):
     async with RunningFakeGateway() as gw:
         gw.put(KEY, label="Main")
-        async with make_store(gw, tmp_path) as store:
+        async with make_store(gw, tmp_path, admin_scope=True) as store:
             await store.wait_synced(5)
             outcome = await slash.execute("/stop now", store, KEY)
             assert not outcome.ok and 'Unexpected argument "now" for /stop' in outcome.message
@@ -116,6 +124,7 @@ async def test_stop_in_the_app_on_marked_gateway_rows(tmp_path):
         gw.put(KEY, label="Main")
 
         def factory(target: StoreTarget, read_only: bool, watch: bool) -> GatewayStore:
+            assert target.gateways[0].admin_scope
             return GatewayStore(
                 target.gateways[0],
                 read_only=read_only,
@@ -124,7 +133,7 @@ async def test_stop_in_the_app_on_marked_gateway_rows(tmp_path):
             )
 
         app = SessionBrowserApp(
-            target_for_gateways([config_of(gw, "lab")], None),
+            target_for_gateways([replace(config_of(gw, "lab"), admin_scope=True)], None),
             config=UserConfig(),
             store_factory=factory,
         )

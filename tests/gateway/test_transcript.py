@@ -100,7 +100,7 @@ async def test_history_then_a_reply_streaming_in_and_committed_once(tmp_path, fl
 async def test_an_aborted_reply_is_shown_once_and_marked_aborted(tmp_path, flavor):
     async with RunningFakeGateway(flavor=flavor) as gw:
         gw.put(KEY, label="Main")
-        async with make_store(gw, tmp_path) as store:
+        async with make_store(gw, tmp_path, admin_scope=True) as store:
             await store.wait_synced(5)
             viewer = Viewer(store.open_transcript(KEY))
             await viewer.open()
