@@ -674,10 +674,14 @@ class RunTracker:
     def annotate(self, key: str, row: dict[str, Any]) -> dict[str, Any]:
         """``row`` with ``_run`` set from the row and what events said (modifies ``row``)."""
         row.pop(RUN_FIELD, None)
-        base = row_run_state(row)
         session = self._sessions.get(key)
-        if base is None and session is None:
+        if session is None and row.get("hasActiveRun") is False:
+            # The common row of a big gateway: idle, and no event ever said otherwise. What it
+            # states by itself is all there is (no bookkeeping per idle session).
             return row
+        base = row_run_state(row)
+        if session is None and (base is None or not base.is_running):
+            return row  # merging with no memory of the session adds nothing to a row at rest
         session = self._session(key)
         state = self._merge(key, session, row, base)
         if state is not None and state != base:

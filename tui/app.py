@@ -94,6 +94,8 @@ PROGRESSIVE_ROWS = 20_000
 AGE_REFILTER_SECONDS = 30.0
 """How often a filter with updated: ages is applied again (rows age into or out of it)."""
 PREVIEW_ROWS = 200
+SETTLE_ROWS = 5_000
+"""Rows added by events after which the heap is settled again (see ``settle_heap``)."""
 NARROW_WIDTH = 110
 """Below this many columns the detail pane starts hidden."""
 READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -112,6 +114,7 @@ def settle_heap() -> None:
     full collection would walk them all and freeze the screen for a few hundred ms. They hold
     no reference cycles, so reference counting still frees them when they go away.
     """
+    gc.collect(1)  # the young garbage with cycles goes first: frozen, it would stay for good
     gc.freeze()
 
 
@@ -194,6 +197,7 @@ class MainScreen(Screen[None]):
         self._epoch = 0  # bumps when the rows are replaced (another store, other columns)
         self.table_updates = 0
         """How many times live changes were applied to the table (one per frame at most)."""
+        self._unsettled_rows = 0  # rows added by events since the heap was last settled
         self.connections: dict[str, ConnectionState] = {}
         """Latest connection state per gateway (remote stores only), shown in the status bar."""
         self._connection_banner = False  # the banner currently says a connection problem
@@ -603,6 +607,12 @@ class MainScreen(Screen[None]):
         snapshot = store.load() if self.vm.needs_reload and store is not None else None
         result = self.vm.flush(snapshot)
         self.table_updates += 1
+        self._unsettled_rows += len(result.changed_keys) if result.rebuilt else result.added
+        if self._unsettled_rows >= SETTLE_ROWS:
+            # A gateway's rows stream in as events (not as one snapshot): settle them as they
+            # come, or each full collection walks them all and stalls the screen for ~1 s.
+            settle_heap()
+            self._unsettled_rows = 0
         if store is not None:
             self._refresh_write_health(store)
             if result.rebuilt or result.added:

@@ -16,6 +16,7 @@ import math
 import re
 import shlex
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -181,6 +182,10 @@ def entry_run(entry: Entry) -> RunState | None:
 
 
 def is_running(entry: Entry) -> bool:
+    if entry.get("hasActiveRun") is False and RUN_FIELD not in entry:
+        # A gateway row at rest (the common one, 100,000 times while a gateway is listed): it
+        # says no run is active, and no event says otherwise (see row_run_state).
+        return False
     state = entry_run(entry)
     return state is not None and state.is_running
 
@@ -714,6 +719,8 @@ def matches(terms: list[Term], key: str, entry: Entry, now_s: float | None = Non
 
 
 _NO_CHANGES: Mapping[str, float] = MappingProxyType({})
+CHANGE_MARK_SECONDS = 10.0
+"""How long a change mark can matter (the table highlights for 2 s): older ones are dropped."""
 
 
 @dataclass(slots=True, eq=False)
@@ -732,13 +739,41 @@ class Row:
     version: int = 0
     # Column id -> monotonic time of its last change. Shared and empty until a change: a
     # 100k-row rebuild must not allocate 100k dicts.
-    changed_at: Mapping[str, float] = field(default_factory=lambda: _NO_CHANGES)
+    _changed_at: Mapping[str, float] = field(default_factory=lambda: _NO_CHANGES)
+    # The row this one replaced and when: which cells changed is worked out on first look
+    # (``changed_at``), so a change to a row nobody scrolls to formats no cells at all.
+    _changed_from: Row | None = None
+    _changed_when: float = 0.0
     _cells: tuple[str, ...] | None = None
     _invalid: dict[str, str] | None = None
     # Tree view (subagents under their parent): nesting depth, and the Cost cell of a parent
     # summed over itself and its descendants.
     depth: int = 0
     tree_cost: str | None = None
+
+    @property
+    def changed_at(self) -> Mapping[str, float]:
+        """Column id -> monotonic time of its last change (for the change highlight)."""
+        base = self._changed_from
+        if base is not None:
+            self._changed_from = None
+            self._changed_at = _changed_cells(base, self, self._changed_when)
+        return self._changed_at
+
+    @changed_at.setter
+    def changed_at(self, value: Mapping[str, float]) -> None:
+        self._changed_at, self._changed_from = value, None
+
+    def carry_changes(self, old: Row) -> None:
+        """Take over ``old``'s change marks (the same entry, a new row for another sort)."""
+        self._changed_at = old._changed_at
+        self._changed_from, self._changed_when = old._changed_from, old._changed_when
+
+    def forget_base(self) -> None:
+        """Long after the change: nothing is highlighted any more, so the old row may go."""
+        if self._changed_from is not None:
+            self._changed_from = None
+            self._changed_at = _NO_CHANGES
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -757,6 +792,20 @@ class Row:
         if self._invalid is None:
             self._invalid = invalid_fields(self.entry) if isinstance(self.entry, Mapping) else {}
         return self._invalid
+
+
+def _changed_cells(old: Row, new: Row, now: float) -> Mapping[str, float]:
+    """``old``'s change marks, plus ``now`` for each column whose cell ``new`` shows differently
+    (the Updated column: when ``updatedAt`` changed, as its text is relative to the clock)."""
+    changed_at = dict(old.changed_at)
+    cells, old_cells = new.cells, old.cells
+    for i, column in enumerate(new.columns):
+        if column.live and column.id == "updated":
+            if old.entry.get("updatedAt") != new.entry.get("updatedAt"):
+                changed_at[column.id] = now
+        elif old_cells[i] != cells[i]:
+            changed_at[column.id] = now
+    return changed_at
 
 
 @dataclass(slots=True)
@@ -823,6 +872,9 @@ class SessionViewModel:
         self._change_times: list[float] = []  # monotonic flush times, for changes/s
         self._change_counts: list[int] = []  # events applied at each of those flushes
         self._reload_entries: Mapping[str, Entry] | None = None
+        # Changed rows whose changed cells nobody has looked at yet, oldest first: past
+        # CHANGE_MARK_SECONDS they let go of the row they replaced (bounded memory).
+        self._unlooked: deque[Row] = deque()
         self._visible = self._new_sorted()
         self._sort_key_fn = self._make_sort_key_fn()
         # Kept up to date per change (never a pass over 100k rows per tick): the sessions running
@@ -903,21 +955,14 @@ class SessionViewModel:
         row = Row(key, entry, self.columns, self._sort_key(key, entry))
         if old is not None:
             row.version = old.version + 1
-            changed_at = dict(old.changed_at)
-            row.changed_at = changed_at
-            now = self.monotonic()
-            cells = row.cells
-            old_cells = old.cells
-            for i, column in enumerate(self.columns):
-                if column.live:
-                    if (
-                        old.entry.get("updatedAt") != entry.get("updatedAt")
-                        if column.id == "updated"
-                        else old_cells[i] != cells[i]
-                    ):
-                        changed_at[column.id] = now
-                elif old_cells[i] != cells[i]:
-                    changed_at[column.id] = now
+            # Diffed when first looked at, against the row last looked at (a row changed
+            # twice off screen is marked with its latest change).
+            row._changed_from = old._changed_from or old
+            row._changed_when = self.monotonic()
+            self._unlooked.append(row)
+            horizon = row._changed_when - CHANGE_MARK_SECONDS
+            while self._unlooked and self._unlooked[0]._changed_when < horizon:
+                self._unlooked.popleft().forget_base()
         return row
 
     def rebuild(self, entries: Mapping[str, Entry] | None = None) -> ApplyResult:
@@ -947,7 +992,7 @@ class SessionViewModel:
             old = old_rows.get(key)
             if old is not None and old.entry is entry:
                 row = Row(key, entry, self.columns, self._sort_key(key, entry), old.version)
-                row.changed_at = old.changed_at
+                row.carry_changes(old)
                 if old.tree_cost is None:  # a summed Cost cell belongs to that tree only
                     row._cells = old._cells
                 row._invalid = old._invalid
@@ -1164,10 +1209,16 @@ class SessionViewModel:
             entries = self._reload_entries if self._reload_entries is not None else snapshot
             self._needs_rebuild = False
             self._reload_entries = None
-            self._pending.clear()
-            self._pending_per_key.clear()
+            # Only changes that came after the reload are pending (a reload clears the queue):
+            # they go on top of it, as a snapshot taken at the reload need not hold them.
+            later, self._pending = self._pending, {}
+            self._pending_per_key = {}
             assert entries is not None  # guarded above
-            return self.rebuild(entries)
+            result = self.rebuild(entries)
+            if later:
+                after = self._apply(later)
+                result.changed_keys |= after.changed_keys
+            return result
         pending, self._pending = self._pending, {}
         self._pending_per_key = {}
         return self._apply(pending)

@@ -65,7 +65,7 @@ class GatewayActivity:
     if TYPE_CHECKING:
         _hub: EventHub
 
-        def _commit(self, entries: dict[str, dict[str, Any]]) -> None: ...
+        def _set_row(self, key: str, row: dict[str, Any]) -> None: ...
 
         def _publish(self, event: StoreEvent) -> None: ...
 
@@ -156,9 +156,7 @@ class GatewayActivity:
         row = self._runs.annotate(key, dict(held))
         if row == held:
             return
-        entries = dict(self._entries)
-        entries[key] = row
-        self._commit(entries)
+        self._set_row(key, row)
         generation = self._hub.bump()
         fields = changed_fields(held, row)
         self._publish(EntryChanged(key, held, row, fields, "external", generation))

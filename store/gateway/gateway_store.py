@@ -35,6 +35,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, Final, TypeVar
@@ -214,11 +215,12 @@ def patch_fields_for(server_version: str) -> frozenset[str]:
 
 
 def _clean_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: value
-        for name, value in row.items()
-        if value is not None and name != "key" and name not in VOLATILE
-    }
+    # Runs for every listed row and every event: one comprehension, then the few pops.
+    clean = {name: value for name, value in row.items() if value is not None}
+    clean.pop("key", None)
+    for name in VOLATILE:
+        clean.pop(name, None)
+    return clean
 
 
 def _number(value: Any) -> float:
@@ -255,6 +257,28 @@ def gateway_reset(key: str, *, created: bool) -> SessionReset:
     if created:
         return SessionReset(key, f"✅ New session started. ({key})")
     return SessionReset(key, "✅ Session reset.")
+
+
+@dataclass
+class _Listing:
+    """One pass over ``sessions.list``: what it saw and how its changes are published."""
+
+    first: bool  # the store's first listing: streamed (a reload, then rows as they come)
+    started: float | None = None  # the gateway's clock at the first page
+    seen: set[str] = field(default_factory=set)
+    changes: int = 0
+    reloaded: bool = False  # the first page went out as a reload
+    silent: bool = False  # too many changes for events: one reload at the end
+
+
+def _discard(task: asyncio.Task[Any]) -> None:
+    """Cancel a page request nobody will read (and retrieve its error if it already failed)."""
+    if task.done():
+        if not task.cancelled():
+            task.exception()
+        return
+    task.cancel()
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
 
 class EventHub:
@@ -307,6 +331,7 @@ class GatewayStore(GatewayActivity):
         request_timeout: float = 30.0,
         list_timeout: float = 120.0,
         max_list_pages: int = 1000,
+        list_window: int = 2,
         max_frame_bytes: int | None = None,
         min_tick_interval_ms: int | None = None,
         upgrade_retry: float = UPGRADE_RETRY_S,
@@ -347,6 +372,9 @@ class GatewayStore(GatewayActivity):
         # A 1,000-row page of a 10,000-session 2026.7.35 gateway took ~2.3 s (README).
         self._list_timeout = list_timeout
         self._max_list_pages = max_list_pages
+        # Pages asked for ahead of the one being applied; small, as a 2026.9 gateway answers
+        # "worker task capacity reached" when pressed.
+        self._list_window = max(1, list_window)
         self._max_frame_bytes = max_frame_bytes
         self._min_tick_ms = min_tick_interval_ms
         self._upgrade_retry = upgrade_retry
@@ -363,7 +391,6 @@ class GatewayStore(GatewayActivity):
         self._describe_task: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()  # binds to a loop on first use (as _closing does)
         self._sync_count = 0
-        self._progressive = False
         self._error: StoreError | None = None
         self._operation: str | None = None
         self._closed = False
@@ -952,10 +979,20 @@ class GatewayStore(GatewayActivity):
         for listener in self._listeners:
             listener(event)
 
-    def _commit(self, entries: dict[str, dict[str, Any]]) -> None:
-        # Copy-on-write: published mappings are never changed in place.
-        self._entries = entries
-        self._public = MappingProxyType(entries)
+    def _set_row(self, key: str, row: dict[str, Any]) -> None:
+        # In place, O(1): a 100,000-row mirror taking thousands of changes a second cannot copy
+        # itself per change. Rows themselves are replaced, never mutated, so an event's
+        # before/after stay what they were; ``load()`` is the live read-only view.
+        self._entries[key] = row
+
+    def _snapshot(self) -> Mapping[str, Mapping[str, Any]]:
+        """A frozen copy for a reload event (O(rows), once per reload, never per change): the
+        event says what the mirror held then; the changes after it follow as events."""
+        return MappingProxyType(dict(self._entries))
+
+    def _drop_row(self, key: str) -> None:
+        del self._entries[key]
+        self._snapshot_at.pop(key, None)
 
     def _upsert(
         self,
@@ -965,28 +1002,37 @@ class GatewayStore(GatewayActivity):
         source: str = "external",
         snapshot_at: Any = None,
         force: bool = False,
+        publish: bool = True,
+        stale_stat: str = "stale_events",
     ) -> bool:
+        """Hold ``raw_row`` as ``key``'s row unless what we hold is newer; True if it changed.
+
+        ``publish=False`` changes the mirror without an event (the caller publishes a reload).
+        """
         row = _clean_row(raw_row)
-        incoming = (_number(row.get("updatedAt")), _number(snapshot_at))
-        tombstone = self._tombstones.get(key)
-        if not force and tombstone is not None and incoming[0] <= tombstone:
-            self.stats["stale_events"] += 1
+        updated = _number(row.get("updatedAt"))
+        tombstone = self._tombstones.get(key) if self._tombstones else None
+        if not force and tombstone is not None and updated <= tombstone:
+            self.stats[stale_stat] = self.stats.get(stale_stat, 0) + 1
             return False
         old = self._entries.get(key)
         if old is not None and not force:
+            incoming = (updated, _number(snapshot_at))
             held = (_number(old.get("updatedAt")), self._snapshot_at.get(key, 0.0))
             if incoming < held:
-                self.stats["stale_events"] += 1
+                self.stats[stale_stat] = self.stats.get(stale_stat, 0) + 1
                 return False
-        self._tombstones.pop(key, None)
+        if tombstone is not None:
+            del self._tombstones[key]
         if snapshot_at is not None:
             self._snapshot_at[key] = _number(snapshot_at)
         row = self._annotate_run(key, row)
         if old == row:
             return False
-        entries = dict(self._entries)
-        entries[key] = row
-        self._commit(entries)
+        self._set_row(key, row)
+        if not publish:
+            self._notify_key(key)
+            return True
         generation = self._hub.bump()
         if old is None:
             self._publish(EntryAdded(key, row, source, generation))  # type: ignore[arg-type]
@@ -996,7 +1042,9 @@ class GatewayStore(GatewayActivity):
         self._notify_key(key)
         return True
 
-    def _remove(self, key: str, at_ms: float, *, source: str = "external") -> bool:
+    def _remove(
+        self, key: str, at_ms: float, *, source: str = "external", publish: bool = True
+    ) -> bool:
         self._tombstones[key] = max(at_ms, self._tombstones.get(key, 0.0))
         self._tombstones.move_to_end(key)
         while len(self._tombstones) > MAX_TOMBSTONES:
@@ -1004,12 +1052,10 @@ class GatewayStore(GatewayActivity):
         old = self._entries.get(key)
         if old is None:
             return False
-        entries = dict(self._entries)
-        del entries[key]
-        self._snapshot_at.pop(key, None)
-        self._commit(entries)
+        self._drop_row(key)
         self._forget_run(key)
-        self._publish(EntryRemoved(key, old, source, self._hub.bump()))  # type: ignore[arg-type]
+        if publish:
+            self._publish(EntryRemoved(key, old, source, self._hub.bump()))  # type: ignore[arg-type]
         self._notify_key(key)
         return True
 
@@ -1191,115 +1237,160 @@ class GatewayStore(GatewayActivity):
             params["archived"] = "all"  # 2026.9 hides archived sessions unless asked
         return params
 
+    def _ask_page(self, client: GatewayClient, offset: int) -> asyncio.Task[Any]:
+        return asyncio.ensure_future(
+            client.request("sessions.list", self.list_params(offset), timeout=self._list_timeout)
+        )
+
+    def _next_offset(self, page: Mapping[str, Any], offset: int, count: int) -> int | None:
+        next_offset = page.get("nextOffset")
+        if page.get("hasMore") and isinstance(next_offset, int) and next_offset > offset:
+            return next_offset
+        if page.get("hasMore") is None and count >= self._page_size:
+            return offset + count
+        return None
+
     async def _relist(self, reason: str) -> None:
+        """Page through ``sessions.list`` into the mirror, pipelined and applied page by page.
+
+        The next pages are asked for before the current one is processed (``list_window``
+        requests in flight: the gateway reads page k+1 while we apply page k), and each page
+        goes into the mirror as it arrives, so a first listing streams to the screen: the first
+        page is published as a reload, every later one as its rows' events. A re-list publishes
+        only what changed; one that changes more than ``RELOAD_THRESHOLD`` rows is published as
+        one reload at its end. Rows not listed are removed at the end, except those whose event
+        came after the listing started.
+        """
         client = self._client
         assert client is not None
         self.stats["relists"] += 1
-        rows: dict[str, Mapping[str, Any]] = {}
+        listing = _Listing(first=self._sync_count == 0)
+        inflight: dict[int, asyncio.Task[Any]] = {0: self._ask_page(client, 0)}
         offset = 0
-        started: float | None = None
         pages = 0
-        while True:
-            if pages >= self._max_list_pages:
-                raise GatewayPagingError(
-                    self.path,
-                    f"sessions.list still answered hasMore after {pages} pages "
-                    f"({len(rows)} sessions); stopped paging there",
-                    method="sessions.list",
-                    fix="the gateway pages without end; the view keeps the rows it has",
-                )
-            pages += 1
-            page = await client.request(
-                "sessions.list", self.list_params(offset), timeout=self._list_timeout
-            )
-            if not isinstance(page, dict):
-                raise GatewayRequestError(self.path, "sessions.list answered without a list")
-            if started is None:
-                started = _number(page.get("ts"))
-            sessions = page.get("sessions") or []
-            page_rows: dict[str, Mapping[str, Any]] = {}
-            for row in sessions:
-                if isinstance(row, dict) and isinstance(row.get("key"), str):
-                    page_rows[row["key"]] = row
-            rows.update(page_rows)
-            if self._sync_count == 0 and page.get("hasMore"):
-                # A big gateway lists slowly (seconds per 1,000 rows): show rows as they come.
-                self._publish_page(page_rows, progressive_started=offset == 0)
-            next_offset = page.get("nextOffset")
-            if page.get("hasMore") and isinstance(next_offset, int) and next_offset > offset:
+        try:
+            while True:
+                if pages >= self._max_list_pages:
+                    raise GatewayPagingError(
+                        self.path,
+                        f"sessions.list still answered hasMore after {pages} pages "
+                        f"({len(listing.seen)} sessions); stopped paging there",
+                        method="sessions.list",
+                        fix="the gateway pages without end; the view keeps the rows it has",
+                    )
+                pages += 1
+                task = inflight.pop(offset, None) or self._ask_page(client, offset)
+                page = await task
+                if not isinstance(page, dict):
+                    raise GatewayRequestError(self.path, "sessions.list answered without a list")
+                sessions = page.get("sessions") or []
+                if not isinstance(sessions, list):
+                    raise GatewayRequestError(self.path, "sessions.list answered without a list")
+                next_offset = self._next_offset(page, offset, len(sessions))
+                step = next_offset - offset if next_offset is not None else 0
+                if self._pipeline(
+                    client, inflight, next_offset, step, page.get("totalCount"), pages
+                ):
+                    await asyncio.sleep(0)  # the new requests go out before this page is applied
+                if listing.started is None:
+                    listing.started = _number(page.get("ts"))
+                self._apply_page(sessions, listing, more=next_offset is not None, why=reason)
+                if next_offset is None:
+                    break
                 offset = next_offset
-            elif page.get("hasMore") is None and len(sessions) >= self._page_size:
-                offset += len(sessions)
-            else:
+                # An answer already in is awaited without yielding: let the screen draw and
+                # the operator's keys through between pages.
+                await asyncio.sleep(0)
+        finally:
+            for task in inflight.values():
+                _discard(task)
+        self._finish_listing(listing, reason)
+
+    def _pipeline(
+        self,
+        client: GatewayClient,
+        inflight: dict[int, asyncio.Task[Any]],
+        next_offset: int | None,
+        step: int,
+        total: Any,
+        pages: int,
+    ) -> bool:
+        """Keep the next ``list_window`` pages asked for, ``step`` apart (the stride the gateway
+        just paged by, which may be less than our limit); drop guesses it disproved. True when
+        a request was added."""
+        if next_offset is None:
+            for task in inflight.values():
+                _discard(task)
+            inflight.clear()
+            return False
+        for stale in [o for o in inflight if o < next_offset or (o - next_offset) % step]:
+            _discard(inflight.pop(stale))
+        asked = False
+        ahead = next_offset
+        for n in range(self._list_window):
+            if pages + n >= self._max_list_pages:
                 break
-        self._reconcile(rows, started or 0.0, reason)
+            if n and isinstance(total, int) and not isinstance(total, bool) and ahead >= total:
+                break  # past the end the gateway announced
+            if ahead not in inflight:
+                inflight[ahead] = self._ask_page(client, ahead)
+                asked = True
+            ahead += step
+        return asked
 
-    def _publish_page(
-        self, rows: Mapping[str, Mapping[str, Any]], progressive_started: bool
-    ) -> None:
-        if progressive_started:
-            entries = dict(self._entries)
-            for key, raw in rows.items():
-                if key not in entries:
-                    entries[key] = self._annotate_run(key, _clean_row(raw))
-            self._commit(entries)
-            self._progressive = True
-            reason = f"{self.path}: first {len(rows)} sessions (listing the rest)"
-            self._publish(StoreReloaded(self._public, reason, self._hub.bump()))
-            self._publish(self.state)
-            return
-        for key, raw in rows.items():
-            self._upsert(key, raw, snapshot_at=raw.get("snapshotAt"))
-
-    def _reconcile(self, rows: Mapping[str, Mapping[str, Any]], started: float, why: str) -> None:
-        old = self._entries
-        new: dict[str, dict[str, Any]] = {}
-        snapshot_at = dict(self._snapshot_at)
-        for key, raw in rows.items():
-            row = _clean_row(raw)
-            held = old.get(key)
-            tombstone = self._tombstones.get(key)
-            if tombstone is not None and _number(row.get("updatedAt")) <= tombstone:
-                continue  # deleted after the list was read
-            if held is not None and _order(held) > _order(row):
-                new[key] = held  # an event newer than the list already arrived
-            else:
-                new[key] = self._annotate_run(key, row)
-                if raw.get("snapshotAt") is not None:
-                    snapshot_at[key] = _number(raw.get("snapshotAt"))
-        for key, held in old.items():
-            if key not in rows and _number(held.get("updatedAt")) > started > 0:
-                new[key] = held  # appeared after the list was read (its event came in)
-        self._snapshot_at = {k: v for k, v in snapshot_at.items() if k in new}
-        # After a progressive first listing the view is already built: send only differences.
-        first = self._sync_count == 0 and not self._progressive
-        self._sync_count += 1
-        changes = [k for k in new if old.get(k) != new[k]] + [k for k in old if k not in new]
-        if not first and not changes:
-            self._mark_synced()
-            return
-        self._commit(new)
-        for key in changes:
-            if key not in new:
-                self._forget_run(key)
-        if first or len(changes) > RELOAD_THRESHOLD:
-            reason = f"{self.path}: {why}"
-            self._publish(StoreReloaded(self._public, reason, self._hub.bump()))
+    def _apply_page(self, sessions: list[Any], listing: _Listing, *, more: bool, why: str) -> None:
+        opening = listing.first and not listing.reloaded
+        for raw in sessions:
+            if not isinstance(raw, dict):
+                continue
+            key = raw.get("key")
+            if not isinstance(key, str):
+                continue
+            listing.seen.add(key)
+            changed = self._upsert(
+                key,
+                raw,
+                snapshot_at=raw.get("snapshotAt"),
+                publish=not (opening or listing.silent),
+                stale_stat="listed_older",
+            )
+            if changed and not listing.first:
+                listing.changes += 1
+                if listing.changes > RELOAD_THRESHOLD:
+                    listing.silent = True
+        if opening:
+            # The first page of the first listing: the view starts from it, then grows.
+            listing.reloaded = True
+            detail = f"first {len(listing.seen)} sessions (listing the rest)" if more else why
+            self._publish(
+                StoreReloaded(self._snapshot(), f"{self.path}: {detail}", self._hub.bump())
+            )
             # A reload drops a subscriber's backlog, and with it the state that came before.
             self._publish(self.state)
-        else:
-            for key in changes:
-                before, after = old.get(key), new.get(key)
-                generation = self._hub.bump()
-                if before is None and after is not None:
-                    self._publish(EntryAdded(key, after, "external", generation))
-                elif after is None and before is not None:
-                    self._publish(EntryRemoved(key, before, "external", generation))
-                elif before is not None and after is not None:
-                    fields = changed_fields(before, after)
-                    self._publish(EntryChanged(key, before, after, fields, "external", generation))
-        for key in changes:
+
+    def _finish_listing(self, listing: _Listing, why: str) -> None:
+        started = listing.started or 0.0
+        seen = listing.seen
+        # Rows the gateway no longer lists, except those that appeared (their event came in)
+        # after the listing was read.
+        gone = [
+            key
+            for key, held in self._entries.items()
+            if key not in seen and not _number(held.get("updatedAt")) > started > 0
+        ]
+        if not listing.first and listing.changes + len(gone) > RELOAD_THRESHOLD:
+            listing.silent = True
+        for key in gone:
+            old = self._entries[key]
+            self._drop_row(key)
+            self._forget_run(key)
+            if not listing.silent:
+                self._publish(EntryRemoved(key, old, "external", self._hub.bump()))
             self._notify_key(key)
+        self._sync_count += 1
+        if listing.silent:
+            self._publish(StoreReloaded(self._snapshot(), f"{self.path}: {why}", self._hub.bump()))
+            self._publish(self.state)
         self._mark_synced()
 
     def _mark_synced(self) -> None:

@@ -96,9 +96,14 @@ class MultiGatewayStore:
         }
         self._hub = EventHub()
         self._max_backlog = max_backlog
-        self._cache_key: tuple[int, ...] | None = None
-        self._cache: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
+        # Every gateway's rows under their namespaced keys, kept current per event (O(1) per
+        # change; a gateway's reload re-merges that gateway only). ``_merged_keys`` holds which
+        # raw keys of each gateway are in it.
+        self._merged: dict[str, Mapping[str, Any]] = {}
+        self._merged_keys: dict[str, set[str]] = {name: set() for name in self.stores}
+        self._view: Mapping[str, Mapping[str, Any]] = MappingProxyType(self._merged)
         for name, store in self.stores.items():
+            self._remerge(name)
             store.add_listener(self._forwarder(name))
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -146,15 +151,19 @@ class MultiGatewayStore:
         return self.store_named(gateway), raw
 
     def load(self) -> Mapping[str, Mapping[str, Any]]:
-        stamp = tuple(s.generation for s in self.stores.values())
-        if stamp != self._cache_key:
-            merged: dict[str, Mapping[str, Any]] = {}
-            for name, store in self.stores.items():
-                for key, row in store.load().items():
-                    merged[join_key(name, key)] = row
-            self._cache = MappingProxyType(merged)
-            self._cache_key = stamp
-        return self._cache
+        """Every gateway's rows, namespaced: a live read-only mapping (as a gateway's own)."""
+        return self._view
+
+    def _remerge(self, name: str) -> None:
+        """Make the merged view hold exactly ``name``'s current rows (after its reload)."""
+        rows = self.stores[name].load()
+        held = self._merged_keys[name]
+        for key in [k for k in held if k not in rows]:
+            del self._merged[join_key(name, key)]
+            held.discard(key)
+        for key, row in rows.items():
+            self._merged[join_key(name, key)] = row
+            held.add(key)
 
     def get(self, key: str) -> Mapping[str, Any] | None:
         try:
@@ -377,10 +386,16 @@ class MultiGatewayStore:
         else:
             generation = self._hub.bump()
             if isinstance(event, EntryAdded):
-                out = EntryAdded(join_key(name, event.key), event.entry, event.source, generation)
+                key = join_key(name, event.key)
+                self._merged[key] = event.entry
+                self._merged_keys[name].add(event.key)
+                out = EntryAdded(key, event.entry, event.source, generation)
             elif isinstance(event, EntryChanged):
+                key = join_key(name, event.key)
+                self._merged[key] = event.after
+                self._merged_keys[name].add(event.key)
                 out = EntryChanged(
-                    join_key(name, event.key),
+                    key,
                     event.before,
                     event.after,
                     event.fields,
@@ -388,12 +403,15 @@ class MultiGatewayStore:
                     generation,
                 )
             elif isinstance(event, EntryRemoved):
-                out = EntryRemoved(
-                    join_key(name, event.key), event.before, event.source, generation
-                )
+                key = join_key(name, event.key)
+                self._merged.pop(key, None)
+                self._merged_keys[name].discard(event.key)
+                out = EntryRemoved(key, event.before, event.source, generation)
             elif isinstance(event, StoreReloaded):
-                out = StoreReloaded(self.load(), event.reason, generation)
+                self._remerge(name)
+                out = StoreReloaded(MappingProxyType(dict(self._merged)), event.reason, generation)
             elif isinstance(event, Resync):
+                self._remerge(name)
                 out = Resync(event.reason, generation, event.dropped)
             elif isinstance(event, StoreErrorEvent):
                 out = StoreErrorEvent(event.error, event.message, event.operation, generation)

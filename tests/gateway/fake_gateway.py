@@ -11,7 +11,8 @@ challenge nonce, the shared/device token, pairing, scopes per method, the ``sess
 
 Test hooks: ``patch_many`` (offer ``sessions.patchMany``), ``refuse`` (a key's writes are
 refused with that message), ``hold`` (answer those methods only once ``release`` is set,
-counting ``max_in_flight``), ``approve``, ``emit``, ``drop_all``, ``silent`` (stop all frames,
+counting ``max_in_flight``), ``approve``, ``emit``, ``seed`` (many realistic sessions),
+``churn`` (changes at a rate, each with its event), ``drop_all``, ``silent`` (stop all frames,
 as a dead link would), counters of connects and requests, and ``wait_for`` on a condition.
 Misbehaviours a hostile or broken gateway shows: ``mute`` (methods never answered),
 ``endless_list`` (``hasMore`` forever), ``policy_tick_ms`` (announce another tick interval than
@@ -25,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -37,6 +39,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from openclaw_tui.store.gateway.identity import b64url_decode, signature_payload_v3
+from openclaw_tui.store.synthetic import generate_store
 
 CLIENT_IDS = frozenset(
     [
@@ -107,6 +110,7 @@ LIST_PARAMS_7 = frozenset(
 )
 ADMIN_PATCH_FIELDS_7 = frozenset({"thinkingLevel", "model", "fastMode", "verboseLevel"})
 THINKING_7 = ("off", "minimal", "low", "medium", "high", "xhigh")
+TOKEN_FIELDS = ("inputTokens", "outputTokens", "totalTokens")
 
 
 def now_ms() -> int:
@@ -132,6 +136,9 @@ class Conn:
     scopes: tuple[str, ...] = ()
     subscribed: bool = False
     device_id: str | None = None
+    # The session order of the listing this connection is paging through (made at offset 0):
+    # later pages index it instead of sorting 100,000 sessions again per page.
+    list_order: list[str] | None = None
 
 
 @dataclass
@@ -267,7 +274,7 @@ class FakeGateway:
             "contextTokens": 272000,
             "hasActiveRun": False,
         }
-        for name in ("thinkingLevel", "sendPolicy", "category"):
+        for name in ("thinkingLevel", "sendPolicy", "category", *TOKEN_FIELDS):
             if entry.get(name) is not None:
                 row[name] = entry[name]
         if row["label"] is None:
@@ -301,6 +308,55 @@ class FakeGateway:
         entry.update(fields)
         entry["updatedAt"] = max(now_ms(), entry.get("updatedAt", 0) + 1)
         return entry
+
+    def seed(self, count: int, *, seed: int = 0) -> None:
+        """``count`` realistic sessions (keys, labels, tokens, ages of ``store.synthetic``)."""
+        for key, entry in generate_store(count, seed=seed, now_ms=now_ms()).items():
+            session: dict[str, Any] = {
+                "sessionId": entry.get("sessionId") or str(uuid.uuid4()),
+                "updatedAt": entry.get("updatedAt") or now_ms(),
+            }
+            for name in ("label", "thinkingLevel", "category", *TOKEN_FIELDS):
+                if entry.get(name) is not None:
+                    session[name] = entry[name]
+            self.sessions[key] = session
+
+    async def churn(
+        self,
+        rate: float,
+        seconds: float,
+        *,
+        new_share: float = 0.0,
+        seed: int = 0,
+        stop: asyncio.Event | None = None,
+    ) -> int:
+        """Change sessions at ``rate`` per second for ``seconds`` (or until ``stop``), as other
+        clients' writes would: each change is a ``put`` and its ``sessions.changed`` event, in
+        order. ``new_share`` of them create a session. Returns how many changes were made."""
+        rng = random.Random(seed)
+        keys = list(self.sessions)
+        start = time.perf_counter()
+        done = 0
+        while (elapsed := time.perf_counter() - start) < seconds and not (stop and stop.is_set()):
+            for _ in range(int(rate * elapsed) - done):
+                if not keys or rng.random() < new_share:
+                    key, reason = (
+                        f"agent:main:subagent:{uuid.UUID(int=rng.getrandbits(128))}",
+                        "create",
+                    )
+                    keys.append(key)
+                    self.put(key, label=f"run {len(keys)}", totalTokens=0)
+                else:
+                    key, reason = keys[rng.randrange(len(keys))], "patch"
+                    entry = self.sessions.get(key)
+                    if entry is None:
+                        continue  # deleted meanwhile
+                    tokens = int(entry.get("totalTokens") or 0) + rng.randrange(1, 5000)
+                    self.put(key, totalTokens=tokens, thinkingLevel=rng.choice(THINKING_7))
+                await self.emit(self.changed_payload(key, reason))
+                done += 1
+            await asyncio.sleep(0.002)  # the generator's pace (a fixed rate), not synchronisation
+        return done
 
     # -- protocol ------------------------------------------------------------------------------
 
@@ -626,10 +682,15 @@ class FakeGateway:
                             f"invalid sessions.list params: at root: unexpected property '{name}'",
                         )
                     }
-            keys = sorted(self.sessions, key=lambda k: -self.sessions[k]["updatedAt"])
             offset = int(params.get("offset", 0))
             limit = int(params.get("limit", 100))
-            page = keys[offset : offset + limit]
+            if offset == 0 or conn.list_order is None:
+                conn.list_order = sorted(
+                    self.sessions, key=lambda k: -self.sessions[k]["updatedAt"]
+                )
+            keys = conn.list_order
+            # A session deleted since the listing began is not listed (rows are read now).
+            page = [k for k in keys[offset : offset + limit] if k in self.sessions]
             more = offset + limit < len(keys) or self.endless_list
             return {
                 "payload": {

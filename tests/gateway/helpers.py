@@ -7,7 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from openclaw_tui.store.events import StoreEvent
+from openclaw_tui.store.events import (
+    EntryAdded,
+    EntryChanged,
+    EntryRemoved,
+    StoreEvent,
+    StoreReloaded,
+)
 from openclaw_tui.store.gateway import Backoff, GatewayConfig, GatewayStore
 from openclaw_tui.store.subscription import Subscription
 from tests.gateway.fake_gateway import FakeGateway
@@ -57,3 +63,19 @@ def drain(sub: Subscription) -> list[StoreEvent]:
     while (event := sub.get_nowait()) is not None:
         events.append(event)
     return events
+
+
+def replay(events: list[StoreEvent], view: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a subscriber that applies ``events`` in order ends up showing (as the app does)."""
+    view = {} if view is None else view
+    for event in events:
+        if isinstance(event, StoreReloaded):
+            view = dict(event.entries)
+        elif isinstance(event, EntryAdded):
+            view[event.key] = event.entry
+        elif isinstance(event, EntryChanged):
+            assert event.key in view, f"a change to {event.key}, never added"
+            view[event.key] = event.after
+        elif isinstance(event, EntryRemoved):
+            assert view.pop(event.key, None) is not None, f"{event.key} removed, never added"
+    return view

@@ -219,6 +219,44 @@ def test_resync_needs_a_snapshot_and_reloaded_carries_one():
     assert vm.shown_keys() == [MAIN]
 
 
+def test_changes_after_a_reload_in_the_same_frame_apply_on_top_of_its_snapshot():
+    # A gateway publishes its first page as a reload, then the next pages' rows as events;
+    # one frame can hold both. The reload's snapshot does not have the later rows.
+    vm = vm_of()
+    late = "agent:main:explicit:late"
+    vm.enqueue(StoreReloaded({MAIN: SMALL[MAIN]}, "first page", 10))
+    vm.enqueue(EntryAdded(late, {"sessionId": "l", "updatedAt": 2}, "external", 11))
+    vm.enqueue(changed(MAIN, SMALL[MAIN], {**SMALL[MAIN], "label": "After"}, 12))
+    result = vm.flush()
+    assert set(vm.shown_keys()) == {MAIN, late}
+    assert vm.rows[MAIN].entry["label"] == "After"
+    assert result.rebuilt and {MAIN, late} <= result.changed_keys
+
+
+def test_a_row_changed_off_screen_is_diffed_when_looked_at_and_lets_go_of_old_rows():
+    clock = [100.0]
+    vm = SessionViewModel(clock=lambda: NOW, monotonic=lambda: clock[0])
+    vm.rebuild(SMALL)
+    portal = "agent:main:explicit:portal-123"
+    first = {**SMALL[portal], "thinkingLevel": "xhigh"}
+    vm.enqueue(changed(portal, SMALL[portal], first))
+    vm.flush()
+    clock[0] = 101.0
+    second = {**first, "label": "Renamed"}
+    vm.enqueue(changed(portal, first, second, 2))
+    vm.flush()
+    # Never drawn in between: both changes are marked, at the time of the latest.
+    assert dict(vm.rows[portal].changed_at) == {"thinking": 101.0, "label": 101.0}
+    # A change nobody looks at for long enough is dropped with the row it replaced.
+    vm.enqueue(changed(portal, second, {**second, "label": "Again"}, 3))
+    vm.flush()
+    row = vm.rows[portal]
+    clock[0] = 200.0
+    vm.enqueue(changed(MAIN, SMALL[MAIN], {**SMALL[MAIN], "label": "Later"}, 4))
+    vm.flush()
+    assert row._changed_from is None and dict(row.changed_at) == {}
+
+
 def test_marks_survive_updates_and_drop_removed_keys():
     vm = vm_of()
     portal = "agent:main:explicit:portal-123"
