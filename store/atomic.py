@@ -20,7 +20,7 @@ import errno as errno_mod
 import os
 import secrets
 import stat as stat_mod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from openclaw_tui.store.errors import RenamedButNotDurableError, StoreWriteError, describe_oserror
@@ -41,6 +41,23 @@ class Syscalls:
 
     def fsync(self, fd: int) -> None:
         os.fsync(fd)
+
+    def copy_range(self, src: int, dst: int, offset: int, count: int) -> int:
+        """Copy up to ``count`` bytes at ``offset`` of ``src`` to ``dst``'s position, in the
+        kernel where it can (``copy_file_range``); return how many were copied (0: end of
+        ``src``)."""
+        if _COPY_FILE_RANGE is not None:
+            try:
+                copied: int = _COPY_FILE_RANGE(src, dst, count, offset)
+                return copied
+            except OSError as exc:
+                if exc.errno not in _NO_COPY_FILE_RANGE:
+                    raise
+        data = os.pread(src, min(count, 1 << 20), offset)
+        view = memoryview(data)
+        while view:
+            view = view[self.write(dst, view) :]
+        return len(data)
 
     def fchmod(self, fd: int, mode: int) -> None:
         os.fchmod(fd, mode)
@@ -66,6 +83,20 @@ class Syscalls:
     def stat(self, path: str) -> os.stat_result:
         return os.stat(path)
 
+
+# Not on every platform, and refused by some file systems or across them: pread + write then.
+_COPY_FILE_RANGE = getattr(os, "copy_file_range", None)
+_NO_COPY_FILE_RANGE = {
+    errno_mod.ENOSYS,
+    errno_mod.EXDEV,
+    errno_mod.EINVAL,
+    errno_mod.EOPNOTSUPP,
+    errno_mod.EBADF,
+    errno_mod.ETXTBSY,
+}
+
+CopyRange = tuple[int, int, int]
+"""(source fd, offset, length): bytes ``atomic_write`` copies from another open file."""
 
 DEFAULT_SYSCALLS = Syscalls()
 
@@ -113,12 +144,16 @@ def ensure_dir(directory: Path, sys: Syscalls = DEFAULT_SYSCALLS) -> None:
 
 def atomic_write(
     target: Path,
-    data: bytes,
+    data: bytes | Sequence[bytes | CopyRange],
     *,
     sys: Syscalls = DEFAULT_SYSCALLS,
     before_replace: Callable[[], None] | None = None,
 ) -> os.stat_result:
     """Durably replace ``target`` with ``data``; return the new file's stat (for its signature).
+
+    ``data`` may be pieces: bytes, and ``CopyRange`` s copied from another open file (the
+    unchanged part of a store, from the file last written, without passing through memory).
+    A source shorter than its range fails the write, like any other I/O error.
 
     ``before_replace`` runs after the temp file is durable and right before the rename; it may
     raise (e.g. a fingerprint mismatch) to abandon the write with the target untouched.
@@ -167,10 +202,14 @@ def atomic_write(
             sys.fchmod(fd, mode)
             if owner is not None:
                 sys.fchown(fd, *owner)
-            view = memoryview(data)
-            while view:
-                written = sys.write(fd, view)
-                view = view[written:]
+            for piece in [data] if isinstance(data, bytes) else data:
+                if isinstance(piece, tuple):
+                    _copy(sys, fd, *piece)
+                    continue
+                view = memoryview(piece)
+                while view:
+                    written = sys.write(fd, view)
+                    view = view[written:]
             sys.fsync(fd)
         except OSError as exc:
             raise _write_error(target, "could not write the new store file", exc) from None
@@ -205,6 +244,22 @@ def atomic_write(
             errno=exc.errno,
         ) from None
     return new_stat
+
+
+def _copy(sys: Syscalls, dst: int, src: int, offset: int, length: int) -> None:
+    while length > 0:
+        copied = sys.copy_range(src, dst, offset, length)
+        if copied <= 0:
+            raise OSError(errno_mod.EIO, "the file copied from ended early")
+        offset += copied
+        length -= copied
+
+
+def pieces_size(data: bytes | Sequence[bytes | CopyRange]) -> int:
+    """How many bytes ``atomic_write`` writes for ``data``."""
+    if isinstance(data, bytes):
+        return len(data)
+    return sum(piece[2] if isinstance(piece, tuple) else len(piece) for piece in data)
 
 
 def may_write(path: Path) -> bool:

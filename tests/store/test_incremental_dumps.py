@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -142,3 +143,92 @@ def test_store_writes_stay_byte_identical_to_a_full_dump(tmp_path):
 def test_same_json_is_json_equal(a, b):
     assert codec.same_json(a, b) == codec.json_equal(a, b)
     assert codec.same_json(a, codec.clone(a)) == codec.json_equal(a, codec.clone(a))
+
+
+def _materialize(pieces: list[bytes | tuple[int, int]], old: bytes) -> bytes:
+    """What the writer puts in the file: bytes as they are, spans copied from the old file."""
+    return b"".join(
+        old[piece[0] : piece[0] + piece[1]] if isinstance(piece, tuple) else piece
+        for piece in pieces
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dictionaries(keys_st, entries_st, max_size=12),
+    batches=st.lists(ops, max_size=6),
+    block_size=st.integers(min_value=1, max_value=5),
+    from_read=st.booleans(),
+)
+def test_pieces_copied_from_the_last_file_are_the_full_serialization(
+    start, batches, block_size, from_read
+):
+    """Blocks kept as spans of the file last written (or read) and copied from it give exactly
+    ``dumps``; the file the spans point into is always the previous output."""
+    inc = codec.IncrementalDumps(block_size=block_size)
+    store: dict[str, object] = dict(start)
+    file = codec.dumps(store)
+    layout = codec.loads(file, "sessions.json", index=block_size).layout if from_read else None
+    if layout is not None:
+        inc.prime(layout)  # the blocks of the file just read
+    else:
+        file = _materialize(inc.full_parts(store), b"")
+        assert file == codec.dumps(store)
+        inc.settle()
+    for batch in batches:
+        store, upserts, removed, reordered = _apply(store, batch)
+        pieces = inc.parts(store, upserts, frozenset(removed), reordered=reordered)
+        file = _materialize(pieces, file)
+        assert file == codec.dumps(store)
+        inc.settle()
+
+
+def test_a_write_copies_the_unchanged_blocks_from_the_file(tmp_path):
+    """The backend writes only the changed blocks' bytes; the rest is copied from the file it
+    read, and the file is exactly a full dump. A file changed in place meanwhile is refused
+    (the fingerprint check), never copied from."""
+    from openclaw_tui.store.atomic import Syscalls
+    from openclaw_tui.store.backends.base import Changes, ConflictError
+    from openclaw_tui.store.backends.json_file import JsonFileBackend
+
+    class Counting(Syscalls):
+        written = 0
+        copied = 0
+
+        def write(self, fd, data):
+            n = super().write(fd, data)
+            Counting.written += n
+            return n
+
+        def copy_range(self, src, dst, offset, count):
+            n = super().copy_range(src, dst, offset, count)
+            Counting.copied += n
+            return n
+
+    path = tmp_path / "sessions.json"
+    store = {f"agent:main:s{i}": {"sessionId": f"s{i}", "n": i} for i in range(2000)}
+    path.write_bytes(codec.dumps(store))
+    backend = JsonFileBackend(path, syscalls=Counting())
+    snapshot = backend.read()
+    new = dict(snapshot.entries)
+    new["agent:main:s7"] = {"sessionId": "s7", "n": -7}
+    changes = Changes(new, {"agent:main:s7": new["agent:main:s7"]}, frozenset())
+    signature = backend.commit(snapshot.signature, changes)
+    assert path.read_bytes() == codec.dumps(new)
+    assert Counting.copied > 0.9 * len(path.read_bytes()) > 50 * Counting.written
+    # A second write copies from the file the first one wrote.
+    newer = dict(new)
+    del newer["agent:main:s1500"]
+    Counting.copied = 0
+    signature = backend.commit(signature, Changes(newer, {}, frozenset({"agent:main:s1500"})))
+    assert path.read_bytes() == codec.dumps(newer)
+    assert Counting.copied > 0
+    # Changed in place (same inode): the commit is refused, and nothing is copied into place.
+    with open(path, "r+b") as f:
+        f.seek(10)
+        f.write(b"X")
+    changed = path.read_bytes()
+    with pytest.raises(ConflictError):
+        backend.commit(signature, Changes(newer, {}, frozenset()))
+    assert path.read_bytes() == changed
+    backend.close()
