@@ -17,6 +17,7 @@ from enum import IntEnum
 from typing import Any, Literal
 
 from openclaw_tui.store.activity import (
+    RunState,
     RunStatus,
     last_activity_ms,
     run_state,
@@ -221,19 +222,71 @@ ENDED_BADLY = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.KILLED})
 """A last run that ended like this (or ``aborted``) needs an operator's look."""
 
 
+class RunStateCache:
+    """Each session's run state, read once per version of its entry.
+
+    Entries are never changed after publication (a change is a new mapping), so an entry seen
+    before has the same run state: a view refreshing several times a second over thousands of
+    failed cron sessions reads only the ones that changed.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[Mapping[str, Any], RunState | None, int | None]] = {}
+        # A session's item while its run is over depends on its entry alone (not the clock).
+        self._items: dict[str, tuple[Mapping[str, Any], str, AttentionItem | None]] = {}
+
+    def item(
+        self,
+        key: str,
+        entry: Mapping[str, Any],
+        gateway: str,
+        now_ms: float,
+        limit_ms: int,
+    ) -> AttentionItem | None:
+        held = self._items.get(key)
+        if held is not None and held[0] is entry and held[1] == gateway:
+            return held[2]
+        found = session_attention(key, entry, gateway, now_ms, limit_ms, self)
+        state = self._held[key][1]
+        if state is None or not state.is_running:
+            self._items[key] = (entry, gateway, found)
+        else:
+            self._items.pop(key, None)  # a running one's stall depends on the clock
+        return found
+
+    def get(self, key: str, entry: Mapping[str, Any]) -> tuple[RunState | None, int | None]:
+        held = self._held.get(key)
+        if held is not None and held[0] is entry:
+            return held[1], held[2]
+        state = run_state(entry)
+        activity = last_activity_ms(entry) if state is not None and state.is_running else None
+        self._held[key] = (entry, state, activity)
+        return state, activity
+
+    def keep_only(self, keys: set[str]) -> None:
+        """Forget sessions no longer asked about (their entries are not held any longer)."""
+        for key in [k for k in self._held if k not in keys]:
+            del self._held[key]
+            self._items.pop(key, None)
+
+
 def session_attention(
     key: str,
     entry: Mapping[str, Any],
     gateway: str,
     now_ms: float,
     limit_ms: int,
+    cache: RunStateCache | None = None,
 ) -> AttentionItem | None:
     """Why one session needs an operator (a stalled run, or a last run that ended badly)."""
-    state = run_state(entry)
+    if cache is not None:
+        state, activity = cache.get(key, entry)
+    else:
+        state = run_state(entry)
+        activity = last_activity_ms(entry) if state is not None and state.is_running else None
     if state is None:
         return None
     if state.is_running:
-        activity = last_activity_ms(entry)
         if not stalled(state, activity, now_ms, limit_ms):
             return None
         silent = int(now_ms - activity) if activity is not None else None
@@ -295,24 +348,32 @@ def attention(
     gateway_of: Any,
     statuses: Iterable[GatewayStatus] = (),
     refusals: Mapping[str, Refusal] | None = None,
+    cache: RunStateCache | None = None,
 ) -> list[AttentionItem]:
     """Everything that needs an operator now, ranked (most severe first, then most recent).
 
     ``candidates`` are the keys worth looking at (running ones and ones whose last run ended
     badly: the app keeps them per change, so this never walks 100,000 rows);
     ``gateway_of(key)`` names a key's gateway. A refused write is listed besides any run
-    problem of the same session.
+    problem of the same session. ``cache`` (kept by the caller between refreshes) reads each
+    entry's run state once per version.
     """
     items: list[AttentionItem] = []
     for status in statuses:
         item = gateway_attention(status)
         if item is not None:
             items.append(item)
-    for key in set(candidates):
+    keys = set(candidates)
+    if cache is not None:
+        cache.keep_only(keys)
+    for key in keys:
         entry = entries.get(key)
         if not isinstance(entry, Mapping):
             continue
-        found = session_attention(key, entry, gateway_of(key), now_ms, limit_ms)
+        if cache is not None:
+            found = cache.item(key, entry, gateway_of(key), now_ms, limit_ms)
+        else:
+            found = session_attention(key, entry, gateway_of(key), now_ms, limit_ms)
         if found is not None:
             items.append(found)
     for key, refusal in (refusals or {}).items():

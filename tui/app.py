@@ -43,6 +43,7 @@ from openclaw_tui.store.fleet import (
     AttentionItem,
     GatewayStatus,
     Refusal,
+    RunStateCache,
     attention,
     with_running,
 )
@@ -672,8 +673,9 @@ class MainScreen(Screen[None]):
             return []
         return with_running(statuses, self.vm.running_keys, namespace_of)
 
-    def attention_items(self) -> list[AttentionItem]:
-        """What needs an operator now, ranked (store/fleet.py ``attention``)."""
+    def attention_items(self, cache: RunStateCache | None = None) -> list[AttentionItem]:
+        """What needs an operator now, ranked (store/fleet.py ``attention``); ``cache`` is the
+        asking view's, kept between its refreshes."""
         vm = self.vm
         statuses = self.gateway_statuses()
         if self.scopable:
@@ -693,6 +695,7 @@ class MainScreen(Screen[None]):
             gateway_of=gateway_of,
             statuses=statuses,
             refusals=self.refusals,
+            cache=cache,
         )
 
     def action_gateways(self) -> None:

@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from openclaw_tui.store.fleet import AttentionItem, Severity
+from openclaw_tui.store.fleet import AttentionItem, RunStateCache, Severity
 from openclaw_tui.store.keys import shorten_key, strip_namespace
 from openclaw_tui.tui.fleet_view import FleetView
 from openclaw_tui.tui.format import relative_age
@@ -52,6 +52,9 @@ SEVERITY_MARKS = {
 """A mark besides the colour (NO_COLOR terminals still tell them apart)."""
 
 SESSION_WIDTH = 40
+MAX_ROWS = 500
+"""The view lists the most urgent this many (the title counts them all): thousands of cron
+sessions whose last run failed must not make every refresh rebuild a table of thousands."""
 GATEWAY_ROW = "\x00gateway:"
 """Row keys of gateway-level items (no session key holds a NUL)."""
 
@@ -120,6 +123,8 @@ def summary(items: Sequence[AttentionItem]) -> Text:
         counts[item.word] = counts.get(item.word, 0) + 1
     text.append(f" · {len(items):,}: ")
     text.append(", ".join(f"{n:,} {word}" for word, n in counts.items()))
+    if len(items) > MAX_ROWS:
+        text.append(f" (the first {MAX_ROWS:,} listed)", style="dim")
     return text
 
 
@@ -173,6 +178,7 @@ class AttentionScreen(FleetView):
         super().__init__(main)
         self.items: list[AttentionItem] = []
         self.feedback: tuple[bool, str] | None = None
+        self._states = RunStateCache()  # each session's run state, once per entry version
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -192,12 +198,16 @@ class AttentionScreen(FleetView):
 
     def show_data(self) -> None:
         main = self.main
-        self.items = main.attention_items()
+        self.items = main.attention_items(self._states)
         now_ms = main.clock() * 1000
         # The session column shares a narrow terminal with the detail (shown whole below).
         width = max(14, min(SESSION_WIDTH, self.app.size.width - 64))
         rows = attention_rows(
-            self.items, now_ms, main.vm.entries.get, namespaced=main.scopable, session_width=width
+            self.items[:MAX_ROWS],
+            now_ms,
+            main.vm.entries.get,
+            namespaced=main.scopable,
+            session_width=width,
         )
         self.table.show(rows)
         empty = not rows

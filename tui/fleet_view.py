@@ -16,8 +16,8 @@ from textual.timer import Timer
 if TYPE_CHECKING:
     from openclaw_tui.tui.app import MainScreen
 
-REFRESH_SECONDS = 1 / 10
-"""A burst of changes is one refresh of the view."""
+REFRESH_SECONDS = 0.2
+"""A burst of changes is one refresh of the view (at most five a second)."""
 
 
 class FleetView(ModalScreen[None]):

@@ -92,3 +92,33 @@ def test_attention_is_ranked_by_severity_then_recency():
     assert "openclaw devices approve r1" in items[0].detail
     assert items[1].detail == "silent 20m00s"
     assert items[2].detail == "/think high: missing scope: operator.admin"
+
+
+def test_the_cache_reads_a_new_entry_version_and_forgets_gone_sessions():
+    from openclaw_tui.store.fleet import RunStateCache
+
+    cache = RunStateCache()
+    failed = {"status": "failed", "startedAt": NOW - 2 * MIN, "endedAt": NOW - MIN}
+    entries = {"a/x": failed}
+
+    def run() -> list[tuple[str, str | None]]:
+        items = attention(
+            entries, entries.keys(), now_ms=NOW, limit_ms=10 * MIN, gateway_of=lambda k: "a",
+            cache=cache,
+        )  # fmt: skip
+        return [(i.reason, i.key) for i in items]
+
+    assert run() == [("failed", "a/x")]
+    assert run() == [("failed", "a/x")]  # the same entry: the same answer from the cache
+    entries["a/x"] = {**failed, "status": "done"}  # a new version of the entry
+    assert run() == []
+    # A running session's stall depends on the clock, never cached as an answer.
+    entries["a/x"] = {"status": "running", "startedAt": NOW - 5 * MIN, "updatedAt": NOW - 5 * MIN}
+    assert run() == []
+    late = attention(
+        entries, entries.keys(), now_ms=NOW + 20 * MIN, limit_ms=10 * MIN,
+        gateway_of=lambda k: "a", cache=cache,
+    )  # fmt: skip
+    assert [i.reason for i in late] == ["stalled"]
+    del entries["a/x"]
+    assert run() == [] and cache._held == {} and cache._items == {}
