@@ -158,6 +158,11 @@ class SessionStoreAPI(Protocol):
         on_result: ResultSink | None = None,
     ) -> list[EntryResult]: ...
 
+    def archive_refusal(self, key: str) -> str | None:
+        """Why ``key`` cannot be archived (``archived`` patched), or None when it can: only
+        a gateway archives sessions, and only one whose ``sessions.patch`` takes ``archived``."""
+        ...
+
     async def delete_entries(
         self, keys: Iterable[str], *, on_result: ResultSink | None = None
     ) -> list[EntryResult]: ...

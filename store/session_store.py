@@ -369,6 +369,12 @@ class SessionStore(FileStoreActivity):
             {key: tagged(key, patch) for key, patch in patches.items()}, on_result
         )
 
+    def archive_refusal(self, key: str) -> str | None:
+        return (
+            "a file store has no archive: OpenClaw archives sessions through its gateway "
+            "(open the gateway with --gateway to archive)"
+        )
+
     async def delete_entries(
         self, keys: Iterable[str], *, on_result: ResultSink | None = None
     ) -> list[EntryResult]:

@@ -274,6 +274,16 @@ async def _scoped_before(pilot: Pilot) -> None:
     # What Enter on "lab" in the gateways panel applies (without its toast over the table).
     screen.apply_filter("gw:lab")
     await wait_until(pilot, lambda: screen.gateway_scope == "lab")
+
+
+async def _bulk_before(pilot: Pilot) -> None:
+    """``/bulk`` previewing a thinking level on the sessions last updated over five minutes
+    ago, cron aside: the changes, and a refusal (a model without that level)."""
+    screen = await started(pilot)
+    await pilot.press("colon")
+    await pilot.press(*"/bulk updated:>5m !kind:cron -- /think xhigh", "enter")
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "BulkScreen")
+    assert screen.vm.total_count == 15
     await _settle(pilot)
 
 
@@ -318,6 +328,7 @@ SCENES: dict[str, Scene] = {
         Scene("help", "Help screen", _main, _help_before),
         Scene("read-only", "Read-only mode", _read_only, _main_before),
         Scene("marked", "Marked rows and a bulk command", _main, _marked_before),
+        Scene("bulk", "Bulk by filter: the preview before applying", _main, _bulk_before),
         # The most common default terminal, and a small one (issue #13 items 12 and 16).
         Scene("main-80x24", "Main screen at 80x24", _main, _main_before, SMALL),
         Scene("help-80x24", "Help screen at 80x24", _main, _help_before, SMALL),

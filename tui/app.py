@@ -309,6 +309,8 @@ class MainScreen(Screen[None]):
             read_only=app.read_only,
             current_key=self.current_key,
             marked_keys=tuple(self.marked_keys),
+            filter_text=self.vm.filter_text,
+            now=self.clock,
         )
 
     @on(EditingPanel.Finished)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
@@ -34,7 +35,8 @@ from openclaw_tui.store import fields, semantics
 from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.errors import describe_error
 from openclaw_tui.tui import slash
-from openclaw_tui.tui.slash import ParsedCommand
+from openclaw_tui.tui.bulk_screen import BulkScreen, Line
+from openclaw_tui.tui.slash import ParsedCommand, bulk
 from openclaw_tui.widgets.command_bar import CommandBar
 from openclaw_tui.widgets.confirm import ConfirmScreen
 from openclaw_tui.widgets.editors import (
@@ -63,6 +65,7 @@ EDITING_BINDINGS: list[Binding] = [
     Binding("l", "editing('field', 'label')", "Label", priority=True, id="edit-label"),
     Binding("e", "editing('menu')", "Edit", priority=True, id="edit-menu"),
     Binding("delete,f9", "editing('delete')", "Delete", priority=True, id="delete-session"),
+    Binding("B", "editing('bulk')", "Bulk by filter", show=False, priority=True, id="bulk"),
 ]
 """Bindings for the screen that hosts the panel; their action forwards to ``handle``.
 
@@ -87,6 +90,10 @@ class EditContext:
     """The highlighted session."""
     marked_keys: tuple[str, ...] = ()
     """The sessions marked with space: when any, edits apply to them (bulk)."""
+    filter_text: str = ""
+    """The table's filter: what ``/bulk`` acts on when it names no filter of its own."""
+    now: Callable[[], float] = time.time
+    """The wall clock (``updated:`` ages in a ``/bulk`` filter are measured with it)."""
 
     def target_keys(self) -> list[str]:
         """The marked sessions if any (bulk), else the highlighted one."""
@@ -240,6 +247,8 @@ class EditingPanel(Widget):
             self.open_edit_menu()
         elif verb == "delete":
             self.delete_sessions()
+        elif verb == "bulk":
+            self.bar.open(bulk.bulk_prefill(self.context().filter_text))
 
     def _no_session(self) -> bool:
         key, _entry = self.current_entry()
@@ -371,6 +380,11 @@ class EditingPanel(Widget):
 
         ``keys`` default to the sessions highlighted/marked now, when the operator acted.
         """
+        if isinstance(command, str):
+            parsed = slash.parse(command)
+            if isinstance(parsed, ParsedCommand) and parsed.name == "bulk":
+                self.open_bulk(parsed.raw_args)  # its own screen: the preview comes first
+                return
         if keys is None:
             keys = self.target_keys()
         self._in_flight += 1
@@ -455,6 +469,54 @@ class EditingPanel(Widget):
             detail = "Marked sessions: " + ", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")
         return ConfirmScreen(question, detail, title="Confirm")
 
+    # -- bulk by filter: /bulk <filter> -- <command> -----------------------------------------
+
+    def open_bulk(self, raw_args: str) -> None:
+        """Preview ``/bulk``'s command on every matching session (in a worker: a big store takes
+        a moment), then show the preview screen; nothing is applied from here."""
+        context = self.context()
+        if context.store is None:
+            self.bar.show_result(False, "Command unavailable: no session store is open.")
+            return
+        request = bulk.parse_bulk(raw_args, current_filter=context.filter_text)
+        if isinstance(request, slash.SlashError):
+            self.bar.show_result(False, request.message)
+            return
+        self._in_flight += 1
+        self.run_worker(
+            self._bulk(request, context),
+            group="editing",
+            exit_on_error=False,
+            description="Bulk preview",
+        )
+
+    async def _bulk(self, request: bulk.BulkRequest, context: EditContext) -> None:
+        store = context.store
+        assert store is not None
+        try:
+            now = context.now()
+            planned = await anyio.to_thread.run_sync(lambda: bulk.preview(request, store, now))
+            screen = bulk_screen_for(planned, store, read_only=context.read_only or store.read_only)
+            self.bar.show_message(True, planned.summary())
+            applied = await self.app.push_screen_wait(screen)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._in_flight -= 1
+            self.bar.show_result(False, f"/bulk failed: {describe_error(exc)}")
+            return
+        self._in_flight -= 1
+        if applied:
+            done = list(screen.results.values())
+            self.post_message(self.Finished([r.key for r in done]))
+            ok = all(r.outcome != "refused" for r in done)
+            message = f"/bulk {request.what}: {bulk.result_counts(done) or 'nothing to do'}."
+        else:
+            ok, message = False, "Not confirmed: nothing was changed."
+        self.last_outcome = (ok, message)
+        # Applied: the bar closes with the counts. Not confirmed: the text stays, to be changed.
+        self.bar.show_result(bool(applied), message)
+
     # -- deleting sessions --------------------------------------------------------------------
 
     def delete_sessions(self) -> None:
@@ -528,3 +590,30 @@ class EditingPanel(Widget):
             )
         lines.extend(problems)
         return not problems, "\n".join(lines)
+
+
+def bulk_screen_for(
+    planned: bulk.BulkPreview, store: SessionStoreAPI, *, read_only: bool
+) -> BulkScreen:
+    """The preview screen of a ``/bulk`` request (its Apply runs ``bulk.apply``)."""
+    lines = [Line(r.key, r.before, r.after, r.status, r.note) for r in planned.rows]
+    count = planned.counts["change"]
+    refusal: str | None = None
+    if read_only:
+        refusal = "Read-only mode: this is a dry run; restart without --read-only to apply it."
+    elif not count:
+        refusal = "Nothing to apply: no session would change."
+    noun = "session" if count == 1 else "sessions"
+    question = f"Apply {planned.request.what} to {count:,} {noun}?"
+
+    async def run(sink: bulk.ResultSink) -> list[bulk.EntryResult]:
+        return await bulk.apply(planned, store, on_result=sink)
+
+    return BulkScreen(
+        f"Bulk: {planned.request.what}",
+        planned.summary(),
+        lines,
+        run,
+        question=question,
+        refusal=refusal,
+    )

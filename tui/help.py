@@ -30,7 +30,9 @@ EDIT_KEYS_NOTE = (
     "Edits go through the store like every other writer: : or / opens the command bar "
     "(/think high, /model openai/gpt-5.2, /help), t m l edit a field, e lists every field; "
     "marked rows (space) are edited together. /stop (or /abort) stops the runs of the "
-    "highlighted or marked sessions on a gateway and says stopped once the gateway reports it."
+    "highlighted or marked sessions on a gateway and says stopped once the gateway reports it. "
+    "/bulk <filter> -- <command> (B fills in the current filter) previews a command on every "
+    "session the filter matches and applies it only after y."
 )
 
 

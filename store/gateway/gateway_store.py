@@ -843,6 +843,12 @@ class GatewayStore(GatewayActivity):
         message = error.get("message") if isinstance(error, Mapping) else outcome.get("message")
         return EntryResult(key, "refused", str(message or "refused by the gateway"))
 
+    def archive_refusal(self, key: str) -> str | None:
+        version = self.server_version
+        if version is not None and "archived" not in patch_fields_for(version):
+            return f"gateway {self.name} ({version}) does not support archived"
+        return None  # not connected yet: the request itself will say what is wrong
+
     async def delete_entries(
         self, keys: Iterable[str], *, on_result: ResultSink | None = None
     ) -> list[EntryResult]:

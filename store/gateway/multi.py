@@ -282,6 +282,13 @@ class MultiGatewayStore:
 
         return await self._fan_out(patches, run, on_result)
 
+    def archive_refusal(self, key: str) -> str | None:
+        try:
+            store, raw = self.store_for(key)
+        except Exception as exc:
+            return str(getattr(exc, "message", exc))
+        return store.archive_refusal(raw)
+
     async def delete_entries(
         self, keys: Iterable[str], *, on_result: ResultSink | None = None
     ) -> list[EntryResult]:

@@ -40,6 +40,7 @@ ALIASES = {
     "status": "status",
     "help": "help",
     "recover": "recover",
+    "bulk": "bulk",
     "stop": "stop",
     "abort": "stop",
 }

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 from openclaw_tui.store.errors import describe_error
+from openclaw_tui.tui.slash.bulk import parse_bulk
 from openclaw_tui.tui.slash.complete import models_in_store
 from openclaw_tui.tui.slash.parse import BY_NAME, ParsedCommand, SlashError, parse
 from openclaw_tui.tui.slash.plans import (
@@ -38,6 +39,18 @@ from openclaw_tui.tui.slash.results import Outcome, combine
 from openclaw_tui.tui.slash.status import plan_status
 from openclaw_tui.tui.slash.stop import StopPlan, plan_stop, stop_runs
 
+
+def plan_bulk(cmd: ParsedCommand, ctx: Context) -> Plan:
+    """``/bulk`` is checked here; it runs only from the app, which shows its preview first
+    (``tui/bulk_screen.py``): nothing is applied without one."""
+    request = parse_bulk(cmd.raw_args, config=ctx.config)
+    if isinstance(request, SlashError):
+        return request
+    return SlashError(
+        "/bulk previews its changes before applying them: type it in the app's command bar."
+    )
+
+
 PlanOf = Callable[[ParsedCommand, Context], Plan | ResetPlan | RecoverPlan | StopPlan]
 PLANNERS: Final[dict[str, PlanOf]] = {
     "think": plan_think,
@@ -56,6 +69,7 @@ PLANNERS: Final[dict[str, PlanOf]] = {
     "stop": plan_stop,
     "help": plan_help,
     "recover": plan_recover,
+    "bulk": plan_bulk,
 }
 """Each command's planner, by canonical name (every name in ``parse.COMMANDS`` has one)."""
 

@@ -78,6 +78,13 @@ COMMANDS: Final[tuple[CommandSpec, ...]] = (
         "keep a copy of an unreadable store, then start it over (asks first)",
         needs_session=False,
     ),
+    CommandSpec(
+        "bulk",
+        (),
+        "/bulk [filter] -- <command>",
+        "preview a command on every session the filter matches, then apply it (asks first)",
+        needs_session=False,
+    ),
     CommandSpec("help", (), "/help [command]", "list commands", needs_session=False, writes=False),
 )
 

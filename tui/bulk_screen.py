@@ -1,0 +1,264 @@
+"""The preview of a bulk command (``/bulk``, ``B``) and of a cleanup (``/cleanup``): one row per
+session with what changes (before -> after), one confirmation, then each session's result.
+
+Nothing is applied before the operator answers. The answer works as the app's confirmation
+does (``widgets/confirm.py``): the focused button is Cancel, so Enter (or Escape, ``n``) cancels,
+and only ``y`` or choosing Apply applies. Results fill the Result column as they arrive; the
+screen stays open until the last one is in, then Escape or Enter closes it.
+
+The screen is told what to run (``run``: a coroutine function taking the per-session result
+sink), so the same screen serves ``/bulk`` (``tui/slash/bulk.py``) and the cleanup preview
+(``tui/cleanup.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Static
+
+from openclaw_tui.store.bulk import EntryResult, ResultSink
+from openclaw_tui.store.errors import describe_error
+from openclaw_tui.tui.slash.bulk import result_counts
+from openclaw_tui.widgets.text import literal_text
+
+RESULT_STYLE = {
+    "applied": "green",
+    "unchanged": "",
+    "refused": "bold red",
+    "missing": "yellow",
+}
+RESULT_WORD = {
+    "applied": "✓ applied",
+    "unchanged": "= unchanged",
+    "refused": "✗ refused",
+    "missing": "? gone meanwhile",
+}
+PLANNED_WORD = {"change": "will change", "unchanged": "unchanged", "refused": "✗ refused"}
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One row of the preview: a session and what would happen to it."""
+
+    key: str
+    before: str
+    after: str
+    status: str
+    """``change``, ``unchanged`` or ``refused``."""
+    note: str = ""
+
+
+Run = Callable[[ResultSink], Awaitable[Sequence[EntryResult]]]
+
+
+class BulkScreen(ModalScreen[bool]):
+    """Dismissed with True once something was applied (whatever the results), else False."""
+
+    DEFAULT_CSS = """
+    BulkScreen {
+        align: center middle;
+        background: $background 50%;
+    }
+    BulkScreen > #bulk-body {
+        width: 96%;
+        height: 90%;
+        border: thick $warning;
+        background: $surface;
+        padding: 0 1;
+    }
+    BulkScreen #bulk-summary, BulkScreen #bulk-question {
+        height: auto;
+    }
+    BulkScreen #bulk-detail {
+        height: auto;
+        max-height: 3;
+        color: $text-muted;
+        margin: 0 0 1 0;
+    }
+    BulkScreen #bulk-table {
+        height: 1fr;
+        margin: 1 0;
+    }
+    BulkScreen #bulk-buttons {
+        height: auto;
+        align-horizontal: right;
+    }
+    BulkScreen Button {
+        margin: 0 0 0 2;
+        min-width: 10;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "apply", "Apply", id="bulk.apply"),
+        Binding("n", "cancel", "Cancel", id="bulk.cancel"),
+        Binding("escape", "cancel", "Cancel/close", show=False, id="bulk.escape"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        summary: str,
+        lines: Sequence[Line],
+        run: Run,
+        *,
+        question: str,
+        refusal: str | None = None,
+        columns: tuple[str, str] = ("Before", "After"),
+    ) -> None:
+        """``refusal``: why nothing can be applied (read-only, nothing would change); the
+        preview is still shown, as a dry run, with only Close."""
+        super().__init__()
+        self.title_text = title
+        self.summary = summary
+        self.lines = list(lines)
+        self.run = run
+        self.question = question
+        self.refusal = refusal
+        self.columns = columns
+        self.state = "preview"  # -> "applying" -> "done"
+        self.results: dict[str, EntryResult] = {}
+        self._row_of = {line.key: i for i, line in enumerate(self.lines)}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="bulk-body") as body:
+            body.border_title = Text(self.title_text)
+            yield Static(literal_text(self.summary, keep_newlines=True), id="bulk-summary")
+            yield DataTable(id="bulk-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="bulk-detail")
+            text = self.refusal if self.refusal is not None else self.question
+            yield Static(literal_text(text, keep_newlines=True), id="bulk-question")
+            with Horizontal(id="bulk-buttons"):
+                if self.refusal is None:
+                    yield Button(Text("Apply (y)"), variant="error", id="bulk-apply")
+                yield Button(
+                    Text("Cancel (n)" if self.refusal is None else "Close (esc)"),
+                    variant="primary",
+                    id="bulk-cancel",
+                )
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        # Long keys must not push the Result column off screen: the Session, Before and After
+        # columns get at most a share of the width (cells longer than that are cropped).
+        width = max(60, self.app.size.width - 8)
+        table.add_column("Session", key="key", width=self._width(0, width * 30 // 100))
+        table.add_column(self.columns[0], key="before", width=self._width(1, width * 18 // 100))
+        table.add_column("→", key="arrow", width=1)
+        table.add_column(self.columns[1], key="after", width=self._width(2, width * 18 // 100))
+        table.add_column("Result", key="result")
+        table.add_rows(
+            (
+                literal_text(line.key),
+                literal_text(line.before),
+                Text("→"),
+                literal_text(line.after),
+                self._planned(line),
+            )
+            for line in self.lines
+        )
+        self._detail(0)
+        self.query_one("#bulk-cancel", Button).focus()
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail(event.cursor_row)
+
+    def _detail(self, row: int) -> None:
+        """The highlighted session in full (cells are cropped): key, change, result."""
+        if not 0 <= row < len(self.lines):
+            return
+        line = self.lines[row]
+        text = f"{line.key}: {line.before} → {line.after}" if line.after else line.key
+        result = self.results.get(line.key)
+        if result is not None:
+            word = RESULT_WORD.get(result.outcome, result.outcome)
+            text += f"\n{word}: {result.message}" if result.message else f"\n{word}"
+        elif line.note:
+            text += f"\n{PLANNED_WORD.get(line.status, line.status)}: {line.note}"
+        self.query_one("#bulk-detail", Static).update(literal_text(text, keep_newlines=True))
+
+    def _width(self, field: int, most: int) -> int:
+        """The longest cell of a column (key, before, after), up to ``most``."""
+        longest = max(
+            (len((line.key, line.before, line.after)[field]) for line in self.lines), default=0
+        )
+        return max(6, min(most, max(longest, len(("Session", *self.columns)[field]))))
+
+    @staticmethod
+    def _planned(line: Line) -> Text:
+        word = PLANNED_WORD.get(line.status, line.status)
+        text = f"{word}: {line.note}" if line.note else word
+        return literal_text(text, "bold red" if line.status == "refused" else "dim")
+
+    # -- answering ----------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#bulk-apply")
+    def _apply_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_apply()
+
+    @on(Button.Pressed, "#bulk-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        if self.state == "applying":
+            self.notify("Still applying: the results are on their way.", severity="warning")
+            return
+        self.dismiss(self.state == "done")
+
+    def action_apply(self) -> None:
+        if self.state != "preview" or self.refusal is not None:
+            return
+        self.state = "applying"
+        self.query_one("#bulk-apply", Button).remove()
+        self.query_one("#bulk-cancel", Button).label = Text("Close (esc)")
+        self._say(f"Applying {self.question.removeprefix('Apply ').rstrip('?')}…")
+        self.run_worker(self._apply(), group="bulk", exit_on_error=False, description="Applying")
+
+    async def _apply(self) -> None:
+        try:
+            results = await self.run(self.show_result)
+            problem = None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the batch methods never raise per row; this is the rest
+            results, problem = list(self.results.values()), describe_error(exc)
+        self.state = "done"
+        counts = result_counts(results)
+        text = f"Done: {counts or 'nothing to do'}."
+        if problem is not None:
+            text += f"\nStopped: {problem}"
+        self._say(text)
+        self.query_one("#bulk-cancel", Button).focus()
+
+    def show_result(self, result: EntryResult) -> None:
+        """One session's result, as soon as it is known (called by the store's batch)."""
+        self.results[result.key] = result
+        row = self._row_of.get(result.key)
+        if row is None:
+            return
+        word = RESULT_WORD.get(result.outcome, result.outcome)
+        text = f"{word}: {result.message}" if result.message else word
+        table = self.query_one(DataTable)
+        table.update_cell_at(
+            Coordinate(row, 4), literal_text(text, RESULT_STYLE.get(result.outcome, ""))
+        )
+        if table.cursor_row == row:
+            self._detail(row)
+
+    def _say(self, text: str) -> None:
+        self.query_one("#bulk-question", Static).update(literal_text(text, keep_newlines=True))
