@@ -515,8 +515,12 @@ class GatewayStore(GatewayActivity):
         refused = isinstance(failure, GatewayScopeMismatchError | GatewayScopeError)
         version = self.server_version or state.extra.get("server_version")
         problem = self._last_problem
-        request = state.extra.get("request_id") if state.state == "pairing" else None
-        command = state.extra.get("command") if state.state == "pairing" else None
+        if state.state == "pairing":
+            request, command = state.extra.get("request_id"), state.extra.get("command")
+        else:
+            # Connected with the approved scopes while a wider set (operator.admin) waits.
+            request = state.extra.get("upgrade_request_id")
+            command = state.extra.get("upgrade_command")
         return [
             GatewayStatus(
                 name=self.name,

@@ -270,3 +270,53 @@ async def test_a_file_store_is_its_one_gateway_and_the_attention_view_is_live(tm
         ok, message = view.feedback or (True, "")
         assert not ok and "--gateway" in message
         assert screen.refusals == {}
+
+
+async def test_attention_keys_open_the_transcript_and_reset_after_confirming(tmp_path: Path):
+    """On a file store: v opens the highlighted session's transcript over the view, r asks
+    first, then resets the session (a new sessionId); the palette offers both views."""
+    from openclaw_tui.tui.transcript_screen import TranscriptScreen
+    from openclaw_tui.widgets.confirm import ConfirmScreen
+    from tests.tui.helpers import FIXED_NOW, make_app, store_path, write_json_store
+
+    now = int(FIXED_NOW * 1000)
+    path = store_path(tmp_path)
+    write_json_store(
+        path,
+        {
+            "agent:main:cron:digest": {
+                "sessionId": "old-id",
+                "updatedAt": now - 60_000,
+                "status": "failed",
+                "startedAt": now - 90_000,
+                "endedAt": now - 60_000,
+            }
+        },
+    )
+    app = make_app(tmp_path, config=UserConfig())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await started(pilot)
+        await wait_until(pilot, lambda: screen.vm.total_count == 1)
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert any(t.startswith("Gateways:") for t in titles)
+        assert any(t.startswith("Attention:") for t in titles)
+
+        await pilot.press("exclamation_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, AttentionScreen))
+        view = app.screen
+        assert isinstance(view, AttentionScreen)
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, TranscriptScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is view)
+
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=10)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: view.feedback is not None, timeout=10)
+        assert view.feedback is not None and view.feedback[0], view.feedback
+        await wait_until(
+            pilot,
+            lambda: screen.vm.entries["agent:main:cron:digest"].get("sessionId") != "old-id",
+            timeout=10,
+        )
