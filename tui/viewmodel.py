@@ -181,10 +181,20 @@ def entry_run(entry: Entry) -> RunState | None:
         return None
 
 
+def at_rest(entry: Entry) -> bool:
+    """A gateway row that says no run is active, with no status of an earlier one and nothing
+    an event added: its run state has nothing to show (see row_run_state). It is the common
+    row of a big gateway, checked 100,000 times while one is listed and per change after."""
+    return (
+        entry.get("hasActiveRun") is False
+        and RUN_FIELD not in entry
+        and "status" not in entry
+        and "abortedLastRun" not in entry
+    )
+
+
 def is_running(entry: Entry) -> bool:
-    if entry.get("hasActiveRun") is False and RUN_FIELD not in entry:
-        # A gateway row at rest (the common one, 100,000 times while a gateway is listed): it
-        # says no run is active, and no event says otherwise (see row_run_state).
+    if at_rest(entry):
         return False
     state = entry_run(entry)
     return state is not None and state.is_running
@@ -912,7 +922,11 @@ class SessionViewModel:
             self.shown_with_cost += sign
 
     def _track_running(self, key: str, entry: Entry | None) -> None:
-        state = entry_run(entry) if entry is not None and isinstance(entry, Mapping) else None
+        state = (
+            entry_run(entry)
+            if entry is not None and isinstance(entry, Mapping) and not at_rest(entry)
+            else None
+        )
         if state is not None and state.is_running:
             self.running_keys.add(key)
         else:

@@ -56,7 +56,6 @@ from openclaw_tui.store.bulk import (
     report,
 )
 from openclaw_tui.store.config_dir import config_dir
-from openclaw_tui.store.diff import changed_fields
 from openclaw_tui.store.errors import StoreError
 from openclaw_tui.store.events import (
     ConnectionState,
@@ -196,6 +195,7 @@ VOLATILE = frozenset({"snapshotAt"})
 # List-row fields a 2026.7 flat sessions.changed payload does not carry.
 FLAT_EVENT_GAPS = ("sendPolicy", "thinkingLevels", "thinkingOptions")
 MAX_TOMBSTONES = 10_000
+APPLY_SLICE = 250  # listed rows applied between two yields to the event loop
 RELOAD_THRESHOLD = 200  # a re-list changing more rows than this is published as one reload
 
 _VERSION = re.compile(r"^(\d+)\.(\d+)")
@@ -221,6 +221,17 @@ def _clean_row(row: Mapping[str, Any]) -> dict[str, Any]:
     for name in VOLATILE:
         clean.pop(name, None)
     return clean
+
+
+def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> frozenset[str]:
+    """The fields that differ, by Python equality (a row is the gateway's JSON parsed, and the
+    mirror already compares rows so): per change, so no byte-exact JSON comparison here."""
+    names = {name for name, value in after.items() if before.get(name, _MISSING) != value}
+    names.update(name for name in before if name not in after)
+    return frozenset(names)
+
+
+_MISSING: Final = object()
 
 
 def _number(value: Any) -> float:
@@ -1047,7 +1058,7 @@ class GatewayStore(GatewayActivity):
         if old is None:
             self._publish(EntryAdded(key, row, source, generation))  # type: ignore[arg-type]
         else:
-            fields = changed_fields(old, row)
+            fields = _changed(old, row)
             self._publish(EntryChanged(key, old, row, fields, source, generation))  # type: ignore[arg-type]
         self._notify_key(key)
         return True
@@ -1304,7 +1315,19 @@ class GatewayStore(GatewayActivity):
                     await asyncio.sleep(0)  # the new requests go out before this page is applied
                 if listing.started is None:
                     listing.started = _number(page.get("ts"))
-                self._apply_page(sessions, listing, more=next_offset is not None, why=reason)
+                # In slices, yielding between them: a 1,000-row page is tens of ms of work, and
+                # the screen (the operator's keys) shares this loop.
+                # (The first page of a first listing goes whole: it is published as one reload.)
+                size = len(sessions) if listing.first and not listing.reloaded else APPLY_SLICE
+                for start in range(0, max(len(sessions), 1), max(size, 1)):
+                    if start:
+                        await asyncio.sleep(0)
+                    self._apply_page(
+                        sessions[start : start + size],
+                        listing,
+                        more=next_offset is not None,
+                        why=reason,
+                    )
                 if next_offset is None:
                     break
                 offset = next_offset
