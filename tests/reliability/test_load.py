@@ -31,8 +31,11 @@ async def test_app_under_1000_changes_per_second_stays_responsive_flat_and_exact
     # The app followed it: table updates batched per frame, at least one per few foreign writes
     # and never more than one per change set.
     assert figures.foreign_writes // 10 <= figures.table_updates < figures.foreign_writes * 2
-    # Responsive: key presses are handled while the load runs.
-    assert len(figures.latencies_ms) >= 20
+    # Responsive: key presses are handled while the load runs (each within 10 s, run_load's own
+    # check). How many probes fit in the 10 s depends on how busy the machine is (19 with eight
+    # other test runs beside it, ~40 idle), so the count only asserts enough samples for the
+    # percentiles below to mean something.
+    assert len(figures.latencies_ms) >= 10
     assert summary["key_to_redraw_ms"]["p50"] < 100
     assert summary["key_to_redraw_ms"]["p95"] < 1000
     # Memory flat: the last third of the samples is not materially above the first third.
