@@ -64,6 +64,9 @@ class GatewayStatus:
     request_id: str | None = None
     """A pairing request waiting for approval on the gateway host."""
     approve_command: str | None = None
+    down_since_ms: int | None = None
+    """Reconnecting since this time after the connection failed or was lost (None: it is up,
+    or still making its first attempt)."""
 
     @property
     def label(self) -> str:
@@ -71,8 +74,11 @@ class GatewayStatus:
 
     @property
     def problem(self) -> bool:
-        """Needs an operator: pairing, refused scope or an error (not a plain reconnect)."""
-        return self.phase in ("pairing", "refused-scope", "error")
+        """Needs an operator: pairing, refused scope, an error, or unreachable (reconnecting
+        after a failure; not the first attempt of a gateway just opened)."""
+        return self.phase in ("pairing", "refused-scope", "error") or (
+            self.phase == "connecting" and self.down_since_ms is not None
+        )
 
 
 def _message(error: object) -> str:
@@ -158,6 +164,7 @@ Reason = Literal[
     "pairing",
     "refused-scope",
     "gateway-error",
+    "unreachable",
     "stalled",
     "refused",
     "failed",
@@ -169,6 +176,7 @@ REASON_WORDS: Mapping[str, str] = {
     "pairing": "pairing required",
     "refused-scope": "refused scope",
     "gateway-error": "gateway error",
+    "unreachable": "unreachable",
     "stalled": "stalled",
     "refused": "write refused",
     "failed": "run failed",
@@ -177,7 +185,12 @@ REASON_WORDS: Mapping[str, str] = {
 }
 
 
-_REASON_ORDER: Mapping[str, int] = {"gateway-error": 0, "refused-scope": 1, "pairing": 2}
+_REASON_ORDER: Mapping[str, int] = {
+    "gateway-error": 0,
+    "refused-scope": 1,
+    "unreachable": 2,
+    "pairing": 3,
+}
 """Among gateway problems: one that cannot fix itself first; a pairing waits for approval."""
 
 
@@ -329,14 +342,18 @@ def gateway_attention(status: GatewayStatus) -> AttentionItem | None:
         if status.phase == "pairing"
         else "refused-scope"
         if status.phase == "refused-scope"
+        else "unreachable"
+        if status.phase == "connecting"
         else "gateway-error"
     )
     detail = status.last_error or status.detail
+    at_ms = status.last_error_at_ms
+    if reason == "unreachable":
+        at_ms = status.down_since_ms  # since when, not the latest retry
+        detail = f"reconnecting: {detail}"
     if status.phase == "pairing" and status.approve_command:
         detail = f"{detail}; approve on its host: {status.approve_command}"
-    return AttentionItem(
-        reason, Severity.GATEWAY, status.name, None, status.last_error_at_ms, detail=detail
-    )
+    return AttentionItem(reason, Severity.GATEWAY, status.name, None, at_ms, detail=detail)
 
 
 def attention(

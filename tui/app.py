@@ -679,6 +679,8 @@ class MainScreen(Screen[None]):
         """What needs an operator now, ranked (store/fleet.py ``attention``); ``cache`` is the
         asking view's, kept between its refreshes."""
         vm = self.vm
+        for key in [k for k in self.refusals if k not in vm.entries]:
+            del self.refusals[key]  # the session is gone: nothing left to act on
         statuses = self.gateway_statuses()
         if self.scopable:
             gateway_of: Callable[[str], str] = namespace_of

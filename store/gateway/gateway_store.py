@@ -411,6 +411,7 @@ class GatewayStore(GatewayActivity):
         # While a pairing request waits, each retry passes through "connecting": the panel keeps
         # saying "pairing required" until a connect gets another answer.
         self._pairing: ConnectionState | None = None
+        self._down_since: int | None = None  # reconnecting after a failure since (epoch ms)
         self.stats: dict[str, int] = {"events": 0, "stale_events": 0, "relists": 0}
         self._init_activity()
 
@@ -545,6 +546,7 @@ class GatewayStore(GatewayActivity):
                 last_error_at_ms=problem[1] if problem else None,
                 request_id=str(request) if request else None,
                 approve_command=str(command) if command else None,
+                down_since_ms=self._down_since if state.state != "connected" else None,
             )
         ]
 
@@ -1089,9 +1091,14 @@ class GatewayStore(GatewayActivity):
         elif state.state != "connecting":
             self._pairing = None
         problem = problem_of(state)
+        now_ms = int(time.time() * 1000)
         if problem is not None:
             # Kept after the gateway recovers: the panel's "last error" (literal text).
-            self._last_problem = (problem, int(time.time() * 1000))
+            self._last_problem = (problem, now_ms)
+        if state.state == "connected":
+            self._down_since = None
+        elif state.state == "disconnected" and state.extra.get("retry_in"):
+            self._down_since = self._down_since or now_ms
         if state.state == "failed":
             error = state.extra.get("error")
             if isinstance(error, StoreError):

@@ -320,3 +320,28 @@ async def test_attention_keys_open_the_transcript_and_reset_after_confirming(tmp
             lambda: screen.vm.entries["agent:main:cron:digest"].get("sessionId") != "old-id",
             timeout=10,
         )
+
+
+async def test_a_gateway_that_goes_away_is_unreachable_until_it_is_back(tmp_path: Path):
+    async with FakeGateway() as home, RunningFakeGateway() as lab:
+        fill(lab)
+        home.sessions["agent:main:main"] = {"sessionId": "h", "updatedAt": NOW, "label": "Home"}
+        app = app_for(tmp_path, [config_of(home, "home"), config_of(lab, "lab")])
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await started(pilot)
+            await wait_until(pilot, lambda: screen.vm.total_count == 3, timeout=10)
+            assert screen.attention_items()[0].reason == "failed"  # no gateway problem yet
+            await lab.__aexit__(None, None, None)  # the host goes away: connections refused
+            await lab.drop_all()
+
+            def lab_status():
+                return next(s for s in screen.gateway_statuses() if s.name == "lab")
+
+            await wait_until(pilot, lambda: lab_status().down_since_ms is not None, timeout=10)
+            status = lab_status()
+            assert status.phase == "connecting" and status.problem
+            first = screen.attention_items()[0]
+            assert (first.reason, first.gateway, first.key) == ("unreachable", "lab", None)
+            assert first.detail.startswith("reconnecting: ")
+            home_status = next(s for s in screen.gateway_statuses() if s.name == "home")
+            assert home_status.phase == "connected" and not home_status.problem
