@@ -246,7 +246,7 @@ class _Core:
                     {key: after for key, _, after in diff if after is not MISSING},
                     [key for key, _, after in diff if after is MISSING],
                 )
-            self.maintenance.size_hint = len(snapshot.raw) if snapshot.raw is not None else None
+            self.maintenance.size_hint = snapshot.size
         if first:
             self.generation = generation
             return

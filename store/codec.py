@@ -20,6 +20,7 @@ import gc
 import hashlib
 import json
 import math
+import os
 import re
 from collections.abc import Mapping, Reversible
 from dataclasses import dataclass, field
@@ -80,7 +81,110 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON (OpenClaw cannot read it either)")
 
 
-def loads(raw: bytes, path: str, *, index: int | None = None) -> Decoded:
+class Source:
+    """A store file's bytes read forward a few MiB at a time, by absolute offset, so a file in
+    OpenClaw's layout is parsed without ever holding it whole (~80 MiB at 100,000 entries on
+    top of what is parsed). ``Source.of_bytes`` wraps bytes already in memory.
+
+    The file is ``size`` bytes (its fstat): if it ends early or goes on (someone writes it in
+    place), the layout paths give up and ``whole`` reads what is there, as a plain read did.
+    """
+
+    __slots__ = ("_base", "_buf", "_fd", "size")
+
+    CHUNK = 4 << 20
+
+    def __init__(self, fd: int | None, size: int, buf: bytes = b"") -> None:
+        self._fd = fd
+        self.size = size
+        self._buf = buf
+        self._base = 0  # the file offset of _buf[0]
+
+    @classmethod
+    def of_bytes(cls, raw: bytes) -> Source:
+        return cls(None, len(raw), raw)
+
+    def _have(self, start: int, end: int) -> bool:
+        """Make [start, end) readable; nothing before ``start`` is asked for again (reading on
+        drops it)."""
+        buf = self._buf
+        base = self._base
+        if end <= base + len(buf):
+            return start >= base
+        fd = self._fd
+        if fd is None or start < base or end > self.size:
+            return False
+        keep = buf[start - base :] if start - base < len(buf) else b""
+        offset = max(start, base + len(buf))
+        want = max(self.CHUNK, end - offset)
+        parts = [keep]
+        while offset < end:
+            chunk = os.pread(fd, min(want, self.size - offset), offset)
+            if not chunk:
+                return False
+            parts.append(chunk)
+            offset += len(chunk)
+        self._buf = b"".join(parts)
+        self._base = start
+        return True
+
+    def startswith(self, prefix: bytes, at: int, keep: int | None = None) -> bool:
+        """Whether ``prefix`` is at ``at``; ``keep``: the first offset still needed after."""
+        end = at + len(prefix)
+        return self._have(at if keep is None else keep, end) and self._buf.startswith(
+            prefix, at - self._base
+        )
+
+    def find(self, sep: bytes, pos: int, keep: int | None = None) -> int:
+        """The offset of the next ``sep`` at or after ``pos`` (-1: none before the end);
+        ``keep``: the first offset still needed after."""
+        keep = pos if keep is None else keep
+        if not self._have(keep, pos):
+            return -1
+        while True:
+            base = self._base
+            at = self._buf.find(sep, pos - base)
+            if at >= 0:
+                return at + base
+            loaded = base + len(self._buf)
+            if loaded >= self.size or not self._have(keep, min(self.size, loaded + 1)):
+                return -1
+
+    def view(self, start: int, end: int) -> memoryview | None:
+        """The bytes [start, end) (None: the file ended early)."""
+        if not self._have(start, end):
+            return None
+        base = self._base
+        return memoryview(self._buf)[start - base : end - base]
+
+    def endswith(self, suffix: bytes) -> bool:
+        """Whether the file ends with ``suffix`` (read apart: the forward reading is kept)."""
+        if self.size < len(suffix):
+            return False
+        if self._fd is None:
+            return self._buf.endswith(suffix)
+        return os.pread(self._fd, len(suffix), self.size - len(suffix)) == suffix
+
+    def at_end(self) -> bool:
+        """Whether the file is exactly ``size`` bytes (it did not grow while read)."""
+        return self._fd is None or not os.pread(self._fd, 1, self.size)
+
+    def whole(self) -> bytes:
+        """Every byte, from the start to the end of the file as it is now."""
+        fd = self._fd
+        if fd is None:
+            return self._buf
+        self._buf = b""
+        chunks = []
+        offset = 0
+        while chunk := os.pread(fd, max(self.CHUNK, self.size - offset), offset):
+            chunks.append(chunk)
+            offset += len(chunk)
+        self._base = 0
+        return b"".join(chunks)
+
+
+def loads(raw: bytes | Source, path: str, *, index: int | None = None) -> Decoded:
     """Parse store bytes. Raises ``StoreCorruptError`` naming the path and the position.
 
     A file in OpenClaw's layout is parsed a block of entries at a time (``_loads_layout``): the
@@ -88,7 +192,8 @@ def loads(raw: bytes, path: str, *, index: int | None = None) -> Decoded:
     took 468 MiB in one ``orjson.loads``; in blocks the peak is the result plus one block).
     ``index``: the block size of the ``Decoded.layout`` to build (None: none is built).
     """
-    if raw.startswith(BOM):
+    source = raw if isinstance(raw, Source) else Source.of_bytes(raw)
+    if source.startswith(BOM, 0):
         raise StoreCorruptError(
             path,
             "the file starts with a UTF-8 byte order mark (BOM); OpenClaw reads such a file as "
@@ -97,17 +202,18 @@ def loads(raw: bytes, path: str, *, index: int | None = None) -> Decoded:
             fix="remove the first three bytes, or run recovery (/recover in openclaw-tui: it "
             "keeps a copy, then strips the BOM)",
         )
-    if not raw.strip():
-        raise StoreCorruptError(path, "the file is empty (0 bytes of JSON)", position=0)
     gc_was_enabled = gc.isenabled()
     # Parsing builds millions of objects; collections during that are pure overhead.
     gc.disable()
     try:
-        decoded = _loads_layout(raw, index)
+        decoded = _loads_layout(source, index)
         if decoded is None:
-            decoded = _loads_fast(raw)
-        if decoded is None:
-            decoded = _loads_exact(raw, path)
+            whole = source.whole()
+            if not whole.strip():
+                raise StoreCorruptError(path, "the file is empty (0 bytes of JSON)", position=0)
+            decoded = _loads_fast(whole)
+            if decoded is None:
+                decoded = _loads_exact(whole, path)
         if len(decoded.entries) >= FREEZE_AT:
             # Everything built while the collector was off waits in its youngest generation:
             # the first collection afterwards would walk all of it (seconds at 100,000
@@ -120,7 +226,7 @@ def loads(raw: bytes, path: str, *, index: int | None = None) -> Decoded:
     return decoded
 
 
-def _loads_layout(raw: bytes, index: int | None) -> Decoded | None:
+def _loads_layout(source: Source, index: int | None) -> Decoded | None:
     """``_loads_fast`` for a file in OpenClaw's layout, a block of entries at a time.
 
     The file is ``{\n  `` + the entries' fragments joined by ``,\n  `` + ``\n}``, and
@@ -129,13 +235,11 @@ def _loads_layout(raw: bytes, index: int | None) -> Decoded | None:
     bytes back, as ``_loads_fast`` accepts the whole file; anything else (another layout, a
     repeated key, a value orjson cannot reproduce) returns None and takes the other paths.
     """
-    if not raw.startswith(_FRAME_OPEN) or not raw.endswith(_FRAME_CLOSE):
+    total = source.size
+    last_end = total - 2  # where the closing ``\n}`` starts
+    if not source.endswith(_FRAME_CLOSE) or not source.startswith(_FRAME_OPEN, 0):
         return None
-    starts = _fragment_starts(raw)
-    count = len(starts)
-    total = len(raw)
     size = index or BLOCK
-    view = memoryview(raw)
     entries: dict[str, Any] = {}
     keys: list[str] = []
     values: list[Any] = []
@@ -143,15 +247,31 @@ def _loads_layout(raw: bytes, index: int | None) -> Decoded | None:
     parse = orjson.loads
     dump = orjson.dumps
     join = b"".join
+    find = source.find
     share = _Sharer().share
-    for i in range(0, count, size):
-        j = min(i + size, count)
-        start = starts[i]
-        end = starts[j] - 4 if j < count else total - 2
-        wrapped = join((b"{\n  ", view[start:end], b"\n}"))
+    count = 0
+    pos = 4  # the first entry's opening quote, after '{\n  '
+    final = False
+    while not final:
+        in_block = 0
+        cursor = pos
+        end = pos
+        while in_block < size:
+            in_block += 1
+            at = find(_ENTRY_SEP, cursor, pos)
+            if at < 0 or at >= last_end:
+                end = last_end
+                final = True
+                break
+            end = at
+            cursor = at + 4
+        view = source.view(pos, end) if end >= pos else None
+        if view is None:
+            return None
+        wrapped = join((b"{\n  ", view, b"\n}"))
         try:
             part = parse(wrapped)
-            if type(part) is not dict or len(part) != j - i:
+            if type(part) is not dict or len(part) != in_block:
                 return None
             if dump(part, option=_INDENT) != wrapped:
                 return None
@@ -159,12 +279,15 @@ def _loads_layout(raw: bytes, index: int | None) -> Decoded | None:
             return None
         share(part)
         entries.update(part)
+        count += in_block
         if index is not None:
             keys.extend(part)
             values.extend(part.values())
-            blocks.append((j - i, end - start, _digest(view[start:end])))
-    if len(entries) != count:
-        return None  # a key repeated across blocks: the exact parser reports it
+            blocks.append((in_block, end - pos, _digest(view)))
+        view.release()
+        pos = end + 4
+    if len(entries) != count or not source.at_end():
+        return None  # a key repeated across blocks (the exact parser reports it), or it grew
     layout = Layout(keys, values, blocks) if index is not None else None
     return Decoded(entries=entries, canonical=True, layout=layout)
 
@@ -752,14 +875,19 @@ class IncrementalLoads:
         """The last file's layout, when it had OpenClaw's (None: another layout, or empty)."""
         return self._layout
 
-    def loads(self, raw: bytes, path: str) -> Decoded:
+    def loads(self, raw: bytes | Source, path: str) -> Decoded:
+        source = raw if isinstance(raw, Source) else Source.of_bytes(raw)
         decoded = None
         layout = self._layout
-        if layout is not None and raw.startswith(_FRAME_OPEN) and raw.endswith(_FRAME_CLOSE):
+        if (
+            layout is not None
+            and source.endswith(_FRAME_CLOSE)
+            and source.startswith(_FRAME_OPEN, 0)
+        ):
             gc_was_enabled = gc.isenabled()
             gc.disable()
             try:
-                decoded = self._loads_incremental(raw, layout)
+                decoded = self._loads_incremental(source, layout)
             finally:
                 if gc_was_enabled:
                     gc.enable()
@@ -768,12 +896,12 @@ class IncrementalLoads:
         self.reset()
         self.reparsed = None
         self.fresh = None
-        decoded = loads(raw, path, index=self.block)
+        decoded = loads(source, path, index=self.block)
         self._layout = decoded.layout if decoded.entries else None
         decoded.layout = None
         return decoded
 
-    def _loads_incremental(self, new: bytes, layout: Layout) -> Decoded | None:
+    def _loads_incremental(self, source: Source, layout: Layout) -> Decoded | None:
         old_keys = layout.keys
         old_values = layout.values
         old_blocks = layout.blocks
@@ -784,11 +912,10 @@ class IncrementalLoads:
             block_at[at] = n
             at += entries_in_block
         size = self.block
-        new_len = len(new)
+        new_len = source.size
         last_end = new_len - 2  # where the closing ``\n}`` starts
-        view = memoryview(new)
-        startswith = new.startswith
-        find = new.find
+        startswith = source.startswith
+        find = source.find
         same = same_json
         keys: list[str] = []
         values: list[Any] = []
@@ -796,47 +923,51 @@ class IncrementalLoads:
         # Filled a block at a time: one dict(items) of 100,000 pairs would hold the GIL ~50 ms.
         entries: dict[str, Any] = {}
         fresh: list[str] = []
-        run: list[tuple[int, int]] = []  # (start, end) of the entries parsed since the last block
         index: dict[str, int] | None = None
         parsed = 0
+        # The new block being formed of entries parsed one by one: its first offset, its
+        # entries so far and the digest of its bytes so far (the bytes are read only once).
+        group_start = group_end = group_count = 0
+        group_hash = hashlib.sha256()
 
-        def end_run() -> None:
-            for n in range(0, len(run), size):
-                group = run[n : n + size]
-                start, end = group[0][0], group[-1][1]
-                blocks.append((len(group), end - start, _digest(view[start:end])))
-            run.clear()
+        def end_group() -> None:
+            nonlocal group_count
+            if group_count:
+                blocks.append((group_count, group_end - group_start, group_hash.digest()))
+                group_count = 0
 
         i = 0  # the old entry expected at ``pos``
-        pos = 4  # the start of the next fragment of ``new`` (after '{\n  ')
+        pos = 4  # the start of the next fragment (after '{\n  ')
         while pos < new_len:
             number = block_at.get(i)
             if number is not None:
                 old_block = old_blocks[number]
                 in_block, length, digest = old_block
                 end = pos + length
-                if (
-                    end <= last_end
-                    and (end == last_end or startswith(_ENTRY_SEP, end))
-                    and _digest(view[pos:end]) == digest
-                ):
-                    if run:
-                        end_run()
-                    blocks.append(old_block)
-                    block_keys = old_keys[i : i + in_block]
-                    block_values = old_values[i : i + in_block]
-                    keys.extend(block_keys)
-                    values.extend(block_values)
-                    entries.update(zip(block_keys, block_values, strict=True))
-                    i += in_block
-                    pos = end + 4 if end < last_end else new_len
-                    continue
+                if end <= last_end and (end == last_end or startswith(_ENTRY_SEP, end, pos)):
+                    view = source.view(pos, end)
+                    if view is None:
+                        return None
+                    if _digest(view) == digest:
+                        end_group()
+                        blocks.append(old_block)
+                        block_keys = old_keys[i : i + in_block]
+                        block_values = old_values[i : i + in_block]
+                        keys.extend(block_keys)
+                        values.extend(block_values)
+                        entries.update(zip(block_keys, block_values, strict=True))
+                        i += in_block
+                        pos = end + 4 if end < last_end else new_len
+                        continue
             end = find(_ENTRY_SEP, pos)
-            if end < 0:
+            if end < 0 or end >= last_end:
                 end = last_end
                 if end < pos:
                     return None
-            item = _parse_fragment(new, pos, end)
+            fragment = source.view(pos, end)
+            if fragment is None:
+                return None
+            item = _parse_fragment(fragment)
             if item is None:
                 return None
             parsed += 1
@@ -856,15 +987,23 @@ class IncrementalLoads:
                 value = before
             else:
                 fresh.append(key)
-            run.append((pos, end))
+            if group_count == size:
+                end_group()
+            if group_count:
+                group_hash.update(b",\n  ")
+            else:
+                group_start = pos
+                group_hash = hashlib.sha256()
+            group_hash.update(fragment)
+            group_end = end
+            group_count += 1
             keys.append(key)
             values.append(value)
             entries[key] = value
             pos = end + 4 if end < last_end else new_len
-        if len(entries) != len(keys):
-            return None  # a repeated key: the exact parser reports it
-        if run:
-            end_run()
+        if len(entries) != len(keys) or not source.at_end():
+            return None  # a repeated key (the exact parser reports it), or the file grew
+        end_group()
         self._layout = Layout(keys, values, blocks)
         self.reparsed = parsed
         self.fresh = fresh
@@ -874,19 +1013,9 @@ class IncrementalLoads:
 _ABSENT: Any = object()
 
 
-def _fragment_starts(raw: bytes) -> list[int]:
-    starts = [4]
-    find = raw.find
-    at = find(_ENTRY_SEP, 4)
-    while at >= 0:
-        starts.append(at + 4)
-        at = find(_ENTRY_SEP, at + 4)
-    return starts
-
-
-def _parse_fragment(raw: bytes, start: int, end: int) -> tuple[str, Any] | None:
-    """The one entry ``raw[start:end]`` spells, if it is exactly what ``dumps`` writes for it."""
-    wrapped = b"{\n  " + raw[start:end] + b"\n}"
+def _parse_fragment(fragment: memoryview) -> tuple[str, Any] | None:
+    """The one entry ``fragment`` spells, if it is exactly what ``dumps`` writes for it."""
+    wrapped = b"".join((b"{\n  ", fragment, b"\n}"))
     try:
         value = orjson.loads(wrapped)
     except orjson.JSONDecodeError:

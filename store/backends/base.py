@@ -80,7 +80,7 @@ class Snapshot:
     signature: Signature | None  # None: the store does not exist (an empty store)
     issues: list[Issue] = field(default_factory=list)
     read_only_reason: str | None = None  # e.g. an unknown SQLite schema version
-    raw: bytes | None = None  # the exact bytes read, when the backend is file based
+    size: int | None = None  # how many bytes were read, when the backend is file based
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,7 +130,6 @@ class JsonFileBackend(Backend):
                     f"the store is {st.st_size:,} bytes, over the {self.max_bytes:,}-byte limit",
                     fix=TOO_LARGE_FIX,
                 )
-            raw = _read_all(fd, st.st_size)
         except OSError as exc:
             os.close(fd)
             raise StoreUnreadableError(
@@ -139,11 +138,19 @@ class JsonFileBackend(Backend):
         except BaseException:
             os.close(fd)
             raise
+        # Read as it is parsed, a few MiB at a time: a file in OpenClaw's layout is never held
+        # whole beside what it parses into (other files are read whole, as before).
+        source = codec.Source(fd, st.st_size)
         try:
             if self._parser is not None:
-                decoded = self._parser.loads(raw, str(path))
+                decoded = self._parser.loads(source, str(path))
             else:
-                decoded = codec.loads(raw, str(path))
+                decoded = codec.loads(source, str(path))
+        except OSError as exc:
+            os.close(fd)
+            raise StoreUnreadableError(
+                path, f"cannot read the store: {describe_oserror(exc)}", fix=_read_fix(exc)
+            ) from None
         except BaseException:
             os.close(fd)
             raise
@@ -172,7 +179,7 @@ class JsonFileBackend(Backend):
             signature=file_signature(st),
             issues=issues,
             read_only_reason=read_only_reason,
-            raw=raw,
+            size=source.size,
         )
 
     def _prime_serializer(self, fd: int, signature: Signature) -> None:
@@ -317,18 +324,6 @@ class JsonFileBackend(Backend):
 
     def watch_paths(self) -> list[Path]:
         return [self.path.parent]
-
-
-def _read_all(fd: int, size_hint: int) -> bytes:
-    chunks: list[bytes] = []
-    want = max(size_hint, 1 << 16)
-    while True:
-        chunk = os.read(fd, want)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        want = 1 << 20
-    return b"".join(chunks)
 
 
 def _read_fix(exc: OSError) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -243,8 +244,14 @@ def test_repeated_key_in_openclaw_layout_is_reported() -> None:
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(steps=steps)
-def test_backend_issues_match_a_full_parse(tmp_path: Path, steps: list[Any]) -> None:
+@given(steps=steps, chunk=st.sampled_from([1, 3, 16, 4 << 20]))
+def test_backend_issues_match_a_full_parse(tmp_path: Path, steps: list[Any], chunk: int) -> None:
+    """Also with the file read a few bytes at a time as it is parsed (``chunk``)."""
+    with patch.object(codec.Source, "CHUNK", chunk):
+        _backend_issues_match_a_full_parse(tmp_path, steps)
+
+
+def _backend_issues_match_a_full_parse(tmp_path: Path, steps: list[Any]) -> None:
     path = tmp_path / "sessions.json"
     incremental = JsonFileBackend(path)
     whole = JsonFileBackend(path, incremental_parse=False)
@@ -289,17 +296,33 @@ def whole_file_parse(raw: bytes) -> tuple[str, Any]:
     cut=st.integers(min_value=0, max_value=10_000),
     block=st.sampled_from([1, 2, 3, 16]),
     learn=st.sampled_from([1, 2, 256]),
+    chunk=st.sampled_from([None, 1, 2, 7, 64]),
 )
 def test_block_parse_equals_whole_file_parse(
-    pairs: list[tuple[str, Any]], layout: str, cut: int, block: int, learn: int
+    pairs: list[tuple[str, Any]],
+    layout: str,
+    cut: int,
+    block: int,
+    learn: int,
+    chunk: int | None,
 ) -> None:
     """Parsing in blocks, with repeated values shared, gives exactly the whole-file parse: the
-    same values (types, key order), the same flag and repeated keys, the same error."""
+    same values (types, key order), the same flag and repeated keys, the same error; also when
+    the file is read from disk a few bytes at a time (``chunk``) as it is parsed."""
     raw = render(pairs, layout, cut)
     expected = whole_file_parse(raw)
-    with patch.object(codec._Sharer, "LEARN", learn):
+    with (
+        tempfile.TemporaryFile() as file,
+        patch.object(codec._Sharer, "LEARN", learn),
+        patch.object(codec.Source, "CHUNK", chunk or codec.Source.CHUNK),
+    ):
+        file.write(raw)
+        file.flush()
+        source: bytes | codec.Source = raw
+        if chunk is not None:
+            source = codec.Source(file.fileno(), len(raw))
         try:
-            got: tuple[str, Any] = ("ok", codec.loads(raw, "sessions.json", index=block))
+            got: tuple[str, Any] = ("ok", codec.loads(source, "sessions.json", index=block))
         except StoreCorruptError as exc:
             got = ("error", exc.describe())
     assert got[0] == expected[0], raw
