@@ -74,6 +74,7 @@ from openclaw_tui.tui.viewmodel import (
     shown_totals,
 )
 from openclaw_tui.widgets.banner import Banner
+from openclaw_tui.widgets.context_header import ContextHeader, ContextInfo
 from openclaw_tui.widgets.detail_pane import DetailPane
 from openclaw_tui.widgets.empty_state import EmptyState
 from openclaw_tui.widgets.filter_bar import FilterBar
@@ -209,6 +210,7 @@ class MainScreen(Screen[None]):
     # --- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield ContextHeader(id="context")
         yield Banner(id="banner")
         yield FilterBar(id="filter-bar")
         with Horizontal(id="body"):
@@ -808,6 +810,8 @@ class MainScreen(Screen[None]):
             read_only = read_only or health.read_only_reason
             if health.refused is not None:
                 refused = getattr(health.refused, "message", None) or health.refused.describe()
+        stalled = self._stalled_count()
+        self._update_context(stalled)
         self.status.show(
             StatusInfo(
                 path=target.location if target else "",
@@ -826,7 +830,7 @@ class MainScreen(Screen[None]):
                 filter_text=scoped_filter(vm.filter_text, None) if scope else vm.filter_text,
                 scope=scope or "",
                 running=len(vm.running_keys),
-                stalled=self._stalled_count(),
+                stalled=stalled,
                 totals=shown_totals(vm),
                 connections=self._connection_notes(),
                 note=(
@@ -836,6 +840,31 @@ class MainScreen(Screen[None]):
                     if self._rebuilding
                     else ""
                 ),
+            )
+        )
+
+    def _update_context(self, stalled: int) -> None:
+        """The header: what is being looked at, its connection state, what runs now."""
+        target = self.target
+        if target is None:
+            return
+        states = {note.name: note.state for note in self._connection_notes()}
+        gateways = tuple(
+            ConnectionNote(g.name, states.get(g.name, "connecting")) for g in target.gateways
+        )
+        if gateways:
+            location = target.gateways[0].url if len(gateways) == 1 else ""
+        else:
+            location = home_as_tilde(str(target.path))
+        self.query_one(ContextHeader).show(
+            ContextInfo(
+                agent=target.agent_id,
+                source="" if gateways else target.label,
+                location=location,
+                gateways=gateways,
+                running=len(self.vm.running_keys),
+                stalled=stalled,
+                demo=self.app.demo is not None,
             )
         )
 
@@ -851,6 +880,14 @@ class MainScreen(Screen[None]):
         )
 
     # --- table messages -----------------------------------------------------------------------
+
+    @on(SessionTable.WideToggled)
+    def _wide_toggled(self, event: SessionTable.WideToggled) -> None:
+        key = " or ".join(active_keys_for(self, "table.wide")) or "the wide-keys binding"
+        if event.wide:
+            self.app.notify(f"Wide keys: whole keys, ←/→ scroll sideways; {key} again to leave.")
+        else:
+            self.app.notify("Wide keys off: keys are shortened from the middle to fit.")
 
     @on(SessionTable.CursorMoved)
     def _cursor_moved(self, event: SessionTable.CursorMoved) -> None:
@@ -1097,6 +1134,20 @@ class MainScreen(Screen[None]):
             self.apply_filter("")
             self.table.move_cursor_to_key(key)
         self.table.focus()
+
+
+def active_keys_for(screen: Screen[Any], binding_id: str) -> list[str]:
+    from openclaw_tui.tui.help import active_keys
+
+    return active_keys(screen).get(binding_id, [])
+
+
+def home_as_tilde(path: str) -> str:
+    """``/home/me/.openclaw/...`` as ``~/.openclaw/...``: the header's room goes to what differs."""
+    home = os.path.expanduser("~")
+    if home not in ("", "/") and (path == home or path.startswith(home + os.sep)):
+        return "~" + path[len(home) :]
+    return path
 
 
 def key_contexts() -> list[KeyContext]:

@@ -30,6 +30,8 @@ HIGHLIGHT_SECONDS = 2.0
 """How long a changed cell stays highlighted (htop -H)."""
 
 GUTTER = 2  # the mark column: "● " for a marked row
+WIDE_KEY_LIMIT = 240
+"""Wide mode shows keys up to this many cells (a longer one is still cut in the middle)."""
 
 
 class ColumnLike(Protocol):
@@ -206,6 +208,10 @@ class SessionTable(ScrollView, can_focus=True):
         Binding("end,G", "last", "Last", show=False, priority=True, id="table.last"),
         Binding("space", "toggle_mark", "Mark", priority=True, id="table.mark"),
         Binding("enter", "select", "Details", show=False, priority=True, id="table.select"),
+        # k9s toggles wide columns with ctrl+w; plain w is the gateways panel.
+        Binding(
+            "W,ctrl+w", "toggle_wide", "Wide keys (full, ←→ scroll)", show=False, id="table.wide"
+        ),
     ]
 
     class _TableMessage(Message):
@@ -232,6 +238,13 @@ class SessionTable(ScrollView, can_focus=True):
         def __init__(self, table: SessionTable, column_id: str) -> None:
             super().__init__(table)
             self.column_id = column_id
+
+    class WideToggled(_TableMessage):
+        """Wide mode went on or off (``w``)."""
+
+        def __init__(self, table: SessionTable, wide: bool) -> None:
+            super().__init__(table)
+            self.wide = wide
 
     class MarkToggled(_TableMessage):
         """Space on a row: the host toggles the mark in its model and calls ``refresh``."""
@@ -267,6 +280,9 @@ class SessionTable(ScrollView, can_focus=True):
         self._column_layout: tuple[tuple[int, str], list[tuple[int, int, int]]] | None = None
         self._highlight_until = 0.0
         self.empty_message = "No sessions."
+        self.wide = False
+        """Wide mode (``w``): keys in full, every column at its width, scrolled with ←/→."""
+        self._key_width = 0  # wide mode: the widest key shown
 
     # --- data ---------------------------------------------------------------------------------
 
@@ -314,7 +330,9 @@ class SessionTable(ScrollView, can_focus=True):
             source = self._source
             self.cursor_key = source.row_at(index).key if count and source is not None else None
         self._cursor_index = index
-        self.virtual_size = Size(self.scrollable_content_region.width, count + 1)
+        if self.wide and structural:
+            self._measure_keys()
+        self._update_virtual_size()
         if changed:
             self._highlight_until = self._monotonic() + HIGHLIGHT_SECONDS
         if structural and count:
@@ -398,8 +416,9 @@ class SessionTable(ScrollView, can_focus=True):
         if offset is None or self._source is None:
             return
         if offset.y == 0:
+            click_x = offset.x + round(self.scroll_x)  # wide mode scrolls sideways
             for column_index, x, width in self._layout(self.scrollable_content_region.width):
-                if x <= offset.x < x + width + 1:
+                if x <= click_x < x + width + 1:
                     column_id = self._source.columns[column_index].id
                     self.post_message(self.SortRequested(self, column_id))
                     return
@@ -414,8 +433,55 @@ class SessionTable(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._column_layout = None
-        self.virtual_size = Size(self.scrollable_content_region.width, self._row_count + 1)
+        self._update_virtual_size()
         self._ensure_cursor_visible()
+
+    def _update_virtual_size(self) -> None:
+        width = self.scrollable_content_region.width
+        self.virtual_size = Size(max(width, self._content_width(width)), self._row_count + 1)
+
+    def _content_width(self, width: int) -> int:
+        """How wide the rows are drawn: the view's width, or in wide mode all the columns."""
+        if not self.wide or self._source is None:
+            return width
+        layout = self._layout(width)
+        if not layout:
+            return width
+        _i, x, w = layout[-1]
+        return max(width, x + w)
+
+    def _measure_keys(self) -> None:
+        """The widest key as wide mode shows it (O(rows): on entering wide mode and when the
+        rows change while in it, never per frame)."""
+        source = self._source
+        width = 0
+        if source is not None:
+            key_index = next((i for i, c in enumerate(source.columns) if c.id == "key"), None)
+            if key_index is not None:
+                for index in range(source.row_count):
+                    row = source.row_at(index)
+                    text = visible(row.cells[key_index] or "")
+                    width = max(width, len(self._key_formatter(text, WIDE_KEY_LIMIT)))
+        width = min(width, WIDE_KEY_LIMIT)
+        if width != self._key_width:
+            self._key_width = width
+            self._column_layout = None
+            self._line_cache.clear()
+
+    def action_toggle_wide(self) -> None:
+        """Wide mode on or off: the Key column shows whole keys (shortened from the middle
+        otherwise), no column is dropped, and ←/→ scroll the table sideways."""
+        self.wide = not self.wide
+        if self.wide:
+            self._measure_keys()
+        self._column_layout = None
+        self._line_cache.clear()
+        self.styles.overflow_x = "auto" if self.wide else "hidden"
+        self._update_virtual_size()
+        if not self.wide:
+            self.scroll_to(x=0, animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.WideToggled(self, self.wide))
 
     def _layout(self, width: int) -> list[tuple[int, int, int]]:
         """(column index, x, width) for the columns that fit in ``width`` cells."""
@@ -423,9 +489,16 @@ class SessionTable(ScrollView, can_focus=True):
         sort_column = self._source.sort_column
         if self._column_layout is not None and self._column_layout[0] == (width, sort_column):
             return self._column_layout[1]
+        view_width = width
         columns = list(self._source.columns)
         shown = list(range(len(columns)))
         widths = {i: columns[i].width for i in shown}
+        if self.wide:
+            # Nothing gives way: the key is whole, and the view scrolls instead.
+            for i in shown:
+                if columns[i].id == "key":
+                    widths[i] = max(widths[i], self._key_width)
+            width = max(width, GUTTER + sum(widths.values()) + max(0, len(shown) - 1))
 
         def total() -> int:
             return GUTTER + sum(widths[i] for i in shown) + max(0, len(shown) - 1)
@@ -452,7 +525,7 @@ class SessionTable(ScrollView, can_focus=True):
         for i in shown:
             layout.append((i, x, widths[i]))
             x += widths[i] + 1
-        self._column_layout = ((width, sort_column), layout)
+        self._column_layout = ((view_width, sort_column), layout)
         return layout
 
     def shown_column_ids(self) -> list[str]:
@@ -468,20 +541,28 @@ class SessionTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if self._source is None or width <= 0:
             return Strip.blank(width, self.rich_style)
+        content = self._content_width(width)
         if y == 0:
-            return self._render_header(width)
+            return self._crop(self._render_header(width, content), width)
         index = round(self.scroll_y) + y - 1
         if index >= self._row_count:
             if index == 0:
                 return self._render_message(width, self.empty_message)
             return Strip.blank(width, self.rich_style)
-        return self._render_row(index, width)
+        return self._crop(self._render_row(index, width, content), width)
+
+    def _crop(self, strip: Strip, width: int) -> Strip:
+        """The part of a (wide mode: wider) line the view shows."""
+        if not self.wide:
+            return strip
+        left = round(self.scroll_x)
+        return strip.crop(left, left + width)
 
     def _render_message(self, width: int, message: str) -> Strip:
         style = self.rich_style + self.get_component_rich_style("session-table--empty")
         return Strip([Segment(fit("  " + visible(message), width), style)], width)
 
-    def _render_header(self, width: int) -> Strip:
+    def _render_header(self, view_width: int, width: int) -> Strip:
         assert self._source is not None
         source = self._source
         header = self.rich_style + self.get_component_rich_style("session-table--header")
@@ -490,7 +571,7 @@ class SessionTable(ScrollView, can_focus=True):
         # its line while new activity arrives above it, out of sight.
         above = "↑" if round(self.scroll_y) > 0 else ""
         segments = [Segment(above.ljust(GUTTER), header)]
-        for n, (i, _x, w) in enumerate(self._layout(width)):
+        for n, (i, _x, w) in enumerate(self._layout(view_width)):
             column = source.columns[i]
             title = column.title
             is_sorted = column.id == source.sort_column
@@ -506,7 +587,7 @@ class SessionTable(ScrollView, can_focus=True):
             segments.append(Segment(" " * (width - used), header))
         return Strip(segments, width).crop(0, width)
 
-    def _render_row(self, index: int, width: int) -> Strip:
+    def _render_row(self, index: int, view_width: int, width: int) -> Strip:
         assert self._source is not None
         source = self._source
         row = source.row_at(index)
@@ -523,6 +604,7 @@ class SessionTable(ScrollView, can_focus=True):
             row.version,
             getattr(row, "depth", 0),
             cells,
+            view_width,
             width,
             is_cursor,
             self.has_focus,
@@ -543,7 +625,7 @@ class SessionTable(ScrollView, can_focus=True):
         auto_style = self.get_component_rich_style("session-table--auto")
         invalid = row.invalid
         segments = [Segment("● " if marked else "  ", mark_style if marked else row_style)]
-        for n, (i, _x, w) in enumerate(self._layout(width)):
+        for n, (i, _x, w) in enumerate(self._layout(view_width)):
             column = source.columns[i]
             # Spelled out before it is measured or cut: a lone surrogate or an escape sequence
             # is drawn wider than the raw character, and must not push the row past its width.

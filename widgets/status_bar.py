@@ -28,6 +28,11 @@ _STATE_STYLES = {
 }
 
 
+def state_style(state: str) -> str:
+    """The style of a connection state's word (the header shows it too)."""
+    return _STATE_STYLES.get(state, "")
+
+
 @dataclass(frozen=True, slots=True)
 class StatusInfo:
     """Everything the status bar shows; the host builds one per tick or update."""
