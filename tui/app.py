@@ -1173,7 +1173,7 @@ def key_contexts() -> list[KeyContext]:
         KeyContext("the filter line", (app, main, (FilterBar, False)), typing=True),
         KeyContext("the command bar", (app, main, (CommandBar, False)), typing=True),
         KeyContext("the transcript", (app, (TranscriptScreen, False), (TranscriptView, False))),
-        KeyContext("the help screen", (app_priority, (HelpScreen, False))),
+        KeyContext("the help screen", (app_priority, (HelpScreen, False)), typing=True),
         KeyContext("the agent switcher", (app_priority, (AgentScreen, False))),
         KeyContext("the usage view", (app_priority, (UsageScreen, False))),
         KeyContext("the gateways panel", (app_priority, (GatewaysScreen, False))),
