@@ -277,14 +277,55 @@ def run_state(entry: Mapping[str, Any] | None) -> RunState | None:
     return row_run_state(entry)
 
 
-def last_activity_ms(entry: Mapping[str, Any] | None) -> int | None:
-    """When the session last showed activity (event, interaction or update), epoch ms."""
+def last_activity_ms(entry: Mapping[str, Any] | None, *also: int | None) -> int | None:
+    """When the session last showed activity of any kind, epoch ms: the newest of its run's
+    events, its interaction or update time, and ``also`` (e.g. when its transcript was last
+    written, from ``ActivityMarks``)."""
     state = run_state(entry)
+    own: int | None
     if state is not None and state.last_activity_ms is not None:
-        return state.last_activity_ms
-    if isinstance(entry, Mapping):
-        return _ms(entry.get("lastInteractionAt")) or _ms(entry.get("updatedAt"))
-    return None
+        own = state.last_activity_ms
+    elif isinstance(entry, Mapping):
+        own = _ms(entry.get("lastInteractionAt")) or _ms(entry.get("updatedAt"))
+    else:
+        own = None
+    known = [t for t in (own, *also) if t is not None]
+    return max(known) if known else None
+
+
+class ActivityMarks:
+    """Signs of life seen outside the entries, per session (epoch ms, newest kept): when a
+    file transcript was last written, when a transcript view last received an item. Pure
+    bookkeeping; ``last_activity_ms(entry, marks.get(key))`` merges it with the entry's own."""
+
+    def __init__(self) -> None:
+        self._marks: dict[str, int] = {}
+
+    def note(self, key: str, at_ms: int | float | None) -> bool:
+        """Record activity of ``key`` at ``at_ms``; True when it is newer than what was known."""
+        at = _ms(at_ms)
+        if at is None:
+            return False
+        if at <= self._marks.get(key, -1):
+            return False
+        self._marks[key] = at
+        return True
+
+    def update(self, marks: Mapping[str, int]) -> list[str]:
+        """Several notes at once; the keys whose activity moved."""
+        return [key for key, at in marks.items() if self.note(key, at)]
+
+    def get(self, key: str) -> int | None:
+        return self._marks.get(key)
+
+    def retain(self, keys: Iterable[str]) -> None:
+        """Forget every session not in ``keys`` (the store's current keys)."""
+        wanted = set(keys)
+        for key in [k for k in self._marks if k not in wanted]:
+            del self._marks[key]
+
+    def __len__(self) -> int:
+        return len(self._marks)
 
 
 def stalled(
@@ -1051,6 +1092,26 @@ class RunTracker:
             return key if self._touch(key, run_id, ts) else None
         return None
 
+    def on_session_event(self, payload: Mapping[str, Any], now_ms: int) -> str | None:
+        """``session.message`` / ``session.tool`` / ``session.operation``: the transcript grew.
+
+        Activity only (it neither starts nor ends a run); returns the key whose row must be
+        re-annotated, at most about once a second per session.
+        """
+        key = payload.get("sessionKey")
+        if not isinstance(key, str) or not key:
+            return None
+        session = self._sessions.get(key)
+        if session is None:
+            return None  # a session with no row and no run: nothing to keep alive
+        previous = session.last_activity
+        if previous is not None and now_ms <= previous:
+            return None
+        session.last_activity = now_ms
+        if previous is None or now_ms - previous >= ACTIVITY_THROTTLE_MS:
+            return key
+        return None
+
     def on_started(self, key: str, run_id: str, now_ms: int) -> None:
         """A send we made answered ``{runId, status:"started"}``: remember whose run it is."""
         self._learn(key, (run_id,))
@@ -1083,6 +1144,18 @@ class FileStoreActivity:
 
         entry = self.get(key)  # type: ignore[attr-defined]
         return open_file_transcript(self.path, key, entry or {})
+
+    async def transcript_activity(self, keys: Iterable[str]) -> dict[str, int]:
+        """key -> when that session's transcript was last written (epoch ms), for the keys whose
+        transcript could be looked at (``store.transcripts.activity``; read in a thread)."""
+        import anyio
+
+        from openclaw_tui.store.transcripts.activity import transcript_written_ms
+
+        entries = {key: entry for key in keys if (entry := self.get(key)) is not None}  # type: ignore[attr-defined]
+        if not entries:
+            return {}
+        return await anyio.to_thread.run_sync(transcript_written_ms, self.path, entries)
 
     async def usage_report(self, params: Mapping[str, Any] | None = None) -> GatewayUsage:
         """File stores have no usage service: the figures are the entries' own fields."""

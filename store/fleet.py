@@ -17,6 +17,7 @@ from enum import IntEnum
 from typing import Any, Literal
 
 from openclaw_tui.store.activity import (
+    ActivityMarks,
     RunState,
     RunStatus,
     last_activity_ms,
@@ -255,11 +256,12 @@ class RunStateCache:
         gateway: str,
         now_ms: float,
         limit_ms: int,
+        activity_ms: int | None = None,
     ) -> AttentionItem | None:
         held = self._items.get(key)
         if held is not None and held[0] is entry and held[1] == gateway:
             return held[2]
-        found = session_attention(key, entry, gateway, now_ms, limit_ms, self)
+        found = session_attention(key, entry, gateway, now_ms, limit_ms, self, activity_ms)
         state = self._held[key][1]
         if state is None or not state.is_running:
             self._items[key] = (entry, gateway, found)
@@ -290,8 +292,10 @@ def session_attention(
     now_ms: float,
     limit_ms: int,
     cache: RunStateCache | None = None,
+    activity_ms: int | None = None,
 ) -> AttentionItem | None:
-    """Why one session needs an operator (a stalled run, or a last run that ended badly)."""
+    """Why one session needs an operator (a stalled run, or a last run that ended badly).
+    ``activity_ms``: a sign of life the entry does not show (its transcript being written)."""
     if cache is not None:
         state, activity = cache.get(key, entry)
     else:
@@ -300,6 +304,8 @@ def session_attention(
     if state is None:
         return None
     if state.is_running:
+        if activity_ms is not None and (activity is None or activity_ms > activity):
+            activity = activity_ms
         if not stalled(state, activity, now_ms, limit_ms):
             return None
         silent = int(now_ms - activity) if activity is not None else None
@@ -366,13 +372,15 @@ def attention(
     statuses: Iterable[GatewayStatus] = (),
     refusals: Mapping[str, Refusal] | None = None,
     cache: RunStateCache | None = None,
+    activity: ActivityMarks | None = None,
 ) -> list[AttentionItem]:
     """Everything that needs an operator now, ranked (most severe first, then most recent).
 
     ``candidates`` are the keys worth looking at (running ones and ones whose last run ended
     badly: the app keeps them per change, so this never walks 100,000 rows);
-    ``gateway_of(key)`` names a key's gateway. A refused write is listed besides any run
-    problem of the same session. ``cache`` (kept by the caller between refreshes) reads each
+    ``gateway_of(key)`` names a key's gateway; ``activity`` holds signs of life the entries do
+    not show (transcripts being written: not stalled). A refused write is listed besides any
+    run problem of the same session. ``cache`` (kept by the caller between refreshes) reads each
     entry's run state once per version.
     """
     items: list[AttentionItem] = []
@@ -387,10 +395,11 @@ def attention(
         entry = entries.get(key)
         if not isinstance(entry, Mapping):
             continue
+        mark = activity.get(key) if activity is not None else None
         if cache is not None:
-            found = cache.item(key, entry, gateway_of(key), now_ms, limit_ms)
+            found = cache.item(key, entry, gateway_of(key), now_ms, limit_ms, mark)
         else:
-            found = session_attention(key, entry, gateway_of(key), now_ms, limit_ms)
+            found = session_attention(key, entry, gateway_of(key), now_ms, limit_ms, None, mark)
         if found is not None:
             items.append(found)
     for key, refusal in (refusals or {}).items():

@@ -55,7 +55,12 @@ from openclaw_tui.tui.editing import EDITING_BINDINGS, EditContext, EditingPanel
 from openclaw_tui.tui.fleet_view import FleetView
 from openclaw_tui.tui.format import relative_age
 from openclaw_tui.tui.keymap import KeyContext, resolve_keymap
-from openclaw_tui.tui.messages import StoreEvents, StoreFailed, WorkerFailed
+from openclaw_tui.tui.messages import (
+    StoreEvents,
+    StoreFailed,
+    TranscriptActivity,
+    WorkerFailed,
+)
 from openclaw_tui.tui.palette import SessionCommands
 from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_location
 from openclaw_tui.tui.viewmodel import (
@@ -86,6 +91,12 @@ from openclaw_tui.widgets.text import visible
 QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 """Signals that quit the way ``q`` does (terminal restored, store closed, the demo's files
 removed); a second one while quitting acts at once (the handler is gone by then)."""
+
+ACTIVITY_PROBE_SECONDS = 5.0
+"""How often the transcripts of running sessions are looked at (a stat or one indexed query
+each) for the stalled flag; a quarter of --stalled-after when that is shorter."""
+MAX_ACTIVITY_PROBES = 2_000
+"""Running sessions looked at per probe (the longest-running first would be no better: any)."""
 
 FRAME_SECONDS = 1 / 30
 """Events are applied at most once per frame: a burst of 1,000 changes is one table update."""
@@ -192,6 +203,7 @@ class MainScreen(Screen[None]):
         self.vm = SessionViewModel(clock=clock, monotonic=monotonic, stall_seconds=stall_seconds)
         self.target: StoreTarget | None = None
         self._flush_timer: Timer | None = None
+        self._activity_probed_at = float("-inf")
         self._filter_timer: Timer | None = None
         self._health: str | None = None
         self._loading_total: int | None = None  # while a big store's rows are being built
@@ -434,6 +446,36 @@ class MainScreen(Screen[None]):
                     "the view may be stale until the next change.",
                     "warning",
                 )
+
+    @on(TranscriptActivity)
+    def _transcript_activity(self, message: TranscriptActivity) -> None:
+        if message.store is not self.app.store:
+            return
+        vm = self.vm
+        vm.activity.retain(vm.running_keys)  # marks matter only while a session runs
+        if vm.activity.update(message.marks):
+            self.table.refresh()
+            self._update_status()
+
+    def _probe_activity(self) -> None:
+        """Every few seconds, while sessions run: when were their transcripts last written?"""
+        store = self.app.store
+        vm = self.vm
+        if store is None or not vm.running_keys:
+            return
+        now = self.monotonic()
+        every = min(ACTIVITY_PROBE_SECONDS, max(0.5, vm.stall_seconds / 4))
+        if now - self._activity_probed_at < every:
+            return
+        self._activity_probed_at = now
+        keys = list(vm.running_keys)[:MAX_ACTIVITY_PROBES]
+        self._read_activity(store, keys)
+
+    @work(group="activity", exclusive=True, exit_on_error=False, description="Reading activity")
+    async def _read_activity(self, store: SessionStoreAPI, keys: list[str]) -> None:
+        marks = await store.transcript_activity(keys)
+        if marks:
+            self.post_message(TranscriptActivity(store, marks))
 
     @on(WorkerFailed)
     def _worker_failed(self, message: WorkerFailed) -> None:
@@ -702,6 +744,7 @@ class MainScreen(Screen[None]):
             statuses=statuses,
             refusals=self.refusals,
             cache=cache,
+            activity=vm.activity,
         )
 
     def action_gateways(self) -> None:
@@ -788,6 +831,7 @@ class MainScreen(Screen[None]):
         ):
             # updated:>7d: rows cross the age limit with no store event; filter them again.
             self._reconfigure()
+        self._probe_activity()
         self._update_status()
         self.table.refresh()  # relative ages keep ticking; unchanged lines come from the cache
 
@@ -876,7 +920,8 @@ class MainScreen(Screen[None]):
         return sum(
             1
             for key in vm.running_keys
-            if (entry := vm.entries.get(key)) is not None and is_stalled(entry, now_ms, limit)
+            if (entry := vm.entries.get(key)) is not None
+            and is_stalled(entry, now_ms, limit, vm.activity.get(key))
         )
 
     # --- table messages -----------------------------------------------------------------------

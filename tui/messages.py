@@ -33,6 +33,15 @@ class StoreEvents(Message):
 
 
 @dataclass
+class TranscriptActivity(Message):
+    """When the transcripts of running sessions were last written (key -> epoch ms), read by
+    the activity worker from ``store.transcript_activity``: a run writing it is not stalled."""
+
+    store: SessionStoreAPI
+    marks: dict[str, int]
+
+
+@dataclass
 class StoreFailed(Message):
     """The store could not be opened at all."""
 

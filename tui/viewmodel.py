@@ -26,6 +26,7 @@ from sortedcontainers import SortedKeyList
 
 from openclaw_tui.store.activity import (
     RUN_FIELD,
+    ActivityMarks,
     RunState,
     RunStatus,
     format_cost,
@@ -225,15 +226,18 @@ def run_word(key: str, entry: Entry) -> str:
     return state.status.value
 
 
-def is_stalled(entry: Entry, now_ms: float, limit_ms: int) -> bool:
+def is_stalled(entry: Entry, now_ms: float, limit_ms: int, activity_ms: int | None = None) -> bool:
+    """Running past ``limit_ms`` with no activity of any kind within it: its events and row,
+    and ``activity_ms`` (when its transcript was last written, ``vm.activity``)."""
     state = entry_run(entry)
     if state is None or not state.is_running:
         return False
-    return stalled(state, last_activity_ms(entry), now_ms, limit_ms)
+    return stalled(state, last_activity_ms(entry, activity_ms), now_ms, limit_ms)
 
 
-def run_cell(entry: Entry, now_ms: float, limit_ms: int) -> str:
-    """``running 1m12s`` (ticking), ``stalled 14m03s``, ``queued``, ``done``, ``killed``..."""
+def run_cell(entry: Entry, now_ms: float, limit_ms: int, activity_ms: int | None = None) -> str:
+    """``running 1m12s`` (ticking), ``stalled 14m03s``, ``queued``, ``done``, ``killed``...
+    (``activity_ms`` as for ``is_stalled``)."""
     state = entry_run(entry)
     if state is None or state.status is None:
         return ""
@@ -242,7 +246,7 @@ def run_cell(entry: Entry, now_ms: float, limit_ms: int) -> str:
     elapsed = format_elapsed(state.elapsed_ms(now_ms))
     word = state.status.value
     if state.status is RunStatus.RUNNING and stalled(
-        state, last_activity_ms(entry), now_ms, limit_ms
+        state, last_activity_ms(entry, activity_ms), now_ms, limit_ms
     ):
         word = "stalled"
     return f"{word} {elapsed}" if elapsed else word
@@ -894,6 +898,9 @@ class SessionViewModel:
         """Subagents under their parent (``spawnedBy`` / ``parentSessionKey``), costs summed."""
         self._tree_related: set[str] = set()
         self.running_keys: set[str] = set()
+        # Signs of life the entries do not show (a file transcript being written), per key:
+        # they keep a running session from reading "stalled".
+        self.activity = ActivityMarks()
         self.ended_badly_keys: set[str] = set()
         """Sessions whose last run failed, timed out or was aborted (the attention view's
         candidates, with the running ones: kept per change like ``running_keys``)."""
@@ -1318,5 +1325,7 @@ class SessionViewModel:
         if column.id == "updated":
             return relative_age(row.entry.get("updatedAt"), self.clock())
         if column.id == "run":
-            return run_cell(row.entry, self.clock() * 1000, self.stall_limit_ms)
+            return run_cell(
+                row.entry, self.clock() * 1000, self.stall_limit_ms, self.activity.get(row.key)
+            )
         return column.cell(row.key, row.entry)

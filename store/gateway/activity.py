@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from openclaw_tui.store.activity import (
@@ -128,6 +128,13 @@ class GatewayActivity:
             key = self._runs.on_agent(payload, now_ms())
         elif name == "chat":
             key = self._runs.on_chat(payload, now_ms())
+        elif name.startswith("session."):
+            # The transcript grew (a message, a tool call): a sign of life of a running run
+            # (the stalled flag), nothing more; an idle row is left as it is.
+            state = run_state(self._entries.get(str(payload.get("sessionKey"))))
+            if state is None or not state.is_running:
+                return
+            key = self._runs.on_session_event(payload, now_ms())
         else:
             return
         if key is not None:
@@ -282,6 +289,11 @@ class GatewayActivity:
             key, sent.run_id, timeout=timeout, changes_before=baseline
         )
         return result
+
+    async def transcript_activity(self, keys: Iterable[str]) -> dict[str, int]:
+        """Nothing to look at: a gateway's transcript activity arrives as events (deltas,
+        ``session.message``/``session.tool``), already in each row's ``_run`` activity."""
+        return {}
 
     # -- usage ---------------------------------------------------------------------------------
 

@@ -326,6 +326,10 @@ class MultiGatewayStore:
         store, raw = self.store_for(key)
         return store.open_transcript(raw, history_limit=history_limit)
 
+    async def transcript_activity(self, keys: Iterable[str]) -> dict[str, int]:
+        """As ``GatewayStore.transcript_activity``: gateways report activity as events."""
+        return {}
+
     async def usage_report(self, params: Mapping[str, Any] | None = None) -> GatewayUsage:
         """Every gateway's own usage answer, merged (each one in ``parts``)."""
         names = list(self.stores)
