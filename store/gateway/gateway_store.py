@@ -223,7 +223,7 @@ def _clean_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> frozenset[str]:
+def row_fields_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> frozenset[str]:
     """The fields that differ, by Python equality (a row is the gateway's JSON parsed, and the
     mirror already compares rows so): per change, so no byte-exact JSON comparison here."""
     names = {name for name, value in after.items() if before.get(name, _MISSING) != value}
@@ -1060,7 +1060,7 @@ class GatewayStore(GatewayActivity):
         if old is None:
             self._publish(EntryAdded(key, row, source, generation))  # type: ignore[arg-type]
         else:
-            fields = _changed(old, row)
+            fields = row_fields_changed(old, row)
             self._publish(EntryChanged(key, old, row, fields, source, generation))  # type: ignore[arg-type]
         self._notify_key(key)
         return True

@@ -39,6 +39,7 @@ from openclaw_tui.store.gateway.gateway_store import (
     EventHub,
     GatewayStore,
     gateway_reset,
+    row_fields_changed,
 )
 from openclaw_tui.store.subscription import Subscription
 
@@ -47,6 +48,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 SEPARATOR = "/"
+# A gateway's reload changing at most this many rows (its first page, a re-list) reaches the
+# merged view's subscribers as those rows' events, not as a reload of every gateway's rows.
+RELOAD_AS_EVENTS = 5_000
 
 
 def join_key(gateway: str, key: str) -> str:
@@ -154,16 +158,40 @@ class MultiGatewayStore:
         """Every gateway's rows, namespaced: a live read-only mapping (as a gateway's own)."""
         return self._view
 
-    def _remerge(self, name: str) -> None:
-        """Make the merged view hold exactly ``name``'s current rows (after its reload)."""
+    def _remerge(self, name: str) -> list[tuple[str, Any, Any]]:
+        """Make the merged view hold exactly ``name``'s current rows (after its reload);
+        returns what changed as (namespaced key, before or None, after or None)."""
         rows = self.stores[name].load()
         held = self._merged_keys[name]
+        changes: list[tuple[str, Any, Any]] = []
         for key in [k for k in held if k not in rows]:
-            del self._merged[join_key(name, key)]
+            namespaced = join_key(name, key)
+            changes.append((namespaced, self._merged.pop(namespaced), None))
             held.discard(key)
         for key, row in rows.items():
-            self._merged[join_key(name, key)] = row
-            held.add(key)
+            namespaced = join_key(name, key)
+            before = self._merged.get(namespaced)
+            if before is not row:
+                self._merged[namespaced] = row
+                held.add(key)
+                changes.append((namespaced, before, row))
+        return changes
+
+    def _reload_as_events(self, changes: list[tuple[str, Any, Any]]) -> None:
+        """One gateway's reload, told as its rows' events: the other gateways' rows stay as
+        they are (a reload of the merged view would rebuild every gateway's rows)."""
+        for key, before, after in changes:
+            generation = self._hub.bump()
+            out: StoreEvent
+            if before is None:
+                out = EntryAdded(key, after, "external", generation)
+            elif after is None:
+                out = EntryRemoved(key, before, "external", generation)
+            else:
+                fields = row_fields_changed(before, after)
+                out = EntryChanged(key, before, after, fields, "external", generation)
+            for sub in list(self._hub.subscribers):
+                sub._push(out)
 
     def get(self, key: str) -> Mapping[str, Any] | None:
         try:
@@ -419,7 +447,10 @@ class MultiGatewayStore:
                 self._merged_keys[name].discard(event.key)
                 out = EntryRemoved(key, event.before, event.source, generation)
             elif isinstance(event, StoreReloaded):
-                self._remerge(name)
+                changes = self._remerge(name)
+                if len(changes) <= RELOAD_AS_EVENTS:
+                    self._reload_as_events(changes)
+                    return
                 out = StoreReloaded(MappingProxyType(dict(self._merged)), event.reason, generation)
             elif isinstance(event, Resync):
                 self._remerge(name)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from openclaw_tui.store.events import EntryAdded, Resync, StoreEvent, StoreReloaded
+from openclaw_tui.store.events import EntryAdded, EntryChanged, Resync, StoreEvent, StoreReloaded
 from openclaw_tui.store.gateway import GatewayStore, MultiGatewayStore
 from openclaw_tui.store.subscription import Subscription
 from tests.gateway.fake_gateway import FakeGateway, now_ms
@@ -208,3 +208,29 @@ async def test_the_screen_equals_the_gateway_after_a_burst(tmp_path: Path):
             order = [want[screen.vm.row_at(i).key] for i in range(screen.vm.row_count)]
             assert order == sorted(want.values(), reverse=True)
             assert not gw.errors
+
+
+async def test_one_gateways_reload_reaches_the_merged_view_as_its_rows_events(tmp_path: Path):
+    async with FakeGateway() as one, FakeGateway() as two:
+        one.seed(600, seed=13)
+        two.seed(300, seed=14)
+        stores = [make_store(one, tmp_path, name="one"), make_store(two, tmp_path, name="two")]
+        async with MultiGatewayStore(stores) as multi:
+            await multi.wait_synced(20)
+            gateway_events: list[StoreEvent] = []
+            stores[0].add_listener(gateway_events.append)
+            sub = multi.subscribe()
+            renamed = list(one.sessions)[:300]
+            for n, key in enumerate(renamed):
+                one.put(key, label=f"renamed {n}")  # silently: more than a re-list publishes
+            await one.emit({"reason": "cleanup", "ts": now_ms()})
+            await stores[0].refresh()
+            events = await mark(one, sub, multi)
+            # The gateway itself said it with one reload; the merged view with its rows only.
+            assert any(isinstance(e, StoreReloaded) for e in gateway_events)
+            assert not any(isinstance(e, StoreReloaded) for e in events)
+            changed = {e.key for e in events if isinstance(e, EntryChanged)}
+            assert changed == {f"one/{key}" for key in renamed}
+            want = {f"one/{k}": v for k, v in gateway_state(one).items()}
+            want.update({f"two/{k}": v for k, v in gateway_state(two).items()})
+            assert mirror_state(multi.load()) == want
