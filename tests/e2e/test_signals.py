@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -66,4 +67,28 @@ def test_signal_restores_the_terminal_and_removes_the_demo_store(
     assert _pane(private_tmux, "#{cursor_flag}") == "1", screen
     assert "2,000 sessions" not in screen and "Traceback" not in screen
     # Cleaned up as q does: the demo's temporary state directory (store, lock) is gone.
+    assert list(tmpdir.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make system-deps)")
+def test_closing_the_terminal_removes_the_demo_store(tmp_path: Path, private_tmux: PrivateTmux):
+    # A real hang-up: the window (its terminal) goes away under the app, which gets SIGHUP
+    # and cannot draw any more; the cleanup still happens.
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    private_tmux.new_session(SESSION, 120, 30, "sh")
+    command = (
+        f"TMPDIR={tmpdir} OPENCLAW_TUI_CONFIG={tmp_path / 'none.toml'} OPENCLAW_TUI_KEYMAP= "
+        f"{SCRIPT} --demo"
+    )
+    assert private_tmux.run("new-window", "-t", SESSION, command).returncode == 0
+    window = f"{SESSION}:1"
+    private_tmux.wait_for(
+        window, lambda screen: "2,000 sessions" in screen, "the demo on screen", timeout=30
+    )
+    assert len(list(tmpdir.glob("openclaw-tui-demo-*"))) == 1
+    assert private_tmux.run("kill-window", "-t", window).returncode == 0
+    deadline = time.monotonic() + 20
+    while list(tmpdir.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)  # another process's cleanup: there is no event to wait on
     assert list(tmpdir.iterdir()) == []
