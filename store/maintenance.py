@@ -9,7 +9,8 @@ comes from a sorted index kept up to date with the touched entries only, and the
 the last written size. Only when a threshold is crossed does maintenance look at the whole store.
 
 Deviation from OpenClaw: entries are removed, but transcript files are never archived or deleted
-here (their paths come from the store, which is untrusted input).
+here (their paths come from the store, which is untrusted input). ``store/cleanup.py`` (the
+``/cleanup`` preview) archives them, as OpenClaw names them, after the operator confirmed.
 """
 
 from __future__ import annotations

@@ -287,6 +287,29 @@ async def _bulk_before(pilot: Pilot) -> None:
     await _settle(pilot)
 
 
+def _cleanup() -> SessionBrowserApp:
+    """A state dir whose openclaw.json keeps 10 sessions and none idle for over 6 minutes,
+    with the transcripts of the fixture's sessions beside the store."""
+    state_dir = scene_store("cleanup")
+    (state_dir / "openclaw.json").write_text(
+        "{\n  session: { maintenance: { pruneAfter: '6m', maxEntries: 10 } },\n}\n"
+    )
+    sessions = store_path(state_dir).parent
+    for entry in json.loads(store_path(state_dir).read_text()).values():
+        session_id = entry.get("sessionId") if isinstance(entry, dict) else None
+        if isinstance(session_id, str) and not entry.get("sessionFile"):
+            (sessions / f"{session_id}.jsonl").write_text('{"type":"session"}\n' * 40)
+    return scene_app(state_dir)
+
+
+async def _cleanup_before(pilot: Pilot) -> None:
+    await started(pilot)
+    await pilot.press("colon")
+    await pilot.press(*"/cleanup", "enter")
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "BulkScreen")
+    await _settle(pilot)
+
+
 def _empty() -> SessionBrowserApp:
     state_dir = SCENES_ROOT / "empty"
     shutil.rmtree(state_dir, ignore_errors=True)
@@ -329,6 +352,7 @@ SCENES: dict[str, Scene] = {
         Scene("read-only", "Read-only mode", _read_only, _main_before),
         Scene("marked", "Marked rows and a bulk command", _main, _marked_before),
         Scene("bulk", "Bulk by filter: the preview before applying", _main, _bulk_before),
+        Scene("cleanup", "Cleanup preview of session.maintenance", _cleanup, _cleanup_before),
         # The most common default terminal, and a small one (issue #13 items 12 and 16).
         Scene("main-80x24", "Main screen at 80x24", _main, _main_before, SMALL),
         Scene("help-80x24", "Help screen at 80x24", _main, _help_before, SMALL),

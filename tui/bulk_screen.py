@@ -116,6 +116,7 @@ class BulkScreen(ModalScreen[bool]):
         question: str,
         refusal: str | None = None,
         columns: tuple[str, str] = ("Before", "After"),
+        shares: tuple[int, int, int] = (30, 18, 18),
     ) -> None:
         """``refusal``: why nothing can be applied (read-only, nothing would change); the
         preview is still shown, as a dry run, with only Close."""
@@ -127,6 +128,8 @@ class BulkScreen(ModalScreen[bool]):
         self.question = question
         self.refusal = refusal
         self.columns = columns
+        self.shares = shares
+        """Most of the width (percent) the Session, Before and After columns may take."""
         self.state = "preview"  # -> "applying" -> "done"
         self.results: dict[str, EntryResult] = {}
         self._row_of = {line.key: i for i, line in enumerate(self.lines)}
@@ -153,10 +156,15 @@ class BulkScreen(ModalScreen[bool]):
         # Long keys must not push the Result column off screen: the Session, Before and After
         # columns get at most a share of the width (cells longer than that are cropped).
         width = max(60, self.app.size.width - 8)
-        table.add_column("Session", key="key", width=self._width(0, width * 30 // 100))
-        table.add_column(self.columns[0], key="before", width=self._width(1, width * 18 // 100))
+        key_share, before_share, after_share = self.shares
+        table.add_column("Session", key="key", width=self._width(0, width * key_share // 100))
+        table.add_column(
+            self.columns[0], key="before", width=self._width(1, width * before_share // 100)
+        )
         table.add_column("→", key="arrow", width=1)
-        table.add_column(self.columns[1], key="after", width=self._width(2, width * 18 // 100))
+        table.add_column(
+            self.columns[1], key="after", width=self._width(2, width * after_share // 100)
+        )
         table.add_column("Result", key="result")
         table.add_rows(
             (

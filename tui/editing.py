@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -31,11 +32,12 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from openclaw_tui.store import fields, semantics
+from openclaw_tui.store import cleanup, fields, semantics
 from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.errors import describe_error
 from openclaw_tui.tui import slash
 from openclaw_tui.tui.bulk_screen import BulkScreen, Line
+from openclaw_tui.tui.format import relative_age
 from openclaw_tui.tui.slash import ParsedCommand, bulk
 from openclaw_tui.widgets.command_bar import CommandBar
 from openclaw_tui.widgets.confirm import ConfirmScreen
@@ -385,6 +387,9 @@ class EditingPanel(Widget):
             if isinstance(parsed, ParsedCommand) and parsed.name == "bulk":
                 self.open_bulk(parsed.raw_args)  # its own screen: the preview comes first
                 return
+            if isinstance(parsed, ParsedCommand) and parsed.name == "cleanup" and not parsed.args:
+                self.open_cleanup()
+                return
         if keys is None:
             keys = self.target_keys()
         self._in_flight += 1
@@ -517,6 +522,71 @@ class EditingPanel(Widget):
         # Applied: the bar closes with the counts. Not confirmed: the text stays, to be changed.
         self.bar.show_result(bool(applied), message)
 
+    # -- /cleanup: session.maintenance of a file store, previewed ---------------------------
+
+    def open_cleanup(self) -> None:
+        context = self.context()
+        store = context.store
+        if store is None:
+            self.bar.show_result(False, "Command unavailable: no session store is open.")
+            return
+        if store.connection_states():
+            self.bar.show_result(
+                False,
+                "A gateway runs its own session maintenance: on its host, "
+                "`openclaw sessions cleanup --dry-run` previews it.",
+            )
+            return
+        self._in_flight += 1
+        self.run_worker(
+            self._cleanup(store, context),
+            group="editing",
+            exit_on_error=False,
+            description="Cleanup preview",
+        )
+
+    async def _cleanup(self, store: SessionStoreAPI, context: EditContext) -> None:
+        try:
+            now_ms = context.now() * 1000
+            path = Path(store.path)
+            entries = store.load()
+            active = (context.current_key,) if context.current_key else ()
+
+            def make() -> cleanup.CleanupPlan | str:
+                source = cleanup.load_maintenance(path)
+                if isinstance(source, str):
+                    return source
+                size = path.stat().st_size if path.exists() else None
+                return cleanup.plan_cleanup(
+                    path, entries, source, now_ms=now_ms, active_keys=active, store_bytes=size
+                )
+
+            plan = await anyio.to_thread.run_sync(make)
+            if isinstance(plan, str):
+                self._in_flight -= 1
+                self.bar.show_result(False, plan)
+                return
+            screen = cleanup_screen_for(
+                plan, store, now_ms, read_only=context.read_only or store.read_only
+            )
+            applied = await self.app.push_screen_wait(screen)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._in_flight -= 1
+            self.bar.show_result(False, f"/cleanup failed: {describe_error(exc)}")
+            return
+        self._in_flight -= 1
+        if applied:
+            done = list(screen.results.values())
+            self.post_message(self.Finished([r.key for r in done]))
+            message = f"/cleanup: {bulk.result_counts(done) or 'nothing to do'}."
+            ok = True
+        else:
+            ok, message = False, "Not confirmed: nothing was changed."
+        self.last_outcome = (ok, message)
+        self.bar.show_result(ok, message)
+
     # -- deleting sessions --------------------------------------------------------------------
 
     def delete_sessions(self) -> None:
@@ -616,4 +686,41 @@ def bulk_screen_for(
         run,
         question=question,
         refusal=refusal,
+    )
+
+
+def cleanup_screen_for(
+    plan: cleanup.CleanupPlan, store: SessionStoreAPI, now_ms: float, *, read_only: bool
+) -> BulkScreen:
+    """The preview screen of ``/cleanup`` (its Apply runs ``cleanup.apply_cleanup``)."""
+    lines = []
+    for e in plan.evictions:
+        age = relative_age(e.updated_at, now_ms / 1000) if e.updated_at else "no updatedAt"
+        before = f"updated {age} ago · {cleanup.format_bytes(e.bytes)}"
+        if e.transcript is not None:
+            after, note = f"{e.action}; archive transcript", f"as {e.archive_name}"
+        else:
+            after, note = f"{e.action}; no transcript file", ""
+        lines.append(Line(e.key, before, after, "change", note))
+    count = len(lines)
+    refusal: str | None = None
+    if read_only:
+        refusal = "Read-only mode: this is a dry run; restart without --read-only to apply it."
+    elif not count:
+        refusal = "Nothing to clean up: session.maintenance would remove no entry now."
+    noun = "entry" if count == 1 else "entries"
+    question = f"Apply cleanup: remove {count:,} {noun} and archive their transcripts?"
+
+    async def run(sink: bulk.ResultSink) -> list[bulk.EntryResult]:
+        return await cleanup.apply_cleanup(plan, store, on_result=sink)
+
+    return BulkScreen(
+        "Cleanup: session.maintenance",
+        plan.summary(),
+        lines,
+        run,
+        question=question,
+        refusal=refusal,
+        columns=("Entry", "Cleanup"),
+        shares=(28, 20, 26),
     )

@@ -41,6 +41,7 @@ ALIASES = {
     "help": "help",
     "recover": "recover",
     "bulk": "bulk",
+    "cleanup": "cleanup",
     "stop": "stop",
     "abort": "stop",
 }

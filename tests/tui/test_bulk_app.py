@@ -47,12 +47,16 @@ def result_cells(screen: BulkScreen) -> dict[str, str]:
     return {line.key: str(table.get_cell_at((i, 4))) for i, line in enumerate(screen.lines)}
 
 
-async def open_preview(pilot, text: str) -> BulkScreen:
+async def open_command(pilot, text: str) -> None:
     bar = pilot.app.screen.query_one("#command-input")
     if pilot.app.focused is not bar:
         await pilot.press("colon")
     bar.value = ""
     await pilot.press(*text, "enter")
+
+
+async def open_preview(pilot, text: str) -> BulkScreen:
+    await open_command(pilot, text)
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, BulkScreen), what="the preview")
     screen = pilot.app.screen
     assert isinstance(screen, BulkScreen)
@@ -166,3 +170,9 @@ async def test_a_gateways_refusals_show_per_session(tmp_path: Path) -> None:
             )
             assert gw.count("sessions.patchMany") == 1
             assert gw.sessions["agent:main:cron:a"]["archived"] is True
+            # A gateway keeps its own maintenance: /cleanup says where to run it.
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: pilot.app.screen is main)
+            await open_command(pilot, "/cleanup")
+            feedback = main.query_one("#command-feedback")
+            await wait_until(pilot, lambda: "openclaw sessions cleanup" in str(feedback.render()))

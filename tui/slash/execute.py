@@ -51,6 +51,15 @@ def plan_bulk(cmd: ParsedCommand, ctx: Context) -> Plan:
     )
 
 
+def plan_cleanup(cmd: ParsedCommand, ctx: Context) -> Plan:
+    """``/cleanup`` runs only from the app too: its preview comes before anything is removed."""
+    if cmd.args:
+        return SlashError(f'Unexpected argument "{cmd.args[0]}" for /cleanup.')
+    return SlashError(
+        "/cleanup previews what it removes before applying it: type it in the app's command bar."
+    )
+
+
 PlanOf = Callable[[ParsedCommand, Context], Plan | ResetPlan | RecoverPlan | StopPlan]
 PLANNERS: Final[dict[str, PlanOf]] = {
     "think": plan_think,
@@ -70,6 +79,7 @@ PLANNERS: Final[dict[str, PlanOf]] = {
     "help": plan_help,
     "recover": plan_recover,
     "bulk": plan_bulk,
+    "cleanup": plan_cleanup,
 }
 """Each command's planner, by canonical name (every name in ``parse.COMMANDS`` has one)."""
 

@@ -85,6 +85,14 @@ COMMANDS: Final[tuple[CommandSpec, ...]] = (
         "preview a command on every session the filter matches, then apply it (asks first)",
         needs_session=False,
     ),
+    CommandSpec(
+        "cleanup",
+        (),
+        "/cleanup",
+        "preview what session.maintenance would prune or cap in a file store, then apply it "
+        "(asks first; transcripts are archived, never deleted)",
+        needs_session=False,
+    ),
     CommandSpec("help", (), "/help [command]", "list commands", needs_session=False, writes=False),
 )
 
