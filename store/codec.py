@@ -248,7 +248,7 @@ def _loads_layout(source: Source, index: int | None) -> Decoded | None:
     dump = orjson.dumps
     join = b"".join
     find = source.find
-    share = _Sharer().share
+    share = ValueSharer().share
     count = 0
     pos = 4  # the first entry's opening quote, after '{\n  '
     final = False
@@ -292,7 +292,7 @@ def _loads_layout(source: Source, index: int | None) -> Decoded | None:
     return Decoded(entries=entries, canonical=True, layout=layout)
 
 
-class _Sharer:
+class ValueSharer:
     """Stores a repeated field value once: the entries of one load share one object for equal
     values of a field that repeats (``channel``, ``model``, ``route``, a skills snapshot...).
 
@@ -317,7 +317,8 @@ class _Sharer:
         self._cache: dict[Any, Any] = {}
 
     def share(self, part: dict[str, Any]) -> None:
-        """Share the repeated values of ``part``, a block orjson has just reproduced."""
+        """Share the repeated values of ``part`` (key -> entry). Raises ``TypeError`` for a
+        value orjson cannot serialize, which a block orjson has just reproduced never holds."""
         fields = self.fields
         if fields is None:
             fields = self._learn(part)

@@ -313,7 +313,7 @@ def test_block_parse_equals_whole_file_parse(
     expected = whole_file_parse(raw)
     with (
         tempfile.TemporaryFile() as file,
-        patch.object(codec._Sharer, "LEARN", learn),
+        patch.object(codec.ValueSharer, "LEARN", learn),
         patch.object(codec.Source, "CHUNK", chunk or codec.Source.CHUNK),
     ):
         file.write(raw)
