@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from rich.segment import Segment
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -32,6 +33,8 @@ HIGHLIGHT_SECONDS = 2.0
 GUTTER = 2  # the mark column: "● " for a marked row
 WIDE_KEY_LIMIT = 240
 """Wide mode shows keys up to this many cells (a longer one is still cut in the middle)."""
+WIDE_SCROLL_STEP = 8
+"""Cells one ←/→ press scrolls a wide table sideways."""
 
 
 class ColumnLike(Protocol):
@@ -467,6 +470,19 @@ class SessionTable(ScrollView, can_focus=True):
             self._key_width = width
             self._column_layout = None
             self._line_cache.clear()
+
+    def action_scroll_left(self) -> None:
+        self._scroll_sideways(-1)
+
+    def action_scroll_right(self) -> None:
+        self._scroll_sideways(1)
+
+    def _scroll_sideways(self, direction: int) -> None:
+        """←/→ in wide mode: a few cells at a time, so a long key is read in a few presses."""
+        if not self.wide or self.max_scroll_x <= 0:
+            raise SkipAction()
+        x = round(self.scroll_x) + direction * WIDE_SCROLL_STEP
+        self.scroll_to(x=max(0, min(x, self.max_scroll_x)), animate=False, immediate=True)
 
     def action_toggle_wide(self) -> None:
         """Wide mode on or off: the Key column shows whole keys (shortened from the middle

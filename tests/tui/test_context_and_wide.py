@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from openclaw_tui.widgets.context_header import ContextInfo, render_context
+from openclaw_tui.widgets.session_table import WIDE_SCROLL_STEP
 from openclaw_tui.widgets.status_bar import ConnectionNote
 from tests.tui.helpers import copy_small_store, line_text, make_app, started, wait_until
 
@@ -81,10 +82,17 @@ async def test_wide_mode_shows_a_whole_key_and_scrolls_sideways(tmp_path: Path):
         assert table.wide and LONG_SHOWN in row()
         assert table.max_scroll_x > 0  # the other columns are to the right, not dropped
         before, header = row(), line_text(screen, 0)
-        await pilot.press(*["right"] * 12)
-        await wait_until(pilot, lambda: round(table.scroll_x) == 12, what="scrolled 12 cells")
+        step = WIDE_SCROLL_STEP
+        await pilot.press("right", "right")
+        await wait_until(pilot, lambda: round(table.scroll_x) == 2 * step, what="scrolled")
         # The rows and the header move together.
-        assert row()[: 80 - 12] == before[12:] and line_text(screen, 0)[: 80 - 12] == header[12:]
+        shift = 2 * step
+        assert row()[: 80 - shift] == before[shift:]
+        assert line_text(screen, 0)[: 80 - shift] == header[shift:]
+        await pilot.press("left")
+        await wait_until(pilot, lambda: round(table.scroll_x) == step, what="scrolled back")
+        await pilot.press(*["right"] * 100)  # never past the last column
+        await wait_until(pilot, lambda: table.scroll_x == table.max_scroll_x, what="at the end")
         await pilot.press("W")
         await pilot.pause()
         assert not table.wide and round(table.scroll_x) == 0 and LONG_SHOWN not in row()
