@@ -535,7 +535,7 @@ def report(fleet: Fleet, base: dict[str, Any], app: dict[str, Any]) -> list[str]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fleet", choices=["one", "ten", "both"], default="both")
+    parser.add_argument("--fleet", choices=["one", "ten", "both", "none", "real"], default="both")
     parser.add_argument("--flavor", default="9", help="the fake's shapes: 7 or 9")
     parser.add_argument(
         "--real",
@@ -558,7 +558,7 @@ def main() -> int:
         print(json.dumps(out))
         return 0
 
-    names = ["one", "ten"] if args.fleet == "both" else [args.fleet]
+    names = {"both": ["one", "ten"], "none": []}.get(args.fleet, [args.fleet])
     print(f"fake gateways: OpenClaw 2026.{args.flavor} shapes, {os.cpu_count()} CPUs")
     missed: list[str] = []
     for name in names:

@@ -390,7 +390,8 @@ class GatewayStore(GatewayActivity):
         self._min_tick_ms = min_tick_interval_ms
         self._upgrade_retry = upgrade_retry
         self._entries: dict[str, dict[str, Any]] = {}
-        self._public: Mapping[str, Mapping[str, Any]] = MappingProxyType(self._entries)
+        self._version = 0  # bumps with every row set or dropped (load()'s copy is that old)
+        self._loaded: tuple[int, Mapping[str, Mapping[str, Any]]] = (0, MappingProxyType({}))
         self._snapshot_at: dict[str, float] = {}
         self._tombstones: OrderedDict[str, float] = OrderedDict()
         self._hub = EventHub()
@@ -502,8 +503,17 @@ class GatewayStore(GatewayActivity):
     # -- the SessionStore read API -------------------------------------------------------------
 
     def load(self) -> Mapping[str, Mapping[str, Any]]:
-        """The current mirror: a read-only mapping, not a copy. Entries must not be mutated."""
-        return self._public
+        """A read-only snapshot of the mirror; entries must not be mutated.
+
+        Copied when something changed since the last call (O(rows) per call, never per
+        change: the mirror itself changes in place), so a reader that iterates it across awaits
+        or in a thread never sees it change under it.
+        """
+        version, rows = self._loaded
+        if version != self._version:
+            rows = MappingProxyType(dict(self._entries))
+            self._loaded = (self._version, rows)
+        return rows
 
     def get(self, key: str) -> Mapping[str, Any] | None:
         return self._entries.get(key)
@@ -1007,14 +1017,16 @@ class GatewayStore(GatewayActivity):
         # itself per change. Rows themselves are replaced, never mutated, so an event's
         # before/after stay what they were; ``load()`` is the live read-only view.
         self._entries[key] = row
+        self._version += 1
 
     def _snapshot(self) -> Mapping[str, Mapping[str, Any]]:
         """A frozen copy for a reload event (O(rows), once per reload, never per change): the
         event says what the mirror held then; the changes after it follow as events."""
-        return MappingProxyType(dict(self._entries))
+        return self.load()
 
     def _drop_row(self, key: str) -> None:
         del self._entries[key]
+        self._version += 1
         self._snapshot_at.pop(key, None)
 
     def _upsert(

@@ -105,7 +105,8 @@ class MultiGatewayStore:
         # raw keys of each gateway are in it.
         self._merged: dict[str, Mapping[str, Any]] = {}
         self._merged_keys: dict[str, set[str]] = {name: set() for name in self.stores}
-        self._view: Mapping[str, Mapping[str, Any]] = MappingProxyType(self._merged)
+        self._version = 0  # bumps with every change to _merged
+        self._loaded: tuple[int, Mapping[str, Mapping[str, Any]]] = (-1, MappingProxyType({}))
         for name, store in self.stores.items():
             self._remerge(name)
             store.add_listener(self._forwarder(name))
@@ -155,8 +156,13 @@ class MultiGatewayStore:
         return self.store_named(gateway), raw
 
     def load(self) -> Mapping[str, Mapping[str, Any]]:
-        """Every gateway's rows, namespaced: a live read-only mapping (as a gateway's own)."""
-        return self._view
+        """Every gateway's rows, namespaced: a read-only snapshot (copied when something
+        changed since the last call, as a gateway's own ``load``)."""
+        version, rows = self._loaded
+        if version != self._version:
+            rows = MappingProxyType(dict(self._merged))
+            self._loaded = (self._version, rows)
+        return rows
 
     def _remerge(self, name: str) -> list[tuple[str, Any, Any]]:
         """Make the merged view hold exactly ``name``'s current rows (after its reload);
@@ -168,6 +174,7 @@ class MultiGatewayStore:
             namespaced = join_key(name, key)
             changes.append((namespaced, self._merged.pop(namespaced), None))
             held.discard(key)
+            self._version += 1
         for key, row in rows.items():
             namespaced = join_key(name, key)
             before = self._merged.get(namespaced)
@@ -175,6 +182,7 @@ class MultiGatewayStore:
                 self._merged[namespaced] = row
                 held.add(key)
                 changes.append((namespaced, before, row))
+                self._version += 1
         return changes
 
     def _reload_as_events(self, changes: list[tuple[str, Any, Any]]) -> None:
@@ -424,6 +432,7 @@ class MultiGatewayStore:
             out = event
         else:
             generation = self._hub.bump()
+            self._version += 1
             if isinstance(event, EntryAdded):
                 key = join_key(name, event.key)
                 self._merged[key] = event.entry
@@ -451,7 +460,7 @@ class MultiGatewayStore:
                 if len(changes) <= RELOAD_AS_EVENTS:
                     self._reload_as_events(changes)
                     return
-                out = StoreReloaded(MappingProxyType(dict(self._merged)), event.reason, generation)
+                out = StoreReloaded(self.load(), event.reason, generation)
             elif isinstance(event, Resync):
                 self._remerge(name)
                 out = Resync(event.reason, generation, event.dropped)

@@ -234,3 +234,19 @@ async def test_one_gateways_reload_reaches_the_merged_view_as_its_rows_events(tm
             want = {f"one/{k}": v for k, v in gateway_state(one).items()}
             want.update({f"two/{k}": v for k, v in gateway_state(two).items()})
             assert mirror_state(multi.load()) == want
+
+
+async def test_load_is_a_snapshot_that_changes_never_touch(tmp_path: Path):
+    # The mirror changes in place; what load() handed out (to a thread, a bulk preview) stays.
+    async with FakeGateway(flavor="9") as gw:
+        gw.seed(300, seed=15)
+        async with make_store(gw, tmp_path) as store:
+            await store.wait_synced(10)
+            before = store.load()
+            held = dict(before)
+            sub = store.subscribe()
+            await gw.churn(3_000, 0.2, new_share=0.5, seed=16)
+            await mark(gw, sub, store)
+            assert dict(before) == held
+            assert store.load() is store.load()  # no change since: the same copy
+            assert mirror_state(store.load()) == gateway_state(gw) != mirror_state(held)
