@@ -223,6 +223,14 @@ class AttentionItem:
         return REASON_WORDS[self.reason]
 
     @property
+    def identity(self) -> tuple[str, str, object]:
+        """The same problem across refreshes: a session's by when it happened (a new failure
+        is another one), a gateway's by its words (its retries do not make it new)."""
+        if self.key is not None:
+            return (self.reason, self.key, self.at_ms)
+        return (self.reason, self.gateway, self.detail)
+
+    @property
     def rank(self) -> tuple[int, int, float, str]:
         return (
             int(self.severity),

@@ -215,6 +215,8 @@ class MainScreen(Screen[None]):
         self.connections: dict[str, ConnectionState] = {}
         """Latest connection state per gateway (remote stores only), shown in the status bar."""
         self._connection_banner = False  # the banner currently says a connection problem
+        self.acknowledged: set[tuple[str, str, object]] = set()
+        """Attention items the operator acknowledged (``a`` there): hidden until they recur."""
         self.refusals: dict[str, Refusal] = {}
         """Sessions whose last write was refused (the store's or gateway's words), until a
         write to them lands: the attention view lists them."""

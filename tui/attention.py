@@ -91,8 +91,12 @@ def attention_rows(
             key = strip_namespace(item.key) if namespaced else item.key
             entry = entry_of(item.key)
             label = label_of(entry) if hasattr(entry, "get") else ""  # type: ignore[arg-type]
-            shown = shorten_key(key, max(8, session_width - len(label) - 3))
-            session = literal_text(f"{label} ({shown})" if label else shown)
+            room = session_width - len(label) - 3 if label else session_width
+            if label and room < 12:
+                session = literal_text(label)  # narrow: the label alone (the key is below)
+            else:
+                shown = shorten_key(key, room)
+                session = literal_text(f"{label} ({shown})" if label else shown)
             session.truncate(session_width, overflow="ellipsis")
         # The table fits it to the room left; the whole text is shown under the table.
         detail = literal_text(item.detail.splitlines()[0] if item.detail else "")
@@ -167,6 +171,8 @@ class AttentionScreen(FleetView):
         Binding("x", "stop", "/stop", id="attention.stop"),
         Binding("r", "reset", "/reset", id="attention.reset"),
         Binding("c", "copy", "Copy key", id="attention.copy"),
+        Binding("a", "acknowledge", "Acknowledge", id="attention.acknowledge"),
+        Binding("A", "show_acknowledged", "Show acknowledged", id="attention.show-acknowledged"),
     ]
 
     EMPTY = (
@@ -198,7 +204,10 @@ class AttentionScreen(FleetView):
 
     def show_data(self) -> None:
         main = self.main
-        self.items = main.attention_items(self._states)
+        items = main.attention_items(self._states)
+        # Acknowledged ones stay hidden while they are the same problem; gone ones are forgotten.
+        main.acknowledged &= {item.identity for item in items}
+        self.items = [item for item in items if item.identity not in main.acknowledged]
         now_ms = main.clock() * 1000
         # The session column shares a narrow terminal with the detail (shown whole below).
         width = max(14, min(SESSION_WIDTH, self.app.size.width - 64))
@@ -213,9 +222,13 @@ class AttentionScreen(FleetView):
         empty = not rows
         self.table.display = not empty
         self.query_one("#attention-empty").display = empty
-        self.query_one("#attention-title", Static).update(summary(self.items))
+        title = summary(self.items)
+        if main.acknowledged:
+            title.append(f" · {len(main.acknowledged):,} acknowledged (A shows them)", style="dim")
+        self.query_one("#attention-title", Static).update(title)
         keys = Text(
-            "Enter jumps to the row · v transcript · x /stop · r /reset · c copy · esc closes",
+            "Enter jumps to the row · v transcript · x /stop · r /reset · c copy · "
+            "a acknowledge · esc closes",
             style="dim",
         )
         self.query_one("#attention-keys", Static).update(keys)
@@ -309,6 +322,19 @@ class AttentionScreen(FleetView):
             what = (status.approve_command or status.location) if status else item.gateway
         self.app.copy_to_clipboard(what)
         self.notify(f"Copied: {what}", markup=False, timeout=3)
+
+    def action_acknowledge(self) -> None:
+        """Hide the highlighted item until it recurs (a new failure, another stall)."""
+        item = self.highlighted()
+        if item is None:
+            return
+        self.main.acknowledged.add(item.identity)
+        self.refresh_data()
+
+    def action_show_acknowledged(self) -> None:
+        if self.main.acknowledged:
+            self.main.acknowledged.clear()
+            self.refresh_data()
 
     def action_close(self) -> None:
         self.dismiss(None)

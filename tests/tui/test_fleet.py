@@ -345,3 +345,46 @@ async def test_a_gateway_that_goes_away_is_unreachable_until_it_is_back(tmp_path
             assert first.detail.startswith("reconnecting: ")
             home_status = next(s for s in screen.gateway_statuses() if s.name == "home")
             assert home_status.phase == "connected" and not home_status.problem
+
+
+async def test_an_acknowledged_item_stays_hidden_until_it_recurs(tmp_path: Path):
+    from tests.tui.helpers import FIXED_NOW, make_app, store_path, write_json_store
+
+    now = int(FIXED_NOW * 1000)
+    path = store_path(tmp_path)
+    failed = {
+        "sessionId": "c",
+        "updatedAt": now - 60_000,
+        "status": "failed",
+        "startedAt": now - 90_000,
+        "endedAt": now - 60_000,
+    }
+    write_json_store(path, {"agent:main:cron:digest": failed})
+    app = make_app(tmp_path, config=UserConfig())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await started(pilot)
+        await wait_until(pilot, lambda: screen.vm.total_count == 1)
+        await pilot.press("exclamation_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, AttentionScreen))
+        view = app.screen
+        assert isinstance(view, AttentionScreen)
+        assert [i.reason for i in view.items] == ["failed"]
+        await pilot.press("a")
+        assert view.items == [] and len(screen.acknowledged) == 1
+        await pilot.press("A")  # shows them again
+        assert [i.reason for i in view.items] == ["failed"]
+        await pilot.press("a")
+        # It fails again (another run): a new problem, listed again.
+        write_json_store(
+            path,
+            {
+                "agent:main:cron:digest": {
+                    **failed,
+                    "startedAt": now - 20_000,
+                    "endedAt": now - 10_000,
+                    "updatedAt": now - 10_000,
+                }
+            },
+        )
+        await wait_until(pilot, lambda: [i.reason for i in view.items] == ["failed"], timeout=10)
+        assert screen.acknowledged == set()  # the old one is forgotten
