@@ -170,6 +170,7 @@ class FakeGateway:
     hold: set[str] = field(default_factory=set)  # methods answered only once `release` is set
     release: asyncio.Event = field(default_factory=asyncio.Event)
     in_flight: int = 0  # held requests not answered yet
+    latency_ms: float = 0.0  # benchmarks: every request answered this long after it came
     max_in_flight: int = 0
     ticks_sent: int = 0
     seq: int = 0
@@ -441,6 +442,19 @@ class FakeGateway:
                     task.add_done_callback(self._tasks.discard)
                     await self._notify()
                     continue
+                if (
+                    self.latency_ms > 0
+                    and method.startswith("sessions.")
+                    and method
+                    not in (
+                        "sessions.list",
+                        "sessions.subscribe",
+                    )
+                ):
+                    task = asyncio.create_task(self._answer_late(conn, request, method, rparams))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                    continue
                 await self._answer(conn, request, method, rparams)
         except ConnectionClosed:
             pass
@@ -463,6 +477,12 @@ class FakeGateway:
             await self._send(conn.ws, reply)
             await self._after(conn, method, rparams, answer)
         await self._notify()
+
+    async def _answer_late(
+        self, conn: Conn, request: dict[str, Any], method: str, rparams: dict[str, Any]
+    ) -> None:
+        await asyncio.sleep(self.latency_ms / 1000)  # the network and the gateway's own work
+        await self._answer(conn, request, method, rparams)
 
     async def _answer_held(
         self, conn: Conn, request: dict[str, Any], method: str, rparams: dict[str, Any]

@@ -176,3 +176,37 @@ async def test_a_gateways_refusals_show_per_session(tmp_path: Path) -> None:
             await open_command(pilot, "/cleanup")
             feedback = main.query_one("#command-feedback")
             await wait_until(pilot, lambda: "openclaw sessions cleanup" in str(feedback.render()))
+
+
+async def test_a_big_preview_lists_refusals_first_and_applies_every_session(monkeypatch) -> None:
+    from textual.app import App
+
+    from openclaw_tui.store.bulk import EntryResult
+    from openclaw_tui.tui import bulk_screen
+    from openclaw_tui.tui.bulk_screen import Line
+
+    monkeypatch.setattr(bulk_screen, "SHOWN_ROWS", 3)
+    lines = [Line(f"k{i}", "a", "b", "change") for i in range(5)]
+    lines.append(Line("bad", "a", "", "refused", "no"))
+    applied: list[str] = []
+
+    async def run(sink):
+        results = []
+        for line in lines:
+            result = EntryResult(line.key, "refused" if line.key == "bad" else "applied")
+            applied.append(line.key)
+            sink(result)
+            results.append(result)
+        return results
+
+    screen = BulkScreen("t", "summary", lines, run, question="Apply to 5 sessions?")
+    async with App().run_test(size=SIZE) as pilot:
+        await pilot.app.push_screen(screen)
+        await pilot.pause()
+        assert [line.key for line in screen.lines] == ["bad", "k0", "k1"]
+        assert screen.query_one(DataTable).row_count == 3
+        assert "shows 3 of 6 sessions" in screen.summary
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.state == "done")
+        assert applied == [line.key for line in lines]
+        assert "Done: 5 applied, 1 refused." in str(screen.query_one("#bulk-question").render())

@@ -15,7 +15,7 @@ lists them, with their usual values and refusals), ``/reset``, ``delete``, ``arc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -205,25 +205,52 @@ def _field_text(spec: fields.FieldSpec, entry: Entry) -> str:
     return _shown(entry.get(spec.name), "(none)" if spec is fields.LABEL else "inherit")
 
 
+class _After(Mapping[str, Any]):
+    """``entry`` with ``patch`` applied (``None`` removes), read without copying the entry:
+    the preview describes every matching row of a big store."""
+
+    __slots__ = ("entry", "patch")
+
+    def __init__(self, entry: Entry, patch: Mapping[str, Any]) -> None:
+        self.entry, self.patch = entry, patch
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.patch:
+            value = self.patch[name]
+            if value is None:
+                raise KeyError(name)
+            return value
+        return self.entry[name]
+
+    def __iter__(self) -> Iterator[str]:
+        seen = set(self.patch)
+        yield from (n for n, v in self.patch.items() if v is not None)
+        yield from (n for n in self.entry if n not in seen)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_SPEC_FIELDS: Final = tuple(
+    (spec, MODEL_RELATED if spec is fields.MODEL else frozenset(spec.stored))
+    for spec in fields.FIELDS
+)
+
+
 def describe_change(entry: Entry, patch: Mapping[str, Any]) -> tuple[str, str]:
     """(before, after) of the fields ``patch`` changes, named as the editors name them."""
-    after = {**entry}
-    for name, value in patch.items():
-        if value is None:
-            after.pop(name, None)
-        else:
-            after[name] = value
+    after = _After(entry, patch)
     before_parts: list[str] = []
     after_parts: list[str] = []
     covered: set[str] = set()
-    for spec in fields.FIELDS:
-        stored = MODEL_RELATED if spec is fields.MODEL else frozenset(spec.stored)
-        if stored & patch.keys():
+    names = patch.keys()
+    for spec, stored in _SPEC_FIELDS:
+        if not stored.isdisjoint(names):
             covered |= stored
             label = spec.label.lower()
             before_parts.append(f"{label}: {_field_text(spec, entry)}")
             after_parts.append(f"{label}: {_field_text(spec, after)}")
-    for name in sorted(set(patch) - covered):
+    for name in sorted(set(names) - covered):
         if name.startswith("_") or name in ("updatedAt", "sessionId"):
             continue
         before_parts.append(f"{name}: {_shown(entry.get(name), '-')}")
