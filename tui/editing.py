@@ -550,16 +550,15 @@ class EditingPanel(Widget):
             now_ms = context.now() * 1000
             path = Path(store.path)
             entries = store.load()
-            active = (context.current_key,) if context.current_key else ()
 
             def make() -> cleanup.CleanupPlan | str:
                 source = cleanup.load_maintenance(path)
                 if isinstance(source, str):
                     return source
                 size = path.stat().st_size if path.exists() else None
-                return cleanup.plan_cleanup(
-                    path, entries, source, now_ms=now_ms, active_keys=active, store_bytes=size
-                )
+                # As `openclaw sessions cleanup` without --active-key: the highlighted row is
+                # not protected (OpenClaw's rules alone say what stays).
+                return cleanup.plan_cleanup(path, entries, source, now_ms=now_ms, store_bytes=size)
 
             plan = await anyio.to_thread.run_sync(make)
             if isinstance(plan, str):

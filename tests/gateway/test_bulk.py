@@ -158,3 +158,21 @@ async def test_several_gateways_each_batch_their_own_way(tmp_path):
             assert "nowhere" in outcome["nowhere/agent:main:x"][1]
             assert sorted(seen) == sorted([*keys, "nowhere/agent:main:x"])
             assert multi.get("home/agent:main:cron:a")["sendPolicy"] == "deny"
+
+
+async def test_a_gateway_without_archived_says_so_in_the_preview(tmp_path, monkeypatch):
+    from openclaw_tui.store.gateway import gateway_store
+    from openclaw_tui.tui.slash.bulk import BulkRequest, parse_bulk, preview
+
+    async with FakeGateway() as gw:
+        gw.put("agent:main:cron:a")
+        async with make_store(gw, tmp_path, name="old") as store:
+            await store.wait_synced(5)
+            assert store.archive_refusal("agent:main:cron:a") is None  # 2026.7 takes archived
+            monkeypatch.setattr(gateway_store, "patch_fields_for", lambda _v: frozenset({"label"}))
+            request = parse_bulk("kind:cron -- archive")
+            assert isinstance(request, BulkRequest)
+            (row,) = preview(request, store, 0).rows
+            assert row.status == "refused"
+            assert row.note == "gateway old (2026.7.35) does not support archived"
+            assert gw.count("sessions.patch") == 0
