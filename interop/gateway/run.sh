@@ -9,6 +9,8 @@
 # once (both rows on screen, an edit lands in one gateway only, patch-to-screen time).
 # Then check_turns.py: real agent turns on each release against interop/fake_model.py (run state,
 # transcript, stop_run closing the model stream, the app in tmux), in a loopback-only netns.
+# Then check_bulk.py: update_entries / delete_entries on each release (sessions.patchMany on
+# 2026.9.6, 8 in flight on 2026.7.35), with the gateways' own refusals per session.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$(dirname "$HERE")")"
@@ -19,4 +21,5 @@ status=0
 "$PYTHON" "$HERE/check_gateways.py" "${args[@]}" || status=1
 "$PYTHON" "$HERE/check_tui_e2e.py" || status=1
 "$PYTHON" "$HERE/check_turns.py" || status=1
+"$PYTHON" "$HERE/check_bulk.py" || status=1
 exit "$status"
