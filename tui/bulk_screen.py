@@ -8,7 +8,7 @@ screen stays open until the last one is in, then Escape or Enter closes it.
 
 The screen is told what to run (``run``: a coroutine function taking the per-session result
 sink), so the same screen serves ``/bulk`` (``tui/slash/bulk.py``) and the cleanup preview
-(``tui/cleanup.py``).
+(``store/cleanup.py``; ``editing.cleanup_screen_for`` builds its screen).
 """
 
 from __future__ import annotations
