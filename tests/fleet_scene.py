@@ -178,20 +178,29 @@ REFUSALS = {
 
 
 class FleetSceneStore:
-    """The store API the app reads, over fixed rows and gateway statuses (no network)."""
+    """The store API the app reads, over fixed rows and gateway statuses (no network).
+
+    ``names``: the gateways it stands for (all four by default). With one name it is what a
+    single gateway's store is: keys without the ``<gateway>/`` prefix, named like
+    ``GatewayStore.path`` ("gateway NAME (URL)").
+    """
 
     read_only = False
     reset_policy = GATEWAY_RESET_POLICY
 
-    def __init__(self) -> None:
-        self.path = ", ".join(f"gateway {n} ({u})" for n, u in GATEWAYS.items())
-        self._entries: Mapping[str, Mapping[str, Any]] = MappingProxyType(dict(ENTRIES))
+    def __init__(self, names: tuple[str, ...] = tuple(GATEWAYS)) -> None:
+        self.names = names
+        self.path = ", ".join(f"gateway {n} ({GATEWAYS[n]})" for n in names)
+        entries = {k: v for k, v in ENTRIES.items() if k.split("/", 1)[0] in names}
+        if len(names) == 1:
+            entries = {k.split("/", 1)[1]: v for k, v in entries.items()}
+        self._entries: Mapping[str, Mapping[str, Any]] = MappingProxyType(entries)
         self._hub = EventHub()  # subscribed to, never published on: nothing arrives
 
     async def open(self) -> FleetSceneStore:
         # Every real store reads off the event loop while opening; so does this one, which lets
         # the main screen finish composing first, as it does for them.
-        await anyio.to_thread.run_sync(dict, ENTRIES)
+        await anyio.to_thread.run_sync(dict, self._entries)
         return self
 
     async def aclose(self) -> None:
@@ -219,18 +228,19 @@ class FleetSceneStore:
         return []
 
     def connection_states(self) -> list[ConnectionState]:
-        return list(STATES)
+        return [s for s in STATES if s.extra["gateway"] in self.names]
 
     def gateway_statuses(self) -> list[GatewayStatus]:
-        return list(STATUSES)
+        return [s for s in STATUSES if s.name in self.names]
 
 
-def fleet_app() -> SessionBrowserApp:
-    configs = [GatewayConfig(name=n, url=u) for n, u in GATEWAYS.items()]
+def fleet_app(names: tuple[str, ...] = tuple(GATEWAYS)) -> SessionBrowserApp:
+    """The app on ``names`` (one gateway, or several merged), as ``--gateway`` opens them."""
+    configs = [GatewayConfig(name=n, url=GATEWAYS[n]) for n in names]
     app = SessionBrowserApp(
         target_for_gateways(configs, None),
         clock=lambda: FIXED_NOW,
         config=UserConfig(),
-        store_factory=lambda target, read_only, watch: FleetSceneStore(),  # type: ignore[arg-type,return-value]
+        store_factory=lambda target, read_only, watch: FleetSceneStore(names),  # type: ignore[arg-type,return-value]
     )
     return app

@@ -337,6 +337,107 @@ async def _help_before(pilot: Pilot) -> None:
     await _settle(pilot)
 
 
+def _agents() -> SessionBrowserApp:
+    """Three agents under one state dir: main and ops (sessions.json), research (SQLite)."""
+    from tests.shared_data import SQLITE_DB
+
+    state_dir = scene_store("agents")
+    ops = store_path(state_dir, "ops")
+    ops.parent.mkdir(parents=True)
+    shutil.copyfile(store_path(state_dir), ops)
+    research = state_dir / "agents" / "research" / "agent" / SQLITE_DB.name
+    research.parent.mkdir(parents=True)
+    shutil.copyfile(SQLITE_DB, research)  # a copy: the fixture itself is never opened
+    return scene_app(state_dir)
+
+
+async def _agents_before(pilot: Pilot) -> None:
+    from openclaw_tui.tui.agents import AgentScreen
+
+    await started(pilot)
+    await pilot.press("a")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, AgentScreen))
+    await _settle(pilot)
+
+
+async def _palette_before(pilot: Pilot) -> None:
+    """ctrl+p, "telegram" typed: the sessions it jumps to, best match first."""
+    from textual.command import CommandInput, CommandList, CommandPalette
+
+    await started(pilot)
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    palette.query_one(CommandInput).cursor_blink = False
+    await pilot.press(*"telegram")
+    hits = palette.query_one(CommandList)
+
+    def searched() -> bool:
+        # The providers search in a worker of the palette's: done once it has ended and the
+        # list holds this search's hits (not the discovery list shown before typing).
+        running = [w for w in pilot.app.workers if w.node is palette and w.is_running]
+        shown = [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
+        return not running and bool(shown) and all("telegram" in text for text in shown)
+
+    await wait_until(pilot, searched, what="the palette's search to finish")
+    await _settle(pilot)
+
+
+def _one_gateway(name: str) -> Callable[[], SessionBrowserApp]:
+    def setup() -> SessionBrowserApp:
+        from tests.fleet_scene import fleet_app
+
+        return fleet_app((name,))
+
+    return setup
+
+
+async def _gateway_before(pilot: Pilot) -> None:
+    screen = await started(pilot)
+    await wait_until(pilot, lambda: screen.vm.total_count > 0)
+    await _settle(pilot)
+
+
+async def _gateway_problem_before(pilot: Pilot) -> None:
+    """A gateway that lists nothing (pairing, refused scope): its banner is the screen."""
+    screen = await started(pilot)
+    await wait_until(pilot, lambda: screen.banner.message is not None)
+    await _settle(pilot)
+
+
+async def _fleet_main_before(pilot: Pilot) -> None:
+    await _fleet_started(pilot)
+    await _settle(pilot)
+
+
+async def _marked_editor_before(pilot: Pilot) -> None:
+    """Three rows marked, then ``t``: the thinking editor, which edits every marked row."""
+    from openclaw_tui.widgets.editors import ChoiceEditor
+
+    screen = await started(pilot)
+    screen.table.move_cursor_to_key("agent:main:main")
+    await pilot.press("space", "space", "space")
+    await wait_until(pilot, lambda: len(screen.marked_keys) == 3)
+    await pilot.press("t")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChoiceEditor))
+    await _settle(pilot)
+
+
+async def _command_error_before(pilot: Pilot) -> None:
+    """A command with a bad value: the error inline, under the command bar."""
+    screen = await started(pilot)
+    await pilot.press("colon")
+    bar = screen.query_one("#command-input")
+    bar.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.press(*"/think banana", "enter")
+    from openclaw_tui.widgets.command_bar import CommandBar
+
+    command_bar = screen.query_one(CommandBar)
+    await wait_until(pilot, lambda: "banana" in command_bar.feedback)
+    await _settle(pilot)
+
+
 SCENES: dict[str, Scene] = {
     scene.name: scene
     for scene in (
@@ -365,6 +466,31 @@ SCENES: dict[str, Scene] = {
         Scene("attention", "Attention view (!)", _fleet, _attention_before, FLEET),
         Scene("attention-80x24", "Attention view at 80x24", _fleet, _attention_before, SMALL),
         Scene("gateway-scope", "The table scoped to one gateway", _fleet, _scoped_before, FLEET),
+        # Issue #13 item 16: the screens that had no picture yet.
+        Scene("agents", "Agent switcher (a)", _agents, _agents_before),
+        Scene("palette", "Command palette (ctrl+p) jumping to a session", _main, _palette_before),
+        Scene("gateway", "One gateway", _one_gateway("lab"), _gateway_before),
+        Scene("fleet", "Several gateways in one table", _fleet, _fleet_main_before, FLEET),
+        Scene(
+            "gateway-pairing",
+            "A gateway waiting for pairing approval",
+            _one_gateway("edge"),
+            _gateway_problem_before,
+        ),
+        Scene(
+            "gateway-refused",
+            "A gateway refusing this client's scopes",
+            _one_gateway("vault"),
+            _gateway_problem_before,
+        ),
+        Scene("marked-editor", "Thinking editor on marked rows", _main, _marked_editor_before),
+        Scene(
+            "command-error-80x24",
+            "A command error inline at 80x24",
+            _main,
+            _command_error_before,
+            SMALL,
+        ),
     )
 }
 
