@@ -546,10 +546,12 @@ class MainScreen(Screen[None]):
         for state in store.connection_states():
             self.connections[str(state.extra.get("gateway") or "gateway")] = state
         self._show_connection_banner()
+        self._update_empty_state()
 
     def _connection_changed(self, event: ConnectionState) -> None:
         self.connections[str(event.extra.get("gateway") or "gateway")] = event
         self._show_connection_banner()
+        self._update_empty_state()
         self._update_status()
         self.fleet_changed()
 
@@ -808,6 +810,18 @@ class MainScreen(Screen[None]):
                 message = "No sessions match the filter (Esc clears it)."
             elif self._health is not None and self._health.startswith("read"):
                 message = "Nothing to show: the store cannot be read (see the banner above)."
+            elif self.connections and not any(
+                state.state == "connected" for state in self.connections.values()
+            ):
+                # No gateway has answered yet: "no sessions" would contradict the banner.
+                states = {state.state for state in self.connections.values()}
+                if "pairing" in states:
+                    reason = "this device waits for approval"
+                elif "failed" in states:
+                    reason = "no gateway accepted the connection"
+                else:
+                    reason = "no gateway is connected yet"
+                message = f"Nothing to show: {reason} (see the banner above)."
             else:
                 message = "No sessions in this store."
             self.table.empty_message = message

@@ -60,6 +60,10 @@ async def test_pairing_shows_the_request_and_approve_command_then_rows_appear(tm
             assert "pairing required: device is not approved yet" in banner
             assert command in banner
             assert screen.vm.total_count == 0
+            # The body agrees with the banner: not "no sessions", but why nothing is shown.
+            assert screen.table.empty_message == (
+                "Nothing to show: this device waits for approval (see the banner above)."
+            )
 
             # Approved on the host: the client retries by itself and the rows appear.
             lab.approve(request_id)
