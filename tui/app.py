@@ -12,6 +12,7 @@ read-only state and the highlighted/marked sessions from ``MainScreen.edit_conte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import gc
 import os
@@ -195,9 +196,11 @@ class MainScreen(Screen[None]):
         clock: Clock,
         monotonic: Callable[[], float],
         stall_seconds: float = DEFAULT_STALL_SECONDS,
+        feedback_seconds: float | None = None,
     ) -> None:
         super().__init__(id="main")
         self.clock = clock
+        self.feedback_seconds = feedback_seconds  # None: the command bar's default
         self.monotonic = monotonic
         self.stall_seconds = stall_seconds
         self.vm = SessionViewModel(clock=clock, monotonic=monotonic, stall_seconds=stall_seconds)
@@ -237,7 +240,11 @@ class MainScreen(Screen[None]):
             yield DetailPane(id="detail", known_fields=KNOWN_FIELDS)
         yield EmptyState(id="empty")
         with Vertical(id="command-area"):
-            yield EditingPanel(self.edit_context)
+            yield EditingPanel(
+                self.edit_context,
+                monotonic=self.monotonic,
+                feedback_seconds=self.feedback_seconds,
+            )
         yield StatusBar(id="status")
         yield SessionFooter()
 
@@ -1099,10 +1106,14 @@ class MainScreen(Screen[None]):
             return
         self.table.focus()
 
+    def dismiss_feedback(self) -> None:
+        """The last command's feedback goes (Escape, another store)."""
+        self.query_one(EditingPanel).bar.dismiss_feedback()
+
     def action_clear(self) -> None:
         """Escape clears the filter and the marks at once (as the README and help say), and
         dismisses the last command's feedback."""
-        self.query_one(EditingPanel).bar.dismiss_feedback()
+        self.dismiss_feedback()
         if self.vm.filter_text:
             self.apply_filter("")
         if self.vm.marked_keys:
@@ -1330,7 +1341,10 @@ class SessionBrowserApp(App[None]):
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen(
-            clock=self.clock, monotonic=self.monotonic, stall_seconds=self.stall_seconds
+            clock=self.clock,
+            monotonic=self.monotonic,
+            stall_seconds=self.stall_seconds,
+            feedback_seconds=self.config.feedback_seconds,
         )
 
     @property
@@ -1407,6 +1421,10 @@ class SessionBrowserApp(App[None]):
 
     def open_target(self, target: StoreTarget) -> None:
         """Show another store (agent switch); the previous one is closed."""
+        if target is not self.target:
+            # What the last command said was about the other store's sessions.
+            with contextlib.suppress(LookupError, NoMatches):  # not shown yet: nothing to take
+                self.main.dismiss_feedback()
         self.target = target
         if not self._requested_read_only:
             self.read_only = False

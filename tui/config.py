@@ -1,4 +1,5 @@
-"""User settings: ``config.toml`` (today only the keymap: binding id -> keys).
+"""User settings: ``config.toml`` (the keymap: binding id -> keys, the stall limit, how long a
+command's success line stays).
 
 Sources, later ones win:
 1. ``$OPENCLAW_TUI_CONFIG``, else ``config.toml`` in the app's config directory
@@ -51,10 +52,15 @@ class Settings(BaseModel):
     """A run going this long with no sign of activity is shown ``stalled`` (default 10;
     ``--stalled-after`` wins)."""
 
+    feedback_seconds: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    """How long a command's success line stays under the table before it goes away by itself
+    (default 5; 0 keeps it until Escape or the next command). Errors always stay until then."""
+
 
 FIXES: dict[str, str] = {
     "keymap": 'a table of binding id = "keys", e.g. [keymap] then pause = "space"',
     "stalled_after_minutes": "a number of minutes above 0, e.g. stalled_after_minutes = 10",
+    "feedback_seconds": "a number of seconds, 0 or more, e.g. feedback_seconds = 5",
 }
 
 
@@ -66,6 +72,7 @@ class UserConfig:
     """binding id -> the file path or ``$OPENCLAW_TUI_KEYMAP``, for messages about that remap."""
     warnings: list[str] = field(default_factory=list)
     stalled_after_minutes: float | None = None  # config.toml; None: the app's default
+    feedback_seconds: float | None = None  # config.toml; None: the command bar's default
 
     def where(self, binding_id: str, keys: str) -> str:
         """The line a remap was written on, as a message starts: file (or variable) and line."""
@@ -95,6 +102,8 @@ def _problem(path: Path, loc: tuple[int | str, ...], message: str) -> str:
         return f"{path}: {where} is not a setting openclaw-tui knows (known: {known}); remove it"
     if loc and loc[0] == "keymap":
         return f"{path}: [keymap] must be {FIXES['keymap']}"
+    if loc and str(loc[0]) in FIXES:
+        return f"{path}: {where}: {message}; write {FIXES[str(loc[0])]}"
     return f"{path}: {where}: {message}"
 
 
@@ -141,6 +150,7 @@ def load_config(env: Mapping[str, str] = os.environ) -> UserConfig:
     config.keymap.update(settings.keymap)
     config.keymap_origin.update(dict.fromkeys(settings.keymap, str(path)))
     config.stalled_after_minutes = settings.stalled_after_minutes
+    config.feedback_seconds = settings.feedback_seconds
     if settings.keymap:
         sources.append(str(path))
     raw = env.get(ENV_KEYMAP, "")

@@ -39,7 +39,8 @@ from openclaw_tui.tui import slash
 from openclaw_tui.tui.bulk_screen import BulkScreen, Line
 from openclaw_tui.tui.format import relative_age
 from openclaw_tui.tui.slash import ParsedCommand, bulk
-from openclaw_tui.widgets.command_bar import CommandBar
+from openclaw_tui.tui.slash.parse import BY_NAME
+from openclaw_tui.widgets.command_bar import FEEDBACK_SECONDS, CommandBar
 from openclaw_tui.widgets.confirm import ConfirmScreen
 from openclaw_tui.widgets.editors import (
     ChoiceEditor,
@@ -49,6 +50,7 @@ from openclaw_tui.widgets.editors import (
     ModelEditor,
     TextEditor,
 )
+from openclaw_tui.widgets.text import visible_control_chars
 
 MODELS_ENV = "OPENCLAW_TUI_MODELS"
 """Comma-separated ``provider/model`` refs the model editor and ``/model`` completion offer
@@ -155,11 +157,15 @@ class EditingPanel(Widget):
         context: Callable[[], EditContext] = lambda: NO_CONTEXT,
         *,
         models: Sequence[str] = slash.DEFAULT_MODELS,
+        monotonic: Callable[[], float] = time.monotonic,
+        feedback_seconds: float | None = None,
         id: str | None = "editing",
         name: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, name=name, classes=classes)
+        self._monotonic = monotonic
+        self._feedback_seconds = FEEDBACK_SECONDS if feedback_seconds is None else feedback_seconds
         self.context = context
         """Asked whenever the panel acts: the store and sessions of that moment."""
         self.configured = configured_models(models)
@@ -171,7 +177,12 @@ class EditingPanel(Widget):
         """(ok, message) of the last finished command, for tests and the status bar."""
 
     def compose(self) -> ComposeResult:
-        yield CommandBar(self.complete, id="command-bar")
+        yield CommandBar(
+            self.complete,
+            monotonic=self._monotonic,
+            feedback_seconds=self._feedback_seconds,
+            id="command-bar",
+        )
 
     # -- context from the host ----------------------------------------------------------------
 
@@ -392,6 +403,10 @@ class EditingPanel(Widget):
                 return
         if keys is None:
             keys = self.target_keys()
+        if not self.bar.busy:
+            # Not typed in the bar (an editor, the palette): the last command's feedback is
+            # replaced now, not left standing beside this one until it reports.
+            self.bar.dismiss_feedback()
         self._in_flight += 1
         self.run_worker(
             self._run(command, keys, reply),
@@ -420,15 +435,27 @@ class EditingPanel(Widget):
             self.Finished(keys, failures, command=text.strip(), writes=name not in NON_WRITING)
         )
         self.last_outcome = (ok, message)
+        title, window = self.presentation(command)
         try:
             if reply is None:
-                self.bar.show_result(ok, message)
+                self.bar.show_result(ok, message, title=title, window=window)
             else:
                 reply(ok, message)
-                self.bar.show_message(ok, message)
+                self.bar.show_message(ok, message, title=title, window=window)
         except Exception:
             # The editor may be gone (app closing); the bar still tells the operator.
-            self.bar.show_message(ok, message)
+            self.bar.show_message(ok, message, title=title, window=window)
+
+    @staticmethod
+    def presentation(command: str | ParsedCommand) -> tuple[str, bool]:
+        """(title of the output's window, whether the command's reply is a report to read in
+        a window), from the command table."""
+        parsed = slash.parse(command) if isinstance(command, str) else command
+        text = command if isinstance(command, str) else command.text
+        title = visible_control_chars(" ".join(text.split())) or "Command output"
+        if isinstance(parsed, slash.SlashError):
+            return title, False
+        return title, BY_NAME[parsed.name].window
 
     async def execute(
         self,
@@ -597,6 +624,7 @@ class EditingPanel(Widget):
         if self.running:
             self.bar.show_message(False, "A command is still running; try again when it ends.")
             return
+        self.bar.dismiss_feedback()  # this delete's outcome replaces the last command's
         self._in_flight += 1
         self.run_worker(
             self._delete(keys), group="editing", exit_on_error=False, description="Deleting"
@@ -613,7 +641,7 @@ class EditingPanel(Widget):
         self._in_flight -= 1
         self.post_message(self.Finished(keys, failures, command="delete"))
         self.last_outcome = (ok, message)
-        self.bar.show_message(ok, message)
+        self.bar.show_message(ok, message, title="Delete")
 
     async def delete(
         self, keys: list[str], *, failures: dict[str, str] | None = None

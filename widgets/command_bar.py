@@ -5,10 +5,17 @@ returns whole-text completions for the current text) and posts ``CommandBar.Subm
 the operator presses Enter. The host runs the command and reports back with
 ``show_result(ok, message)``: on success the acknowledgement shows under the bar and the bar
 closes; on failure the error shows and the typed text stays for correction.
+
+Feedback does not outstay its use: a success line goes away by itself after ``feedback_seconds``
+(read on the ``monotonic`` clock the host gives, so tests move time themselves), an error stays
+until ``dismiss_feedback`` (the host's Escape) or the next command replaces it, and output
+longer than ``MAX_INLINE_LINES`` opens in a scrollable window (``widgets/output.py``) that says
+how to close it, instead of pushing the table away.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
 from rich.text import Text
@@ -23,12 +30,18 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from openclaw_tui.widgets.output import OutputScreen
 from openclaw_tui.widgets.text import literal_text, marked_error, visible_control_chars
 
 Completer = Callable[[str], Sequence[str]]
 """Returns candidate *whole values* of the input for the given text (best first)."""
 
 MAX_DROPDOWN_ROWS = 8
+MAX_INLINE_LINES = 3
+"""Feedback longer than this (once wrapped to the bar's width) opens in a window."""
+FEEDBACK_SECONDS = 5.0
+"""How long a success line stays by default (``feedback_seconds`` in config.toml)."""
+EXPIRY_CHECK_SECONDS = 0.25
 
 
 class CompletionSuggester(Suggester):
@@ -159,11 +172,19 @@ class CommandBar(Vertical):
         *,
         placeholder: str = "/command  (Tab completes, ↑↓ history, Esc closes)",
         history: Sequence[str] = (),
+        monotonic: Callable[[], float] = time.monotonic,
+        feedback_seconds: float = FEEDBACK_SECONDS,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self._monotonic = monotonic
+        self.feedback_seconds = feedback_seconds
+        """A success line goes away after this many seconds; 0: it stays until dismissed."""
+        self._feedback_expires: float | None = None
+        self.output: OutputScreen | None = None
+        """The window showing the last long output, while it is open."""
         self._completer: Completer = completer or (lambda _text: ())
         self._placeholder = placeholder
         self.history: list[str] = list(history)
@@ -209,6 +230,9 @@ class CommandBar(Vertical):
             return ""
         return self._feedback_text.plain
 
+    def on_mount(self) -> None:
+        self.set_interval(EXPIRY_CHECK_SECONDS, self.expire_feedback)
+
     def open(self, text: str = "") -> None:
         """Show the input holding ``text`` (cursor at the end) and focus it."""
         focused = self.screen.focused if self.is_mounted else None
@@ -249,40 +273,95 @@ class CommandBar(Vertical):
         self.busy = True
         self._set_feedback(Text(message), "-busy")
 
-    def show_result(self, ok: bool, message: str) -> None:
+    def show_result(
+        self, ok: bool, message: str, *, title: str | None = None, window: bool = False
+    ) -> None:
         """Report a finished command.
 
         ok: the acknowledgement shows under the bar, the text is cleared and the bar closes.
         not ok: the error shows under the bar and the typed text stays for correction.
+        Long output (or any with ``window``, a report) opens in a window titled ``title``
+        (default: the command typed) instead; an error's first line also stays under the bar.
         """
         self.busy = False
         submitted = self._submitted_text
         self._submitted_text = None
+        heading = title or (visible_control_chars(submitted) if submitted else "Command output")
         if ok:
-            self._set_feedback(literal_text(message, keep_newlines=True), "-ok")
+            self._report(True, message, heading, window)
             # Only clear what was submitted: text typed while the command ran is the
             # operator's next command and must not vanish.
             if submitted is None or self.input.value == submitted:
                 self.input.value = ""
                 self.close()
         else:
-            self._set_feedback(literal_text(message, keep_newlines=True), "-error")
             if not self.is_open:
                 self.add_class("-open")
             if submitted is not None and not self.input.value:
                 self.input.value = submitted
             self._focus_input_now()
+            self._report(False, message, heading, window)
 
-    def show_message(self, ok: bool, message: str) -> None:
+    def show_message(
+        self, ok: bool, message: str, *, title: str = "Command output", window: bool = False
+    ) -> None:
         """Show feedback for something not typed in the bar (an editor, a key) without
         touching the input's text or open state."""
-        self._set_feedback(literal_text(message, keep_newlines=True), "-ok" if ok else "-error")
+        self._report(ok, message, title, window)
 
     def dismiss_feedback(self) -> None:
-        """Take the feedback line away (Escape on the table): it must not outstay its use."""
+        """Take the feedback line away (Escape on the table, another store): it must not
+        outstay its use."""
         self.remove_class("-has-feedback")
+        self._feedback_expires = None
+
+    def expire_feedback(self) -> None:
+        """A success line whose time is up goes away (called on a timer; errors never)."""
+        expires = self._feedback_expires
+        if expires is not None and self._monotonic() >= expires:
+            self.dismiss_feedback()
+
+    def wrapped_lines(self, text: Text) -> int:
+        """How many lines ``text`` takes under the table, wrapped to the bar's width."""
+        # Before its first layout the bar has no size yet: it spans the screen.
+        bar_width = self.size.width or (self.app.size.width if self.is_attached else 80)
+        width = max(1, bar_width - 2)  # the feedback line's padding
+        return sum(max(1, -(-Text(line).cell_len // width)) for line in text.plain.split("\n"))
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _report(self, ok: bool, message: str, title: str, window: bool) -> None:
+        text = literal_text(message, keep_newlines=True)
+        kind = "-ok" if ok else "-error"
+        lines = self.wrapped_lines(text)
+        # A report (window) opens one as soon as it is more than a line: it is read, not glanced.
+        long = lines > MAX_INLINE_LINES or (window and lines > 1)
+        if not long or not self._can_open_window():
+            self._set_feedback(text, kind)
+            return
+        # The window is the feedback: nothing stays under the table for a success. An error's
+        # first line stays (until Escape or the next command), beside the text to correct.
+        if ok:
+            self.dismiss_feedback()
+        else:
+            first = text.plain.split("\n", 1)[0]
+            self._set_feedback(literal_text(first + " …"), kind)
+        self._open_window(title, marked_error(text) if not ok else text, error=not ok)
+
+    def _can_open_window(self) -> bool:
+        # Only over the bar's own screen: with an editor or a confirmation on top, the reply
+        # is read there, and the bar's line is what remains when it closes.
+        return self.is_attached and self.app.screen is self.screen
+
+    def _open_window(self, title: str, text: Text, *, error: bool) -> None:
+        screen = OutputScreen(title, text, error=error)
+        self.output = screen
+
+        def closed(_result: object) -> None:
+            if self.output is screen:
+                self.output = None
+
+        self.app.push_screen(screen, callback=closed)
 
     def _set_feedback(self, text: Text, kind: str) -> None:
         if kind == "-error":
@@ -293,6 +372,12 @@ class CommandBar(Vertical):
         self._feedback_text = text
         feedback.update(text)
         self.add_class("-has-feedback")
+        # A success ages out; an error (never dropped before it could be read) and a command
+        # still running stay until Escape or the next command.
+        if kind == "-ok" and self.feedback_seconds > 0:
+            self._feedback_expires = self._monotonic() + self.feedback_seconds
+        else:
+            self._feedback_expires = None
         self.query_one("#command-feedback-box", VerticalScroll).scroll_home(animate=False)
 
     @on(Input.Submitted, "#command-input")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
@@ -18,6 +19,7 @@ from openclaw_tui.widgets.editors import (
     ModelEditor,
     TextEditor,
 )
+from openclaw_tui.widgets.output import OutputScreen
 from openclaw_tui.widgets.text import literal_text, visible, visible_control_chars
 from tests.tui.helpers import wait_until
 
@@ -43,15 +45,16 @@ class Target(Static, can_focus=True):
 
 
 class BarHost(App[None]):
-    def __init__(self, completer: Completer = toy_completer) -> None:
+    def __init__(self, completer: Completer = toy_completer, **bar_options: Any) -> None:
         super().__init__()
         self.completer = completer
+        self.bar_options = bar_options
         self.submitted: list[str] = []
         self.closed = 0
 
     def compose(self) -> ComposeResult:
         yield Target("table", id="target")
-        yield CommandBar(self.completer, id="bar")
+        yield CommandBar(self.completer, id="bar", **self.bar_options)
 
     def on_mount(self) -> None:
         self.query_one(Target).focus()
@@ -194,6 +197,114 @@ async def test_escape_closes_and_keeps_feedback() -> None:
         await pilot.press("escape")
         assert not bar.is_open and app.query_one(Target).has_focus
         assert bar.feedback.startswith("✖ Unknown command")
+
+
+def window_open(app: App[None]) -> bool:
+    """An output window is on top, with its contents mounted."""
+    return isinstance(app.screen, OutputScreen) and bool(app.screen.query("#output-box"))
+
+
+class FakeClock:
+    """A monotonic clock the test moves: feedback ages out without any sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_success_ages_out_on_the_clock_and_an_error_stays() -> None:
+    clock = FakeClock()
+    app = BarHost(monotonic=clock, feedback_seconds=5.0)
+    async with app.run_test() as pilot:
+        bar = app.query_one(CommandBar)
+        bar.show_message(True, "Thinking level set to high.")
+        clock.now += 4.9
+        bar.expire_feedback()
+        assert bar.feedback == "Thinking level set to high.", "gone before its time"
+        clock.now += 0.1
+        # The bar's own timer notices, reading the clock it was given.
+        await wait_until(pilot, lambda: bar.feedback == "", what="the success to age out")
+        bar.show_message(False, "Not saved: the store is read-only.")
+        clock.now += 3600
+        bar.expire_feedback()
+        await pilot.pause()
+        assert bar.feedback == "✖ Not saved: the store is read-only.", "an error never ages out"
+        bar.show_busy("Running /think high …")
+        clock.now += 3600
+        bar.expire_feedback()
+        assert "Running" in bar.feedback, "a command still running says so until it ends"
+        bar.dismiss_feedback()
+        assert bar.feedback == ""
+
+
+async def test_zero_seconds_keeps_a_success_until_dismissed() -> None:
+    clock = FakeClock()
+    app = BarHost(monotonic=clock, feedback_seconds=0)
+    async with app.run_test():
+        bar = app.query_one(CommandBar)
+        bar.show_message(True, "Label set.")
+        clock.now += 10_000
+        bar.expire_feedback()
+        assert bar.feedback == "Label set."
+
+
+async def test_long_output_opens_a_window_that_says_how_to_close_it() -> None:
+    app = BarHost()
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = app.query_one(CommandBar)
+        bar.open("/help")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.submitted == ["/help"])
+        listing = "\n".join(f"/command{n} – does thing {n}" for n in range(30))
+        bar.show_result(True, listing)
+        await wait_until(pilot, lambda: window_open(app), what="the window")
+        window = app.screen
+        assert isinstance(window, OutputScreen)
+        assert window.plain == listing and bar.output is window
+        assert "/help" in str(window.query_one("#output-box").border_title)
+        assert "Esc, q or Enter closes" in str(window.query_one("#output-box").border_subtitle)
+        assert bar.feedback == "", "nothing is left under the table"
+        assert not bar.is_open
+        await pilot.press("pagedown")
+        box = window.query_one("#output-box")
+        await wait_until(pilot, lambda: box.scroll_y > 0, what="the window to scroll")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, OutputScreen))
+        assert app.query_one(Target).has_focus and bar.output is None
+        # Three short lines still fit under the table.
+        bar.show_message(True, "one\ntwo\nthree")
+        await pilot.pause()
+        assert not isinstance(app.screen, OutputScreen) and bar.feedback == "one\ntwo\nthree"
+        # A report opens a window as soon as it takes more than one line.
+        bar.show_message(True, "one\ntwo", title="/status", window=True)
+        await wait_until(pilot, lambda: window_open(app))
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not isinstance(app.screen, OutputScreen))
+        bar.show_message(True, "one line", title="/help think", window=True)
+        await pilot.pause()
+        assert not isinstance(app.screen, OutputScreen) and bar.feedback == "one line"
+
+
+async def test_a_long_error_opens_a_window_and_keeps_the_text_to_correct() -> None:
+    app = BarHost()
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = app.query_one(CommandBar)
+        bar.open("/label x")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.submitted)
+        failures = "\n".join(f"agent:main:s{n}: not saved: disk full" for n in range(8))
+        bar.show_result(False, failures)
+        await wait_until(pilot, lambda: window_open(app))
+        window = app.screen
+        assert isinstance(window, OutputScreen) and window.error
+        assert window.plain == "✖ " + failures
+        assert str(window.query_one("#output-box").border_title).startswith("✖ Error: /label x")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, OutputScreen))
+        assert bar.is_open and bar.value == "/label x" and bar.input.has_focus
+        assert bar.feedback == "✖ agent:main:s0: not saved: disk full …"
 
 
 async def test_failing_completer_does_not_break_typing() -> None:

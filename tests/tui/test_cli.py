@@ -118,9 +118,9 @@ def test_a_config_file_setting_nobody_reads_is_reported_and_the_rest_applies(tmp
     assert loaded.keymap == {"pause": "z"}
     assert sorted(loaded.warnings) == [
         f"{config}: keymaps is not a setting openclaw-tui knows "
-        "(known: [keymap], stalled_after_minutes); remove it",
+        "(known: [keymap], stalled_after_minutes, feedback_seconds); remove it",
         f"{config}: theme is not a setting openclaw-tui knows "
-        "(known: [keymap], stalled_after_minutes); remove it",
+        "(known: [keymap], stalled_after_minutes, feedback_seconds); remove it",
     ]
     assert loaded.source == str(config)
 

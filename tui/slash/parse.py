@@ -38,6 +38,9 @@ class CommandSpec:
     summary: str
     needs_session: bool = True
     writes: bool = True
+    window: bool = False
+    """Its reply is a report to read (``/status``, ``/help``): shown in a window as soon as it
+    takes more than a line, where an acknowledgement would stay under the table."""
 
 
 COMMANDS: Final[tuple[CommandSpec, ...]] = (
@@ -64,7 +67,7 @@ COMMANDS: Final[tuple[CommandSpec, ...]] = (
     CommandSpec("label", (), "/label <text>|clear", "set or clear the label"),
     CommandSpec("reset", (), "/reset", "start a new session id (asks first)"),
     CommandSpec("new", (), "/new [provider/model]", "like /reset, optionally switching model"),
-    CommandSpec("status", (), "/status", "summarise the session", writes=False),
+    CommandSpec("status", (), "/status", "summarise the session", writes=False, window=True),
     CommandSpec(
         "stop",
         ("abort",),
@@ -93,7 +96,15 @@ COMMANDS: Final[tuple[CommandSpec, ...]] = (
         "(asks first; transcripts are archived, never deleted)",
         needs_session=False,
     ),
-    CommandSpec("help", (), "/help [command]", "list commands", needs_session=False, writes=False),
+    CommandSpec(
+        "help",
+        (),
+        "/help [command]",
+        "list commands",
+        needs_session=False,
+        writes=False,
+        window=True,
+    ),
 )
 
 BY_NAME: Final[dict[str, CommandSpec]] = {
