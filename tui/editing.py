@@ -508,10 +508,12 @@ class EditingPanel(Widget):
         a moment), then show the preview screen; nothing is applied from here."""
         context = self.context()
         if context.store is None:
-            self.bar.show_result(False, "Command unavailable: no session store is open.")
+            self.last_outcome = (False, "Command unavailable: no session store is open.")
+            self.bar.show_result(*self.last_outcome)
             return
         request = bulk.parse_bulk(raw_args, current_filter=context.filter_text)
         if isinstance(request, slash.SlashError):
+            self.last_outcome = (False, request.message)  # like every command's outcome
             self.bar.show_result(False, request.message)
             return
         self._in_flight += 1
