@@ -82,6 +82,18 @@ table. ``handle`` raises ``SkipAction`` while a text field has focus, so those k
 DELETE_ACTION = "delete"
 
 
+def _field_value(field: str, entry: Mapping[str, Any]) -> str | None:
+    """The value an editor shows as current for one session."""
+    if field == "model":
+        return semantics.override_ref(entry)
+    if field == "label":
+        return _text(entry.get("label")) or None
+    value = entry.get(field)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
 @dataclass(frozen=True, slots=True)
 class EditContext:
     """What the editing panel needs from its host, at the moment it acts."""
@@ -275,14 +287,26 @@ class EditingPanel(Widget):
             return
         key, entry = self.current_entry()
         title = fields.BY_NAME[field].label
-        subject = self.subject(key)
+        targets = self.target_keys()
+        bulk = len(targets) > 1 or (bool(targets) and targets[0] != key)
+        if bulk:
+            # Marked sessions: "current" is what they all have, if they agree; the highlighted
+            # row may not even be one of them.
+            entries = self._entries(targets)
+            entry = entries[0] if entries else {}
+            values = {_field_value(field, e) for e in entries}
+            current = values.pop() if len(values) == 1 else None
+            subject = self.subject(key, agreed=current if len(values) == 0 else None)
+        else:
+            current = _field_value(field, entry)
+            subject = self.subject(key)
         editor: EditorScreen
         if field == "model":
             editor = ModelEditor(
                 field,
                 "Model override",
                 self.models(),
-                semantics.override_ref(entry),
+                current,
                 subject=subject,
                 reply_to=self,
             )
@@ -290,7 +314,7 @@ class EditingPanel(Widget):
             editor = TextEditor(
                 field,
                 title,
-                _text(entry.get("label")),
+                current or "",
                 subject=subject,
                 reply_to=self,
                 placeholder="(optional)",
@@ -300,7 +324,7 @@ class EditingPanel(Widget):
                 field,
                 title,
                 self.choices_for(field, entry),
-                self.current_value(field, entry),
+                current,
                 subject=subject,
                 reply_to=self,
             )
@@ -313,15 +337,25 @@ class EditingPanel(Widget):
 
         self.app.push_screen(editor, callback=forget_targets)
 
-    def subject(self, highlighted: str | None) -> str:
-        """Whom an editor changes: the highlighted session, or the marked ones (bulk)."""
+    def subject(self, highlighted: str | None, *, agreed: str | None = None) -> str:
+        """Whom an editor changes: the highlighted session, or the marked ones (bulk), with
+        whether the marked ones agree on the field's value (``agreed``)."""
         keys = self.target_keys()
         if len(keys) > 1 or (keys and keys[0] != highlighted):
-            return (
-                f"{len(keys)} marked session{'s' if len(keys) != 1 else ''} (current values: "
-                f"{highlighted or 'none highlighted'})"
-            )
+            sessions = f"{len(keys)} marked session{'s' if len(keys) != 1 else ''}"
+            return f"{sessions} (all: {agreed})" if agreed is not None else sessions
         return highlighted or ""
+
+    def _entries(self, keys: list[str]) -> list[Mapping[str, Any]]:
+        store = self.store
+        found: list[Mapping[str, Any]] = []
+        for key in keys:
+            try:
+                entry = store.get(key) if store is not None else None
+            except Exception:
+                entry = None
+            found.append(entry if isinstance(entry, Mapping) else {})
+        return found
 
     def choices_for(self, field: str, entry: Mapping[str, Any]) -> tuple[str, ...]:
         if field == "thinkingLevel":

@@ -118,6 +118,44 @@ async def test_bulk_edit_of_rows_marked_with_space(tmp_path: Path, store_kind: S
     assert "reasoningLevel" not in data[MAIN]
 
 
+async def test_editor_on_marked_rows_shows_their_shared_value_not_the_highlighted_rows(
+    tmp_path: Path, store_kind: StoreKind
+) -> None:
+    path = make_store_copy(store_kind, tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot)
+        for key in (GROUP, CRON):
+            screen.table.move_cursor_to_key(key)
+            await pilot.press("space")
+        await wait_until(pilot, lambda: screen.marked_keys == {GROUP, CRON})
+        ok, _ = await type_command(pilot, screen, "/think low")
+        assert ok
+        await wait_until(pilot, lambda: on_disk(path)[CRON].get("thinkingLevel") == "low")
+        # The highlighted row is not marked and has another value: it is not "current".
+        screen.table.move_cursor_to_key(MAIN)
+        await pilot.pause()
+        assert on_disk(path)[MAIN].get("thinkingLevel") != "low"
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
+        editor = app.screen
+        assert isinstance(editor, ChoiceEditor)
+        assert editor.current == "low"
+        assert editor.subject == "2 marked sessions (all: low)"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        # Marked rows that disagree: no value is called current.
+        screen.table.move_cursor_to_key(MAIN)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: len(screen.marked_keys) == 3)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
+        editor = app.screen
+        assert isinstance(editor, ChoiceEditor)
+        assert editor.current is None
+        assert editor.subject == "3 marked sessions"
+
+
 async def test_reset_asks_and_yes_applies(tmp_path: Path, store_kind: StoreKind) -> None:
     path = make_store_copy(store_kind, tmp_path)
     old = on_disk(path)[GROUP]["sessionId"]
