@@ -2,16 +2,17 @@
 
 A spec says what the field is called, which slash command sets it and how that command spells
 "clear the override", how operator input becomes the stored value, which stored values the
-editors offer, what ``sessions.patch`` calls it on a gateway, and how ``validate_entry``
-(model.py) judges a stored value. The command bar, the editors, the edit menu, the table, the
+editors offer (for one session: ``choices``, e.g. the thinking levels of its model), what
+``sessions.patch`` calls it on a gateway, and how ``validate_entry`` (model.py) judges a stored
+value. The command bar, the editors, the edit menu, the table, the
 gateway store and the validator read these specs rather than keeping their own tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from openclaw_tui.store import semantics as sem
 
@@ -45,6 +46,15 @@ class FieldSpec:
     default. Not ``normalize``: operator input accepts words a file reader does not."""
     fix: str = ""
     """How the operator fixes an invalid stored value, for the validator's message."""
+    offered_for: Callable[[Mapping[str, Any] | None], tuple[str, ...]] | None = None
+    """The values offered for one session when they depend on it (the thinking levels its model
+    supports); None: always ``values``."""
+
+    def choices(self, entry: Mapping[str, Any] | None) -> tuple[str, ...]:
+        """The values the editors, the edit menu and slash completion offer for ``entry``."""
+        if self.offered_for is None:
+            return self.values
+        return self.offered_for(entry)
 
 
 def _spec(
@@ -59,6 +69,7 @@ def _spec(
     fix: str,
     valid_in_file: tuple[str, ...] | None = None,
     read_in_file: bool = True,
+    offered_for: Callable[[Mapping[str, Any] | None], tuple[str, ...]] | None = None,
 ) -> FieldSpec:
     """``read_in_file``: OpenClaw reads the other spellings of ``normalize`` in a file too (False:
     it ignores them there and uses the default)."""
@@ -75,7 +86,13 @@ def _spec(
         valid_in_file=values if valid_in_file is None else valid_in_file,
         read_normalize=normalize if read_in_file else None,
         fix=fix,
+        offered_for=offered_for,
     )
+
+
+def _thinking_levels(entry: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The levels OpenClaw offers for the model the session uses (all when it is unknown)."""
+    return sem.thinking_levels_for(*sem.effective_model(entry))
 
 
 THINKING: Final = _spec(
@@ -87,6 +104,7 @@ THINKING: Final = _spec(
     noun="thinking level",
     valid_in_file=sem.STORED_THINK_LEVELS,
     fix="/think <level>, or /think default to clear it",
+    offered_for=_thinking_levels,
 )
 VERBOSE: Final = _spec(
     "verboseLevel",

@@ -358,9 +358,7 @@ class EditingPanel(Widget):
         return found
 
     def choices_for(self, field: str, entry: Mapping[str, Any]) -> tuple[str, ...]:
-        if field == "thinkingLevel":
-            return semantics.thinking_levels_for(*semantics.effective_model(entry))
-        return fields.BY_NAME[field].values
+        return fields.BY_NAME[field].choices(entry)
 
     @staticmethod
     def current_value(field: str, entry: Mapping[str, Any]) -> str | None:

@@ -55,3 +55,11 @@ def test_an_editors_command_is_the_one_the_bar_would_parse_from_its_text(spec: f
             typed.args,
             typed.raw_args,
         )
+
+
+def test_the_thinking_levels_offered_depend_on_the_sessions_model():
+    # The registry, not each editor, knows that a binary-thinking model offers only off/on.
+    zai = {"providerOverride": "zai", "modelOverride": "glm-4.6"}
+    assert fields.THINKING.choices(zai) == fields.sem.BINARY_THINK_LEVELS
+    assert fields.THINKING.choices(None) == fields.sem.thinking_levels_for(None, None)
+    assert fields.VERBOSE.choices(zai) == fields.VERBOSE.values

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
+from openclaw_tui.store import fields
 from openclaw_tui.store import semantics as sem
 from openclaw_tui.tui.slash.parse import BY_NAME, command_names
 from openclaw_tui.tui.slash.plans import LEVELS, Entry, SlashConfig
@@ -40,7 +41,7 @@ def argument_values(
     name = spec.name
     config = config or SlashConfig()
     if name == "think":
-        return [*sem.thinking_levels_for(*sem.effective_model(entry)), "default"]
+        return [*fields.THINKING.choices(entry), "default"]
     if name in LEVELS:
         return [v.strip() for v in LEVELS[name].options.split(",")]
     if name in ("model", "new"):

@@ -157,7 +157,7 @@ def plan_think(cmd: ParsedCommand, ctx: Context) -> Plan:
     if not cmd.args:
 
         def describe(_key: str, entry: Entry) -> str:
-            levels = sem.thinking_levels_for(*sem.effective_model(entry))
+            levels = fields.THINKING.choices(entry)
             return (
                 f"Current thinking level: {current(entry, 'thinkingLevel')}.\n"
                 f"Options: {', '.join(levels)}."
@@ -169,14 +169,14 @@ def plan_think(cmd: ParsedCommand, ctx: Context) -> Plan:
         return set_field(fields.THINKING.name, None, "Thinking level reset to default.")
     level = sem.normalize_think_level(raw)
     if level is None:
-        levels = sem.thinking_levels_for(*sem.effective_model(ctx.first_entry()))
+        levels = fields.THINKING.choices(ctx.first_entry())
         return SlashError(
             f'Unrecognized thinking level "{quote(raw)}". Valid levels: {", ".join(levels)}.'
         )
 
     def compute(_key: str, entry: Entry) -> tuple[Patch | None, str]:
         provider, model = sem.effective_model(entry)
-        levels = sem.thinking_levels_for(provider, model)
+        levels = fields.THINKING.choices(entry)
         allowed = {"off", "low"} if levels == sem.BINARY_THINK_LEVELS else set(levels)
         if level not in allowed:
             raise Refused(
