@@ -312,8 +312,8 @@ def report(floor: dict[str, Any], store: dict[str, Any], app: dict[str, Any]) ->
     launch = app["launch_all_rows_s"]
     print(
         f"process start to every row on screen  {launch:.2f} s   (target < "
-        f"{ALL_ROWS_TARGET_S} s; floor: start + one orjson.loads of the file "
-        f"{floor['loaded_s']:.2f} s, ratio {launch / floor['loaded_s']:.2f})"
+        f"{ALL_ROWS_TARGET_S} s; floor: {floor['what']} {floor['loaded_s']:.2f} s, "
+        f"ratio {launch / floor['loaded_s']:.2f})"
     )
     if launch >= ALL_ROWS_TARGET_S:
         missed.append("process start to every row")
@@ -344,7 +344,7 @@ def report(floor: dict[str, Any], store: dict[str, Any], app: dict[str, Any]) ->
     print(
         f"peak memory (max RSS)    {app['rss_mb']:.0f} MiB app, {app['rss_loaded_mb']:.0f} MiB "
         f"when every row is on screen   (target <= {RSS_TARGET_MB} MiB; the store alone "
-        f"{store['rss_mb']:.0f} MiB; baseline: one orjson.loads of the file alone "
+        f"{store['rss_mb']:.0f} MiB; baseline: {floor['what']} "
         f"{floor['rss_mb']:.0f} MiB, ratio {app['rss_mb'] / floor['rss_mb']:.2f})"
     )
     if app["rss_mb"] > RSS_TARGET_MB:
@@ -390,7 +390,13 @@ def main() -> int:
             store = run_phase("store", path, args)
             app = run_phase("app", path, args)
         if floor is None:  # SQLite: the floor is the store alone
-            floor = {"loaded_s": store["open_s"], "rss_mb": store["rss_mb"]}
+            floor = {
+                "what": "opening the store alone",
+                "loaded_s": store["open_s"],
+                "rss_mb": store["rss_mb"],
+            }
+        else:
+            floor["what"] = "interpreter start + one orjson.loads of the file"
         missed.extend(f"{backend}: {what}" for what in report(floor, store, app))
     if missed:
         print(f"\nmissed targets: {', '.join(missed)}")

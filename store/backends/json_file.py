@@ -185,11 +185,12 @@ class JsonFileBackend(Backend):
     def _prime_serializer(self, fd: int, signature: Signature) -> None:
         """Keep ``fd`` (the file just read) as the source of the next commit's unchanged
         blocks, when the file has OpenClaw's layout; else close it."""
+        # Whatever was kept before describes an older file: never hold its inode open.
+        self._forget_source()
         layout = self._parser.layout if self._parser is not None else None
         if layout is None or self.read_only or not self.check_fingerprint:
             os.close(fd)
             return
-        self._forget_source()
         self._serializer.prime(layout)
         if not self._serializer.primed:
             os.close(fd)
