@@ -46,6 +46,9 @@ class FieldSpec:
     default. Not ``normalize``: operator input accepts words a file reader does not."""
     fix: str = ""
     """How the operator fixes an invalid stored value, for the validator's message."""
+    patch_since: tuple[int, int] | None = (2026, 7)
+    """The first OpenClaw release (year, month) whose ``sessions.patch`` accepts ``patch_name``;
+    None: no release does (the edit is refused on a gateway). 2026.7 is the oldest supported."""
     offered_for: Callable[[Mapping[str, Any] | None], tuple[str, ...]] | None = None
     """The values offered for one session when they depend on it (the thinking levels its model
     supports); None: always ``values``."""
@@ -70,6 +73,7 @@ def _spec(
     valid_in_file: tuple[str, ...] | None = None,
     read_in_file: bool = True,
     offered_for: Callable[[Mapping[str, Any] | None], tuple[str, ...]] | None = None,
+    patch_since: tuple[int, int] | None = (2026, 7),
 ) -> FieldSpec:
     """``read_in_file``: OpenClaw reads the other spellings of ``normalize`` in a file too (False:
     it ignores them there and uses the default)."""
@@ -87,6 +91,7 @@ def _spec(
         read_normalize=normalize if read_in_file else None,
         fix=fix,
         offered_for=offered_for,
+        patch_since=patch_since,
     )
 
 
@@ -153,6 +158,7 @@ QUEUE_MODE: Final = _spec(
     clear_word="reset",
     noun="queue mode",
     fix="/queue <mode>, or /queue reset",
+    patch_since=None,  # neither the 2026.7 nor the 2026.9 patch schema has queueMode
 )
 USAGE: Final = _spec(
     # "off" is not offered: OpenClaw deletes the field for it (older files may hold on/off).

@@ -98,25 +98,20 @@ Row = Mapping[str, Any]
 PatchFn = Callable[[Mapping[str, Any]], Any]
 
 # Fields ``sessions.patch`` accepts (besides ``key``), read from each release's params schema.
-PATCH_FIELDS_2026_7 = frozenset(
+# The editable fields' names and releases come from store/fields.py (FieldSpec.patch_name,
+# patch_since); these are the others, which no editor offers.
+_OTHER_PATCH_FIELDS_2026_7 = frozenset(
     [
-        "label",
         "category",
         "archived",
         "pinned",
         "unread",
-        "thinkingLevel",
         "fastMode",
-        "verboseLevel",
         "traceLevel",
-        "reasoningLevel",
-        "responseUsage",
-        "elevatedLevel",
         "execHost",
         "execSecurity",
         "execAsk",
         "execNode",
-        "model",
         "spawnedBy",
         "spawnedWorkspaceDir",
         "spawnedCwd",
@@ -125,13 +120,10 @@ PATCH_FIELDS_2026_7 = frozenset(
         "subagentControlScope",
         "inheritedToolAllow",
         "inheritedToolDeny",
-        "sendPolicy",
-        "groupActivation",
     ]
 )
-PATCH_FIELDS_2026_9 = frozenset(
+_OTHER_PATCH_FIELDS_2026_9 = frozenset(
     [
-        "label",
         "autoLabel",
         "icon",
         "color",
@@ -145,14 +137,9 @@ PATCH_FIELDS_2026_9 = frozenset(
         "pinned",
         "unread",
         "contextWindow",
-        "thinkingLevel",
         "fastMode",
         "toolOverrides",
-        "verboseLevel",
         "traceLevel",
-        "reasoningLevel",
-        "responseUsage",
-        "elevatedLevel",
         "execHost",
         "execSecurity",
         "execAsk",
@@ -160,16 +147,26 @@ PATCH_FIELDS_2026_9 = frozenset(
         "permissionMode",
         "sandboxMode",
         "nativeRuntimeConsent",
-        "model",
         "agentRuntime",
         "completionOwnerSessionKey",
         "inheritedToolPolicyVersion",
         "inheritedToolAllow",
         "inheritedToolDeny",
-        "sendPolicy",
-        "groupActivation",
     ]
 )
+
+
+def _editable_patch_fields(release: tuple[int, int]) -> frozenset[str]:
+    """The editable fields' ``sessions.patch`` names a gateway of ``release`` accepts."""
+    return frozenset(
+        spec.patch_name
+        for spec in fields.FIELDS
+        if spec.patch_since is not None and spec.patch_since <= release
+    )
+
+
+PATCH_FIELDS_2026_7 = _OTHER_PATCH_FIELDS_2026_7 | _editable_patch_fields((2026, 7))
+PATCH_FIELDS_2026_9 = _OTHER_PATCH_FIELDS_2026_9 | _editable_patch_fields((2026, 9))
 # Managed by the gateway itself; a changed value here is not an edit request.
 SERVER_MANAGED = frozenset({"sessionId", "updatedAt", "key"})
 # A file entry spells a model override as two fields; the gateway takes one "provider/model".
