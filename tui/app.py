@@ -57,6 +57,7 @@ from openclaw_tui.tui.fleet_view import FleetView
 from openclaw_tui.tui.format import relative_age
 from openclaw_tui.tui.keymap import KeyContext, resolve_keymap
 from openclaw_tui.tui.messages import (
+    StoreAppeared,
     StoreEvents,
     StoreFailed,
     TranscriptActivity,
@@ -770,6 +771,7 @@ class MainScreen(Screen[None]):
         if not isinstance(self.app.screen, AttentionScreen):
             self.app.push_screen(AttentionScreen(self))
 
+    @on(StoreAppeared)
     def store_appeared(self) -> None:
         """The missing store now exists: one state, said the same in body and status bar."""
         target = self.target
@@ -1473,7 +1475,7 @@ class SessionBrowserApp(App[None]):
         else:
             # The watched sessions.json appeared, maybe with no session in it (no event then):
             # the screen stops saying there is no store.
-            self.main.store_appeared()
+            self.main.post_message(StoreAppeared())
 
     async def _run_store(self, target: StoreTarget) -> None:
         main = self.main
@@ -1493,7 +1495,9 @@ class SessionBrowserApp(App[None]):
             self.store = store
             # Awaited, not posted: the first rows must be on screen before any event applies
             # to them, while the screen keeps handling the operator's keys (a big store's rows
-            # are built in a thread); events wait in the subscription meanwhile.
+            # are built in a thread); events wait in the subscription meanwhile. Not yet a
+            # message: a handler awaiting this would hold MainScreen's queue for the whole build,
+            # and this worker's cancellation (a newer target) and error report would not reach it.
             await main.store_opened(store, target)
             if subscription is None:
                 return

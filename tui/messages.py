@@ -51,6 +51,11 @@ class StoreFailed(Message):
 
 
 @dataclass
+class StoreAppeared(Message):
+    """The missing store's sessions.json now exists (maybe empty, so no event says so)."""
+
+
+@dataclass
 class WorkerFailed(Message):
     """A worker ended with an exception nobody handled: said in the banner, the view goes on."""
 
