@@ -1,6 +1,7 @@
 """What each session is doing: run state, stalls, usage and cost (pure; no Textual, no Rich).
 
-Sources, as observed on real 2026.7.35 and 2026.9.6 gateways (reference: openclaw-activity.md):
+Where run state comes from, as we observed it on real 2026.7.35 and 2026.9.6 gateways (these
+notes are the record: each source, the fields it carries and how each release deviates):
 
 - a file entry (sessions.json, SQLite ``session_nodes``) keeps the LAST run: ``status``
   (running/done/failed/killed/timeout), ``startedAt``, ``endedAt``, ``runtimeMs``,

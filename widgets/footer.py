@@ -5,6 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.events import Resize
 from textual.widgets import Footer
+
+# Private module on purpose: Textual (8.2) exports only Footer, yet Footer.compose yields
+# FooterKey widgets and filtering/ordering them needs their type, ``key`` and ``action``.
+# tests/tui/test_footer_api.py fails if a Textual release moves or changes it.
 from textual.widgets._footer import FooterKey
 
 UNBOUND_KEY = "-unbound-"
