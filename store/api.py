@@ -19,12 +19,13 @@ from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.errors import StoreError
 
 if TYPE_CHECKING:
-    from openclaw_tui.store.activity import AbortResult, GatewayUsage
+    from openclaw_tui.store.abort import AbortResult
     from openclaw_tui.store.bulk import EntryResult, ResultSink
     from openclaw_tui.store.events import ConnectionState
     from openclaw_tui.store.fleet import GatewayStatus
     from openclaw_tui.store.subscription import Subscription
     from openclaw_tui.store.transcripts.base import TranscriptSource
+    from openclaw_tui.store.usage import GatewayUsage
 
 T = TypeVar("T")
 PatchFn = Callable[[Mapping[str, Any]], Any]
@@ -199,8 +200,9 @@ class SessionStoreAPI(Protocol):
         in the store (nothing done)."""
         ...
 
-    # -- what sessions are doing (store/activity.py). A file store answers every one of these
-    # without pretending: runs live in the gateway process, so it names how to connect.
+    # -- what sessions are doing (store/runs.py, usage.py, abort.py). A file store answers every
+    # one of these without pretending: runs live in the gateway process, so it names how to
+    # connect.
     async def abort_run(self, key: str) -> AbortResult: ...
 
     async def wait_run_ended(

@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any, Literal
 
-from openclaw_tui.store.activity import (
+from openclaw_tui.store.events import ConnectionState
+from openclaw_tui.store.runs import (
     ActivityMarks,
     RunState,
     RunStatus,
@@ -24,7 +25,6 @@ from openclaw_tui.store.activity import (
     run_state,
     stalled,
 )
-from openclaw_tui.store.events import ConnectionState
 
 Phase = Literal["connected", "connecting", "pairing", "refused-scope", "error", "open"]
 """What a gateway's connection is doing; ``open`` is a file store (no connection)."""

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from openclaw_tui.store import codec, semantics
 from openclaw_tui.store._core import _CORES, _Core, _DetachedLoop, _Pending
 from openclaw_tui.store._work import MISSING, _check_entry, _Work
-from openclaw_tui.store.activity import FileStoreActivity
+from openclaw_tui.store.abort import FileStoreActivity
 from openclaw_tui.store.api import PatchFn, ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls
 from openclaw_tui.store.backends.base import Backend, Issue

@@ -22,7 +22,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from openclaw_tui.store.activity import (
+from openclaw_tui.store.usage import (
     USAGE_DIMENSIONS,
     GatewayUsage,
     UsageGroup,

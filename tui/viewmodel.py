@@ -24,16 +24,6 @@ from typing import Any
 
 from sortedcontainers import SortedKeyList
 
-from openclaw_tui.store.activity import (
-    RUN_FIELD,
-    ActivityMarks,
-    RunState,
-    RunStatus,
-    format_cost,
-    last_activity_ms,
-    run_state,
-    stalled,
-)
 from openclaw_tui.store.events import (
     EntryAdded,
     EntryChanged,
@@ -46,6 +36,16 @@ from openclaw_tui.store.fields import FIELDS, MODEL, REASONING, THINKING, VERBOS
 from openclaw_tui.store.fleet import ENDED_BADLY
 from openclaw_tui.store.keys import channel_of, classify_key, namespace_of, split_namespace
 from openclaw_tui.store.model import entry_issues
+from openclaw_tui.store.runs import (
+    RUN_FIELD,
+    ActivityMarks,
+    RunState,
+    RunStatus,
+    last_activity_ms,
+    run_state,
+    stalled,
+)
+from openclaw_tui.store.usage import format_cost
 from openclaw_tui.tui.format import relative_age
 
 Entry = Mapping[str, Any]

@@ -4,7 +4,7 @@ For each release (2026.7.35, 2026.9.6): the project's fake model endpoint
 (``interop/fake_model.py``, 127.0.0.1 only) and an isolated gateway configured with it as its
 only model provider. Over the gateway protocol (``chat.send``, as the reference describes) we send
 
-1. normal turns: the row's run state (``store.activity.run_state``) goes ``running`` and back,
+1. normal turns: the row's run state (``store.runs.run_state``) goes ``running`` and back,
    and ``open_transcript`` streams the reply (a partial item) then shows it committed;
 2. a tool turn: the transcript shows the ``read`` call with its arguments, then the reply;
 3. a slow turn: a read+write device's ``/stop`` is refused naming the ``admin_scope`` opt-in;
@@ -58,8 +58,8 @@ from interop.fake_model import (
     FakeModel,
     reply_text,
 )
-from openclaw_tui.store.activity import run_state
 from openclaw_tui.store.gateway import GatewayConfig, GatewayStore
+from openclaw_tui.store.runs import run_state
 from openclaw_tui.store.transcript_model import TranscriptItem, merge_items
 
 MAIN = "agent:main:main"

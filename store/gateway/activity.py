@@ -22,21 +22,16 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from openclaw_tui.store.activity import (
-    RUN_FIELD,
-    USAGE_METHODS,
-    AbortResult,
-    GatewayUsage,
-    RunTracker,
-    gateway_usage,
-    run_state,
-)
+from openclaw_tui.store.abort import AbortResult
 from openclaw_tui.store.diff import changed_fields
 from openclaw_tui.store.events import EntryChanged
 from openclaw_tui.store.gateway.errors import (
     GatewayError,
     GatewayRequestError,
 )
+from openclaw_tui.store.run_tracker import RunTracker
+from openclaw_tui.store.runs import RUN_FIELD, run_state
+from openclaw_tui.store.usage import USAGE_METHODS, GatewayUsage, gateway_usage
 
 if TYPE_CHECKING:
     from openclaw_tui.store.events import StoreEvent

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from openclaw_tui.store.activity import AbortResult, GatewayUsage, merge_usage
+from openclaw_tui.store.abort import AbortResult
 from openclaw_tui.store.api import PatchFn, ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.bulk import EntryResult, ResultSink, refusal, report
@@ -42,6 +42,7 @@ from openclaw_tui.store.gateway.gateway_store import (
     row_fields_changed,
 )
 from openclaw_tui.store.subscription import Subscription
+from openclaw_tui.store.usage import GatewayUsage, merge_usage
 
 if TYPE_CHECKING:
     from openclaw_tui.store.gateway.transcript import GatewayTranscript

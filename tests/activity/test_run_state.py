@@ -8,19 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from openclaw_tui.store.activity import (
-    RunState,
-    RunStatus,
-    RunTracker,
-    entry_usage,
-    format_cost,
-    normalize_run_status,
-    run_state,
-    stalled,
-    usage_groups,
-    usage_totals,
-)
+from openclaw_tui.store.run_tracker import RunTracker
+from openclaw_tui.store.runs import RunState, RunStatus, normalize_run_status, run_state, stalled
 from openclaw_tui.store.session_store import SessionStore
+from openclaw_tui.store.usage import entry_usage, format_cost, usage_groups, usage_totals
 from tests.shared_data import FIXTURES
 
 pytestmark = pytest.mark.anyio

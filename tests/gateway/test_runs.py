@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from openclaw_tui.store.activity import RunStatus, run_state
 from openclaw_tui.store.gateway import GatewayStore, MultiGatewayStore
+from openclaw_tui.store.runs import RunStatus, run_state
 from tests.gateway.fake_runs import RunningFakeGateway
 from tests.gateway.helpers import make_store
 

@@ -11,14 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from openclaw_tui.store.activity import (
-    ActivityMarks,
-    RunState,
-    RunStatus,
-    RunTracker,
-    last_activity_ms,
-    run_state,
-)
+from openclaw_tui.store.run_tracker import RunTracker
+from openclaw_tui.store.runs import ActivityMarks, RunState, RunStatus, last_activity_ms, run_state
 from openclaw_tui.store.session_store import SessionStore
 from openclaw_tui.store.transcripts.activity import transcript_written_ms
 from openclaw_tui.tui.viewmodel import is_stalled, run_cell

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from openclaw_tui.store.activity import GatewayUsage
 from openclaw_tui.store.gateway import Backoff, GatewayStore
+from openclaw_tui.store.usage import GatewayUsage
 from openclaw_tui.tui.app import SessionBrowserApp
 from openclaw_tui.tui.config import UserConfig
 from openclaw_tui.tui.target import StoreTarget, target_for_gateways

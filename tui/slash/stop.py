@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from openclaw_tui.store.activity import AbortResult
+from openclaw_tui.store.abort import AbortResult
 from openclaw_tui.store.errors import describe_error
 from openclaw_tui.tui.slash.parse import ParsedCommand
 from openclaw_tui.tui.slash.plans import Context, Plan, StoreLike, unexpected
