@@ -819,14 +819,11 @@ class MainScreen(Screen[None]):
                 message = "No sessions match the filter (Esc clears it)."
             elif self._health is not None and self._health.startswith("read"):
                 message = "Nothing to show: the store cannot be read (see the banner above)."
-            elif self.connections and not any(
-                state.state == "connected" for state in self.connections.values()
-            ):
+            elif (offline := self._offline_states()) is not None:
                 # No gateway has answered yet: "no sessions" would contradict the banner.
-                states = {state.state for state in self.connections.values()}
-                if "pairing" in states:
+                if "pairing" in offline:
                     reason = "this device waits for approval"
-                elif "failed" in states:
+                elif "failed" in offline:
                     reason = "no gateway accepted the connection"
                 else:
                     reason = "no gateway is connected yet"
@@ -834,6 +831,23 @@ class MainScreen(Screen[None]):
             else:
                 message = "No sessions in this store."
             self.table.empty_message = message
+
+    def _offline_states(self) -> set[str] | None:
+        """The gateways' states while none is connected; None when one is (or no gateways)."""
+        if not self.connections or any(
+            state.state == "connected" for state in self.connections.values()
+        ):
+            return None
+        return {state.state for state in self.connections.values()}
+
+    def _offline_note(self) -> str | None:
+        """The status bar's word for no gateway connected, agreeing with the body and banner."""
+        states = self._offline_states()
+        if states is None:
+            return None
+        if "pairing" in states:
+            return "waiting for approval"
+        return "not connected"
 
     def _show_selected(self) -> None:
         key = self.current_key
@@ -902,6 +916,7 @@ class MainScreen(Screen[None]):
                 stalled=stalled,
                 totals=shown_totals(vm),
                 connections=self._connection_notes(),
+                offline=self._offline_note(),
                 note=(
                     f"loading {self._loading_total:,} sessions…"
                     if self._loading_total is not None

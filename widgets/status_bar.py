@@ -56,6 +56,7 @@ class StatusInfo:
     totals: str = ""  # tokens and cost of the sessions shown (after the filter), formatted
     connections: tuple[ConnectionNote, ...] = ()  # remote stores only: one per gateway
     scope: str = ""  # the one gateway the table is limited to (the gateways panel, w)
+    offline: str | None = None  # why no gateway is connected ("not connected"), None when one is
 
 
 def _elide_middle(text: str, width: int) -> str:
@@ -94,6 +95,9 @@ def _render_status(info: StatusInfo, width: int | None, dropped: frozenset[str])
     if info.paused:
         text.append(" PAUSED ", style="bold reverse yellow")
         text.append(f" {info.pending} changes pending ", style="bold yellow")
+    elif info.offline is not None:
+        # Nothing is live while no gateway is connected: say so, as the banner does.
+        text.append(" OFFLINE ", style="bold reverse yellow")
     else:
         text.append(" LIVE ", style="bold reverse green")
     text.append(" ")
@@ -135,6 +139,9 @@ def _render_status(info: StatusInfo, width: int | None, dropped: frozenset[str])
     elif info.refused is not None:
         text.append(" · last write refused: " if info.health else "last write refused: ")
         text.append(visible(info.refused), style="yellow")
+    elif info.offline is not None:
+        # No gateway to write to: "writes ok" would be a promise nothing can keep.
+        text.append(visible(info.offline), style="yellow")
     elif not info.health:
         text.append("writes ok", style="green")
     for conn in info.connections:

@@ -64,10 +64,15 @@ async def test_pairing_shows_the_request_and_approve_command_then_rows_appear(tm
             assert screen.table.empty_message == (
                 "Nothing to show: this device waits for approval (see the banner above)."
             )
+            # The status bar agrees too: nothing is live and no write can land yet.
+            assert "writes ok" not in status and "LIVE" not in status
+            assert "OFFLINE" in status and "waiting for approval" in status
 
             # Approved on the host: the client retries by itself and the rows appear.
             lab.approve(request_id)
             await wait_until(pilot, lambda: screen.vm.total_count == 1, timeout=10)
+            await wait_until(pilot, lambda: "writes ok" in screen.status.text, timeout=10)
+            assert "LIVE" in screen.status.text
             await wait_until(pilot, lambda: "lab connected" in screen.status.text, timeout=10)
             await pilot.pause()
             assert "Lab" in row_line(screen, "agent:main:main")
