@@ -204,7 +204,11 @@ class GatewayActivity:
         if isinstance(run_id, str) and run_id:
             self._runs.on_started(key, run_id, now_ms())
             return AbortResult(key, "sent", f"asked the gateway to stop {key}", run_id=run_id)
-        ok = isinstance(answer, dict) and answer.get("ok") is not False
+        if not isinstance(answer, dict):
+            # Accepted, with an answer of no shape we know (e.g. null): the request went through,
+            # so whether the run ended is for wait_run_ended to tell, not this answer.
+            return AbortResult(key, "sent", f"asked the gateway to stop {key}")
+        ok = answer.get("ok") is not False
         if not ok:
             message = str(answer.get("message") or answer.get("error") or answer)
             return AbortResult(

@@ -45,6 +45,9 @@ class RunningFakeGateway(FakeGateway):
     # What sessions.abort does: "ends" (the run stops, as observed), "ignored" (accepted, the
     # run goes on: to test the still-running verdict).
     abort_behaviour: str = "ends"
+    # When set, sessions.abort answers with this payload instead (e.g. None: an answer of no
+    # shape the client knows), still ending the run as abort_behaviour says.
+    abort_payload: Any = field(default=..., repr=False)
     transcripts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     runs: dict[str, FakeRun] = field(default_factory=dict)
     message_subs: dict[int, set[str]] = field(default_factory=dict)
@@ -400,6 +403,8 @@ class RunningFakeGateway(FakeGateway):
                         "invalid sessions.abort params: must have required property 'key'",
                     )
                 }
+            if self.abort_payload is not ...:
+                return {"payload": self.abort_payload}
             run = self.runs.get(key)
             if run is None:
                 # Not observed: what a real gateway answers when nothing runs.

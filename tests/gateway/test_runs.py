@@ -76,6 +76,19 @@ async def test_9_6_keeps_the_run_id_after_the_first_snapshot_drops_it(tmp_path):
             assert state_of(store).active_run_ids == (run_id,)
 
 
+async def test_stop_with_an_answer_of_unknown_shape_waits_for_the_run_to_end(tmp_path):
+    async with RunningFakeGateway(flavor="7", abort_payload=None) as gw:
+        gw.put(KEY, label="Main")
+        async with make_store(gw, tmp_path, admin_scope=True) as store:
+            await store.wait_synced(5)
+            await gw.begin_run(KEY)
+            await until(store, lambda: state_of(store) is not None and state_of(store).is_running)
+            result = await store.stop_run(KEY, timeout=5)
+            # A null answer is no refusal: the gateway's own end event decides.
+            assert result.outcome == "stopped", result
+            assert not state_of(store).is_running
+
+
 @pytest.mark.parametrize("flavor", ["7", "9"])
 async def test_stop_says_stopped_only_once_the_gateway_reports_the_run_ended(tmp_path, flavor):
     async with RunningFakeGateway(flavor=flavor) as gw:
