@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from openclaw_tui.store.abort import AbortResult
+from openclaw_tui.store.bulk import BULK_CONCURRENCY
 from openclaw_tui.store.gateway import Backoff, GatewayStore
 from openclaw_tui.tui import slash
 from openclaw_tui.tui.app import SessionBrowserApp
@@ -61,6 +63,33 @@ async def test_stop_of_marked_rows_stops_each_and_reports_the_idle_one(tmp_path)
             assert outcome.ok, outcome.message
             assert f"{OTHER}: {OTHER} had no active run" in outcome.message
             assert sorted(p["key"] for p in gw.params_of("sessions.abort")) == sorted([KEY, OTHER])
+
+
+async def test_stop_on_many_marked_rows_keeps_a_bounded_number_in_flight(tmp_path):
+    keys = [f"agent:main:telegram:direct:{n}" for n in range(3 * BULK_CONCURRENCY)]
+    async with RunningFakeGateway() as gw:
+        for key in keys:
+            gw.put(key, label=key)
+        async with make_store(gw, tmp_path, admin_scope=True) as store:
+            await store.wait_synced(5)
+            real_stop_run = store.stop_run
+            in_flight = 0
+            most = 0
+
+            async def counting_stop_run(key: str, *, timeout: float = 5) -> AbortResult:
+                nonlocal in_flight, most
+                in_flight += 1
+                most = max(most, in_flight)
+                try:
+                    return await real_stop_run(key, timeout=timeout)
+                finally:
+                    in_flight -= 1
+
+            store.stop_run = counting_stop_run  # type: ignore[method-assign]
+            outcome = await slash.execute("/stop", store, keys)
+            assert outcome.ok, outcome.message
+            assert len(gw.params_of("sessions.abort")) == len(keys)
+            assert most == BULK_CONCURRENCY
 
 
 async def test_a_run_still_going_after_the_wait_is_said_inline(tmp_path):

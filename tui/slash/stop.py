@@ -13,6 +13,7 @@ import asyncio
 from dataclasses import dataclass
 
 from openclaw_tui.store.abort import AbortResult
+from openclaw_tui.store.bulk import BULK_CONCURRENCY
 from openclaw_tui.store.errors import describe_error
 from openclaw_tui.tui.slash.parse import ParsedCommand
 from openclaw_tui.tui.slash.plans import Context, Plan, StoreLike, unexpected
@@ -45,9 +46,14 @@ async def stop_runs(
     found = [key for key in keys if ctx.entries.get(key) is not None]
     missing = {key: f"Session {key} is not in the store." for key in keys if key not in found}
 
+    # As every bulk action: a few hundred marked rows must not become a few hundred requests
+    # (and waits) in flight on one connection.
+    gate = asyncio.Semaphore(BULK_CONCURRENCY)
+
     async def stop(key: str) -> AbortResult | str:
         try:
-            return await store.stop_run(key, timeout=plan.timeout)
+            async with gate:
+                return await store.stop_run(key, timeout=plan.timeout)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the store promises an AbortResult; never a traceback
