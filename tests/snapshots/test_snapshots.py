@@ -10,7 +10,6 @@ import pytest
 
 from tests.scenes import SCENES, scenes_lock
 
-
 # Scenes whose picture is not yet the same on every run: skipped (and said so) rather than
 # failing one CI run in two; each is an open defect to fix, not a tolerated difference.
 FLAKY_SCENES = {
