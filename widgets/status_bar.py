@@ -68,7 +68,16 @@ def _elide_middle(text: str, width: int) -> str:
     return text[:head] + "…" + text[len(text) - (width - head - 1) :]
 
 
-_OPTIONAL_PARTS = ("rate", "path", "changed", "totals", "stalled")
+_OPTIONAL_PARTS = (
+    "rate",
+    "path",
+    "changed",
+    "totals",
+    "stalled",
+    "pending",  # " 3 changes pending " becomes " +3 "
+    "filter",  # the filter's text; "filtered" stays (the shown/total count says how much)
+    "marked",  # "2 marked" becomes "2✓"
+)
 """What a narrow status bar leaves out, first to last, so that write health stays visible."""
 
 _MIN_PATH = 12
@@ -77,7 +86,8 @@ _MIN_PATH = 12
 def render_status(info: StatusInfo, width: int | None = None) -> Text:
     """One line; when ``width`` is given the store path is elided in the middle to fit, and
     when even that does not fit, the rate, path, last change, totals and stalled count are left
-    out in that order: the mode, the counts and write health are what an operator needs."""
+    out in that order, then the paused, filter and marked wording is shortened: the mode, the
+    counts and write health are what an operator needs."""
     if width is None:
         return _render_status(info, width, frozenset())
     dropped: set[str] = set()
@@ -94,7 +104,10 @@ def _render_status(info: StatusInfo, width: int | None, dropped: frozenset[str])
     text = Text(no_wrap=True, overflow="ellipsis")
     if info.paused:
         text.append(" PAUSED ", style="bold reverse yellow")
-        text.append(f" {info.pending} changes pending ", style="bold yellow")
+        if "pending" in dropped:
+            text.append(f" +{info.pending} ", style="bold yellow")
+        else:
+            text.append(f" {info.pending} changes pending ", style="bold yellow")
     elif info.offline is not None:
         # Nothing is live while no gateway is connected: say so, as the banner does.
         text.append(" OFFLINE ", style="bold reverse yellow")
@@ -117,11 +130,14 @@ def _render_status(info: StatusInfo, width: int | None, dropped: frozenset[str])
     if info.note:
         text.append(f" · {visible(info.note)}", style="italic")
     if info.marked:
-        text.append(f" · {info.marked} marked", style="bold")
+        marked = f"{info.marked}✓" if "marked" in dropped else f"{info.marked} marked"
+        text.append(f" · {marked}", style="bold")
     if info.scope:
         text.append(" · gateway ")
         text.append(visible(info.scope), style="bold reverse")
-    if info.filter_text:
+    if info.filter_text and "filter" in dropped:
+        text.append(" · filtered")
+    elif info.filter_text:
         text.append(" · filter ")
         text.append(visible(info.filter_text), style="italic")
     if "changed" not in dropped:

@@ -44,6 +44,14 @@ async def test_write_health_visible_in_a_small_status_bar(tmp_path: Path, size) 
         line = screen.status.render().plain
         assert "writes ok" in line
         assert len(line) <= size[0]
+        # Paused, filtered and with a mark: the extras give way, write health does not.
+        await pilot.press("p", "space", "f", *"a", "enter")
+        await wait_until(pilot, lambda: screen.vm.paused and screen.vm.marked_keys)
+        await wait_until(pilot, lambda: screen.vm.filter_text == "a")
+        await pilot.pause()
+        line = screen.status.render().plain
+        assert "PAUSED" in line and "writes ok" in line, line
+        assert len(line) <= size[0]
 
 
 def test_status_bar_keeps_health_and_drops_details_first() -> None:
