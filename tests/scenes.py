@@ -174,6 +174,14 @@ async def _runs_before(pilot: Pilot) -> None:
     await _settle(pilot)
 
 
+async def _runs_detail_before(pilot: Pilot) -> None:
+    # Default sort (a sorted column never gives way): the narrowing order alone keeps Run.
+    screen = await started(pilot)
+    screen.detail.display = True
+    screen.table.move_cursor_to_key("agent:main:main")
+    await _settle(pilot)
+
+
 async def _main_before(pilot: Pilot) -> None:
     await started(pilot)
     await _settle(pilot)
@@ -459,6 +467,14 @@ SCENES: dict[str, Scene] = {
         Scene("help-80x24", "Help screen at 80x24", _main, _help_before, SMALL),
         Scene("error-80x24", "Unreadable store at 80x24", _error, _error_before, SMALL),
         Scene("main-60x20", "Main screen at 60x20", _main, _main_before, TINY),
+        # Issue #12: at 80 columns with the detail pane open the Run column stays.
+        Scene(
+            "runs-80x24",
+            "Runs at 80x24 with the detail pane open",
+            _runs,
+            _runs_detail_before,
+            SMALL,
+        ),
         # A fleet on one screen (issue #14): four gateways in every state, and what needs an
         # operator now, at 120x40 and at the common 80x24.
         Scene("gateways", "Gateways panel (w)", _fleet, _gateways_before, FLEET),

@@ -105,6 +105,11 @@ _NARROWING: tuple[tuple[str, str, int], ...] = (
     ("drop", "tokens", 0),
     ("drop", "model", 0),
     ("drop", "thinking", 0),
+    # Run stays longest (what a session is doing now): the key and label give room first, and
+    # the label (shown whole in the detail pane) goes before it (80 columns, detail pane open).
+    ("shrink", "key", 14),
+    ("shrink", "label", 8),
+    ("drop", "label", 0),
     ("drop", "run", 0),
 )
 

@@ -185,6 +185,23 @@ async def test_the_run_column_survives_80_columns(tmp_path: Path) -> None:
         assert "running 1m12s" in row_line(screen, RUNNING)
 
 
+async def test_the_run_column_stays_at_80_columns_with_the_detail_pane_open(
+    tmp_path: Path,
+) -> None:
+    write_json_store(store_path(tmp_path), ENTRIES)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await started(pilot)
+        screen.detail.display = True
+        await wait_until(pilot, lambda: screen.table.size.width < 60, what="the pane")
+        # Sorted by Updated (a sorted column never gives way): the narrowing order keeps Run.
+        assert screen.vm.sort_column == "updated"
+        shown = screen.table.shown_column_ids()
+        assert shown[0] == "key" and "run" in shown and "updated" in shown
+        assert "thinking" not in shown and "model" not in shown
+        assert "running 1m12s" in row_line(screen, RUNNING)
+
+
 REAL_735 = FIXTURES / "openclaw-2026.7.35" / "real-turns" / "sessions" / "sessions.json"
 REAL_96 = FIXTURES / "openclaw-2026.9.6" / "real-turns" / "openclaw-agent.sqlite"
 
