@@ -275,11 +275,18 @@ def run_state(entry: Mapping[str, Any] | None) -> RunState | None:
     return row_run_state(entry)
 
 
-def last_activity_ms(entry: Mapping[str, Any] | None, *also: int | None) -> int | None:
+_UNREAD: Any = object()
+
+
+def last_activity_ms(
+    entry: Mapping[str, Any] | None, *also: int | None, state: RunState | None = _UNREAD
+) -> int | None:
     """When the session last showed activity of any kind, epoch ms: the newest of its run's
     events, its interaction or update time, and ``also`` (e.g. when its transcript was last
-    written, from ``ActivityMarks``)."""
-    state = run_state(entry)
+    written, from ``ActivityMarks``). ``state``: ``run_state(entry)`` when the caller has
+    already read it (it is not read again)."""
+    if state is _UNREAD:
+        state = run_state(entry)
     own: int | None
     if state is not None and state.last_activity_ms is not None:
         own = state.last_activity_ms

@@ -75,7 +75,6 @@ from openclaw_tui.tui.viewmodel import (
     SessionViewModel,
     gateway_column,
     gateway_scope,
-    is_stalled,
     parse_filter,
     scoped_filter,
     shown_totals,
@@ -463,7 +462,7 @@ class MainScreen(Screen[None]):
             return
         vm = self.vm
         vm.activity.retain(vm.running_keys)  # marks matter only while a session runs
-        if vm.activity.update(message.marks):
+        if vm.note_activity(message.marks):
             self.table.refresh()
             self._update_status()
 
@@ -953,16 +952,9 @@ class MainScreen(Screen[None]):
         )
 
     def _stalled_count(self) -> int:
-        """Stalls depend on the clock: counted each tick, over the running sessions only."""
-        vm = self.vm
-        now_ms = self.clock() * 1000
-        limit = vm.stall_limit_ms
-        return sum(
-            1
-            for key in vm.running_keys
-            if (entry := vm.entries.get(key)) is not None
-            and is_stalled(entry, now_ms, limit, vm.activity.get(key))
-        )
+        """Stalls depend on the clock: asked each tick, of the view model's stall deadlines
+        (one bisection, not a run-state read per running session)."""
+        return self.vm.stalled_count(int(self.clock() * 1000))
 
     # --- table messages -----------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from sortedcontainers import SortedKeyList
+from sortedcontainers import SortedKeyList, SortedList
 
 from openclaw_tui.store.events import (
     EntryAdded,
@@ -232,13 +232,37 @@ def is_stalled(entry: Entry, now_ms: float, limit_ms: int, activity_ms: int | No
     state = entry_run(entry)
     if state is None or not state.is_running:
         return False
-    return stalled(state, last_activity_ms(entry, activity_ms), now_ms, limit_ms)
+    return stalled(state, last_activity_ms(entry, activity_ms, state=state), now_ms, limit_ms)
 
 
-def run_cell(entry: Entry, now_ms: float, limit_ms: int, activity_ms: int | None = None) -> str:
-    """``running 1m12s`` (ticking), ``stalled 14m03s``, ``queued``, ``done``, ``killed``...
-    (``activity_ms`` as for ``is_stalled``)."""
-    state = entry_run(entry)
+def stall_deadline(
+    state: RunState | None, entry: Entry, limit_ms: int, activity_ms: int | None = None
+) -> int | None:
+    """The last whole millisecond at which this run is not stalled yet: ``is_stalled`` is true
+    exactly when a whole-millisecond ``now_ms`` is past it; None when it never stalls as it is
+    (not running, no limit, or neither a start nor any activity known).
+
+    ``stalled()`` asks for elapsed > limit (``int(now) - started > limit``) and, when activity
+    is known, ``now - activity > limit``; at a whole-millisecond ``now`` both are exact integer
+    comparisons, so the two thresholds combine into one: ``now > max(...) + limit``.
+    """
+    if state is None or not state.is_running or limit_ms <= 0:
+        return None
+    activity = last_activity_ms(entry, activity_ms, state=state)
+    known = [t for t in (state.started_at_ms, activity) if t is not None]
+    if not known:
+        return None
+    return max(known) + limit_ms
+
+
+def run_cell_of(
+    state: RunState | None,
+    entry: Entry,
+    now_ms: float,
+    limit_ms: int,
+    activity_ms: int | None = None,
+) -> str:
+    """``run_cell`` from a run state already read from ``entry``."""
     if state is None or state.status is None:
         return ""
     if not state.is_running:
@@ -246,10 +270,16 @@ def run_cell(entry: Entry, now_ms: float, limit_ms: int, activity_ms: int | None
     elapsed = format_elapsed(state.elapsed_ms(now_ms))
     word = state.status.value
     if state.status is RunStatus.RUNNING and stalled(
-        state, last_activity_ms(entry, activity_ms), now_ms, limit_ms
+        state, last_activity_ms(entry, activity_ms, state=state), now_ms, limit_ms
     ):
         word = "stalled"
     return f"{word} {elapsed}" if elapsed else word
+
+
+def run_cell(entry: Entry, now_ms: float, limit_ms: int, activity_ms: int | None = None) -> str:
+    """``running 1m12s`` (ticking), ``stalled 14m03s``, ``queued``, ``done``, ``killed``...
+    (``activity_ms`` as for ``is_stalled``)."""
+    return run_cell_of(entry_run(entry), entry, now_ms, limit_ms, activity_ms)
 
 
 def _run_sort(key: str, entry: Entry) -> float:
@@ -733,6 +763,8 @@ def matches(terms: list[Term], key: str, entry: Entry, now_s: float | None = Non
 
 
 _NO_CHANGES: Mapping[str, float] = MappingProxyType({})
+_UNREAD: Any = object()
+"""A row's run state not read yet (None is a state: the entry tells nothing about runs)."""
 CHANGE_MARK_SECONDS = 10.0
 """How long a change mark can matter (the table highlights for 2 s): older ones are dropped."""
 
@@ -764,6 +796,16 @@ class Row:
     # summed over itself and its descendants.
     depth: int = 0
     tree_cost: str | None = None
+    # The entry's run state, read once (by the running-set bookkeeping, or on first use).
+    _run: Any = _UNREAD
+
+    @property
+    def run(self) -> RunState | None:
+        """``entry_run(entry)``, read at most once per row (the entry never changes)."""
+        state = self._run
+        if state is _UNREAD:
+            state = self._run = entry_run(self.entry) if isinstance(self.entry, Mapping) else None
+        return state  # type: ignore[no-any-return]
 
     @property
     def changed_at(self) -> Mapping[str, float]:
@@ -864,7 +906,7 @@ class SessionViewModel:
         stall_seconds: float = DEFAULT_STALL_SECONDS,
     ) -> None:
         self.columns: tuple[Column, ...] = tuple(columns)
-        self.stall_seconds = stall_seconds
+        self._stall_seconds = stall_seconds
         self._col_index = {c.id: i for i, c in enumerate(self.columns)}
         self.clock = clock
         self.monotonic = monotonic
@@ -899,8 +941,15 @@ class SessionViewModel:
         self._tree_related: set[str] = set()
         self.running_keys: set[str] = set()
         # Signs of life the entries do not show (a file transcript being written), per key:
-        # they keep a running session from reading "stalled".
+        # they keep a running session from reading "stalled". Change them through
+        # ``note_activity`` (the stall deadlines below follow them).
         self.activity = ActivityMarks()
+        # How many running sessions are stalled is asked every tick: each running session's
+        # stall deadline (``stall_deadline``), kept per change in a sorted list, so the count is
+        # one bisection instead of reading every running session's run state again.
+        self._running_runs: dict[str, tuple[Entry, RunState]] = {}
+        self._stall_deadline_of: dict[str, int] = {}
+        self._stall_deadlines: SortedList[tuple[int, str]] = SortedList()
         self.ended_badly_keys: set[str] = set()
         """Sessions whose last run failed, timed out or was aborted (the attention view's
         candidates, with the running ones: kept per change like ``running_keys``)."""
@@ -918,6 +967,62 @@ class SessionViewModel:
         return int(self.stall_seconds * 1000)
 
     @property
+    def stall_seconds(self) -> float:
+        return self._stall_seconds
+
+    @stall_seconds.setter
+    def stall_seconds(self, seconds: float) -> None:
+        self._stall_seconds = seconds
+        self._reindex_stalls()
+
+    def stalled_count(self, now_ms: int) -> int:
+        """How many running sessions are stalled at ``now_ms`` (whole milliseconds): the same
+        as ``is_stalled`` over ``running_keys``, in O(log n)."""
+        return self._stall_deadlines.bisect_left((int(now_ms), ""))
+
+    def note_activity(self, marks: Mapping[str, int]) -> list[str]:
+        """Record signs of life (``ActivityMarks.update``); the keys whose activity moved."""
+        moved = self.activity.update(marks)
+        for key in moved:
+            run = self._running_runs.get(key)
+            if run is not None:
+                self._index_stall(key, *run)
+        return moved
+
+    def _index_stall(self, key: str, entry: Entry, state: RunState) -> None:
+        self._running_runs[key] = (entry, state)
+        deadline = stall_deadline(state, entry, self.stall_limit_ms, self.activity.get(key))
+        old = self._stall_deadline_of.get(key)
+        if old == deadline:
+            return
+        if old is not None:
+            self._stall_deadlines.remove((old, key))
+            del self._stall_deadline_of[key]
+        if deadline is not None:
+            self._stall_deadlines.add((deadline, key))
+            self._stall_deadline_of[key] = deadline
+
+    def _unindex_stall(self, key: str) -> None:
+        if self._running_runs.pop(key, None) is None:
+            return
+        old = self._stall_deadline_of.pop(key, None)
+        if old is not None:
+            self._stall_deadlines.remove((old, key))
+
+    def _reindex_stalls(self) -> None:
+        """Every deadline again (the limit or the activity marks were replaced): O(running)."""
+        runs = getattr(self, "_running_runs", None)
+        if runs is None:
+            return  # still in __init__
+        self._stall_deadline_of = {}
+        self._stall_deadlines = SortedList()
+        for key, (entry, state) in runs.items():
+            deadline = stall_deadline(state, entry, self.stall_limit_ms, self.activity.get(key))
+            if deadline is not None:
+                self._stall_deadlines.add((deadline, key))
+                self._stall_deadline_of[key] = deadline
+
+    @property
     def shown_cost_usd(self) -> float:
         return self._shown_cost_nano / 1e9
 
@@ -928,20 +1033,25 @@ class SessionViewModel:
             self._shown_cost_nano += sign * round(cost * 1e9)
             self.shown_with_cost += sign
 
-    def _track_running(self, key: str, entry: Entry | None) -> None:
-        state = (
-            entry_run(entry)
-            if entry is not None and isinstance(entry, Mapping) and not at_rest(entry)
-            else None
-        )
+    def _track_running(self, key: str, entry: Entry | None) -> Any:
+        """Keep ``running_keys``, ``ended_badly_keys`` and the stall deadlines; returns the run
+        state it read, for the row to keep (``_UNREAD`` when the entry did not need reading)."""
+        read: Any = _UNREAD
+        if entry is not None and isinstance(entry, Mapping) and not at_rest(entry):
+            read = entry_run(entry)
+        state: RunState | None = None if read is _UNREAD else read
         if state is not None and state.is_running:
             self.running_keys.add(key)
+            assert entry is not None
+            self._index_stall(key, entry, state)
         else:
             self.running_keys.discard(key)
+            self._unindex_stall(key)
         if state is not None and (state.status in ENDED_BADLY or state.aborted):
             self.ended_badly_keys.add(key)
         else:
             self.ended_badly_keys.discard(key)
+        return read
 
     # --- structure ----------------------------------------------------------------------------
 
@@ -1001,12 +1111,15 @@ class SessionViewModel:
         self.filtered_at = now_s
         self.running_keys = set()
         self.ended_badly_keys = set()
+        self._running_runs = {}
+        self._reindex_stalls()
         self.shown_tokens = self._shown_cost_nano = self.shown_with_cost = 0
         for key, entry in self.entries.items():
             if not isinstance(entry, Mapping):
                 continue  # a quarantined non-object entry: shown by the store's issues, not here
+            state: Any = _UNREAD
             if not RUN_FIELDS.isdisjoint(entry):
-                self._track_running(key, entry)
+                state = self._track_running(key, entry)
             if terms and not matches(terms, key, entry, now_s):
                 continue
             self._count_shown(entry, 1)
@@ -1017,8 +1130,11 @@ class SessionViewModel:
                 if old.tree_cost is None:  # a summed Cost cell belongs to that tree only
                     row._cells = old._cells
                 row._invalid = old._invalid
+                row._run = old._run
             else:
                 row = self._make_row(key, entry, old)
+            if state is not _UNREAD:
+                row._run = state
             self.rows[key] = row
             rows.append(row)
         if self.tree:
@@ -1147,6 +1263,10 @@ class SessionViewModel:
         self._pending_per_key = other._pending_per_key
         self.pending_count = other.pending_count
         self._needs_rebuild = other._needs_rebuild
+        # The activity marks go on with the model that shows the rows now (a re-sort built
+        # this one in a thread, without them): the stall deadlines are worked out again.
+        self.activity = other.activity
+        self._reindex_stalls()
         self._reload_entries = other._reload_entries
         self.last_change_at = other.last_change_at
         self._change_times = other._change_times
@@ -1260,7 +1380,7 @@ class SessionViewModel:
             if old_row is not None:
                 self._visible.remove(old_row)
                 self._count_shown(old_row.entry, -1)
-            self._track_running(key, entry)
+            state = self._track_running(key, entry)
             if entry is None:
                 if self.entries.pop(key, None) is not None:
                     result.removed += 1
@@ -1278,6 +1398,8 @@ class SessionViewModel:
                 result.changed_keys.add(key)
                 continue
             row = self._make_row(key, entry, old_row)
+            if state is not _UNREAD:
+                row._run = state
             if self.tree:
                 row.sort_key = (row.sort_key,)  # a root without children (see _arrange_tree)
             self.rows[key] = row
@@ -1325,7 +1447,11 @@ class SessionViewModel:
         if column.id == "updated":
             return relative_age(row.entry.get("updatedAt"), self.clock())
         if column.id == "run":
-            return run_cell(
-                row.entry, self.clock() * 1000, self.stall_limit_ms, self.activity.get(row.key)
+            return run_cell_of(
+                row.run,
+                row.entry,
+                self.clock() * 1000,
+                self.stall_limit_ms,
+                self.activity.get(row.key),
             )
         return column.cell(row.key, row.entry)
