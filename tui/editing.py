@@ -273,7 +273,8 @@ class EditingPanel(Widget):
         elif verb == "delete":
             self.delete_sessions()
         elif verb == "bulk":
-            self.bar.open(bulk.bulk_prefill(self.context().filter_text))
+            context = self.context()
+            self.bar.open(bulk.bulk_prefill(context.filter_text, marked=len(context.marked_keys)))
 
     def _no_session(self) -> bool:
         key, _entry = self.current_entry()
@@ -543,7 +544,9 @@ class EditingPanel(Widget):
             self.last_outcome = (False, "Command unavailable: no session store is open.")
             self.bar.show_result(*self.last_outcome)
             return
-        request = bulk.parse_bulk(raw_args, current_filter=context.filter_text)
+        request = bulk.parse_bulk(
+            raw_args, current_filter=context.filter_text, marked_keys=context.marked_keys
+        )
         if isinstance(request, slash.SlashError):
             self.last_outcome = (False, request.message)  # like every command's outcome
             self.bar.show_result(False, request.message)

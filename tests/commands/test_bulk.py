@@ -120,6 +120,48 @@ async def test_the_preview_says_before_and_after_and_writes_nothing(tmp_path: Pa
         assert "not supported for openai/gpt-4.1" in high["agent:main:cron:gpt41"].note
 
 
+def marked_request(text: str, marked: tuple[str, ...], current: str = "") -> BulkRequest:
+    parsed = parse_bulk(text, current_filter=current, marked_keys=marked)
+    assert isinstance(parsed, BulkRequest), parsed
+    return parsed
+
+
+@pytest.mark.anyio
+async def test_marked_rows_are_what_bulk_acts_on(tmp_path: Path) -> None:
+    marked = ("agent:main:main", "agent:main:cron:fresh", "agent:main:cron:old")
+    async with store_at(tmp_path) as store:
+        # No filter: the marked rows, all of them, not the table's filter (which may hide some).
+        request_ = marked_request("-- /think low", marked, current="kind:cron")
+        assert request_.filter_text == ""
+        shown = preview(request_, store, NOW)
+        assert sorted(row.key for row in shown.rows) == sorted(marked)
+        assert shown.summary() == "/think low on the 3 marked sessions: 3 will change"
+        # A filter narrows the marked rows; it never reaches an unmarked one.
+        narrowed = preview(marked_request("kind:cron -- /think low", marked), store, NOW)
+        assert [row.key for row in narrowed.rows] == [
+            "agent:main:cron:fresh",
+            "agent:main:cron:old",
+        ]
+        assert narrowed.summary() == (
+            "/think low on 2 of the 3 marked sessions matching kind:cron: 2 will change"
+        )
+        # A marked row deleted meanwhile is said, not acted on.
+        await store.delete_entry("agent:main:cron:old")
+        later = preview(marked_request("-- delete", marked), store, NOW)
+        assert [row.key for row in later.rows] == ["agent:main:cron:fresh", "agent:main:main"]
+        assert later.summary() == (
+            "delete on 2 of the 3 marked sessions: 2 will change, 1 marked no longer in the store"
+        )
+        results = await apply(later, store)
+        assert sorted((r.key, r.outcome) for r in results) == [
+            ("agent:main:cron:fresh", "applied"),
+            ("agent:main:main", "applied"),
+        ]
+        assert set(store.load()) == {"agent:main:cron:older", "agent:main:cron:gpt41"}
+    # With marks, B leaves the filter out: the command acts on the marked rows.
+    assert bulk_prefill("kind:cron", marked=2) == "/bulk -- "
+
+
 @pytest.mark.anyio
 async def test_model_reset_delete_and_archive_previews(tmp_path: Path) -> None:
     async with store_at(tmp_path) as store:

@@ -120,6 +120,40 @@ async def test_b_fills_in_the_filter_then_y_applies_and_shows_each_result(tmp_pa
     assert "thinkingLevel" not in on_disk["agent:main:cron:new"]
 
 
+async def test_marked_rows_are_what_b_and_bulk_act_on(tmp_path: Path) -> None:
+    path = seed(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await started(pilot)
+        # The table's filter shows every cron row; only two are marked.
+        assert main.apply_filter("kind:cron")
+        await wait_until(pilot, lambda: main.vm.row_count == 3)
+        main.table.focus()
+        for key in ("agent:main:cron:new", "agent:main:cron:a"):
+            main.table.move_cursor_to_key(key)
+            await pilot.press("space")
+        await wait_until(pilot, lambda: len(main.marked_keys) == 2)
+        await pilot.press("B")
+        bar = main.query_one("#command-input")
+        await wait_until(pilot, lambda: bar.value == "/bulk -- ")
+        await pilot.press(*"/think high", "enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, BulkScreen))
+        preview = pilot.app.screen
+        assert isinstance(preview, BulkScreen)
+        assert [line.key for line in preview.lines] == ["agent:main:cron:a", "agent:main:cron:new"]
+        assert preview.summary.startswith("/think high on the 2 marked sessions: 2 will change")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: preview.state == "done", what="the results")
+        assert result_cells(preview) == {
+            "agent:main:cron:a": "✓ applied",
+            "agent:main:cron:new": "✓ applied",
+        }
+    on_disk = json.loads(path.read_text())
+    assert on_disk["agent:main:cron:a"]["thinkingLevel"] == "high"
+    assert on_disk["agent:main:cron:new"]["thinkingLevel"] == "high"
+    assert on_disk["agent:main:cron:b"]["thinkingLevel"] == "low"  # in the filter, not marked
+
+
 async def test_read_only_shows_a_dry_run(tmp_path: Path) -> None:
     path = seed(tmp_path)
     before = path.read_bytes()

@@ -1,9 +1,10 @@
 """``/bulk <filter> -- <command>``: a command on every session a filter matches, previewed first.
 
 Pure, no Textual. ``parse_bulk`` reads the request (the filter is the table's own grammar,
-``viewmodel.parse_filter``; an empty filter means the table's current one), ``preview`` says per
-session what the command would change (before -> after) without writing anything, and ``apply``
-runs it through the store's batch methods (``update_entries``, ``reset_entries``,
+``viewmodel.parse_filter``; an empty filter means the table's current one, or the marked rows
+when rows are marked: a filter then narrows the marked rows, never widens them), ``preview``
+says per session what the command would change (before -> after) without writing anything, and
+``apply`` runs it through the store's batch methods (``update_entries``, ``reset_entries``,
 ``delete_entries``: one group commit on a file, ``sessions.patchMany`` or bounded concurrency on
 a gateway), reporting each session's result as it arrives. The preview screen
 (``tui/bulk_screen.py``) shows both and asks the one confirmation in between.
@@ -77,6 +78,9 @@ class BulkRequest:
     """For ``edit``: the field command's plan, computed per session from its current entry."""
     spec: fields.FieldSpec | None = None
     """For ``edit``: the field it sets."""
+    marked: tuple[str, ...] | None = None
+    """The rows marked when it was asked: then it acts on these (those the filter matches,
+    if it has one), never on an unmarked row. None: no row was marked, the filter decides."""
 
     @property
     def what(self) -> str:
@@ -93,14 +97,25 @@ def split_request(raw_args: str) -> tuple[str, str] | None:
 
 
 def parse_bulk(
-    raw_args: str, *, current_filter: str = "", config: SlashConfig | None = None
+    raw_args: str,
+    *,
+    current_filter: str = "",
+    marked_keys: Sequence[str] = (),
+    config: SlashConfig | None = None,
 ) -> BulkRequest | SlashError:
-    """Read ``/bulk``'s arguments. Never raises: a mistake is a ``SlashError`` saying the fix."""
+    """Read ``/bulk``'s arguments. Never raises: a mistake is a ``SlashError`` saying the fix.
+
+    With ``marked_keys`` the request acts on those rows, as every command does on marked rows:
+    no filter means all of them (not the table's filter, which may hide some of them), a filter
+    keeps only the marked rows it matches."""
     parts = split_request(raw_args)
     if parts is None:
         return SlashError(f"/bulk needs a command after --. Usage: {USAGE}")
     filter_text, command_text = parts
-    filter_text = filter_text or current_filter
+    # Sorted: the marks are a set, and the preview lists them in one order every time.
+    marked = tuple(sorted(set(marked_keys))) or None
+    if marked is None:
+        filter_text = filter_text or current_filter
     try:
         parse_filter(filter_text)
     except FilterError as exc:
@@ -109,14 +124,14 @@ def parse_bulk(
         return SlashError(f"/bulk needs a command after --. Usage: {USAGE}")
     word = command_text.lstrip("/:").strip().lower()
     if word in VERBS:
-        return BulkRequest(filter_text, word, VERBS[word])
+        return BulkRequest(filter_text, word, VERBS[word], marked=marked)
     parsed = parse(command_text)
     if isinstance(parsed, SlashError):
         return SlashError(f"/bulk: {parsed.message}")
     if parsed.name == "reset":
         if parsed.args:
             return SlashError(f'Unexpected argument "{parsed.args[0]}" for /reset.')
-        return BulkRequest(filter_text, "/reset", "reset")
+        return BulkRequest(filter_text, "/reset", "reset", marked=marked)
     planner = FIELD_PLANNERS.get(parsed.name)
     if planner is None:
         return SlashError(
@@ -129,7 +144,7 @@ def parse_bulk(
     if not isinstance(plan, Edit):
         return SlashError(f"/bulk needs a value to set: {BY_NAME[parsed.name].usage}")
     field_spec = fields.BY_COMMAND.get(parsed.name)
-    return BulkRequest(filter_text, parsed.text.strip(), "edit", plan, field_spec)
+    return BulkRequest(filter_text, parsed.text.strip(), "edit", plan, field_spec, marked)
 
 
 # -- the preview ------------------------------------------------------------------------------
@@ -151,6 +166,9 @@ class BulkPreview:
     rows: list[PreviewRow]
     total: int
     """Sessions in the store when the preview was made."""
+    gone: int = 0
+    """Marked rows no longer in the store (deleted meanwhile): not in ``rows``, said in the
+    summary."""
     counts: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -164,18 +182,25 @@ class BulkPreview:
 
     def summary(self) -> str:
         matched = len(self.rows)
-        where = (
-            f"matching {self.request.filter_text}" if self.request.filter_text else "(no filter)"
-        )
+        request = self.request
+        matching_ = f"matching {request.filter_text}" if request.filter_text else ""
         parts = [f"{self.counts['change']} will change"]
         if self.counts["unchanged"]:
             parts.append(f"{self.counts['unchanged']} unchanged")
         if self.counts["refused"]:
             parts.append(f"{self.counts['refused']} refused")
-        return (
-            f"{self.request.what} on {matched:,} of {self.total:,} sessions {where}: "
-            + ", ".join(parts)
-        )
+        if request.marked is not None:
+            marked = len(request.marked)
+            noun = "session" if marked == 1 else "sessions"
+            if matched == marked and not matching_:
+                subject = f"the {marked:,} marked {noun}"
+            else:
+                subject = f"{matched:,} of the {marked:,} marked {noun} {matching_}".rstrip()
+            if self.gone:
+                parts.append(f"{self.gone} marked no longer in the store")
+        else:
+            subject = f"{matched:,} of {self.total:,} sessions {matching_ or '(no filter)'}"
+        return f"{request.what} on {subject}: " + ", ".join(parts)
 
 
 def _shown(value: Any, empty: str) -> str:
@@ -272,14 +297,33 @@ def matching(filter_text: str, entries: Mapping[str, Any], now_s: float) -> list
     ]
 
 
+def matching_marked(
+    filter_text: str, marked: Sequence[str], entries: Mapping[str, Any], now_s: float
+) -> tuple[list[tuple[str, Entry]], int]:
+    """The marked rows (sorted by key) the filter matches, and how many are gone."""
+    terms = parse_filter(filter_text)
+    found: list[tuple[str, Entry]] = []
+    gone = 0
+    for key in marked:
+        entry = entries.get(key)
+        if not isinstance(entry, Mapping):
+            gone += 1
+        elif not terms or matches(terms, key, entry, now_s):
+            found.append((key, entry))
+    return found, gone
+
+
 def preview(request: BulkRequest, store: StoreLike, now_s: float) -> BulkPreview:
     """What ``request`` would do to each matching session; writes nothing."""
     entries = store.load()
     file_store = not store.connection_states()
-    rows: list[PreviewRow] = []
-    for key, entry in matching(request.filter_text, entries, now_s):
-        rows.append(_preview_row(request, store, key, entry, file_store))
-    return BulkPreview(request, rows, len(entries))
+    gone = 0
+    if request.marked is not None:
+        chosen, gone = matching_marked(request.filter_text, request.marked, entries, now_s)
+    else:
+        chosen = matching(request.filter_text, entries, now_s)
+    rows = [_preview_row(request, store, key, entry, file_store) for key, entry in chosen]
+    return BulkPreview(request, rows, len(entries), gone)
 
 
 def _preview_row(
@@ -383,10 +427,11 @@ def result_counts(results: Sequence[EntryResult]) -> str:
     return ", ".join(f"{counts[o]} {words.get(o, o)}" for o in order if counts.get(o))
 
 
-def bulk_prefill(filter_text: str) -> str:
-    """The command bar's text for "bulk on the current filter": ``/bulk <filter> -- ``."""
+def bulk_prefill(filter_text: str, *, marked: int = 0) -> str:
+    """The command bar's text for "bulk on what I am looking at": ``/bulk <filter> -- ``, or
+    ``/bulk -- `` when rows are marked (the command acts on them, whatever the table shows)."""
     text = filter_text.strip()
-    return f"/bulk {text} -- " if text else "/bulk -- "
+    return f"/bulk {text} -- " if text and not marked else "/bulk -- "
 
 
 __all__ = [
