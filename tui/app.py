@@ -463,7 +463,7 @@ class MainScreen(Screen[None]):
         vm = self.vm
         vm.activity.retain(vm.running_keys)  # marks matter only while a session runs
         if vm.note_activity(message.marks):
-            self.table.refresh()
+            self.table.repaint()
             self._update_status()
 
     def _probe_activity(self) -> None:
@@ -871,7 +871,7 @@ class MainScreen(Screen[None]):
             self._reconfigure()
         self._probe_activity()
         self._update_status()
-        self.table.refresh()  # relative ages keep ticking; unchanged lines come from the cache
+        self.table.repaint()  # relative ages keep ticking: the lines whose text changed
 
     def _update_status(self) -> None:
         target = self.target
@@ -977,7 +977,7 @@ class MainScreen(Screen[None]):
     @on(SessionTable.MarkToggled)
     def _mark_toggled(self, event: SessionTable.MarkToggled) -> None:
         self.vm.toggle_mark(event.key)
-        self.table.refresh()
+        self.table.repaint()
         self._update_status()
 
     @on(SessionTable.RowActivated)
@@ -1127,7 +1127,7 @@ class MainScreen(Screen[None]):
             self.apply_filter("")
         if self.vm.marked_keys:
             self.vm.marked_keys.clear()
-            self.table.refresh()
+            self.table.repaint()
             self._update_status()
 
     def action_toggle_detail(self) -> None:

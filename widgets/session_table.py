@@ -20,7 +20,7 @@ from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -286,6 +286,14 @@ class SessionTable(ScrollView, can_focus=True):
         self._cursor_index = 0
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
         self._column_layout: tuple[tuple[int, str], list[tuple[int, int, int]]] | None = None
+        # Bumped whenever the columns are laid out anew: a line drawn with another layout
+        # (another sort column kept on a narrow screen, wide mode's key width) is another line.
+        self._layout_epoch = 0
+        # What each screen line shows now (its signature, as render_line last drew it):
+        # ``repaint`` refreshes only the lines whose signature changed, so a change, a tick or
+        # a cursor move repaints a few lines instead of every line of a tall table.
+        self._drawn: dict[int, tuple[Any, ...]] = {}
+        self._painting = False
         self._highlight_until = 0.0
         self.empty_message = "No sessions."
         self.wide = False
@@ -347,7 +355,7 @@ class SessionTable(ScrollView, can_focus=True):
             if 0 <= screen_line < self._page_rows:
                 self._scroll_to_row(index - screen_line)
             self._ensure_cursor_visible()
-        self.refresh()
+        self.repaint()
         if self.cursor_key != previous_key:
             self.post_message(self.CursorMoved(self, self.cursor_key))
 
@@ -381,7 +389,7 @@ class SessionTable(ScrollView, can_focus=True):
         self._cursor_index = index
         key = self._source.row_at(index).key if self._source is not None else None
         self._ensure_cursor_visible()
-        self.refresh()
+        self.repaint()
         if key != self.cursor_key:
             self.cursor_key = key
             self.post_message(self.CursorMoved(self, key))
@@ -547,6 +555,7 @@ class SessionTable(ScrollView, can_focus=True):
             layout.append((i, x, widths[i]))
             x += widths[i] + 1
         self._column_layout = ((view_width, sort_column), layout)
+        self._layout_epoch += 1
         return layout
 
     def shown_column_ids(self) -> list[str]:
@@ -558,25 +567,101 @@ class SessionTable(ScrollView, can_focus=True):
 
     # --- rendering ----------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
+    # --- repainting only what changed -----------------------------------------------------------
+
+    def repaint(self) -> None:
+        """Repaint the lines whose content changed since they were drawn (see ``_drawn``);
+        a full ``refresh()`` when nothing was drawn yet. Use it instead of ``refresh()``
+        after a change, a tick or a cursor move: the result on screen is the same."""
+        if not self._drawn or not self.is_mounted:
+            self.refresh()
+            return
+        height = self.scrollable_content_region.height
+        drawn = self._drawn
+        dirty: list[Region] = []
+        width = max(self.virtual_size.width, self.size.width)
+        start: int | None = None
+        for y in range(height + 1):
+            changed = y < height and drawn.get(y) != self._line_signature(y)
+            if changed and start is None:
+                start = y
+            elif not changed and start is not None:
+                dirty.append(Region(0, start, width, y - start))
+                start = None
+        if dirty:
+            self.refresh(*dirty)
+
+    def _line_signature(self, y: int) -> tuple[Any, ...]:
+        """Everything line ``y`` of the view is drawn from: two lines with the same signature
+        are drawn the same (the row's cache key, the layout, the sideways scroll)."""
         width = self.scrollable_content_region.width
         if self._source is None or width <= 0:
+            return ("blank", width)
+        self._layout(width)  # laid out first: the epoch below is the one the line is drawn in
+        content = self._content_width(width)
+        view = (width, content, self._crop_left(), self._layout_epoch, self.wide)
+        if y == 0:
+            return ("header", *view, *self._header_key(width))
+        index = round(self.scroll_y) + y - 1
+        if index >= self._row_count:
+            if index == 0:
+                return ("message", width, self.empty_message)
+            return ("blank", width)
+        return ("row", *view, *self._row_key(index, width, content)[0])
+
+    def _crop_left(self) -> int:
+        return round(self.scroll_x) if self.wide else 0
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        # ScrollView repaints the whole view on a scroll; a followed cursor scrolls the view
+        # with its row (busy rows arriving above it), leaving most lines as they were.
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.position = new_value
+        if round(old_value) != round(new_value):
+            self.repaint()
+
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        if self.show_horizontal_scrollbar:
+            self.horizontal_scrollbar.position = new_value
+        if round(old_value) != round(new_value):
+            self.repaint()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Only lines drawn for the screen are recorded in _drawn (a test reading render_line
+        # directly must not make the table believe the screen shows that line).
+        self._painting = True
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = False
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = round(self.scroll_y) + y - 1
+        record = self._painting
+        if record and (self._source is None or width <= 0 or y == 0 or index >= self._row_count):
+            self._drawn[y] = self._line_signature(y)
+        if self._source is None or width <= 0:
             return Strip.blank(width, self.rich_style)
+        self._layout(width)
         content = self._content_width(width)
         if y == 0:
             return self._crop(self._render_header(width, content), width)
-        index = round(self.scroll_y) + y - 1
         if index >= self._row_count:
             if index == 0:
                 return self._render_message(width, self.empty_message)
             return Strip.blank(width, self.rich_style)
-        return self._crop(self._render_row(index, width, content), width)
+        cache_key, row = self._row_key(index, width, content)
+        view = (width, content, self._crop_left(), self._layout_epoch, self.wide)
+        if record:
+            self._drawn[y] = ("row", *view, *cache_key)  # as _line_signature, read once
+        return self._crop(self._render_row(cache_key, row, width, content), width)
 
     def _crop(self, strip: Strip, width: int) -> Strip:
         """The part of a (wide mode: wider) line the view shows."""
         if not self.wide:
             return strip
-        left = round(self.scroll_x)
+        left = self._crop_left()
         return strip.crop(left, left + width)
 
     def _render_message(self, width: int, message: str) -> Strip:
@@ -590,7 +675,7 @@ class SessionTable(ScrollView, can_focus=True):
         sorted_style = self.rich_style + self.get_component_rich_style("session-table--sorted")
         # The gutter says when rows are above the view: followed, the highlighted row keeps
         # its line while new activity arrives above it, out of sight.
-        above = "↑" if round(self.scroll_y) > 0 else ""
+        above = self._header_key(view_width)[0]
         segments = [Segment(above.ljust(GUTTER), header)]
         for n, (i, _x, w) in enumerate(self._layout(view_width)):
             column = source.columns[i]
@@ -608,34 +693,48 @@ class SessionTable(ScrollView, can_focus=True):
             segments.append(Segment(" " * (width - used), header))
         return Strip(segments, width).crop(0, width)
 
-    def _render_row(self, index: int, view_width: int, width: int) -> Strip:
+    def _header_key(self, view_width: int) -> tuple[Any, ...]:
+        """What the header line is drawn from (its first item: the gutter's ``↑``)."""
+        assert self._source is not None
+        above = "↑" if round(self.scroll_y) > 0 else ""
+        return (above, self._source.sort_column, self._source.sort_reverse, view_width)
+
+    def _row_key(self, index: int, view_width: int, width: int) -> tuple[tuple[Any, ...], Any]:
+        """(what row ``index`` is drawn from, the row): the line cache's key."""
         assert self._source is not None
         source = self._source
         row = source.row_at(index)
         now = self._monotonic()
-        is_cursor = index == self._cursor_index
-        marked = row.key in source.marked_keys
         live_texts = tuple(source.live_cell(c, row) if c.live else None for c in source.columns)
         highlighted = tuple(
             sorted(cid for cid, t in row.changed_at.items() if now - t < HIGHLIGHT_SECONDS)
         )
-        cells = row.cells
         cache_key = (
             row.key,
             row.version,
             getattr(row, "depth", 0),
-            cells,
+            row.cells,
             view_width,
             width,
-            is_cursor,
+            self._layout_epoch,
+            index == self._cursor_index,
             self.has_focus,
-            marked,
+            row.key in source.marked_keys,
             live_texts,
             highlighted,
         )
+        return cache_key, row
+
+    def _render_row(
+        self, cache_key: tuple[Any, ...], row: Any, view_width: int, width: int
+    ) -> Strip:
+        assert self._source is not None
+        source = self._source
         cached = self._line_cache.get(cache_key)
         if cached is not None:
             return cached
+        *_, is_cursor, _focus, marked, live_texts, highlighted = cache_key
+        cells = row.cells
         base = self.rich_style
         row_style = base
         if is_cursor:
@@ -683,14 +782,16 @@ class SessionTable(ScrollView, can_focus=True):
     def refresh_highlights(self) -> None:
         """Called on a timer by the host: repaint while changed cells are fading out."""
         if self._monotonic() < self._highlight_until + 0.5:
-            self.refresh()
+            self.repaint()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._line_cache.clear()
+        self._drawn.clear()  # the same signatures are drawn in other colours now
+        self.refresh()
 
     def on_focus(self, event: events.Focus) -> None:
-        self.refresh()
+        self.repaint()
 
     def on_blur(self, event: events.Blur) -> None:
-        self.refresh()
+        self.repaint()
