@@ -323,6 +323,17 @@ class MainScreen(Screen[None]):
         self._show_selected()
         self._update_status()
 
+    def _marked_in_table_order(self) -> tuple[str, ...]:
+        """The marks in the order the table shows them (hidden by the filter: after, by key):
+        what a bulk edit reports first, and the same on every run (a set's order is not)."""
+        vm = self.vm
+
+        def position(key: str) -> tuple[bool, int, str]:
+            index = vm.index_of(key)
+            return (index is None, index or 0, key)
+
+        return tuple(sorted(vm.marked_keys, key=position))
+
     def edit_context(self) -> EditContext:
         """What the editing panel acts on, now."""
         app = self.app
@@ -331,7 +342,7 @@ class MainScreen(Screen[None]):
             store=app.store,
             read_only=app.read_only,
             current_key=self.current_key,
-            marked_keys=tuple(self.marked_keys),
+            marked_keys=self._marked_in_table_order(),
             filter_text=self.vm.filter_text,
             now=self.clock,
         )

@@ -294,13 +294,16 @@ class EditingPanel(Widget):
             # Marked sessions: "current" is what they all have, if they agree; the highlighted
             # row may not even be one of them.
             entries = self._entries(targets)
-            entry = entries[0] if entries else {}
             values = {_field_value(field, e) for e in entries}
-            current = values.pop() if len(values) == 1 else None
-            subject = self.subject(key, agreed=current if len(values) == 0 else None)
+            mixed = len(values) > 1
+            current = None if mixed else values.pop()
+            subject = self.subject(key, agreed=None if mixed else current)
+            choices = self.shared_choices(field, entries)
         else:
             current = _field_value(field, entry)
             subject = self.subject(key)
+            choices = self.choices_for(field, entry)
+            mixed = False
         editor: EditorScreen
         if field == "model":
             editor = ModelEditor(
@@ -324,10 +327,11 @@ class EditingPanel(Widget):
             editor = ChoiceEditor(
                 field,
                 title,
-                self.choices_for(field, entry),
+                choices,
                 current,
                 subject=subject,
                 reply_to=self,
+                mixed=mixed,
             )
         # The edit applies to the sessions the operator was looking at when the editor opened,
         # even if the table moves underneath the modal meanwhile.
@@ -360,6 +364,17 @@ class EditingPanel(Widget):
 
     def choices_for(self, field: str, entry: Mapping[str, Any]) -> tuple[str, ...]:
         return fields.BY_NAME[field].choices(entry)
+
+    def shared_choices(self, field: str, entries: list[Mapping[str, Any]]) -> tuple[str, ...]:
+        """What one edit of many sessions offers: the values every one of them accepts (the
+        thinking levels all their models support), whichever was marked first; when they share
+        none, every value any accepts (the sessions that cannot take it are refused, each with
+        its reason)."""
+        offered = [self.choices_for(field, entry) for entry in entries] or [
+            self.choices_for(field, {})
+        ]
+        shared = tuple(value for value in offered[0] if all(value in o for o in offered[1:]))
+        return shared or tuple(dict.fromkeys(value for o in offered for value in o))
 
     @staticmethod
     def current_value(field: str, entry: Mapping[str, Any]) -> str | None:

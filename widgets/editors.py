@@ -166,11 +166,15 @@ class ChoiceEditor(EditorScreen):
         subject: str = "",
         reply_to: MessagePump | None = None,
         inherit: bool = True,
+        mixed: bool = False,
     ) -> None:
+        """``mixed``: the sessions edited have different values, so none is "current" (not
+        even inherit, which ``current=None`` would otherwise mean)."""
         super().__init__(
             field, title, subject=subject, reply_to=reply_to, hint="Enter picks · Esc cancels"
         )
         self.current = current
+        self.mixed = mixed
         self.values: list[str | None] = [None] if inherit else []
         self.values.extend(choices)
         self.custom_index: int | None = None
@@ -184,7 +188,7 @@ class ChoiceEditor(EditorScreen):
             text.append_text(literal_text(value))
         if index == self.custom_index:
             text.append(" (custom)", style="italic")
-        if value == self.current:
+        if value == self.current and not self.mixed:
             text.append("  ● current", style="dim")
         return text
 

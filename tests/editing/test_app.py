@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from textual import events
+from textual.widgets import OptionList
 
 from openclaw_tui.tui.app import MainScreen, SessionBrowserApp
 from openclaw_tui.tui.editing import EditingPanel
@@ -154,6 +155,10 @@ async def test_editor_on_marked_rows_shows_their_shared_value_not_the_highlighte
         assert isinstance(editor, ChoiceEditor)
         assert editor.current is None
         assert editor.subject == "3 marked sessions"
+        # Nor is inherit (None) marked current: they do not all inherit.
+        choices = editor.query_one("#editor-choices", OptionList)
+        labels = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+        assert labels[0] == "inherit" and not any("current" in label for label in labels)
 
 
 async def test_reset_asks_and_yes_applies(tmp_path: Path, store_kind: StoreKind) -> None:

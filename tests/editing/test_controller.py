@@ -381,6 +381,23 @@ async def test_editing_keys_type_into_text_fields(store_path: Path) -> None:
             assert isinstance(app.screen, HostScreen)
 
 
+@pytest.mark.parametrize("marked", [(MAIN, GROUP), (GROUP, MAIN)], ids=["main", "group"])
+async def test_editor_on_marked_rows_offers_what_all_of_them_accept(
+    store_path: Path, marked: tuple[str, str]
+) -> None:
+    # claude-opus-4-5 (MAIN) has no xhigh, gpt-5.2 (GROUP) has: one edit for both offers the
+    # levels both accept, whichever is first (the order marks come in is no promise).
+    async with SessionStore(store_path) as store:
+        app = HostApp(store, current_key=GROUP)
+        async with app.run_test() as pilot:
+            app.screen.marked_keys = marked  # type: ignore[assignment]  # an order, on purpose
+            await pilot.press("t")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChoiceEditor))
+            editor = app.screen
+            assert isinstance(editor, ChoiceEditor)
+            assert editor.values == [None, "off", "minimal", "low", "medium", "high"]
+
+
 async def test_editor_applies_to_marked_rows_and_says_so(store_path: Path) -> None:
     async with SessionStore(store_path) as store:
         app = HostApp(store, current_key=GROUP)
