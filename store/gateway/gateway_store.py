@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import math
 import os
 import re
 import time
@@ -194,6 +195,15 @@ FLAT_EVENT_GAPS = ("sendPolicy", "thinkingLevels", "thinkingOptions")
 MAX_TOMBSTONES = 10_000
 APPLY_SLICE = 250  # listed rows applied between two yields to the event loop
 RELOAD_THRESHOLD = 200  # a re-list changing more rows than this is published as one reload
+# OpenClaw 2026.7.35 runs its session maintenance (prune, cap) on every write of its store and
+# removes the sessions it evicts without any event: its first sessions.patch of a 2,000-session
+# store left 1,471, with sessions.changed for the patched keys only (issue #14, interop). So
+# after keyed changes settle, the gateway's count is compared with the mirror's (one 1-row
+# sessions.list), and a difference seen twice in a row re-lists.
+RECOUNT_QUIET_S = 2.0  # after the last keyed change
+RECOUNT_MAX_WAIT_S = 15.0  # under a steady stream of changes, checked at least this often
+RECOUNT_MIN_GAP_S = 5.0  # between two checks; and at least 5 listings' time between re-lists
+RECOUNT_LISTINGS_GAP = 5
 
 _VERSION = re.compile(r"^(\d+)\.(\d+)")
 
@@ -340,6 +350,7 @@ class GatewayStore(GatewayActivity):
         list_timeout: float = 120.0,
         max_list_pages: int = 1000,
         list_window: int = 2,
+        recount_quiet: float = RECOUNT_QUIET_S,
         max_frame_bytes: int | None = None,
         min_tick_interval_ms: int | None = None,
         upgrade_retry: float = UPGRADE_RETRY_S,
@@ -383,6 +394,12 @@ class GatewayStore(GatewayActivity):
         # Pages asked for ahead of the one being applied; small, as a 2026.9 gateway answers
         # "worker task capacity reached" when pressed.
         self._list_window = max(1, list_window)
+        self._recount_quiet = recount_quiet
+        self._recount_task: asyncio.Task[None] | None = None
+        self._recount_first = self._recount_last = 0.0  # monotonic: unchecked changes since/until
+        self._recounted_at = -math.inf  # the last check
+        self._relisted_at = -math.inf  # the last re-list a check asked for
+        self._listing_s = 0.0  # how long the last complete listing took
         self._max_frame_bytes = max_frame_bytes
         self._min_tick_ms = min_tick_interval_ms
         self._upgrade_retry = upgrade_retry
@@ -410,7 +427,13 @@ class GatewayStore(GatewayActivity):
         # saying "pairing required" until a connect gets another answer.
         self._pairing: ConnectionState | None = None
         self._down_since: int | None = None  # reconnecting after a failure since (epoch ms)
-        self.stats: dict[str, int] = {"events": 0, "stale_events": 0, "relists": 0}
+        self.stats: dict[str, int] = {
+            "events": 0,
+            "stale_events": 0,
+            "relists": 0,
+            "recounts": 0,
+            "recount_relists": 0,
+        }
         self._init_activity()
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -461,7 +484,7 @@ class GatewayStore(GatewayActivity):
             return
         self._closed = True
         self._closing.set()
-        for task in (self._relist_task, self._describe_task):
+        for task in (self._relist_task, self._describe_task, self._recount_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(BaseException):
@@ -1141,6 +1164,7 @@ class GatewayStore(GatewayActivity):
         if not isinstance(key, str) or not key:
             self._schedule_relist(f"sessions.changed {reason or ''}".strip())
             return
+        self._schedule_recount()
         if reason == "delete":
             session_id = payload.get("sessionId")
             held = self._entries.get(key)
@@ -1206,6 +1230,78 @@ class GatewayStore(GatewayActivity):
                 else:
                     row[name] = session[name]
             self._upsert(key, row)
+
+    # -- the count check after writes (sessions removed without an event) ---------------------
+
+    def _schedule_recount(self) -> None:
+        if self._closed:
+            return
+        now = time.monotonic()
+        self._recount_last = now
+        if self._recount_task is None or self._recount_task.done():
+            self._recount_first = now
+            self._recount_task = asyncio.create_task(self._recount_loop())
+
+    def _recount_gap(self) -> float:
+        # The waits scale with ``recount_quiet`` (tests shorten them all at once).
+        return RECOUNT_MIN_GAP_S * self._recount_quiet / RECOUNT_QUIET_S
+
+    def _recount_due(self) -> float:
+        quiet = min(
+            self._recount_last + self._recount_quiet,
+            self._recount_first + RECOUNT_MAX_WAIT_S * self._recount_quiet / RECOUNT_QUIET_S,
+        )
+        return max(quiet, self._recounted_at + self._recount_gap())
+
+    async def _recount_loop(self) -> None:
+        """Once the keyed changes settle: does the gateway still list as many sessions as the
+        mirror holds? A write may have made it evict some silently (see RECOUNT_QUIET_S)."""
+        confirmed = 0
+        while not self._closed:
+            while (wait := self._recount_due() - time.monotonic()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), wait)
+                if self._closed:
+                    return
+            client = self._client
+            if client is None or not client.connected:
+                return  # the reconnect lists again
+            if self._relist_task is not None and not self._relist_task.done():
+                # It may have read its pages before the eviction: check after it.
+                self._recount_first = self._recount_last = time.monotonic()
+                await asyncio.wait({self._relist_task})
+                continue
+            self._recounted_at = time.monotonic()
+            self.stats["recounts"] += 1
+            params = {**self.list_params(0), "limit": 1}
+            try:
+                answer = await client.request("sessions.list", params)
+            except GatewayError:
+                return  # not fatal: the next change checks again
+            total = answer.get("totalCount") if isinstance(answer, dict) else None
+            if not isinstance(total, int) or isinstance(total, bool):
+                return  # a gateway without a count: nothing to compare
+            held = len(self._entries)
+            if total == held:
+                return
+            confirmed += 1
+            if confirmed < 2:
+                # Its events may lag its answer (2026.9: up to ~0.8 s): look again once.
+                self._recount_first = self._recount_last = time.monotonic()
+                continue
+            gap = max(self._recount_gap(), RECOUNT_LISTINGS_GAP * self._listing_s)
+            if time.monotonic() - self._relisted_at < gap:
+                # A gateway that always counts otherwise (rows it never lists): bounded cost.
+                self._recount_first = self._recount_last = self._relisted_at + gap
+                confirmed = 1
+                continue
+            self._relisted_at = time.monotonic()
+            self.stats["recount_relists"] += 1
+            self._schedule_relist(
+                f"the gateway lists {total:,} sessions, {held:,} held "
+                "(removed or added without an event)"
+            )
+            return
 
     # -- listing ------------------------------------------------------------------------------
 
@@ -1301,6 +1397,7 @@ class GatewayStore(GatewayActivity):
         client = self._client
         assert client is not None
         self.stats["relists"] += 1
+        started = time.monotonic()
         listing = _Listing(first=self._sync_count == 0)
         inflight: dict[int, asyncio.Task[Any]] = {0: self._ask_page(client, 0)}
         offset = 0
@@ -1354,6 +1451,7 @@ class GatewayStore(GatewayActivity):
             for task in inflight.values():
                 _discard(task)
         self._finish_listing(listing, reason)
+        self._listing_s = time.monotonic() - started
 
     def _pipeline(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from openclaw_tui.store.events import (
@@ -422,3 +424,47 @@ async def test_one_failing_gateway_does_not_hide_the_others(tmp_path):
             assert multi.states["good"].state == "connected"
             assert list(multi.load()) == ["good/agent:main:main"]
             assert multi.health.error is not None and "gateway bad" in multi.health.message
+
+
+@pytest.mark.parametrize("flavor", ["7", "9"])
+async def test_sessions_a_write_evicted_without_an_event_leave_the_view(tmp_path, flavor):
+    # OpenClaw 2026.7.35 runs its session maintenance on each write and removes what it prunes
+    # with no event: only the written key's sessions.changed arrives (interop, issue #14).
+    async with FakeGateway(flavor=flavor) as gw:
+        for name in ("a", "b", "c"):
+            gw.put(f"agent:main:{name}", label=name.upper())
+        async with make_store(gw, tmp_path, recount_quiet=0.05) as store:
+            await store.wait_synced(5)
+            sub = store.subscribe()
+            gw.put("agent:main:a", label="A2")
+            del gw.sessions["agent:main:b"]  # evicted by the write, silently
+            await gw.emit(gw.changed_payload("agent:main:a", "patch"))
+            removed = await next_matching(sub, keyed(EntryRemoved, "agent:main:b"))
+            assert removed.before["label"] == "B"
+            assert set(store.load()) == {"agent:main:a", "agent:main:c"}
+            assert store.get("agent:main:a")["label"] == "A2"
+            assert store.stats["recount_relists"] == 1
+            # The count check is one 1-row page; the re-list only when it differs (twice).
+            checks = [p for p in gw.params_of("sessions.list") if p["limit"] == 1]
+            assert len(checks) == 2
+
+
+async def test_a_count_that_matches_costs_one_small_request_and_no_relist(tmp_path):
+    async with FakeGateway() as gw:
+        for name in ("a", "b"):
+            gw.put(f"agent:main:{name}", label=name.upper())
+        async with make_store(gw, tmp_path, recount_quiet=0.05) as store:
+            await store.wait_synced(5)
+            sub = store.subscribe()
+            for n in range(5):  # a burst of writes: one check once it settles
+                gw.put("agent:main:a", label=f"A{n}")
+                await gw.emit(gw.changed_payload("agent:main:a", "patch"))
+            gw.put("agent:main:new", label="N")
+            await gw.emit(gw.changed_payload("agent:main:new", "create"))
+            await next_matching(sub, keyed(EntryAdded, "agent:main:new"))
+            await gw.wait_for(lambda: gw.count("sessions.list") == 2)
+            # The check's answer read and judged (its task ends there).
+            await asyncio.wait_for(store._recount_task, 5)
+            assert store.stats["recounts"] == 1
+            assert store.stats["recount_relists"] == 0
+            assert [p["limit"] for p in gw.params_of("sessions.list")] == [1000, 1]
