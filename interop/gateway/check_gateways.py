@@ -357,6 +357,64 @@ async def check_large_list(version: str, report: Report, count: int) -> None:
             )
 
 
+async def listed_keys(store: GatewayStore) -> set[str]:
+    """Every key the gateway lists now, paged by a plain request loop (no mirror)."""
+    assert store.client is not None
+    keys: set[str] = set()
+    offset = 0
+    while True:
+        page = await store.client.request(
+            "sessions.list", {**store.list_params(offset), "limit": 1000}, timeout=120
+        )
+        keys.update(row["key"] for row in page["sessions"])
+        if not page.get("hasMore"):
+            return keys
+        offset = page["nextOffset"]
+
+
+async def check_silent_eviction(version: str, report: Report, count: int = 2000) -> None:
+    """A write makes 2026.7.35 run its session maintenance, which removes sessions without an
+    event (only the written key's sessions.changed arrives): the view must still end up with
+    exactly what the gateway lists (issue #14's unexplained digest mismatch)."""
+    tag = f"{version}"
+    if not version.startswith("2026.7"):
+        report.skip(f"{tag}: sessions evicted by a write", "a SQLite release evicts nothing then")
+        return
+    tmp = scratch("octui-gwevict-")
+    seed = generate_store(count, seed=1, now_ms=int(time.time() * 1000))
+    async with Gateway(version, seed=seed) as gw:
+        store = make_store(gw, tmp / "reader", "reader")
+        async with store:
+            await store.wait_synced(120)
+            before = len(store.load())
+            key = next(k for k in store.load() if k != MAIN)
+            started = time.perf_counter()
+            await store.update_entry(key, {"label": "evict check"})
+            deadline = started + 120
+            while True:
+                truth = await listed_keys(store)
+                if set(store.load()) == truth:
+                    break
+                if time.perf_counter() > deadline:
+                    report.fail(
+                        f"{tag}: sessions evicted by a write leave the view",
+                        f"view {len(store.load())} rows, gateway lists {len(truth)} after 120 s",
+                    )
+                    return
+                await asyncio.sleep(1)
+            took = time.perf_counter() - started
+            gone = before - len(truth)
+            if gone <= 0:
+                report.ok(f"{tag}: a write evicted nothing", f"{before} rows listed before/after")
+                return
+            report.ok(
+                f"{tag}: sessions evicted by a write (no event) leave the view",
+                f"one sessions.patch: {before} -> {len(truth)} listed, the view equal to the "
+                f"gateway's list {took:.1f} s after it "
+                f"({store.stats['recount_relists']} re-list after the count check)",
+            )
+
+
 async def check_pairing(version: str, report: Report) -> None:
     tag = f"{version}"
     reason = Namespace.check()
@@ -467,6 +525,7 @@ async def main() -> int:
                 steps.append(
                     ("large list", lambda v=version: check_large_list(v, report, args.sessions))
                 )
+            steps.append(("silent eviction", lambda v=version: check_silent_eviction(v, report)))
             if args.skip_netns:
                 report.skip(f"{version}: pairing from a non-loopback address", "--skip-netns")
             else:
