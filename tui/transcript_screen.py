@@ -115,7 +115,8 @@ class TranscriptScreen(Screen[None]):
         yield Static(id="transcript-notice")
         yield TranscriptView(id="transcript", time_format=time_format(self.clock))
         yield Static(id="transcript-pending")
-        yield SessionFooter()
+        # The footer comes after the tail is drawn (_show_footer): composing its keys (and
+        # again for the focus and the first resize) cost more than drawing the tail itself.
 
     @property
     def view(self) -> TranscriptView:
@@ -182,6 +183,7 @@ class TranscriptScreen(Screen[None]):
     @on(TranscriptLoaded)
     def _loaded(self, message: TranscriptLoaded) -> None:
         self.loaded = True
+        self.call_after_refresh(self._show_footer)
         page = message.page
         view = self.view
         if isinstance(page, TranscriptUnavailable):
@@ -233,6 +235,11 @@ class TranscriptScreen(Screen[None]):
             pending.remove_class("shown")
         self._show_header()
 
+    async def _show_footer(self) -> None:
+        if not self.query(SessionFooter):
+            await self.mount(SessionFooter())
+            self.refresh_bindings()  # a footer composes its keys when the bindings are told
+
     # --- header and notice --------------------------------------------------------------------
 
     def _set_notice(self, text: str | None) -> None:
@@ -251,7 +258,8 @@ class TranscriptScreen(Screen[None]):
             state = f"paused, +{view.pending} new" if view.pending else "paused"
         count = len(view.items)
         more = ", earlier ones at the top" if view.has_earlier else ""
-        title = f"Transcript of {visible(self.key)} · {count} items{more} · {state}"
+        noun = "item" if count == 1 else "items"
+        title = f"Transcript of {visible(self.key)} · {count} {noun}{more} · {state}"
         header = Text.assemble((title, "bold"), "\n", (visible(self.source.path), "dim"))
         header.no_wrap = True
         header.overflow = "ellipsis"

@@ -175,6 +175,10 @@ class TranscriptView(ScrollView, can_focus=True):
         self._items: list[TranscriptItemLike] = []
         self._lines: list[list[Strip] | None] = []  # per item, at self._width
         self._starts: list[int] = [0]  # first line of each item, plus the total at the end
+        # Items [0, _unmeasured) are not wrapped yet: one line each in _starts, drawn blank.
+        # Opening (or re-wrapping) while following wraps only what fills the screen from the
+        # end; the rest is wrapped after that frame is drawn (see _measure_all).
+        self._unmeasured = 0
         self._expanded: set[int] = set()
         self._width = 0
         self.cursor = -1
@@ -195,6 +199,7 @@ class TranscriptView(ScrollView, can_focus=True):
         """Show ``items`` instead of everything shown (first load, a rewritten file)."""
         self._items = list(items)
         self._lines = [None] * len(self._items)
+        self._unmeasured = len(self._items) if self.following else 0
         self._expanded.clear()
         self.has_earlier = has_earlier
         self._earlier_asked = False
@@ -234,6 +239,7 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def prepend(self, items: Sequence[TranscriptItemLike], *, has_earlier: bool) -> None:
         """Earlier items above the shown ones; what the operator looks at stays in place."""
+        self._measure_all()
         self.has_earlier = has_earlier
         self._earlier_asked = False
         if not items:
@@ -276,13 +282,16 @@ class TranscriptView(ScrollView, can_focus=True):
         self._tell_follow()
 
     def _scroll_to_end(self) -> None:
-        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        # force: right after new lines the scrollbar is not shown yet (that waits for the next
+        # layout), and without it the scroll would wait too, so the first frame of a freshly
+        # opened transcript showed its top instead of its tail.
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         # A resize may still change the height of the region: look again after the refresh.
         self.call_after_refresh(self._settle_end)
 
     def _settle_end(self) -> None:
         if self.following:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def _want_earlier(self) -> None:
         if self.has_earlier and not self._earlier_asked:
@@ -317,13 +326,49 @@ class TranscriptView(ScrollView, can_focus=True):
             self._width = width
             self._lines = [None] * len(self._items)
             first_changed = 0
+            if self.following:
+                self._unmeasured = len(self._items)
+        if self._unmeasured:
+            self._unmeasured = self._split_from_end(self._unmeasured)
+            first_changed = 0
+            if self._unmeasured:
+                self.call_after_refresh(self._measure_all)
         # Items before the first changed one keep their lines and positions.
         starts = self._starts[: min(first_changed, len(self._starts) - 1) + 1]
+        unmeasured = self._unmeasured
         for index in range(len(starts) - 1, len(self._items)):
-            starts.append(starts[-1] + len(self._block(index)))
+            starts.append(starts[-1] + (1 if index < unmeasured else len(self._block(index))))
         self._starts = starts
         self.virtual_size = Size(self._width, self._starts[-1])
         self.refresh()
+
+    def _split_from_end(self, unmeasured: int) -> int:
+        """Where the wrapped items must start for the last ones to fill the screen: items from
+        the end are wrapped until they make a screenful (or ``unmeasured`` is reached)."""
+        height = self.scrollable_content_region.height or self.app.size.height
+        index, lines = len(self._items), 0
+        while index > 0 and lines <= height:
+            index -= 1
+            lines += len(self._block(index))
+        return min(index, unmeasured)
+
+    def _measure_all(self) -> None:
+        """Wrap the items above the first screenful; the lines shown stay where they are."""
+        if not self._unmeasured:
+            return
+        before = self._starts[-1]
+        self._unmeasured = 0
+        self._relayout()
+        if self.following:
+            self._scroll_to_end()
+            return
+        self._keeping_place = True
+        try:
+            self.scroll_to(
+                y=self.scroll_y + self._starts[-1] - before, animate=False, immediate=True
+            )
+        finally:
+            self._keeping_place = False
 
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
@@ -386,7 +431,9 @@ class TranscriptView(ScrollView, can_focus=True):
         if usage is not None:
             extra.append(Text(usage, META_STYLE))
         wrapped = list(body.wrap(console, width, overflow="fold"))
-        if item.kind == "tool_call" and not expanded and len(wrapped) > TOOL_CALL_LINES:
+        # Folded only when that hides two lines or more: "… 1 more line" would take the line
+        # it stands for.
+        if item.kind == "tool_call" and not expanded and len(wrapped) > TOOL_CALL_LINES + 1:
             hidden = len(wrapped) - TOOL_CALL_LINES
             wrapped = wrapped[:TOOL_CALL_LINES]
             wrapped.append(Text(f"… {hidden} more lines · enter", META_STYLE))
@@ -419,6 +466,8 @@ class TranscriptView(ScrollView, can_focus=True):
         if line >= self._starts[-1] or line < 0:
             return Strip.blank(width)
         index = bisect_right(self._starts, line) - 1
+        if index < self._unmeasured:
+            return Strip.blank(width)  # wrapped right after this frame
         strip = self._block(index)[line - self._starts[index]]
         if index == self.cursor and self.has_focus:
             strip = strip.apply_style(CURSOR_STYLE)
@@ -433,6 +482,7 @@ class TranscriptView(ScrollView, can_focus=True):
     # --- cursor and folding -------------------------------------------------------------------
 
     def _show_cursor(self) -> None:
+        self._measure_all()
         if not 0 <= self.cursor < len(self._items):
             return
         top, bottom = self._starts[self.cursor], self._starts[self.cursor + 1]
@@ -444,6 +494,7 @@ class TranscriptView(ScrollView, can_focus=True):
         )
 
     def action_cursor(self, step: int) -> None:
+        self._measure_all()
         if not self._items:
             return
         target = max(0, min(len(self._items) - 1, self.cursor + step))
@@ -458,6 +509,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self.refresh()
 
     def action_page(self, step: int) -> None:
+        self._measure_all()
         if step < 0:
             self.pause()
         height = max(1, self.scrollable_content_region.height - 1)
@@ -472,6 +524,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self.refresh()
 
     def action_first(self) -> None:
+        self._measure_all()
         self.pause()
         self.cursor = 0 if self._items else -1
         self.scroll_to(y=0, animate=False, immediate=True)
@@ -484,6 +537,7 @@ class TranscriptView(ScrollView, can_focus=True):
     def toggle(self, index: int) -> None:
         if not 0 <= index < len(self._items) or not is_foldable(self._items[index]):
             return
+        self._measure_all()
         self._expanded ^= {index}
         self._lines[index] = None
         self._relayout(index)
@@ -496,6 +550,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self.toggle(self.cursor)
 
     def action_toggle_all(self) -> None:
+        self._measure_all()
         foldable = {i for i, item in enumerate(self._items) if is_foldable(item)}
         self._expanded = set() if foldable <= self._expanded else foldable
         self._lines = [None] * len(self._items)
@@ -509,6 +564,7 @@ class TranscriptView(ScrollView, can_focus=True):
         return index in self._expanded
 
     def on_click(self, event: events.Click) -> None:
+        self._measure_all()
         line = round(self.scroll_offset.y) + event.y
         if not self._items or not 0 <= line < self._starts[-1]:
             return
@@ -523,4 +579,5 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def rendered_text(self) -> list[str]:
         """Every line of every item as plain text (for tests and copying)."""
+        self._measure_all()
         return [strip.text for index in range(len(self._items)) for strip in self._block(index)]

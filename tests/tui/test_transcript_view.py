@@ -350,6 +350,49 @@ class TestBig:
             assert view.items[view.cursor].text == f"m message {1000 - first}"
             assert any(f"m message {1000 - first}" in line for line in shown_lines(screen))
 
+    async def test_opening_wraps_one_screenful_first_then_the_rest_in_place(
+        self, tmp_path, monkeypatch
+    ):
+        """The tail's first frame wraps only the items that fill the screen from the end; the
+        rest are wrapped after that frame, and the lines on screen do not move."""
+        from openclaw_tui.widgets import footer as footer_module
+        from openclaw_tui.widgets.transcript_view import TranscriptView
+
+        key = "agent:main:cron:daily-digest"
+        small_store_with_transcript(tmp_path, key, chain(1000))
+        wrapped: list[int] = []
+        at_reset: dict[str, object] = {}
+        render_item = TranscriptView._render_item
+        reset = TranscriptView.reset
+
+        def counting_render(view, item, expanded):
+            wrapped.append(1)
+            return render_item(view, item, expanded)
+
+        def watched_reset(view, items, **kw):
+            reset(view, items, **kw)
+            at_reset["wrapped"] = len(wrapped)
+            at_reset["footers"] = len(view.screen.query(footer_module.SessionFooter))
+
+        monkeypatch.setattr(TranscriptView, "_render_item", counting_render)
+        monkeypatch.setattr(TranscriptView, "reset", watched_reset)
+        app = make_app(tmp_path, config=UserConfig())
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_transcript(pilot, key)
+            view = screen.view
+            height = view.scrollable_content_region.height
+            # One line per item here: a screenful (and one more) wrapped before the first frame.
+            assert at_reset["wrapped"] <= height + 2 < screen.page_items
+            assert at_reset["footers"] == 0  # the footer's keys come after the tail is drawn
+            await wait_until(pilot, lambda: view._unmeasured == 0, what="the rest wrapped")
+            assert len(wrapped) == len(view.items) == screen.page_items
+            assert any("m message 999" in line for line in shown_lines(screen))
+            await wait_until(pilot, lambda: len(screen.query("FooterKey")) > 0, what="footer")
+            # Moving up now walks the wrapped items: the one above the last is the cursor's.
+            await pilot.press("up")
+            assert view.items[view.cursor].text == "m message 998"
+            assert any("m message 998" in line for line in shown_lines(screen))
+
 
 # --- the demo --------------------------------------------------------------------------------
 
@@ -395,3 +438,52 @@ class TestDemo:
         assert lines[0]["type"] == "session" and len(lines) == 41
         ids = [line["id"] for line in lines[1:]]
         assert [line["parentId"] for line in lines[1:]] == [None, *ids[:-1]]  # one chain
+
+
+# --- wording --------------------------------------------------------------------------------
+
+
+class TestWording:
+    async def test_a_tool_call_one_line_too_long_is_shown_whole_never_1_more_lines(self):
+        from textual.app import App, ComposeResult
+
+        from openclaw_tui.store.transcript_model import TranscriptItem
+        from openclaw_tui.widgets.transcript_view import (
+            GUTTER,
+            TOOL_CALL_LINES,
+            TranscriptView,
+        )
+
+        class One(App[None]):
+            def compose(self) -> ComposeResult:
+                yield TranscriptView(time_format=lambda ms: "")
+
+        app = One()
+        async with app.run_test(size=(80, 20)) as pilot:
+            view = app.query_one(TranscriptView)
+            await pilot.pause()
+            body = view.scrollable_content_region.width - GUTTER
+
+            def call(lines: int) -> TranscriptItem:
+                # A tool name with no space and no arguments: exactly `lines` lines of the body.
+                return TranscriptItem("tool_call", "", tool_name="x" * (body * lines))
+
+            for lines, shown, hint in (
+                (TOOL_CALL_LINES + 1, TOOL_CALL_LINES + 1, None),
+                (TOOL_CALL_LINES + 2, TOOL_CALL_LINES + 1, "… 2 more lines · enter"),
+            ):
+                view.reset([call(lines)])
+                text = view.rendered_text()
+                assert len(text) == shown, (lines, text)
+                assert not any("1 more line" in line for line in text)
+                if hint is not None:
+                    assert hint in text[-1]
+
+    async def test_the_header_counts_one_item_in_the_singular(self, tmp_path):
+        key = "agent:main:cron:daily-digest"
+        small_store_with_transcript(tmp_path, key, [message("u", None, "user", "hello")])
+        app = make_app(tmp_path, config=UserConfig())
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_transcript(pilot, key)
+            header = str(screen.query_one("#transcript-header").render())
+            assert " · 1 item · " in header and "1 items" not in header
