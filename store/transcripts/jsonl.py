@@ -150,6 +150,21 @@ def _node_of(line: _Line) -> Node | None:
 # -- reading lines ----------------------------------------------------------------------------
 
 
+class _NotAFile(OSError):
+    """The transcript path is a directory, FIFO, socket or device, not a regular file."""
+
+    def __init__(self, mode: int) -> None:
+        if stat.S_ISDIR(mode):
+            self.what, self.noun = "a directory", "directory"
+        elif stat.S_ISFIFO(mode):
+            self.what, self.noun = "a FIFO (named pipe)", "FIFO"
+        elif stat.S_ISSOCK(mode):
+            self.what, self.noun = "a socket", "socket"
+        else:
+            self.what, self.noun = "a device or other special file", "file"
+        super().__init__(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL, self.what)
+
+
 def _pread(fd: int, size: int, offset: int) -> bytes:
     data = os.pread(fd, size, offset)
     if len(data) < size:
@@ -281,6 +296,15 @@ class JsonlTranscript(FileTranscript):
             return TranscriptUnavailable(
                 self.path, "missing", "no transcript file yet (the session has not run?)"
             )
+        if isinstance(exc, _NotAFile):
+            # Permissions are not the problem here: the path names something else than a file.
+            return TranscriptUnavailable(
+                self.path,
+                "unreadable",
+                f"this is {exc.what}, not a transcript file, so it is not read",
+                f"move the {exc.noun} out of the way, or point the entry's sessionFile at the "
+                "session's .jsonl file; without sessionFile OpenClaw reads <sessionId>.jsonl",
+            )
         return TranscriptUnavailable(
             self.path,
             "unreadable",
@@ -295,7 +319,7 @@ class JsonlTranscript(FileTranscript):
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             os.close(fd)
-            raise IsADirectoryError(errno.EISDIR, "not a regular file")
+            raise _NotAFile(st.st_mode)
         self._fd, self._ident = fd, (st.st_dev, st.st_ino)
         self._reset_state()
         return st

@@ -261,6 +261,26 @@ async def test_an_unreadable_transcript_is_a_typed_result(tmp_path):
     assert "dir.jsonl" in page.describe()
 
 
+async def test_a_transcript_path_that_is_a_directory_or_fifo_says_so_and_what_to_do(tmp_path):
+    store, _entry = copy_real_turns(tmp_path)
+    (store.parent / "dir.jsonl").mkdir()
+    os.mkfifo(store.parent / "pipe.jsonl")
+    cases = (
+        ({"sessionFile": "dir.jsonl", "sessionId": "x"}, "a directory", "move the directory"),
+        ({"sessionId": "dir"}, "a directory", "move the directory"),
+        ({"sessionFile": "pipe.jsonl", "sessionId": "x"}, "a FIFO (named pipe)", "move the FIFO"),
+    )
+    for entry, what, fix in cases:
+        source = open_file_transcript(store, MAIN, entry)
+        page = await source.tail(10)
+        await source.close()
+        assert isinstance(page, TranscriptUnavailable) and page.reason == "unreadable"
+        text = page.describe()
+        assert f"this is {what}, not a transcript file" in text
+        assert fix in text and "sessionFile" in text
+        assert "permission" not in text  # not the problem, so not the advice
+
+
 async def test_tail_of_a_big_linear_transcript_reads_only_its_end(tmp_path, monkeypatch):
     path = tmp_path / "big.jsonl"
     with path.open("wb") as out:
