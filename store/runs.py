@@ -323,6 +323,9 @@ class ActivityMarks:
     def get(self, key: str) -> int | None:
         return self._marks.get(key)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._marks
+
     def retain(self, keys: Iterable[str]) -> None:
         """Forget every session not in ``keys`` (the store's current keys)."""
         wanted = set(keys)

@@ -1051,6 +1051,14 @@ class SessionViewModel:
         if state is not None and state.is_running:
             self.running_keys.add(key)
             assert entry is not None
+            if (
+                state.started_at_ms is None
+                and key not in self.activity
+                and last_activity_ms(entry, state=state) is None
+            ):
+                # Neither a start nor any sign of life (no updatedAt either): silent since it
+                # was first seen running, so the stall limit counts from then, not never.
+                self.activity.note(key, int(self.clock() * 1000))
             self._index_stall(key, entry, state)
         else:
             self.running_keys.discard(key)

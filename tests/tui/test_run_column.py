@@ -244,3 +244,36 @@ def test_stall_limit_from_config_toml_and_the_command_line(tmp_path: Path) -> No
     assert build_parser().parse_args([]).stalled_after is None
     with pytest.raises(UsageError, match="minutes above 0"):
         build_parser().parse_args(["--stalled-after", "0"])
+
+
+def test_a_run_with_no_start_and_no_activity_stalls_from_when_it_was_first_seen() -> None:
+    """``status: running`` with neither ``startedAt`` nor ``updatedAt`` nor any event: the
+    stall limit counts from when the app first saw it running (it used to never stall)."""
+    key = "agent:main:cron:silent"
+    now = [NOW_S]
+    vm = SessionViewModel(clock=lambda: now[0])
+    vm.rebuild({key: {"sessionId": "s-silent", "status": "running"}})
+    assert vm.running_keys == {key}
+    limit = vm.stall_limit_ms
+    assert vm.stalled_count(NOW) == 0
+    row = vm.row_at(0)
+    run = vm.columns[vm.column_index("run")]
+    assert vm.live_cell(run, row) == "running"
+    now[0] = NOW_S + limit / 1000 + 1
+    assert vm.stalled_count(int(now[0] * 1000)) == 1
+    assert vm.live_cell(run, row) == "stalled"
+    # A sign of life (the transcript written) moves the deadline on.
+    vm.note_activity({key: int(now[0] * 1000)})
+    assert vm.stalled_count(int(now[0] * 1000)) == 0
+    assert vm.live_cell(run, row) == "running"
+
+
+def test_a_run_with_no_start_stalls_from_its_updated_at() -> None:
+    key = "agent:main:cron:quiet"
+    entry = {"sessionId": "s-quiet", "status": "running", "updatedAt": NOW - 11 * MIN}
+    vm = SessionViewModel(clock=lambda: NOW_S)
+    vm.rebuild({key: entry})
+    assert vm.stalled_count(NOW) == 1
+    assert run_cell(entry, NOW, 10 * MIN) == "stalled"
+    fresh = {**entry, "updatedAt": NOW - 9 * MIN}
+    assert run_cell(fresh, NOW, 10 * MIN) == "running"
