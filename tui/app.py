@@ -60,6 +60,7 @@ from openclaw_tui.tui.messages import (
     StoreAppeared,
     StoreEvents,
     StoreFailed,
+    StoreOpened,
     TranscriptActivity,
     WorkerFailed,
 )
@@ -448,6 +449,39 @@ class MainScreen(Screen[None]):
         self._after_apply(ApplyResult(structural=True, rebuilt=True))
         self.table.data_changed(structural=True, changed=False)
         self._show_selected()
+
+    @on(StoreOpened)
+    def _store_opened(self, message: StoreOpened) -> None:
+        # Built in a worker, not in this handler: a handler awaiting the build would hold this
+        # screen's message queue (the operator's keys) for as long as a big store takes.
+        worker = self.run_worker(
+            self._show_opened(message),
+            group="store-shown",
+            exclusive=True,  # a newer store's snapshot replaces one still being built
+            exit_on_error=False,
+            description="Showing the store",
+        )
+        shown = message.shown
+
+        def _store_worker_gone(future: asyncio.Future[None]) -> None:
+            if future.cancelled():
+                worker.cancel()  # the store worker was cancelled: nobody waits for this build
+
+        shown.add_done_callback(_store_worker_gone)
+
+    async def _show_opened(self, message: StoreOpened) -> None:
+        shown = message.shown
+        try:
+            await self.store_opened(message.store, message.target)
+        except asyncio.CancelledError:
+            shown.cancel()
+            raise
+        except Exception as exc:  # handed on whole: the store worker reports it
+            if not shown.done():
+                shown.set_exception(exc)
+        else:
+            if not shown.done():
+                shown.set_result(None)
 
     @on(StoreFailed)
     def _store_failed(self, message: StoreFailed) -> None:
@@ -1511,12 +1545,14 @@ class SessionBrowserApp(App[None]):
         try:
             subscription = store.subscribe() if self.live_watch else None
             self.store = store
-            # Awaited, not posted: the first rows must be on screen before any event applies
-            # to them, while the screen keeps handling the operator's keys (a big store's rows
-            # are built in a thread); events wait in the subscription meanwhile. Not yet a
-            # message: a handler awaiting this would hold MainScreen's queue for the whole build,
-            # and this worker's cancellation (a newer target) and error report would not reach it.
-            await main.store_opened(store, target)
+            # The first rows must be on screen before any event applies to them: events wait
+            # in the subscription until the screen says it has shown the snapshot. Cancelling
+            # this worker (a newer target) cancels ``shown`` and with it the screen's build; a
+            # failed build raises here, so it is reported as this worker's error.
+            shown: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            if not main.post_message(StoreOpened(store, target, shown)):
+                return  # the screen is closing: nothing to show the store on
+            await shown
             if subscription is None:
                 return
             async with subscription:

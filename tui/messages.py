@@ -8,6 +8,7 @@ Failures of workers go through ``Worker.StateChanged`` to one handler, ``Session
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -39,6 +40,23 @@ class TranscriptActivity(Message):
 
     store: SessionStoreAPI
     marks: dict[str, int]
+
+
+@dataclass
+class StoreOpened(Message):
+    """The store worker opened a store: the screen shows its snapshot, then resolves ``shown``.
+
+    The worker awaits ``shown`` before it passes on any event, so the first rows are on screen
+    before an event applies to them. The screen builds in a worker of its own, so its message
+    queue (the operator's keys) keeps moving while a big store's rows are built. Cancelling
+    ``shown`` (the store worker was cancelled: a newer target) cancels that build; a build that
+    fails sets the error on ``shown``, so it reaches the operator through the store worker's one
+    error route.
+    """
+
+    store: SessionStoreAPI
+    target: StoreTarget
+    shown: asyncio.Future[None]
 
 
 @dataclass
