@@ -216,6 +216,7 @@ class MainScreen(Screen[None]):
         self.table_updates = 0
         """How many times live changes were applied to the table (one per frame at most)."""
         self._unsettled_rows = 0  # rows added by events since the heap was last settled
+        self._detail_due = False  # the detail pane follows the cursor after the next frame
         self.connections: dict[str, ConnectionState] = {}
         """Latest connection state per gateway (remote stores only), shown in the status bar."""
         self._connection_banner = False  # the banner currently says a connection problem
@@ -733,7 +734,7 @@ class MainScreen(Screen[None]):
         if result.structural or result.changed_keys:
             self.table.data_changed(structural=result.structural, changed=not result.rebuilt)
         if result.rebuilt or (self.current_key in result.changed_keys):
-            self._show_selected()
+            self._show_selected_soon()
         self._update_empty_state()
         self._update_status()
         if result.rebuilt or result.changed_keys:
@@ -904,6 +905,22 @@ class MainScreen(Screen[None]):
         else:
             self.detail.show(key, self.vm.entries.get(key))
 
+    def _show_selected_soon(self) -> None:
+        """The detail pane follows the highlighted row right after the next frame, once for
+        any number of moves before it (a held key, a burst of changes).
+
+        Redrawn with the table in one frame, the pane made Textual recompose every line of the
+        screen between the cursor's line and the pane's (the union of what changed), and it
+        was most of a cursor move's cost at 100,000 sessions; in a frame of its own only the
+        pane is drawn, and the frame with the moved cursor goes out first."""
+        if not self._detail_due:
+            self._detail_due = True
+            self.call_after_refresh(self._show_selected_now)
+
+    def _show_selected_now(self) -> None:
+        self._detail_due = False
+        self._show_selected()
+
     def _tick(self) -> None:
         vm = self.vm
         if (
@@ -1013,7 +1030,7 @@ class MainScreen(Screen[None]):
 
     @on(SessionTable.CursorMoved)
     def _cursor_moved(self, event: SessionTable.CursorMoved) -> None:
-        self._show_selected()
+        self._show_selected_soon()
 
     @on(SessionTable.SortRequested)
     def _sort_requested(self, event: SessionTable.SortRequested) -> None:

@@ -146,6 +146,9 @@ class DetailPane(VerticalScroll):
     DetailPane > #detail-body {
         width: 1fr;
         height: auto;
+        /* As tall as the pane at least: a session whose fields fit is as tall as any other
+           that fits, and showing it needs no layout (see _set). */
+        min-height: 100%;
     }
     """
 
@@ -164,6 +167,8 @@ class DetailPane(VerticalScroll):
         self._body = Static(self._text, id="detail-body")
         self._shown: tuple[str | None, Any, Mapping[str, str]] | None = None
         self._max_fields = FIELDS_PER_PAGE
+        # (width, lines) of the text shown when it was last measured; (0, 0): not yet.
+        self._content_height = (0, 0)
 
     def compose(self) -> ComposeResult:
         yield self._body
@@ -206,7 +211,23 @@ class DetailPane(VerticalScroll):
 
     def _set(self, text: Text) -> None:
         self._text = text
-        self._body.update(text)
+        body = self._body
+        width = body.size.width
+        if not body.is_mounted or not width:
+            body.update(text)
+            self._content_height = (0, 0)
+            return
+        # A layout re-arranges the whole screen and takes two more frames (the pane's size,
+        # then its scrollbar): at 100,000 sessions it was most of a cursor move. Most moves go
+        # to a session whose fields take as many lines as the last one's: then the new text is
+        # only drawn where the old one was.
+        view = self.scrollable_content_region.height
+        before_width, before = self._content_height
+        body.update(text, layout=False)
+        after = body.get_content_height(self.size, self.app.size, width)
+        self._content_height = (width, after)
+        if before_width != width or (after != before and max(after, before) > view):
+            body.refresh(layout=True)
 
     @property
     def text(self) -> str:
