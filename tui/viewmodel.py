@@ -947,6 +947,15 @@ class SessionViewModel:
         self.tree = False
         """Subagents under their parent (``spawnedBy`` / ``parentSessionKey``), costs summed."""
         self._tree_related: set[str] = set()
+        # The tree as last arranged, kept per change (see _apply_tree_in_place): each row's
+        # parent and children among the shown rows, the parents every shown row names (shown
+        # or not), and per key its subtree's cost (nano-dollars) and how many rows of it have
+        # a cost.
+        self._tree_parent_of: dict[str, str] = {}
+        self._tree_children: dict[str, list[str]] = {}
+        self._tree_claimed: set[str] = set()
+        self._tree_totals: dict[str, int] = {}
+        self._tree_costed: dict[str, int] = {}
         self.running_keys: set[str] = set()
         # Signs of life the entries do not show (a file transcript being written), per key:
         # they keep a running session from reading "stalled". Change them through
@@ -1197,9 +1206,18 @@ class SessionViewModel:
             if parent is not None and parent != key and parent in rows:
                 parent_of[key] = parent
         self._tree_related = set(parent_of) | set(parent_of.values())
+        self._tree_parent_of = parent_of
+        children: dict[str, list[str]] = {}
+        for child, parent in parent_of.items():
+            children.setdefault(parent, []).append(child)
+        self._tree_children = children
+        self._tree_claimed = {
+            parent for row in rows.values() if (parent := parent_key(row.entry)) is not None
+        }
         base = {key: row.sort_key for key, row in rows.items()}
         totals: dict[str, int] = {}
         has_cost: set[str] = set()
+        costed: dict[str, int] = {}
         for key, row in rows.items():
             chain = [key]
             seen = {key}
@@ -1214,19 +1232,102 @@ class SessionViewModel:
                 if cost is not None:
                     totals[ancestor] = totals.get(ancestor, 0) + round(cost * 1e9)
                     has_cost.add(ancestor)
+                    costed[ancestor] = costed.get(ancestor, 0) + 1
+        self._tree_totals = totals
+        self._tree_costed = costed
         parents = set(parent_of.values())
         for key in parents:
             row = rows[key]
             row.tree_cost = "Σ" + format_cost(totals[key] / 1e9) if key in has_cost else None
             row._cells = None
 
+    def _tree_touches_key(self, key: str, entry: Entry | None) -> bool:
+        """Whether a change to ``key`` concerns the tree: the row is a parent or a child, or
+        a shown row names it as its parent, or it names one."""
+        if key in self._tree_related or key in self._tree_claimed:
+            return True
+        return isinstance(entry, Mapping) and parent_key(entry) is not None
+
     def _tree_touches(self, pending: Mapping[str, Entry | None]) -> bool:
-        for key, entry in pending.items():
-            if key in self._tree_related:
-                return True
-            if isinstance(entry, Mapping) and parent_key(entry) is not None:
-                return True
-        return False
+        return any(self._tree_touches_key(key, entry) for key, entry in pending.items())
+
+    def _tree_lineage(self, key: str) -> tuple[list[str], list[str]] | None:
+        """(``key`` and its ancestors, ``key`` and its descendants), or None when a cycle of
+        parent links runs through them (then the tree is arranged anew)."""
+        ancestors = [key]
+        while (up := self._tree_parent_of.get(ancestors[-1])) is not None:
+            if up in ancestors:
+                return None
+            ancestors.append(up)
+        subtree = [key]
+        seen = {key}
+        for node in subtree:  # grows while walked: breadth first
+            for child in self._tree_children.get(node, ()):
+                if child in seen:
+                    return None
+                seen.add(child)
+                subtree.append(child)
+        return ancestors, subtree
+
+    def _tree_in_place(self, key: str, entry: Entry | None) -> tuple[list[str], list[str]] | None:
+        """The lineage of ``key`` when its change leaves the tree's shape as it is: the row is
+        shown before and after, under the same parent; None otherwise."""
+        old = self.rows.get(key)
+        if old is None or not isinstance(entry, Mapping):
+            return None
+        if parent_key(entry) != parent_key(old.entry):
+            return None
+        if self._terms and not matches(self._terms, key, entry, self.clock()):
+            return None
+        return self._tree_lineage(key)
+
+    def _apply_tree_in_place(
+        self, key: str, entry: Entry, ancestors: list[str], subtree: list[str], result: ApplyResult
+    ) -> None:
+        """A change that keeps the tree's shape: the row and its subtree take their new sort
+        keys (its own sort value is in each of theirs), and its ancestors' summed costs move
+        by the change of its cost. O(subtree + depth), not a rebuild of every row."""
+        rows = self.rows
+        old = rows[key]
+        for node in subtree:
+            self._visible.remove(rows[node])
+        self._count_shown(old.entry, -1)
+        state = self._track_running(key, entry)
+        self.entries[key] = entry
+        row = self._make_row(key, entry, old)
+        if state is not _UNREAD:
+            row._run = state
+        prefix = len(old.sort_key)
+        row.sort_key = (*old.sort_key[:-1], row.sort_key)
+        row.depth = old.depth
+        rows[key] = row
+        for node in subtree[1:]:
+            below = rows[node]
+            below.sort_key = (*row.sort_key, *below.sort_key[prefix:])
+        old_cost, new_cost = cost_value(old.entry), cost_value(entry)
+        delta = (0 if new_cost is None else round(new_cost * 1e9)) - (
+            0 if old_cost is None else round(old_cost * 1e9)
+        )
+        counted = (new_cost is not None) - (old_cost is not None)
+        for node in ancestors:
+            if delta or counted:
+                self._tree_totals[node] = self._tree_totals.get(node, 0) + delta
+                self._tree_costed[node] = self._tree_costed.get(node, 0) + counted
+            if node in self._tree_children:  # a parent: its Cost cell is the subtree's sum
+                summed = rows[node]
+                summed.tree_cost = (
+                    "Σ" + format_cost(self._tree_totals[node] / 1e9)
+                    if self._tree_costed.get(node, 0) > 0
+                    else None
+                )
+                summed._cells = None
+                result.changed_keys.add(node)
+        for node in subtree:
+            self._visible.add(rows[node])
+        self._count_shown(entry, 1)
+        result.changed_keys.add(key)
+        if old.sort_key != row.sort_key:
+            result.structural = True
 
     # --- state changes ------------------------------------------------------------------------
 
@@ -1412,17 +1513,33 @@ class SessionViewModel:
         return self._apply(pending)
 
     def _apply(self, pending: Mapping[str, Entry | None]) -> ApplyResult:
-        if self.tree and self._tree_touches(pending):
-            # A parent or a child changed: its subtree moves and sums change; rebuild the order.
+        in_place: dict[str, tuple[list[str], list[str]]] = {}
+        if self.tree:
             for key, entry in pending.items():
-                if entry is None:
-                    self.entries.pop(key, None)
-                    self.marked_keys.discard(key)
-                else:
-                    self.entries[key] = entry
-            return self.rebuild()
+                if not self._tree_touches_key(key, entry):
+                    continue
+                lineage = self._tree_in_place(key, entry)
+                if lineage is None:
+                    # A row joins, leaves or changes parent: the tree's shape changes; arrange
+                    # it anew (O(n log n), as a new sort).
+                    for key, entry in pending.items():
+                        if entry is None:
+                            self.entries.pop(key, None)
+                            self.marked_keys.discard(key)
+                        else:
+                            self.entries[key] = entry
+                    return self.rebuild()
+                in_place[key] = lineage
         result = ApplyResult()
+        for key, lineage in in_place.items():
+            # Lineages are read when applied: an earlier change of this batch kept the shape.
+            entry = pending[key]
+            assert entry is not None
+            lineage = self._tree_lineage(key) or lineage
+            self._apply_tree_in_place(key, entry, *lineage, result)
         for key, entry in pending.items():
+            if key in in_place:
+                continue
             old_row = self.rows.pop(key, None)
             if old_row is not None:
                 self._visible.remove(old_row)

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from openclaw_tui.store.events import EntryAdded, EntryChanged
+from openclaw_tui.store.events import EntryAdded, EntryChanged, EntryRemoved
 from openclaw_tui.tui.viewmodel import SessionViewModel
 from tests.tui.helpers import make_app, row_line, started, store_path, wait_until, write_json_store
 
@@ -106,3 +108,103 @@ async def test_tree_toggle_in_the_app_indents_children(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: not screen.vm.tree, what="tree off")
         assert "└" not in row_line(screen, CHILD)
         assert "Σ" not in row_line(screen, PARENT)
+
+
+# --- the tree kept per change (issue #16) ---------------------------------------------------
+
+TREE_KEYS = [f"agent:main:subagent:k{n}" for n in range(7)]
+
+
+@st.composite
+def tree_entries(draw: st.DrawFn) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "sessionId": draw(st.sampled_from(["a", "b", "c"])),
+        "updatedAt": NOW - draw(st.integers(0, 5)) * 1000,
+    }
+    parent = draw(st.none() | st.sampled_from([*TREE_KEYS, "agent:main:gone"]))
+    if parent is not None:
+        entry[draw(st.sampled_from(["spawnedBy", "parentSessionKey"]))] = parent
+    cost = draw(st.none() | st.sampled_from([0.0, 0.125, 0.25, 1.0]))
+    if cost is not None:
+        entry["estimatedCostUsd"] = cost
+    return entry
+
+
+tree_ops = st.one_of(
+    st.tuples(st.just("set"), st.sampled_from(TREE_KEYS), tree_entries()),
+    # The same parent, another sort value and cost: the change the tree keeps in place.
+    st.tuples(st.just("touch"), st.sampled_from(TREE_KEYS), st.integers(0, 9), st.booleans()),
+    st.tuples(st.just("remove"), st.sampled_from(TREE_KEYS)),
+)
+
+
+def tree_picture(vm: SessionViewModel) -> list[tuple[str, int, tuple[str, ...]]]:
+    return [(key, vm.rows[key].depth, vm.rows[key].cells) for key in vm.shown_keys()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(TREE_KEYS), tree_entries(), max_size=7),
+    st.lists(tree_ops, max_size=25),
+    st.sampled_from(["", "!k3"]),
+)
+def test_the_tree_kept_per_change_equals_the_tree_arranged_anew(
+    start: dict[str, dict[str, Any]], ops: list[tuple[Any, ...]], filter_text: str
+) -> None:
+    vm = SessionViewModel(clock=lambda: NOW / 1000)
+    vm.tree = True
+    vm.configure(entries=start, filter_text=filter_text)
+    for generation, op in enumerate(ops, start=1):
+        key = op[1]
+        before = vm.entries.get(key)
+        if op[0] == "remove":
+            if before is None:
+                continue
+            vm.enqueue(EntryRemoved(key, before, "external", generation))
+        else:
+            if op[0] == "set":
+                after = op[2]
+            elif before is None:
+                continue
+            else:
+                after = {**before, "updatedAt": NOW - op[2] * 1000}
+                if op[3]:
+                    after["estimatedCostUsd"] = op[2] / 8
+            if before is None:
+                vm.enqueue(EntryAdded(key, after, "external", generation))
+            else:
+                vm.enqueue(EntryChanged(key, before, after, frozenset(), "external", generation))
+        vm.flush()
+        fresh = SessionViewModel(clock=lambda: NOW / 1000)
+        fresh.tree = True
+        fresh.configure(entries=vm.entries, filter_text=filter_text)
+        assert tree_picture(vm) == tree_picture(fresh), f"after {op}"
+
+
+def test_a_change_that_keeps_the_tree_is_not_a_rebuild() -> None:
+    vm = SessionViewModel(clock=lambda: NOW / 1000)
+    vm.tree = True
+    vm.rebuild(ENTRIES)
+    rebuilds: list[int] = []
+    original = vm.rebuild
+
+    def counting(entries: Any = None) -> Any:
+        rebuilds.append(1)
+        return original(entries)
+
+    vm.rebuild = counting  # type: ignore[method-assign]
+    before = ENTRIES[GRANDCHILD]
+    after = {**before, "estimatedCostUsd": 0.5, "updatedAt": NOW}
+    vm.enqueue(EntryChanged(GRANDCHILD, before, after, frozenset(), "external", 2))
+    result = vm.flush()
+    assert rebuilds == []
+    assert {PARENT, CHILD, GRANDCHILD} <= result.changed_keys  # the sums above it moved
+    assert cost_cell(vm, PARENT) == "Σ$1.75"  # 1.0 + 0.25 + 0.5
+    # A child moving to another parent changes the shape: arranged anew.
+    vm.enqueue(
+        EntryChanged(GRANDCHILD, after, {**after, "parentSessionKey": OTHER}, frozenset(), "x", 3)
+    )
+    vm.flush()
+    assert rebuilds == [1]
+    keys = vm.shown_keys()
+    assert keys[keys.index(OTHER) + 1] == GRANDCHILD
