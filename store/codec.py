@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import heapq
 import json
 import math
 import os
@@ -1012,6 +1013,51 @@ class IncrementalLoads:
 
 
 _ABSENT: Any = object()
+
+
+# ``"updatedAt": <number>`` as a field of a top-level entry in OpenClaw's layout: entries are at
+# indent 2, so their fields are the only lines at indent 4 (strings hold no raw newline).
+_UPDATED_AT = re.compile(
+    rb'\n    "updatedAt": (-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)(?=,\n    "|\n  \})'
+)
+
+
+def newest_entries(data: bytes, count: int) -> tuple[dict[str, Any], int] | None:
+    """The ``count`` entries with the highest numeric ``updatedAt`` of a file in OpenClaw's
+    layout, found without parsing the others, and how many entries the file holds.
+
+    For the first screenful of a big store before the whole file is parsed (issue #16): a scan
+    of the bytes (~0.2 s at 100,000 entries, a parse is ~0.9 s) and a parse of those entries
+    only, each accepted as ``loads`` accepts a block (re-serialized to its own bytes). None when
+    the file is not in that layout, or when an entry found is not what ``dumps`` writes; the
+    caller then waits for the whole parse. Never the store's truth: ``loads`` of the same bytes
+    is (a repeated key, say, is only found there).
+    """
+    if count <= 0 or not data.startswith(_FRAME_OPEN) or not data.endswith(_FRAME_CLOSE):
+        return None
+    found: list[tuple[float, int]] = []
+    append = found.append
+    for match in _UPDATED_AT.finditer(data):  # once per entry: kept to the minimum
+        text = match[1]
+        try:
+            append((int(text), match.start()))
+        except ValueError:
+            append((float(text), match.start()))
+    last_end = len(data) - 2
+    entries: dict[str, Any] = {}
+    for value, offset in heapq.nlargest(count, found):
+        if value == -1:  # sorts as "no value", last, as in the table
+            continue
+        before = data.rfind(_ENTRY_SEP, 0, offset)
+        start = 4 if before < 0 else before + 4
+        end = data.find(_ENTRY_SEP, offset)
+        if end < 0 or end > last_end:
+            end = last_end
+        item = _parse_fragment(memoryview(data)[start:end])
+        if item is None or item[0] in entries:
+            return None
+        entries[item[0]] = item[1]
+    return entries, data.count(_ENTRY_SEP) + 1
 
 
 def _parse_fragment(fragment: memoryview) -> tuple[str, Any] | None:

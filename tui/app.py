@@ -36,7 +36,7 @@ from textual.worker import Worker, WorkerState
 
 from openclaw_tui.store import SessionStore
 from openclaw_tui.store.api import SessionStoreAPI
-from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES
+from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, peek_newest
 from openclaw_tui.store.errors import StoreError, StoreWriteError, describe_error
 from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
 from openclaw_tui.store.fleet import (
@@ -57,6 +57,7 @@ from openclaw_tui.tui.fleet_view import FleetView
 from openclaw_tui.tui.format import relative_age
 from openclaw_tui.tui.keymap import KeyContext, resolve_keymap
 from openclaw_tui.tui.messages import (
+    NewestSessions,
     StoreAppeared,
     StoreEvents,
     StoreFailed,
@@ -211,6 +212,8 @@ class MainScreen(Screen[None]):
         self._filter_timer: Timer | None = None
         self._health: str | None = None
         self._loading_total: int | None = None  # while a big store's rows are being built
+        # The target whose newest sessions are on screen before its store opened (issue #16).
+        self._first_page: StoreTarget | None = None
         self._rebuilding = 0  # re-sorts/filters being built in a worker thread
         self._epoch = 0  # bumps when the rows are replaced (another store, other columns)
         self.table_updates = 0
@@ -395,13 +398,32 @@ class MainScreen(Screen[None]):
 
     # --- store lifecycle (called by the app) --------------------------------------------------
 
+    @on(NewestSessions)
+    def _newest_sessions(self, message: NewestSessions) -> None:
+        """The newest sessions of a big ``sessions.json`` on screen before the store has
+        parsed it: the first screenful after a scan of the bytes (~0.3 s at 100,000 sessions)
+        instead of after the whole parse (issue #16). Only in the order those rows are the top
+        of (newest first, no filter, no tree); the store's snapshot replaces them once it is
+        open (``store_opened``), or ``store_failed`` clears them."""
+        vm = self.vm
+        if vm.filter_text or vm.tree or (vm.sort_column, vm.sort_reverse) != ("updated", True):
+            return
+        self.target = message.target
+        self._first_page = message.target
+        vm.rebuild(message.entries)
+        self._loading_total = message.total
+        self._after_apply(ApplyResult(structural=True, rebuilt=True))
+
     async def store_opened(self, store: SessionStoreAPI, target: StoreTarget) -> None:
         """A store was opened: show its snapshot and its health.
 
         A big store is shown in two steps: the first screenful at once (the rows on top in the
-        current sort), then every row, built in a worker thread while the first page is on
-        screen. Events wait in the subscription meanwhile, so none is missed.
+        current sort, unless ``NewestSessions`` put them on screen already), then every row,
+        built in a worker thread while the first page is on screen. Events wait in the
+        subscription meanwhile, so none is missed.
         """
+        first_page = self._first_page is target
+        self._first_page = None
         self.target = target
         self._epoch += 1
         self.banner.clear()
@@ -410,15 +432,15 @@ class MainScreen(Screen[None]):
         self._columns_for(target)
         self._seed_connections(store)
         entries = store.load()
+        progressive = len(entries) >= PROGRESSIVE_ROWS and not self.vm.filter_text
         preview = (
-            self.vm.top_entries(entries, PREVIEW_ROWS)
-            if len(entries) >= PROGRESSIVE_ROWS and not self.vm.filter_text
-            else None
+            self.vm.top_entries(entries, PREVIEW_ROWS) if progressive and not first_page else None
         )
-        if preview is None:
+        if preview is None and not (progressive and first_page):
             self.vm.rebuild(entries)
         else:
-            self.vm.rebuild(preview)
+            if preview is not None:
+                self.vm.rebuild(preview)
             self._loading_total = len(entries)
             self._show_snapshot(store)
             full = self.vm.spawn()
@@ -545,6 +567,8 @@ class MainScreen(Screen[None]):
         self.target = target
         self.connections = {}
         self._connection_banner = False
+        self._loading_total = None  # the first page shown before the store opened goes too
+        self._first_page = None
         self.vm.rebuild({})
         self.banner.show_message(message)
         self._after_apply(ApplyResult(structural=True, rebuilt=True))
@@ -1549,6 +1573,11 @@ class SessionBrowserApp(App[None]):
     async def _run_store(self, target: StoreTarget) -> None:
         main = self.main
         store = self.store_factory(target, self._requested_read_only, self.live_watch)
+        if target.kind == "json" and not target.gateways:
+            # A big file's newest sessions go on screen first, then the store parses it all.
+            found = await anyio.to_thread.run_sync(peek_newest, target.path, PREVIEW_ROWS)
+            if found is not None and found[0]:
+                main.post_message(NewestSessions(target, *found))
         try:
             await store.open()
         except StoreError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -57,6 +57,18 @@ class StoreOpened(Message):
     store: SessionStoreAPI
     target: StoreTarget
     shown: asyncio.Future[None]
+
+
+@dataclass
+class NewestSessions(Message):
+    """A big ``sessions.json``'s newest sessions, read before the store has parsed the file
+    (``store.backends.json_file.peek_newest``, issue #16): the screen shows them as the first
+    page until the store's snapshot (``StoreOpened``, posted after) replaces them."""
+
+    target: StoreTarget
+    entries: dict[str, Any]
+    total: int
+    """How many sessions the file holds (what the status bar says is loading)."""
 
 
 @dataclass

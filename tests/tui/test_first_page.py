@@ -1,0 +1,83 @@
+"""The newest sessions of a big ``sessions.json`` are on screen before the store has parsed the
+file (issue #16), then every row; a store that cannot be opened takes them away again."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from openclaw_tui.store import SessionStore
+from openclaw_tui.store.errors import StoreUnreadableError
+from openclaw_tui.store.synthetic import generate_store
+from openclaw_tui.tui.app import PREVIEW_ROWS
+from openclaw_tui.tui.target import StoreTarget
+from tests.tui.helpers import FIXED_NOW, make_app, store_path, wait_until, write_json_store
+
+pytestmark = pytest.mark.anyio
+
+SESSIONS = 25_000  # ~20 MiB: over json_file.PEEK_MIN_BYTES and app.PROGRESSIVE_ROWS
+
+
+class GatedStore(SessionStore):
+    """A store whose opening waits until the test lets it (then fails, when told to)."""
+
+    def __init__(self, *args, gate: asyncio.Event, fail: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate = gate
+        self.fail = fail
+
+    async def open(self) -> SessionStore:
+        await self.gate.wait()
+        if self.fail:
+            raise StoreUnreadableError(self.path, "cannot read the store: an I/O error")
+        return await super().open()
+
+
+def _app(tmp_path: Path, gate: asyncio.Event, *, fail: bool = False):
+    entries = generate_store(SESSIONS, seed=9, now_ms=int(FIXED_NOW * 1000))
+    write_json_store(store_path(tmp_path), entries)
+
+    def factory(target: StoreTarget, read_only: bool, watch: bool) -> SessionStore:
+        return GatedStore(target.path, read_only=read_only, watch=watch, gate=gate, fail=fail)
+
+    newest = sorted(entries, key=lambda k: (-entries[k]["updatedAt"], k))
+    return make_app(tmp_path, store_factory=factory), newest
+
+
+async def test_newest_sessions_are_shown_before_the_store_is_open(tmp_path: Path):
+    gate = asyncio.Event()
+    app, newest = _app(tmp_path, gate)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await wait_until(pilot, lambda: app.main.vm.total_count > 0, what="the first page")
+        screen = app.main
+        assert app.store is None  # still opening
+        assert screen.vm.total_count == PREVIEW_ROWS
+        assert screen.vm.shown_keys()[:50] == newest[:50]
+        assert screen.current_key == newest[0]
+        await pilot.pause()
+        assert f"loading {SESSIONS:,} sessions" in screen.status.text
+        await pilot.press("down")
+        assert screen.current_key == newest[1]
+        gate.set()
+        await wait_until(pilot, lambda: screen.vm.total_count == SESSIONS, timeout=30)
+        await pilot.pause()
+        assert screen.vm.shown_keys()[:50] == newest[:50]
+        assert screen.current_key == newest[1]  # the cursor stayed on its session
+        assert all(screen.vm.rows[k].entry is app.store.get(k) for k in newest[:50])
+        assert "loading" not in screen.status.text
+
+
+async def test_a_store_that_cannot_be_opened_takes_the_first_page_away(tmp_path: Path):
+    gate = asyncio.Event()
+    app, _ = _app(tmp_path, gate, fail=True)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await wait_until(pilot, lambda: app.main.vm.total_count > 0, what="the first page")
+        screen = app.main
+        gate.set()
+        await wait_until(pilot, lambda: screen.banner.message is not None, what="the error")
+        await pilot.pause()
+        assert screen.vm.total_count == 0
+        assert "an I/O error" in (screen.banner.message or "")
+        assert "loading" not in screen.status.text
