@@ -232,7 +232,7 @@ class _Core:
         self.last_good = new
         self.loaded = True
         # The loaded store is long-lived: move it out of the collector's way, or every full
-        # GC pass walks it (100-170 ms ack spikes at 10k entries, durability doc §8). Only after
+        # GC pass walks it (100-170 ms ack spikes at 10k entries). Only after
         # a load that brought in many new objects: a freeze also pins every garbage cycle that
         # exists at that moment, so freezing on each small foreign reload leaked ~70 MB/min
         # under 1,000 foreign changes per second.

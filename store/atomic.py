@@ -1,4 +1,4 @@
-"""The crash-safe write protocol (durability-and-performance.md §2).
+"""The crash-safe write protocol: a store file is replaced whole or not at all.
 
 temp file in the same directory (``O_CREAT|O_EXCL|O_NOFOLLOW``, mode 0600) -> ``fchmod`` to the
 target's mode -> write all bytes -> ``fsync`` -> fingerprint check -> ``rename`` -> ``fsync`` the

@@ -219,7 +219,7 @@ def loads(raw: bytes | Source, path: str, *, index: int | None = None) -> Decode
             # Everything built while the collector was off waits in its youngest generation:
             # the first collection afterwards would walk all of it (seconds at 100,000
             # entries, on whichever thread allocates next). The store keeps these objects for
-            # long; freezing moves them out of the collector's way (durability doc §8).
+            # long; freezing moves them out of the collector's way.
             gc.freeze()
     finally:
         if gc_was_enabled:

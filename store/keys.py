@@ -1,6 +1,6 @@
 """OpenClaw session-key grammar: kind, channel, synthetic/protected, canonical form, shortening.
 
-The rules follow ``openclaw-sessions.md`` §3 (maintenance protection) and §5 (key forms). Keys
+The rules follow OpenClaw's maintenance protection and its session-key forms. Keys
 are data typed by people and programs, so every function here accepts any string and never
 raises on odd input: an unrecognised key is kind ``"unknown"``.
 
@@ -47,7 +47,7 @@ _VALID_AGENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _INVALID_AGENT_CHARS = re.compile(r"[^a-z0-9_-]+")
 _TELEGRAM_TOPIC = re.compile(r"(?:^|:)telegram:(?:group|channel|direct|dm):.+:topic:[^:]+$")
 _GROUP_OR_CHANNEL = re.compile(r"(?:^|:)[^:]+:(?:group|channel):[^:]+")
-# Tails whose case is significant to the chat platform (§5): kept verbatim by canonical_key.
+# Tails whose case is significant to the chat platform: kept verbatim by canonical_key.
 _CASE_KEPT_TAIL = re.compile(r"(?:^|:)(?:signal:group|matrix:(?:channel|group|room)):", re.I)
 
 
@@ -111,7 +111,7 @@ def normalize_agent_id(raw: object) -> str:
 
 
 def parse_key(key: str) -> KeyInfo:
-    """Take a session key apart (§5). Never raises; unrecognised shapes are kind ``unknown``."""
+    """Take a session key apart. Never raises; unrecognised shapes are kind ``unknown``."""
     if not isinstance(key, str):
         return KeyInfo(key=str(key), agent_id=None, rest=str(key), kind="unknown")
     return _parse_key_cached(key)
@@ -257,7 +257,7 @@ def _rest_lower(key: str) -> str:
 
 
 def is_synthetic_key(key: str) -> bool:
-    """Always-disposable keys (§3): subagent, acp, cron, hook, node, heartbeat."""
+    """Always-disposable keys: subagent, acp, cron, hook, node, heartbeat."""
     rest = _rest_lower(key)
     return (
         rest.startswith(_SYNTHETIC_PREFIXES)
@@ -270,7 +270,7 @@ def is_synthetic_key(key: str) -> bool:
 def is_protected_key(
     key: str, entry: Mapping[str, Any] | None = None, *, later_rules: bool = False
 ) -> bool:
-    """Never removed by prune, cap or disk budget (§3).
+    """Never removed by prune, cap or disk budget.
 
     The seed's rules: a non-synthetic key that is a thread, a Telegram topic, a group/channel
     conversation, or whose entry's chatType says group/channel/thread. ``later_rules`` adds what

@@ -1,4 +1,4 @@
-"""A typed view of a SessionEntry (§4), and a cheap validator that flags invalid values.
+"""A typed view of an OpenClaw SessionEntry, and a cheap validator that flags invalid values.
 
 The raw dict in the store is the source of truth and is never rewritten from this model:
 OpenClaw keeps ``thinkingLevel: "banana"`` and so do we. ``validate_entry`` reports such values,

@@ -1,4 +1,4 @@
-"""Where OpenClaw keeps its session stores (openclaw-sessions.md §5 "Paths")."""
+"""Where OpenClaw keeps its session stores (its state directory and each agent's store)."""
 
 from __future__ import annotations
 

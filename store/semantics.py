@@ -1,7 +1,7 @@
 """OpenClaw value semantics: level normalisation, model override and reset patches.
 
-Everything follows ``openclaw-sessions.md``: §6 (slash-command normalisation and thinking levels),
-§4.1 (``applyModelOverrideToSessionEntry``) and §4.2 (``/new`` and ``/reset``).
+Everything follows OpenClaw's own rules: its slash-command normalisation and thinking levels,
+``applyModelOverrideToSessionEntry``, and what ``/new`` and ``/reset`` keep.
 
 Normalisers take what a person typed (or what a file holds) and return the value OpenClaw stores,
 or None when the input is not a recognised value. They never raise.
@@ -64,7 +64,7 @@ MAX_SAFE_INTEGER: Final = 2**53 - 1
 CLEAR_WORDS: Final[frozenset[str]] = frozenset({"inherit", "default", "reset", "clear", "unset"})
 """Words that delete an override so the session inherits the configured default again."""
 
-# -- normalisers (§6) ---------------------------------------------------------------------------
+# -- normalisers ---------------------------------------------------------------------------------
 
 _OFF_WORDS: Final = frozenset({"off", "false", "no", "0"})
 _ON_WORDS: Final = frozenset({"on", "true", "yes", "1"})
@@ -230,7 +230,7 @@ def parse_duration_ms(raw: object, *, default_unit: str = "ms") -> int | None:
     return round(float(match.group(1)) * _UNIT_MS[unit])
 
 
-# -- thinking levels per model (§6) -------------------------------------------------------------
+# -- thinking levels per model -------------------------------------------------------------------
 
 _XHIGH_MODELS: Final[dict[str, frozenset[str]]] = {
     "openai": frozenset({"gpt-5.2", "gpt-5.4", "gpt-5.5"}),
@@ -340,7 +340,7 @@ def _text(value: object) -> str | None:
     return None
 
 
-# -- §4.1 applyModelOverrideToSessionEntry ------------------------------------------------------
+# -- applyModelOverrideToSessionEntry ------------------------------------------------------------
 
 _FALLBACK_ORIGIN_FIELDS: Final = (
     "modelOverrideFallbackOriginProvider",
@@ -435,7 +435,7 @@ def apply_model_override(
     return patch
 
 
-# -- §4.2 reset / new ---------------------------------------------------------------------------
+# -- reset / new ---------------------------------------------------------------------------------
 
 RESET_CLEARED_FIELDS: Final[tuple[str, ...]] = (
     "totalTokens",
@@ -454,7 +454,7 @@ RESET_CLEARED_FIELDS: Final[tuple[str, ...]] = (
 
 
 def reset_patch(entry: Mapping[str, Any], new_session_id: str, now_ms: int) -> dict[str, Any]:
-    """The patch of OpenClaw's ``/new`` / ``/reset`` (§4.2): a fresh session, carried settings.
+    """The patch of OpenClaw's ``/new`` / ``/reset``: a fresh session, carried settings.
 
     Carried: every field not listed here (verbose level, TTS, user model override, label, routing
     and group metadata, unknown fields). An ``auto`` (runtime fallback) model override is dropped:

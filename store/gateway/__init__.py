@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 # Each name is imported from its module on first use: a launch on a file store parses the
 # --gateway flags (config.py) but never needs the client, websockets or the device identity,
-# ~0.1-0.3 s of every start-up (issue #16).
+# ~0.1-0.3 s of every start-up.
 _SOURCES: dict[str, str] = {
     "approve_command": "openclaw_tui.store.gateway.client",
     "Backoff": "openclaw_tui.store.gateway.client",

@@ -197,7 +197,7 @@ APPLY_SLICE = 250  # listed rows applied between two yields to the event loop
 RELOAD_THRESHOLD = 200  # a re-list changing more rows than this is published as one reload
 # OpenClaw 2026.7.35 runs its session maintenance (prune, cap) on every write of its store and
 # removes the sessions it evicts without any event: its first sessions.patch of a 2,000-session
-# store left 1,471, with sessions.changed for the patched keys only (issue #14, interop). So
+# store left 1,471, with sessions.changed for the patched keys only (seen in interop/). So
 # after keyed changes settle, the gateway's count is compared with the mirror's (one 1-row
 # sessions.list), and a difference seen twice in a row re-lists.
 RECOUNT_QUIET_S = 2.0  # after the last keyed change

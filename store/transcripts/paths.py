@@ -1,9 +1,9 @@
 """Where a session's JSONL transcript is, as OpenClaw resolves it, never outside the sessions dir.
 
-OpenClaw (reference: openclaw-sessions.md §4, ``sessionFile``): the entry's ``sessionFile``,
-preferably relative to the sessions directory (the one holding ``sessions.json``); an old absolute
-path written by another state directory is re-mapped into this one; without ``sessionFile`` the
-transcript is ``<sessions dir>/<sessionId>.jsonl``. A non-string ``sessionFile`` is ignored
+OpenClaw's rule: the entry's ``sessionFile``, preferably relative to the sessions directory (the
+one holding ``sessions.json``); an old absolute path written by another state directory is
+re-mapped into this one; without ``sessionFile`` the transcript is
+``<sessions dir>/<sessionId>.jsonl``. A non-string ``sessionFile`` is ignored
 (OpenClaw removes it on load).
 
 The store's existing rule (README "Hostile input", ``codec.is_safe_session_id``): a path that

@@ -67,7 +67,7 @@ def status_summary(key: str, entry: Entry, *, now_ms: int) -> str:
     total, ctx_tokens = entry.get("totalTokens"), entry.get("contextTokens")
     if isinstance(total, int | float) and not isinstance(total, bool):
         tokens = f"Tokens {int(total)}"
-        fresh = entry.get("totalTokensFresh") is not False  # only false marks it stale (§4)
+        fresh = entry.get("totalTokensFresh") is not False  # only false marks it stale
         if isinstance(ctx_tokens, int | float) and ctx_tokens and fresh:
             tokens += f"/{int(ctx_tokens)} ({min(999, round(100 * total / ctx_tokens))}%)"
         elif isinstance(ctx_tokens, int | float) and ctx_tokens:
