@@ -66,6 +66,7 @@ from openclaw_tui.tui.messages import (
     WorkerFailed,
 )
 from openclaw_tui.tui.palette import SessionCommands
+from openclaw_tui.tui.slash import build
 from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_location
 from openclaw_tui.tui.viewmodel import (
     DEFAULT_COLUMNS,
@@ -1221,7 +1222,7 @@ class MainScreen(Screen[None]):
 
     def action_recover(self) -> None:
         """/recover from the palette: the same command, confirmation and feedback."""
-        self.query_one(EditingPanel).run_command("/recover", reply=None, keys=[])
+        self.query_one(EditingPanel).run_command(build("recover"), reply=None, keys=[])
 
     def action_open_transcript(self) -> None:
         """The highlighted session's transcript, live (tui/transcript_screen.py)."""
@@ -1293,7 +1294,7 @@ class MainScreen(Screen[None]):
 
     def stop_runs(self) -> None:
         """``/stop`` on the highlighted or marked sessions, as if typed in the command bar."""
-        self.query_one(EditingPanel).run_command("/stop", reply=None)
+        self.query_one(EditingPanel).run_command(build("stop"), reply=None)
 
     def jump_to(self, key: str) -> None:
         """Highlight ``key``; clears the filter when it hides the session."""

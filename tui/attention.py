@@ -26,6 +26,7 @@ from openclaw_tui.store.fleet import AttentionItem, RunStateCache, Severity
 from openclaw_tui.store.keys import shorten_key, strip_namespace
 from openclaw_tui.tui.fleet_view import FleetView
 from openclaw_tui.tui.format import relative_age
+from openclaw_tui.tui.slash import ParsedCommand, build
 from openclaw_tui.tui.viewmodel import format_elapsed, label_of
 from openclaw_tui.widgets.fleet_table import FleetTable, KeyedRow
 from openclaw_tui.widgets.text import literal_text
@@ -288,7 +289,7 @@ class AttentionScreen(FleetView):
         if self.is_attached:
             self._show_detail()
 
-    def _run(self, command: str) -> None:
+    def _run(self, command: ParsedCommand) -> None:
         from openclaw_tui.tui.editing import EditingPanel
 
         key = self._session()
@@ -305,10 +306,10 @@ class AttentionScreen(FleetView):
             open_transcript_screen(self.app, key)
 
     def action_stop(self) -> None:
-        self._run("/stop")
+        self._run(build("stop"))
 
     def action_reset(self) -> None:
-        self._run("/reset")
+        self._run(build("reset"))
 
     def action_copy(self) -> None:
         item = self.highlighted()

@@ -477,8 +477,11 @@ class EditingPanel(Widget):
         except Exception as exc:  # the engine never raises; this is the last line of defence
             ok, message = False, f"Command failed: {describe_error(exc)}"
         self._in_flight -= 1
-        text = command if isinstance(command, str) else command.text
-        name = re.split(r"[\s:]+", text.strip().lstrip("/:"), maxsplit=1)[0].lower()
+        if isinstance(command, str):
+            text = command
+            name = re.split(r"[\s:]+", text.strip().lstrip("/:"), maxsplit=1)[0].lower()
+        else:
+            text, name = command.text, command.name
         self.post_message(
             self.Finished(keys, failures, command=text.strip(), writes=name not in NON_WRITING)
         )

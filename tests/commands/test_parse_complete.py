@@ -175,6 +175,7 @@ def test_the_slash_package_exports_exactly_what_callers_use():
         "SlashConfig",
         "SlashError",
         "argument_values",
+        "build",
         "command_names",
         "complete",
         "execute",

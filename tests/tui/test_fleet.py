@@ -272,9 +272,24 @@ async def test_a_file_store_is_its_one_gateway_and_the_attention_view_is_live(tm
         assert screen.refusals == {}
 
 
-async def test_attention_keys_open_the_transcript_and_reset_after_confirming(tmp_path: Path):
+async def test_attention_keys_open_the_transcript_and_reset_after_confirming(
+    tmp_path: Path, monkeypatch
+):
     """On a file store: v opens the highlighted session's transcript over the view, r asks
-    first, then resets the session (a new sessionId); the palette offers both views."""
+    first, then resets the session (a new sessionId); the palette offers both views. The reset
+    is built as a command, not printed and parsed back (only the command bar parses text)."""
+    import importlib
+
+    import openclaw_tui.tui.slash as slash_package
+
+    # The package's ``execute`` is the function; the module is looked up by its name.
+    slash_execute = importlib.import_module("openclaw_tui.tui.slash.execute")
+
+    def no_parsing(text):
+        raise AssertionError(f"{text!r} was parsed: a built command was expected")
+
+    monkeypatch.setattr(slash_package, "parse", no_parsing)
+    monkeypatch.setattr(slash_execute, "parse", no_parsing)
     from openclaw_tui.tui.transcript_screen import TranscriptScreen
     from openclaw_tui.widgets.confirm import ConfirmScreen
     from tests.tui.helpers import FIXED_NOW, make_app, store_path, write_json_store
