@@ -184,15 +184,51 @@ def usage_groups(
 
 
 @dataclass(frozen=True, slots=True)
+class SessionUsage:
+    """One session's figures in a gateway's ``sessions.usage`` answer (summed over the period:
+    every model call, not only the last one the row keeps)."""
+
+    cost_usd: float | None
+    tokens: int | None
+    messages: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageShare:
+    """One group of a gateway's own breakdown (``aggregates.byChannel`` / ``byModel`` /
+    ``byAgent`` of ``sessions.usage``)."""
+
+    value: str
+    cost_usd: float
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
 class GatewayUsage:
-    """What a gateway's own usage methods answered (``sessions.usage``, ``usage.cost``).
+    """What a gateway's own usage methods answered (``usage.cost``, ``sessions.usage``).
+
+    The shapes, as real 2026.7.35 and 2026.9.6 gateways answered them after real turns
+    (``interop/gateway/check_usage.py``; captured in ``tests/gateway/data/usage-*.json``), both
+    to a read+write connection:
+
+    - ``usage.cost {}`` -> ``{updatedAt, days, daily: [{date, <totals>}], totals, cacheStatus}``
+    - ``sessions.usage {}`` -> ``{updatedAt, startDate, endDate, sessions: [{key, sessionId,
+      agentId, channel?, model, usage: {<totals>, firstActivity, lastActivity, messageCounts,
+      ...}}], totals, aggregates: {byChannel: [{channel, totals}], byModel: [{provider, model,
+      count, totals}], byAgent: [{agentId, totals}], ...}, cacheStatus}`` (at most 50 sessions)
+
+    where ``<totals>`` is ``{input, output, cacheRead, cacheWrite, totalTokens, totalCost,
+    inputCost, outputCost, cacheReadCost, cacheWriteCost, missingCostEntries}`` summed over
+    every model call of the period (the last 30 days by default), and ``cacheStatus`` is
+    ``{status: "fresh" | "refreshing", cachedFiles, pendingFiles, staleFiles, refreshedAt}``: while
+    the gateway is still indexing transcripts its totals can lag.
 
     ``answers``: method -> payload as sent; ``errors``: method -> why it gave nothing (refused,
-    not offered, not connected). ``total_cost_usd`` / ``total_tokens`` are read from a
-    ``totals`` object (``totalCost`` / ``totalTokens``) when one is there, and ``totals_from``
-    names the method they came from, so a view can say which figures are the gateway's and which
-    are summed from the rows. These result shapes were not captured from 2026.7.35 / 2026.9.6
-    (the reference lists the methods only), so nothing else is assumed about them.
+    not offered, not connected). ``total_cost_usd`` / ``total_tokens`` are the ``totals`` of
+    ``totals_from`` (``usage.cost`` first); ``period`` says which days they cover;
+    ``missing_cost_entries`` counts model calls the gateway could not price; ``cache_status``
+    is ``cacheStatus.status`` when it is not ``fresh`` (with ``stale_files``);
+    ``session_usage`` and ``shares`` are read from ``sessions.usage``.
     """
 
     answers: Mapping[str, Any] = field(default_factory=dict)
@@ -203,10 +239,95 @@ class GatewayUsage:
     # Several gateways: each one's own report, by gateway name (the fields above are merged:
     # answers/errors keyed "<gateway>/<method>", totals summed over the gateways that gave one).
     parts: Mapping[str, GatewayUsage] = field(default_factory=dict)
+    period: str | None = None
+    missing_cost_entries: int = 0
+    cache_status: str | None = None
+    stale_files: int = 0
+    session_usage: Mapping[str, SessionUsage] = field(default_factory=dict)
+    # dimension ("channel", "model", "agent") -> the gateway's groups, highest cost first.
+    shares: Mapping[str, tuple[UsageShare, ...]] = field(default_factory=dict)
 
     @property
     def offered(self) -> bool:
         return bool(self.answers)
+
+
+def _count(value: Any) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None and number >= 0 else None
+
+
+def _totals(payload: Any) -> tuple[float | None, int | None, int]:
+    """(totalCost, totalTokens, missingCostEntries) of a ``<totals>`` object."""
+    if not isinstance(payload, Mapping):
+        return None, None, 0
+    cost = _number(payload.get("totalCost"))
+    return (
+        cost if cost is not None and cost >= 0 else None,
+        _count(payload.get("totalTokens")),
+        _count(payload.get("missingCostEntries")) or 0,
+    )
+
+
+_SHARE_FIELDS = {"channel": "byChannel", "model": "byModel", "agent": "byAgent"}
+
+
+def _share_value(dimension: str, item: Mapping[str, Any]) -> str | None:
+    if dimension == "model":
+        model, provider = item.get("model"), item.get("provider")
+        if not isinstance(model, str) or not model:
+            return None
+        return f"{provider}/{model}" if isinstance(provider, str) and provider else model
+    value = item.get("channel" if dimension == "channel" else "agentId")
+    return value if isinstance(value, str) and value else None
+
+
+def _shares(aggregates: Any) -> dict[str, tuple[UsageShare, ...]]:
+    out: dict[str, tuple[UsageShare, ...]] = {}
+    if not isinstance(aggregates, Mapping):
+        return out
+    for dimension, name in _SHARE_FIELDS.items():
+        items = aggregates.get(name)
+        if not isinstance(items, list):
+            continue
+        found = []
+        for item in items:
+            if not isinstance(item, Mapping):
+                continue
+            value = _share_value(dimension, item)
+            cost, tokens, _missing = _totals(item.get("totals"))
+            if value is None or (cost is None and tokens is None):
+                continue
+            found.append(UsageShare(value, cost or 0.0, tokens or 0))
+        out[dimension] = tuple(sorted(found, key=lambda g: (-g.cost_usd, -g.tokens, g.value)))
+    return out
+
+
+def _session_usage(sessions: Any) -> dict[str, SessionUsage]:
+    out: dict[str, SessionUsage] = {}
+    if not isinstance(sessions, list):
+        return out
+    for item in sessions:
+        if not isinstance(item, Mapping) or not isinstance(item.get("key"), str):
+            continue
+        usage = item.get("usage")
+        cost, tokens, _missing = _totals(usage)
+        counts = usage.get("messageCounts") if isinstance(usage, Mapping) else None
+        messages = _count(counts.get("total")) if isinstance(counts, Mapping) else None
+        out[item["key"]] = SessionUsage(cost, tokens, messages)
+    return out
+
+
+def _period(cost: Any, sessions: Any) -> str | None:
+    if isinstance(sessions, Mapping):
+        start, end = sessions.get("startDate"), sessions.get("endDate")
+        if isinstance(start, str) and isinstance(end, str) and start and end:
+            return f"{start} to {end}"
+    if isinstance(cost, Mapping):
+        days = _count(cost.get("days"))
+        if days:
+            return f"the last {days} days"
+    return None
 
 
 def merge_usage(parts: Mapping[str, GatewayUsage]) -> GatewayUsage:
@@ -216,6 +337,11 @@ def merge_usage(parts: Mapping[str, GatewayUsage]) -> GatewayUsage:
     cost: float | None = None
     tokens: int | None = None
     sources: list[str] = []
+    periods: list[str] = []
+    missing = stale = 0
+    cache: str | None = None
+    sessions: dict[str, SessionUsage] = {}
+    shares: dict[str, dict[str, UsageShare]] = {}
     for name, part in parts.items():
         answers.update({f"{name}/{method}": value for method, value in part.answers.items()})
         errors.update({f"{name}/{method}": why for method, why in part.errors.items()})
@@ -225,27 +351,81 @@ def merge_usage(parts: Mapping[str, GatewayUsage]) -> GatewayUsage:
             cost = (cost or 0.0) + part.total_cost_usd
         if part.total_tokens is not None:
             tokens = (tokens or 0) + part.total_tokens
-    return GatewayUsage(answers, errors, cost, tokens, ", ".join(sources) or None, dict(parts))
+        if part.period is not None and part.period not in periods:
+            periods.append(part.period)
+        missing += part.missing_cost_entries
+        stale += part.stale_files
+        cache = cache or part.cache_status
+        sessions.update({f"{name}/{key}": usage for key, usage in part.session_usage.items()})
+        for dimension, groups in part.shares.items():
+            merged = shares.setdefault(dimension, {})
+            for group in groups:
+                old = merged.get(group.value)
+                merged[group.value] = (
+                    group
+                    if old is None
+                    else UsageShare(
+                        group.value, old.cost_usd + group.cost_usd, old.tokens + group.tokens
+                    )
+                )
+    return GatewayUsage(
+        answers,
+        errors,
+        cost,
+        tokens,
+        ", ".join(sources) or None,
+        dict(parts),
+        period="; ".join(periods) or None,
+        missing_cost_entries=missing,
+        cache_status=cache,
+        stale_files=stale,
+        session_usage=sessions,
+        shares={
+            d: tuple(sorted(g.values(), key=lambda g: (-g.cost_usd, -g.tokens, g.value)))
+            for d, g in shares.items()
+        },
+    )
 
 
 USAGE_METHODS = ("usage.cost", "sessions.usage")
 
 
 def gateway_usage(answers: Mapping[str, Any], errors: Mapping[str, str]) -> GatewayUsage:
+    """Read the answers of ``usage.cost`` / ``sessions.usage`` (shapes: ``GatewayUsage``)."""
     cost: float | None = None
     tokens: int | None = None
+    missing = 0
     source: str | None = None
     for method in USAGE_METHODS:
         payload = answers.get(method)
-        totals = payload.get("totals") if isinstance(payload, Mapping) else None
-        if not isinstance(totals, Mapping):
+        if not isinstance(payload, Mapping):
             continue
-        found_cost = _number(totals.get("totalCost"))
-        found_tokens = _number(totals.get("totalTokens"))
+        found_cost, found_tokens, found_missing = _totals(payload.get("totals"))
         if found_cost is None and found_tokens is None:
             continue
-        cost = found_cost
-        tokens = int(found_tokens) if found_tokens is not None else None
-        source = method
+        cost, tokens, missing, source = found_cost, found_tokens, found_missing, method
         break
-    return GatewayUsage(dict(answers), dict(errors), cost, tokens, source)
+    cost_answer, sessions_answer = answers.get("usage.cost"), answers.get("sessions.usage")
+    cache: str | None = None
+    stale = 0
+    for payload in (cost_answer, sessions_answer):
+        status = payload.get("cacheStatus") if isinstance(payload, Mapping) else None
+        word = status.get("status") if isinstance(status, Mapping) else None
+        if isinstance(word, str) and word != "fresh":
+            assert isinstance(status, Mapping)
+            cache = word
+            stale = max(stale, _count(status.get("staleFiles")) or 0)
+    sessions = sessions_answer if isinstance(sessions_answer, Mapping) else {}
+    return GatewayUsage(
+        dict(answers),
+        dict(errors),
+        cost,
+        tokens,
+        source,
+        period=_period(cost_answer, sessions_answer),
+        missing_cost_entries=missing,
+        cache_status=cache,
+        stale_files=stale,
+        session_usage=_session_usage(sessions.get("sessions")),
+        shares=_shares(sessions.get("aggregates")),
+    )

@@ -56,7 +56,11 @@ def groups_table(groups: list[UsageGroup], dimension: str) -> Table:
     return table
 
 
-def gateway_lines(report: GatewayUsage | None, waiting: bool) -> Text:
+SHARES_SHOWN = 5
+"""Groups of the gateway's own breakdown listed per dimension (the costliest)."""
+
+
+def gateway_lines(report: GatewayUsage | None, waiting: bool, dimension: str = "channel") -> Text:
     """Where the figures come from: the rows, and what the gateway's usage methods said."""
     text = Text()
     text.append("Per group: ", style="bold")
@@ -77,7 +81,24 @@ def gateway_lines(report: GatewayUsage | None, waiting: bool) -> Text:
             parts.append(f"cost {format_cost(report.total_cost_usd)}")
         if report.total_tokens is not None:
             parts.append(f"{compact_count(report.total_tokens)} tokens")
-        text.append(f"{', '.join(parts)} (the totals {report.totals_from} answered)")
+        period = f" over {report.period}" if report.period else ""
+        text.append(
+            f"{', '.join(parts)}{period} (the totals {report.totals_from} answered: every model "
+            "call of the period, not only the last one)"
+        )
+        if report.missing_cost_entries:
+            text.append(f"; {report.missing_cost_entries:,} calls it could not price")
+        if report.cache_status:
+            stale = f", {report.stale_files:,} transcripts to read" if report.stale_files else ""
+            text.append(f"\n  still indexing ({report.cache_status}{stale}): its figures can lag")
+        shares = report.shares.get(dimension)
+        if shares:
+            shown = " · ".join(
+                f"{g.value} {format_cost(g.cost_usd)}" for g in shares[:SHARES_SHOWN]
+            )
+            more = f" · {len(shares) - SHARES_SHOWN} more" if len(shares) > SHARES_SHOWN else ""
+            text.append(f"\n  by {DIMENSION_TITLES.get(dimension, dimension).lower()}: ")
+            text.append_text(literal_text(shown + more))
     elif report.offered:
         text.append(f"{', '.join(report.answers)} answered, with no totals this view reads")
     elif len(set(report.errors.values())) == 1:
@@ -168,7 +189,7 @@ class UsageScreen(ModalScreen[None]):
             Text(),
             groups_table(self.groups.get(self.dimension, []), self.dimension),
             Text(),
-            gateway_lines(self.report, self.waiting),
+            gateway_lines(self.report, self.waiting, self.dimension),
         )
         self.query_one("#usage-body", Static).update(body)
 

@@ -563,8 +563,9 @@ async def check_app(
         await tmux.stop()
 
 
-def in_namespace(argv: list[str]) -> int | None:
-    """Re-run this script inside a loopback-only network namespace; None when not possible."""
+def in_namespace(argv: list[str], script: str = __file__) -> int | None:
+    """Re-run ``script`` (this one by default) inside a loopback-only network namespace; None
+    when not possible."""
     if os.environ.get(INSIDE_ENV):
         return None
     why = Namespace.check()
@@ -578,7 +579,7 @@ def in_namespace(argv: list[str]) -> int | None:
         print(f"  NOTE  running inside network namespace {name} (only lo: offline)", flush=True)
         env = {**os.environ, INSIDE_ENV: name}
         return subprocess.run(
-            ["ip", "netns", "exec", name, sys.executable, __file__, *argv], env=env, check=False
+            ["ip", "netns", "exec", name, sys.executable, script, *argv], env=env, check=False
         ).returncode
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False)

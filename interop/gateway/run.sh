@@ -11,6 +11,7 @@
 # transcript, stop_run closing the model stream, the app in tmux), in a loopback-only netns.
 # Then check_bulk.py: update_entries / delete_entries on each release (sessions.patchMany on
 # 2026.9.6, 8 in flight on 2026.7.35), with the gateways' own refusals per session.
+# Then check_usage.py: usage.cost / sessions.usage after real turns, read by our usage_report.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$(dirname "$HERE")")"
@@ -22,4 +23,5 @@ status=0
 "$PYTHON" "$HERE/check_tui_e2e.py" || status=1
 "$PYTHON" "$HERE/check_turns.py" || status=1
 "$PYTHON" "$HERE/check_bulk.py" || status=1
+"$PYTHON" "$HERE/check_usage.py" || status=1
 exit "$status"

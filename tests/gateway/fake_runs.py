@@ -18,8 +18,10 @@ reference names (``runId``, ``sessionKey``, ``stream``, ``data``, ``state``, ``d
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -29,6 +31,17 @@ from tests.gateway.fake_gateway import Conn, FakeGateway, now_ms
 
 COST_INPUT = 3 / 1e6  # USD per token, as the reference's fake model config
 COST_OUTPUT = 15 / 1e6
+
+
+USAGE_DATA = Path(__file__).resolve().parent / "data"
+
+
+def captured_usage(version: str) -> dict[str, Any]:
+    """``usage.cost`` and ``sessions.usage`` as a real gateway of ``version`` answered them after
+    two real turns (``interop/gateway/check_usage.py --capture``): method -> payload."""
+    data = json.loads((USAGE_DATA / f"usage-{version}.json").read_text(encoding="utf-8"))
+    answers: dict[str, Any] = data["answers"]
+    return answers
 
 
 @dataclass
@@ -53,9 +66,9 @@ class RunningFakeGateway(FakeGateway):
     message_subs: dict[int, set[str]] = field(default_factory=dict)
     # 9.6 delivers sessions.changed up to ~0.8 s late and out of order: while True, those
     # frames are held back until ``release_rows`` (agent/chat events still go out at once).
-    # Not captured from a real gateway: when set, usage.cost answers {"totals": usage_totals}
-    # (the shape third-party notes describe for older releases); else it is an unknown method.
-    usage_totals: dict[str, Any] | None = None
+    # usage.cost / sessions.usage answers by method, as a real gateway sent them (see
+    # ``captured_usage``); a method not in it falls to the fake's unknown-method refusal.
+    usage: dict[str, Any] | None = None
     hold_rows: bool = False
     held_rows: list[str] = field(default_factory=list)
 
@@ -410,8 +423,9 @@ class RunningFakeGateway(FakeGateway):
                 # Not observed: what a real gateway answers when nothing runs.
                 return {"payload": {"ok": True, "abortedRunId": None, "status": "no-active-run"}}
             return {"payload": {"ok": True, "abortedRunId": run.run_id, "status": "aborted"}}
-        if method == "usage.cost" and self.usage_totals is not None:
-            return {"payload": {"updatedAt": now_ms(), "days": 30, "totals": self.usage_totals}}
+        if method in ("usage.cost", "sessions.usage") and method in (self.usage or {}):
+            assert self.usage is not None
+            return {"payload": self.usage[method]}
         if method == "chat.history":
             if not self._has(conn, "operator.read"):
                 return self._scope_error("operator.read")

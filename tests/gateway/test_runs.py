@@ -9,7 +9,7 @@ import pytest
 
 from openclaw_tui.store.gateway import GatewayStore, MultiGatewayStore
 from openclaw_tui.store.runs import RunStatus, run_state
-from tests.gateway.fake_runs import RunningFakeGateway
+from tests.gateway.fake_runs import RunningFakeGateway, captured_usage
 from tests.gateway.helpers import make_store
 
 pytestmark = pytest.mark.anyio
@@ -233,25 +233,37 @@ async def test_usage_report_says_when_the_gateway_offers_no_usage_method(tmp_pat
         await store.wait_synced(5)
         report = await store.usage_report()
         assert not report.offered and report.totals_from is None
-        assert report.errors == {
-            "usage.cost": "missing scope: operator.admin",
-            "sessions.usage": "missing scope: operator.admin",
-        }
+        # The fake's refusal of a method it does not know, given back as the gateway said it.
+        assert set(report.errors) == {"usage.cost", "sessions.usage"}
 
 
-async def test_usage_report_takes_the_gateways_totals_and_names_their_source(tmp_path):
-    gateway = RunningFakeGateway(flavor="9", usage_totals={"totalCost": 1.25})
+@pytest.mark.parametrize(
+    ("version", "cost", "tokens"), [("2026.7.35", 0.128631, 42_805), ("2026.9.6", 0.096405, 32_063)]
+)
+async def test_usage_report_reads_the_real_answers_over_the_wire(tmp_path, version, cost, tokens):
+    """The answers real gateways sent after two turns (tests/gateway/data), served by the fake:
+    the totals of usage.cost (both turns, not the row's last call), the period, the session's
+    own figures and the gateway's breakdown from sessions.usage."""
+    gateway = RunningFakeGateway(flavor="9", usage=captured_usage(version))
     async with gateway as gw, make_store(gw, tmp_path) as store:
         await store.wait_synced(5)
         report = await store.usage_report()
-        assert report.offered and report.totals_from == "usage.cost"
-        assert report.total_cost_usd == 1.25 and report.total_tokens is None
-        assert "sessions.usage" in report.errors
+    assert report.offered and not report.errors and report.totals_from == "usage.cost"
+    assert report.total_cost_usd == pytest.approx(cost) and report.total_tokens == tokens
+    assert report.period == "2026-11-04 to 2026-12-03"
+    assert report.cache_status is None and report.missing_cost_entries == 0
+    main = report.session_usage["agent:main:main"]
+    assert main.cost_usd == pytest.approx(cost) and main.tokens == tokens and main.messages == 4
+    assert [g.value for g in report.shares["model"]] == ["fakellm/fake-model"]
+    assert [g.value for g in report.shares["agent"]] == ["main"]
+    # 2026.9.6 names no channel for a chat.send session; 2026.7.35 says webchat.
+    channels = [g.value for g in report.shares["channel"]]
+    assert channels == (["webchat"] if version == "2026.7.35" else [])
 
 
 async def test_multi_gateway_usage_merges_each_gateways_answer_and_names_it(tmp_path):
     async with (
-        RunningFakeGateway(usage_totals={"totalCost": 1.5, "totalTokens": 100}) as a,
+        RunningFakeGateway(usage=captured_usage("2026.7.35")) as a,
         RunningFakeGateway(flavor="9") as b,
     ):
         stores = [make_store(a, tmp_path, name="a"), make_store(b, tmp_path, name="b")]
@@ -259,9 +271,11 @@ async def test_multi_gateway_usage_merges_each_gateways_answer_and_names_it(tmp_
             await multi.wait_synced(5)
             report = await multi.usage_report()
             assert report.totals_from == "a/usage.cost"
-            assert (report.total_cost_usd, report.total_tokens) == (1.5, 100)
+            assert (report.total_cost_usd, report.total_tokens) == (0.128631, 42_805)
             assert set(report.parts) == {"a", "b"} and not report.parts["b"].offered
-            assert report.errors["b/usage.cost"] == "missing scope: operator.admin"
+            assert "b/usage.cost" in report.errors
+            assert set(report.session_usage) == {"a/agent:main:main"}
+            assert report.period == "2026-11-04 to 2026-12-03"
 
 
 async def test_7_35_second_run_is_running_from_its_own_start_despite_the_lingering_status(tmp_path):

@@ -3,17 +3,18 @@ gateway's own usage answers (or why there are none) said under the table."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 
 from openclaw_tui.store.gateway import Backoff, GatewayStore
-from openclaw_tui.store.usage import GatewayUsage
+from openclaw_tui.store.usage import gateway_usage
 from openclaw_tui.tui.app import SessionBrowserApp
 from openclaw_tui.tui.config import UserConfig
 from openclaw_tui.tui.target import StoreTarget, target_for_gateways
 from openclaw_tui.tui.usage import UsageScreen, gateway_lines, groups_table
-from tests.gateway.fake_runs import RunningFakeGateway
+from tests.gateway.fake_runs import RunningFakeGateway, captured_usage
 from tests.gateway.test_app_connections import config_of
 from tests.tui.helpers import make_app, started, store_path, wait_until, write_json_store
 from tests.tui.test_run_column import ENTRIES, FAILED, NOW, RUNNING, STALLED
@@ -83,22 +84,32 @@ async def test_usage_view_follows_the_filter(tmp_path: Path) -> None:
 
 
 def test_gateway_lines_say_which_figures_come_from_where() -> None:
-    report = GatewayUsage(
-        answers={"usage.cost": {"totals": {"totalCost": 1.5, "totalTokens": 12_000}}},
-        errors={"sessions.usage": "unknown method: sessions.usage"},
-        total_cost_usd=1.5,
-        total_tokens=12_000,
-        totals_from="usage.cost",
-    )
+    answers = {"usage.cost": captured_usage("2026.7.35")["usage.cost"]}
+    report = gateway_usage(answers, {"sessions.usage": "unknown method: sessions.usage"})
     text = gateway_lines(report, False).plain
-    assert "cost $1.50, 12k tokens (the totals usage.cost answered)" in text
+    assert (
+        "cost $0.13, 43k tokens over the last 31 days (the totals usage.cost answered: every "
+        "model call of the period, not only the last one)"
+    ) in text
     assert "sessions.usage: unknown method: sessions.usage" in text
     assert "summed from the session rows" in text
     assert "asking usage.cost" in gateway_lines(None, True).plain
 
 
+def test_gateway_lines_show_its_breakdown_for_the_grouping_and_a_lagging_index() -> None:
+    answers = copy.deepcopy(captured_usage("2026.7.35"))
+    answers["sessions.usage"]["cacheStatus"] = {"status": "refreshing", "staleFiles": 2}
+    report = gateway_usage(answers, {})
+    assert "over 2026-11-04 to 2026-12-03" in gateway_lines(report, False).plain
+    assert "by channel: webchat $0.13" in gateway_lines(report, False, "channel").plain
+    assert "by model: fakellm/fake-model $0.13" in gateway_lines(report, False, "model").plain
+    assert "by kind" not in gateway_lines(report, False, "kind").plain  # it has none
+    lagging = "still indexing (refreshing, 2 transcripts to read): its figures can lag"
+    assert lagging in gateway_lines(report, False).plain
+
+
 async def test_usage_view_on_a_gateway_reads_its_usage_cost(tmp_path: Path) -> None:
-    async with RunningFakeGateway(usage_totals={"totalCost": 2.25, "totalTokens": 9_000}) as gw:
+    async with RunningFakeGateway(usage=captured_usage("2026.9.6")) as gw:
         gw.put("agent:main:main", label="Main", estimatedCostUsd=0.5, totalTokens=100)
 
         def factory(target: StoreTarget, read_only: bool, watch: bool) -> GatewayStore:
@@ -121,5 +132,5 @@ async def test_usage_view_on_a_gateway_reads_its_usage_cost(tmp_path: Path) -> N
             usage = await open_usage(pilot, screen)
             assert usage.report is not None and usage.report.totals_from == "usage.cost"
             text = gateway_lines(usage.report, usage.waiting).plain
-            assert "cost $2.25, 9.0k tokens (the totals usage.cost answered)" in text
+            assert "cost $0.10, 32k tokens over 2026-11-04 to 2026-12-03" in text
             assert gw.count("usage.cost") == 1
