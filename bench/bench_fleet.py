@@ -489,10 +489,13 @@ def run_phase(name: str, fleet: Fleet, args: argparse.Namespace) -> dict[str, An
         "--seconds",
         str(args.seconds),
     ]
+    load_before = os.getloadavg()[0]
     output = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
     if output.returncode != 0:
         raise SystemExit(f"phase {name} failed:\n{output.stderr[-3000:]}")
     answer: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    # The machine is shared: figures mean little without how busy it was meanwhile.
+    answer["load"] = (load_before, os.getloadavg()[0])
     return answer
 
 
@@ -508,6 +511,8 @@ def latency_line(label: str, values: list[float]) -> str:
 def report(fleet: Fleet, base: dict[str, Any], app: dict[str, Any]) -> list[str]:
     missed: list[str] = []
     print(f"\n{fleet.describe()} ({app['expected']:,} rows listed by the gateways)")
+    loads = [*base["load"], *app["load"]]
+    print(f"  load average (1 min) during the run {min(loads):.1f}-{max(loads):.1f}")
     print(
         f"  listing: every row on screen  {app['all_rows_s']:6.2f} s   "
         f"(target < {LIST_TARGET_S:g} s; first rows {app['first_rows_s']:.2f} s)"

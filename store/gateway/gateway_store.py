@@ -193,7 +193,8 @@ VOLATILE = frozenset({"snapshotAt"})
 # List-row fields a 2026.7 flat sessions.changed payload does not carry.
 FLAT_EVENT_GAPS = ("sendPolicy", "thinkingLevels", "thinkingOptions")
 MAX_TOMBSTONES = 10_000
-APPLY_SLICE = 250  # listed rows applied between two yields to the event loop
+APPLY_SLICE_S = 0.010  # listed rows are applied for this long between two yields to the loop
+APPLY_STEP = 50  # rows applied between two looks at the clock
 RELOAD_THRESHOLD = 200  # a re-list changing more rows than this is published as one reload
 # OpenClaw 2026.7.35 runs its session maintenance (prune, cap) on every write of its store and
 # removes the sessions it evicts without any event: its first sessions.patch of a 2,000-session
@@ -334,6 +335,9 @@ class GatewayStore(GatewayActivity):
     once: progress arrives as ``ConnectionState`` events; ``await store.wait_synced()`` waits for
     the first complete list.
     """
+
+    _listing_now: ClassVar[int] = 0
+    """Pages being applied right now, over every gateway of this process (see _relist)."""
 
     def __init__(
         self,
@@ -1431,19 +1435,17 @@ class GatewayStore(GatewayActivity):
                     await asyncio.sleep(0)  # the new requests go out before this page is applied
                 if listing.started is None:
                     listing.started = _number(page.get("ts"))
-                # In slices, yielding between them: a 1,000-row page is tens of ms of work, and
-                # the screen (the operator's keys) shares this loop.
+                # In slices of APPLY_SLICE_S, yielding between them: a 1,000-row page is tens
+                # of ms of work, and the screen (the operator's keys) shares this loop. By time,
+                # not by rows: a slice costs the keys the same however heavy the rows are (or
+                # slow the machine), and the listing gets more than a few ms between two
+                # frames (each ~30-40 ms while keys move the cursor).
                 # (The first page of a first listing goes whole: it is published as one reload.)
-                size = len(sessions) if listing.first and not listing.reloaded else APPLY_SLICE
-                for start in range(0, max(len(sessions), 1), max(size, 1)):
-                    if start:
-                        await asyncio.sleep(0)
-                    self._apply_page(
-                        sessions[start : start + size],
-                        listing,
-                        more=next_offset is not None,
-                        why=reason,
-                    )
+                more = next_offset is not None
+                if listing.first and not listing.reloaded:
+                    self._apply_page(sessions, listing, more=more, why=reason)
+                else:
+                    await self._apply_in_slices(sessions, listing, more=more, why=reason)
                 if next_offset is None:
                     break
                 offset = next_offset
@@ -1487,6 +1489,24 @@ class GatewayStore(GatewayActivity):
                 asked = True
             ahead += step
         return asked
+
+    async def _apply_in_slices(
+        self, sessions: list[Any], listing: _Listing, *, more: bool, why: str
+    ) -> None:
+        clock = time.perf_counter
+        slice_start = clock()
+        GatewayStore._listing_now += 1
+        try:
+            for start in range(0, max(len(sessions), 1), APPLY_STEP):
+                # Gateways listing at once share the slice: ten of them must not take ten
+                # slices of the loop between two frames.
+                if clock() - slice_start >= APPLY_SLICE_S / GatewayStore._listing_now:
+                    await asyncio.sleep(0)
+                    slice_start = clock()
+                rows = sessions[start : start + APPLY_STEP]
+                self._apply_page(rows, listing, more=more, why=why)
+        finally:
+            GatewayStore._listing_now -= 1
 
     def _apply_page(self, sessions: list[Any], listing: _Listing, *, more: bool, why: str) -> None:
         opening = listing.first and not listing.reloaded
