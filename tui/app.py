@@ -112,6 +112,12 @@ AGE_REFILTER_SECONDS = 30.0
 """How often a filter with updated: ages is applied again (rows age into or out of it)."""
 PREVIEW_ROWS = 200
 SETTLE_ROWS = 5_000
+# A flush applies about this much of the view model's work at most; a bigger burst (ten
+# gateways listing at once piled up 1 s of it in one flush) goes over the next flushes, soon
+# after (keys and a frame get the loop in between). Rows per flush from the measured pace.
+FLUSH_BUDGET_S = 0.04
+FLUSH_MIN_ROWS = 500
+FLUSH_AGAIN_S = FRAME_SECONDS / 3
 """Rows added by events after which the heap is settled again (see ``settle_heap``)."""
 NARROW_WIDTH = 110
 """Below this many columns the detail pane starts hidden."""
@@ -220,6 +226,7 @@ class MainScreen(Screen[None]):
         self.table_updates = 0
         """How many times live changes were applied to the table (one per frame at most)."""
         self._unsettled_rows = 0  # rows added by events since the heap was last settled
+        self._flush_rows_per_s = 40_000.0  # the view model's pace, measured on big flushes
         self._detail_due = False  # the detail pane follows the cursor after the next frame
         self.connections: dict[str, ConnectionState] = {}
         """Latest connection state per gateway (remote stores only), shown in the status bar."""
@@ -734,7 +741,16 @@ class MainScreen(Screen[None]):
             return
         store = self.app.store
         snapshot = store.load() if self.vm.needs_reload and store is not None else None
-        result = self.vm.flush(snapshot)
+        started = time.perf_counter()
+        max_rows = max(FLUSH_MIN_ROWS, int(self._flush_rows_per_s * FLUSH_BUDGET_S))
+        result = self.vm.flush(snapshot, max_rows=max_rows)
+        rows = len(result.changed_keys)
+        if rows >= FLUSH_MIN_ROWS and not result.rebuilt:
+            took = max(time.perf_counter() - started, 1e-6)
+            self._flush_rows_per_s = 0.5 * self._flush_rows_per_s + 0.5 * rows / took
+        if self.vm.pending_count and not self.vm.paused and self._flush_timer is None:
+            # The rest of a big burst, soon: keys and a frame get the loop in between.
+            self._flush_timer = self.set_timer(FLUSH_AGAIN_S, self._flush_pending)
         self.table_updates += 1
         self._unsettled_rows += len(result.changed_keys) if result.rebuilt else result.added
         if self._unsettled_rows >= SETTLE_ROWS:

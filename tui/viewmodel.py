@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import heapq
+import itertools
 import json
 import math
 import re
@@ -1480,13 +1481,20 @@ class SessionViewModel:
         """A Resync arrived: the caller must pass ``store.load()`` to ``flush``."""
         return self._needs_rebuild and self._reload_entries is None
 
-    def flush(self, snapshot: Mapping[str, Entry] | None = None) -> ApplyResult:
+    def flush(
+        self, snapshot: Mapping[str, Entry] | None = None, *, max_rows: int | None = None
+    ) -> ApplyResult:
         """Apply everything pending as one update (one table refresh for a burst).
 
         After a ``Resync`` (``needs_reload``) nothing is applied until a snapshot is given.
+        ``max_rows``: apply at most that many pending rows (the oldest), the rest stay
+        pending (``pending_count``) for the next flush: a burst of tens of thousands (ten
+        gateways listing at once) must not hold the screen for a second.
         """
         if self.paused or (self.needs_reload and snapshot is None):
             return ApplyResult()
+        if max_rows is not None and not self._needs_rebuild and len(self._pending) > max_rows:
+            return self._flush_part(max_rows)
         count = self.pending_count
         self.pending_count = 0
         if count:
@@ -1511,6 +1519,17 @@ class SessionViewModel:
         pending, self._pending = self._pending, {}
         self._pending_per_key = {}
         return self._apply(pending)
+
+    def _flush_part(self, max_rows: int) -> ApplyResult:
+        pending = self._pending
+        part = {key: pending.pop(key) for key in list(itertools.islice(pending, max_rows))}
+        count = sum(self._pending_per_key.pop(key, 0) for key in part)
+        self.pending_count = max(0, self.pending_count - count)
+        if count:
+            self.last_change_at = self.clock()
+            self._change_times.append(self.monotonic())
+            self._change_counts.append(count)
+        return self._apply(part)
 
     def _apply(self, pending: Mapping[str, Entry | None]) -> ApplyResult:
         in_place: dict[str, tuple[list[str], list[str]]] = {}

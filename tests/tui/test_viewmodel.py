@@ -206,6 +206,24 @@ def test_pause_counts_then_applies_everything_at_once():
     assert new in vm.rows and MAIN not in vm.rows and vm.pending_count == 0
 
 
+def test_a_big_burst_is_applied_over_several_flushes_oldest_first():
+    # Ten gateways listing at once pile up tens of thousands of rows between two frames:
+    # a flush takes at most max_rows of them (the oldest), the rest wait for the next one.
+    vm = vm_of({})
+    keys = [f"agent:main:explicit:s{n}" for n in range(7)]
+    for n, key in enumerate(keys):
+        vm.enqueue(EntryAdded(key, {"sessionId": key, "updatedAt": n}, "external", n))
+    vm.enqueue(changed(keys[0], {"sessionId": keys[0], "updatedAt": 0}, {"updatedAt": 9}, 8))
+    assert vm.pending_count == 8
+    first = vm.flush(max_rows=3)
+    assert first.changed_keys == set(keys[:3])
+    assert vm.rows[keys[0]].entry == {"updatedAt": 9}  # a key's latest state, once
+    assert vm.pending_count == 4  # the events of the four rows not applied yet
+    assert vm.flush(max_rows=3).changed_keys == set(keys[3:6])
+    assert vm.flush(max_rows=3).changed_keys == {keys[6]}
+    assert vm.pending_count == 0 and set(vm.shown_keys()) == set(keys)
+
+
 def test_resync_needs_a_snapshot_and_reloaded_carries_one():
     vm = vm_of()
     vm.enqueue(Resync("fell behind", 9))
