@@ -381,6 +381,25 @@ def screen_digests(vm: Any, multi: bool) -> dict[str, tuple[int, str]]:
     return {name: (len(rows), state_digest(rows)) for name, rows in per.items()}
 
 
+async def divergence(gateways: Any, vm: Any, fleet: Fleet) -> dict[str, Any]:
+    """What differs between the screen and a fresh listing (real gateway only: it can be
+    listed by key; the fake fleet's process gives digests only)."""
+    client = getattr(gateways, "client", None)
+    if client is None or fleet.gateways > 1:
+        return {}
+    truth = dict(await list_rows(client))
+    shown = {key: entry.get("updatedAt") for key, entry in vm.entries.items()}
+    differ = [k for k in shown.keys() & truth.keys() if shown[k] != truth[k]]
+    return {
+        "shown_only": sorted(shown.keys() - truth.keys())[:5],
+        "shown_only_count": len(shown.keys() - truth.keys()),
+        "listed_only": sorted(truth.keys() - shown.keys())[:5],
+        "listed_only_count": len(truth.keys() - shown.keys()),
+        "updated_differs": [(k, shown[k], truth[k]) for k in sorted(differ)[:5]],
+        "updated_differs_count": len(differ),
+    }
+
+
 async def phase_app(
     fleet: Fleet, flavor: str, tmp: Path, keys: int, seconds: float
 ) -> dict[str, Any]:
@@ -459,6 +478,7 @@ async def phase_app(
             while screen_digests(app.main.vm, fleet.gateways > 1) != want:
                 if time.perf_counter() > deadline:
                     result["converged_s"] = None
+                    result["diverged"] = await divergence(gateways, app.main.vm, fleet)
                     break
                 await asyncio.sleep(0.02)
             else:
@@ -468,6 +488,10 @@ async def phase_app(
             many = getattr(app.store, "stores", None)
             stores = list(many.values()) if many else [app.store]
             result["recount_relists"] = sum(s.stats.get("recount_relists", 0) for s in stores)
+            result["store_stats"] = {
+                name: sum(s.stats.get(name, 0) for s in stores)
+                for name in ("events", "stale_events", "listed_older", "relists", "recounts")
+            }
     return result
 
 
@@ -539,6 +563,9 @@ def report(fleet: Fleet, base: dict[str, Any], app: dict[str, Any]) -> list[str]
         + f" ({sum(app.get('final_rows', {}).values()):,} rows listed then; re-listed after a"
         f" count check {app.get('recount_relists', 0)} times)"
     )
+    print(f"  store: {app.get('store_stats')}")
+    if app.get("diverged"):
+        print(f"  differences then: {app['diverged']}")
     per = 100_000 / max(1, app["rows"])
     store_per = base["store_mb"] * 100_000 / max(1, base["store_rows"])
     print(
