@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from openclaw_tui.store.keys import channel_of, classify_key, parse_key
 from openclaw_tui.store.runs import _number, run_state
-from openclaw_tui.store.semantics import effective_model
+from openclaw_tui.store.semantics import effective_model, model_ref
 
 if TYPE_CHECKING:
     pass
@@ -100,10 +100,7 @@ def dimension_value(key: str, entry: Mapping[str, Any], dimension: str) -> str:
     if dimension == "kind":
         return classify_key(key, entry)
     if dimension == "model":
-        provider, model = effective_model(entry)
-        if not model:
-            return "-"
-        return f"{provider}/{model}" if provider else model
+        return model_ref(*effective_model(entry)) or "-"
     if dimension == "agent":
         agent = entry.get("agentId")
         if isinstance(agent, str) and agent:

@@ -43,7 +43,7 @@ from typing import Any, ClassVar, Final, TypeVar
 
 import orjson
 
-from openclaw_tui.store import fields
+from openclaw_tui.store import fields, semantics
 from openclaw_tui.store.api import ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.bulk import (
@@ -690,7 +690,7 @@ class GatewayStore(GatewayActivity):
             if model is None:
                 params[name] = None
             else:
-                params[name] = f"{provider}/{model}" if provider else str(model)
+                params[name] = semantics.model_ref(provider, model) or str(model)
         if refused:
             raise GatewayFieldError(
                 self.path,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from openclaw_tui.store.semantics import model_ref
 from openclaw_tui.store.transcript_model import TranscriptItem
 from openclaw_tui.store.transcripts.base import MAX_ARG_CHARS, MAX_ARGS_ITEMS, MAX_TEXT_CHARS
 
@@ -124,8 +125,7 @@ def _assistant_items(
     error = _str(message.get("errorMessage"))
     if error is None and stop == "error":
         error = "the model call failed"
-    provider, model_name = _str(message.get("provider")), _str(message.get("model"))
-    model = f"{provider}/{model_name}" if provider and model_name else model_name
+    model = model_ref(message.get("provider"), message.get("model"))
     content = message.get("openclawDisplayContent")
     if not isinstance(content, list):
         content = message.get("content")
@@ -237,9 +237,8 @@ def entry_node(entry: Any) -> Node | None:
             )
         ]
     elif kind == "model_change":
-        provider, model = _str(entry.get("provider")), _str(entry.get("modelId"))
-        if model:
-            name = f"{provider}/{model}" if provider else model
+        name = model_ref(entry.get("provider"), entry.get("modelId"))
+        if name:
             items = [TranscriptItem(kind="system", text=f"model: {name}", timestamp_ms=ts)]
     elif kind == "thinking_level_change" and _str(entry.get("thinkingLevel")):
         items = [

@@ -277,7 +277,7 @@ def _known_models(ctx: Context) -> list[str]:
 
 def _in_catalog(provider: str, model: str, ctx: Context) -> bool:
     """The model is one this app knows of: built in, configured, an alias's, or in the store."""
-    wanted = f"{provider}/{model}".lower()
+    wanted = (sem.model_ref(provider, model) or model).lower()
     catalog = (*DEFAULT_MODELS, *ctx.config.model_aliases.values(), *_known_models(ctx))
     return any(ref.strip().lower() == wanted for ref in catalog)
 
@@ -313,7 +313,8 @@ def _resolve_model(ref: str, ctx: Context) -> tuple[str, str, str] | SlashError:
     provider, model = sem.split_model_ref(target) or (None, "")
     if provider is None:
         return SlashError(f"Unknown model: {quote(ref)}. Use provider/model, e.g. openai/gpt-5.5.")
-    shown = f"{label} ({provider}/{model})" if label else f"{provider}/{model}"
+    ref = sem.model_ref(provider, model) or model
+    shown = f"{label} ({ref})" if label else ref
     return provider, model, shown
 
 
