@@ -3,8 +3,8 @@
 Live run state: every connection receives ``agent`` (lifecycle, assistant, item, usage,
 run_status) and ``chat`` (status, delta, final, aborted) events for every session, without
 subscribing; ``sessions.changed`` brings rows (and, during runs, phase events). A
-``store.activity.RunTracker`` merges both, and each held row carries the resolved state in its
-mirror-only ``_run`` field, so ``store.activity.run_state(row)`` is all a caller needs. A change of
+``store.run_tracker.RunTracker`` merges both, and each held row carries the resolved state in its
+mirror-only ``_run`` field, so ``store.runs.run_state(row)`` is all a caller needs. A change of
 run state is published as an ordinary ``EntryChanged`` (fields include ``_run``).
 
 Stopping: ``abort_run(key)`` sends ``sessions.abort {"key"}`` (answer observed on both releases:
