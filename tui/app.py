@@ -17,6 +17,7 @@ import errno
 import gc
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
@@ -28,6 +29,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType, Keymap
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -1433,6 +1435,20 @@ class SessionBrowserApp(App[None]):
         """Remaps of the keymap that were not applied as written (tui/keymap.py says why)."""
         self.keymap_notes: list[str] = []
         """Keys a remap took from another action."""
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's terminal driver, made to survive a hang-up where it has one (tui/terminal.py):
+        closing the window must quit as ``q`` does, not deadlock in a write to a terminal that is
+        gone."""
+        driver_class = super().get_driver_class()
+        if sys.platform != "win32":
+            from textual.drivers.linux_driver import LinuxDriver
+
+            from openclaw_tui.tui.terminal import HangupSafeDriver
+
+            if driver_class is LinuxDriver:
+                return HangupSafeDriver
+        return driver_class
 
     def notify(
         self,

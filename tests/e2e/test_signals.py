@@ -71,10 +71,6 @@ def test_signal_restores_the_terminal_and_removes_the_demo_store(
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make system-deps)")
-@pytest.mark.skip(
-    reason="flaky: in 1 of 2 fresh-clone CI runs the demo's store was still there 20 s after the"
-    " window closed (SIGHUP with the terminal gone); an open defect, SIGTERM/SIGHUP by signal pass"
-)
 def test_closing_the_terminal_removes_the_demo_store(tmp_path: Path, private_tmux: PrivateTmux):
     # A real hang-up: the window (its terminal) goes away under the app, which gets SIGHUP
     # and cannot draw any more; the cleanup still happens.
