@@ -159,18 +159,21 @@ def running(row: Any) -> bool:
     return state is not None and state.is_running
 
 
-def running_since(wall_ms: float) -> Any:
-    """Running a run that started at or after ``wall_ms``: 7.35 sends the previous run's row
-    with ``hasActiveRun: true`` ~0.1-0.5 s after it ended, which reads as running, and must not
-    count as the new turn's start."""
+def running_since(wall_ms: float, run_id: str | None = None) -> Any:
+    """Running a run that started at or after ``wall_ms``, or naming ``run_id`` (the send's)
+    among its active runs: 7.35 sends the previous run's row with ``hasActiveRun: true``
+    ~0.1-0.5 s after it ended, which reads as running, and must not count as the new turn's
+    start; its row right after the send (~20-50 ms) names the new run in ``activeRunIds``
+    before the run has a ``startedAt``, and that one is the new turn."""
 
     def predicate(row: Any) -> bool:
         state = run_state(row)
-        started = state.started_at_ms if state is not None else None
-        return (
-            state is not None and state.is_running and started is not None
-            and started >= wall_ms - 5
-        )  # fmt: skip
+        if state is None or not state.is_running:
+            return False
+        if run_id is not None and run_id in state.active_run_ids:
+            return True
+        started = state.started_at_ms
+        return started is not None and started >= wall_ms - 5
 
     return predicate
 
@@ -180,11 +183,12 @@ def idle(row: Any) -> bool:
     return state is not None and not state.is_running
 
 
-async def send(store: GatewayStore, text: str) -> tuple[float, str]:
-    """``chat.send``; (perf_counter when the request left, run id)."""
+async def send(store: GatewayStore, text: str, key: str | None = None) -> tuple[float, str]:
+    """``chat.send`` (``key``: its idempotency key, which both releases take as the run id);
+    (perf_counter when the request left, run id)."""
     client = store.client
     assert client is not None
-    key = str(uuid.uuid4())
+    key = key or str(uuid.uuid4())
     t0 = time.perf_counter()
     answer = await client.request(
         "chat.send", {"sessionKey": MAIN, "message": text, "idempotencyKey": key}
@@ -220,10 +224,11 @@ async def check_version(version: str, report: Report, samples: int, app: bool) -
         to_delta: list[float] = []
         unstreamed = 0
         for i in range(samples + 1):
-            became_running = watcher.expect(MAIN, running_since(time.time() * 1000))
+            sent_id = str(uuid.uuid4())
+            became_running = watcher.expect(MAIN, running_since(time.time() * 1000, sent_id))
             ref = f"ref-{uuid.uuid4().hex[:8]}"
             reply = reply_text("normal", ref)
-            t0, run_id = await send(store, f"turn {i}: say hello {ref}")
+            t0, run_id = await send(store, f"turn {i}: say hello {ref}", sent_id)
             try:
                 ms_running = await timed(became_running, t0)
             except TimeoutError:
@@ -469,9 +474,10 @@ async def check_app(
         store_ms: list[float] = []
         watcher = Watcher(store)
         for i in range(samples):
-            in_store = watcher.expect(MAIN, running_since(time.time() * 1000))
+            sent_id = str(uuid.uuid4())
+            in_store = watcher.expect(MAIN, running_since(time.time() * 1000, sent_id))
             ref = f"ref-{uuid.uuid4().hex[:8]}"
-            t0, _ = await send(store, f"app turn {i}: say hello {ref}")
+            t0, _ = await send(store, f"app turn {i}: say hello {ref}", sent_id)
             try:
                 ms.append((await screen_row(tmux, label, run_word, 30) - t0) * 1000)
             except AssertionError as exc:
