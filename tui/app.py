@@ -1606,10 +1606,10 @@ class SessionBrowserApp(App[None]):
     async def _run_store(self, target: StoreTarget) -> None:
         main = self.main
         store = self.store_factory(target, self._requested_read_only, self.live_watch)
-        if target.kind == "json" and not target.gateways:
-            # A big file's newest sessions go on screen first, then the store parses it all.
+        if target.kind in ("json", "sqlite") and not target.gateways:
+            # A big store's newest sessions go on screen first, then the store reads it all.
             found = await anyio.to_thread.run_sync(peek_newest, target.path, PREVIEW_ROWS)
-            if found is not None and found[0]:
+            if found is not None and found[0] and found[1] >= PROGRESSIVE_ROWS:
                 main.post_message(NewestSessions(target, *found))
         try:
             await store.open()

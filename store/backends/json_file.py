@@ -334,10 +334,14 @@ PEEK_MIN_BYTES = 16 * 2**20
 def peek_newest(
     path: Path, count: int, max_bytes: int | None = DEFAULT_MAX_BYTES
 ) -> tuple[dict[str, Any], int] | None:
-    """``codec.newest_entries`` of the ``sessions.json`` at ``path``: the newest sessions of a
-    big file, for its first screenful while the store parses it. None for anything else (a
-    small, missing, unreadable, oversized or odd file, another layout): the store's own read
-    says what is wrong with it."""
+    """The newest sessions of a big store, for its first screenful while the store reads it
+    all: ``codec.newest_entries`` of a ``sessions.json``, ``sqlite.peek_newest`` of an
+    ``openclaw-agent.sqlite``. None for anything else (a small, missing, unreadable, oversized
+    or odd file, another layout): the store's own read says what is wrong with it."""
+    if path.suffix == ".sqlite":
+        from openclaw_tui.store.backends import sqlite
+
+        return sqlite.peek_newest(path, count, PEEK_MIN_BYTES, max_bytes)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:

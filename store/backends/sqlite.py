@@ -361,6 +361,41 @@ class SqliteBackend(Backend):
         with self._mutex:
             self._close_conn()
 
+    def newest(self, count: int) -> tuple[dict[str, Any], int] | None:
+        """The ``count`` rows with the highest ``updated_at``, made into entries exactly as
+        ``read`` makes them, and how many sessions there are: the first page of a big store
+        before the whole read (issue #16). None when the rows cannot be read now (``read``
+        says why); it never waits for a lock."""
+        with self._mutex:
+            try:
+                conn = self._connection()
+                if conn is None:
+                    return None
+                with self._transaction(conn, "BEGIN"):
+                    schema = self._schema_info(conn)
+                    # Deleted sessions (OpenClaw keeps their rows as tombstones) left out.
+                    live = " WHERE NOT (entry_valid = -1 AND entry_json = ?)"
+                    total = conn.execute(
+                        "SELECT count(*) FROM session_nodes" + live, (TOMBSTONE_JSON,)
+                    ).fetchone()[0]
+                    # Along the (updated_at, session_key) index: no other row's text is read.
+                    rows = conn.execute(
+                        self._select(schema) + live + " ORDER BY updated_at DESC LIMIT ?",
+                        (TOMBSTONE_JSON, count),
+                    ).fetchall()
+            except (sqlite3.Error, StoreError):
+                return None
+            entries: dict[str, Any] = {}
+            for row in rows:
+                key, text = row[0], row[4]
+                state = self._row_state(row)
+                if state.entry_valid == -1 and text == TOMBSTONE_JSON:
+                    continue
+                entry = self._entry_from_row(key, state, text)
+                if isinstance(entry, dict):
+                    entries[key] = entry
+            return entries, total
+
     # -- errors and retries --------------------------------------------------------------------
 
     def _read_error(self, exc: sqlite3.Error, doing: str) -> StoreReadError:
@@ -1066,3 +1101,22 @@ class SqliteBackend(Backend):
         # The -shm file changes on every read (ours too); the db, WAL and journal carry commits.
         name = self.path.name
         return path.name in (name, f"{name}-wal", f"{name}-journal")
+
+
+def peek_newest(
+    path: Path, count: int, min_bytes: int, max_bytes: int | None = None
+) -> tuple[dict[str, Any], int] | None:
+    """``SqliteBackend.newest`` of a database of at least ``min_bytes`` (a smaller one is read
+    whole before the first paint anyway), through a read-only connection of its own that waits
+    for no lock (busy: None, the store's read then says so)."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return None
+    if size < min_bytes or (max_bytes is not None and size > max_bytes):
+        return None
+    backend = SqliteBackend(path, read_only=True, busy_slice=0.0)
+    try:
+        return backend.newest(count)
+    finally:
+        backend.close()

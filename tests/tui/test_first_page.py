@@ -1,5 +1,9 @@
-"""The newest sessions of a big ``sessions.json`` are on screen before the store has parsed the
-file (issue #16), then every row; a store that cannot be opened takes them away again."""
+"""The newest sessions of a big store (a ``sessions.json`` or an ``openclaw-agent.sqlite``) are
+on screen before the store has read it all (issue #16), then every row; a store that cannot be
+opened takes them away again.
+
+The size thresholds are lowered so a few hundred sessions count as big (the real ones, 16 MiB
+and 20,000 sessions, are about files of tens of thousands of sessions)."""
 
 from __future__ import annotations
 
@@ -9,15 +13,24 @@ from pathlib import Path
 import pytest
 
 from openclaw_tui.store import SessionStore
+from openclaw_tui.store.backends import json_file
 from openclaw_tui.store.errors import StoreUnreadableError
 from openclaw_tui.store.synthetic import generate_store
+from openclaw_tui.tui import app as app_module
 from openclaw_tui.tui.app import PREVIEW_ROWS
 from openclaw_tui.tui.target import StoreTarget
-from tests.tui.helpers import FIXED_NOW, make_app, store_path, wait_until, write_json_store
+from tests.backends import StoreKind, make_store
+from tests.tui.helpers import FIXED_NOW, make_app, wait_until
 
 pytestmark = pytest.mark.anyio
 
-SESSIONS = 25_000  # ~20 MiB: over json_file.PEEK_MIN_BYTES and app.PROGRESSIVE_ROWS
+SESSIONS = 500
+
+
+@pytest.fixture(autouse=True)
+def big_from_a_few_hundred(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_file, "PEEK_MIN_BYTES", 1)
+    monkeypatch.setattr(app_module, "PROGRESSIVE_ROWS", 300)
 
 
 class GatedStore(SessionStore):
@@ -35,9 +48,9 @@ class GatedStore(SessionStore):
         return await super().open()
 
 
-def _app(tmp_path: Path, gate: asyncio.Event, *, fail: bool = False):
+def _app(tmp_path: Path, kind: StoreKind, gate: asyncio.Event, *, fail: bool = False):
     entries = generate_store(SESSIONS, seed=9, now_ms=int(FIXED_NOW * 1000))
-    write_json_store(store_path(tmp_path), entries)
+    make_store(kind, tmp_path, entries)
 
     def factory(target: StoreTarget, read_only: bool, watch: bool) -> SessionStore:
         return GatedStore(target.path, read_only=read_only, watch=watch, gate=gate, fail=fail)
@@ -46,9 +59,11 @@ def _app(tmp_path: Path, gate: asyncio.Event, *, fail: bool = False):
     return make_app(tmp_path, store_factory=factory), newest
 
 
-async def test_newest_sessions_are_shown_before_the_store_is_open(tmp_path: Path):
+async def test_newest_sessions_are_shown_before_the_store_is_open(
+    tmp_path: Path, store_kind: StoreKind
+):
     gate = asyncio.Event()
-    app, newest = _app(tmp_path, gate)
+    app, newest = _app(tmp_path, store_kind, gate)
     async with app.run_test(size=(140, 30)) as pilot:
         await wait_until(pilot, lambda: app.main.vm.total_count > 0, what="the first page")
         screen = app.main
@@ -65,13 +80,16 @@ async def test_newest_sessions_are_shown_before_the_store_is_open(tmp_path: Path
         await pilot.pause()
         assert screen.vm.shown_keys()[:50] == newest[:50]
         assert screen.current_key == newest[1]  # the cursor stayed on its session
+        assert app.store is not None
         assert all(screen.vm.rows[k].entry is app.store.get(k) for k in newest[:50])
         assert "loading" not in screen.status.text
 
 
-async def test_a_store_that_cannot_be_opened_takes_the_first_page_away(tmp_path: Path):
+async def test_a_store_that_cannot_be_opened_takes_the_first_page_away(
+    tmp_path: Path, store_kind: StoreKind
+):
     gate = asyncio.Event()
-    app, _ = _app(tmp_path, gate, fail=True)
+    app, _ = _app(tmp_path, store_kind, gate, fail=True)
     async with app.run_test(size=(140, 30)) as pilot:
         await wait_until(pilot, lambda: app.main.vm.total_count > 0, what="the first page")
         screen = app.main
@@ -81,3 +99,16 @@ async def test_a_store_that_cannot_be_opened_takes_the_first_page_away(tmp_path:
         assert screen.vm.total_count == 0
         assert "an I/O error" in (screen.banner.message or "")
         assert "loading" not in screen.status.text
+
+
+async def test_a_small_store_is_shown_whole_at_once(tmp_path: Path, store_kind: StoreKind):
+    """Below the thresholds nothing is shown early: the first paint is every row."""
+    gate = asyncio.Event()
+    app, newest = _app(tmp_path, store_kind, gate)
+    app_module.PROGRESSIVE_ROWS = SESSIONS + 1  # undone by the fixture's monkeypatch
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause(0.3)
+        assert app.main.vm.total_count == 0  # nothing before the store is open
+        gate.set()
+        await wait_until(pilot, lambda: app.main.vm.total_count == SESSIONS, what="every row")
+        assert app.main.vm.shown_keys()[:10] == newest[:10]
