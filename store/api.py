@@ -63,6 +63,8 @@ class ResetPolicy:
     new_creates: bool
     """``reset_session(key, new=True)`` starts a separate session beside ``key`` (one per gateway:
     nothing is lost, so there is nothing to confirm) instead of resetting ``key`` in place."""
+    preview: str
+    """What a reset session becomes, a few words for a preview row (``/bulk``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +169,17 @@ class SessionStoreAPI(Protocol):
     async def delete_entries(
         self, keys: Iterable[str], *, on_result: ResultSink | None = None
     ) -> list[EntryResult]: ...
+
+    @property
+    def delete_effect(self) -> str:
+        """What a delete does besides removing the entry, a few words for a preview row."""
+        ...
+
+    @property
+    def maintenance_refusal(self) -> str | None:
+        """Why this app cannot run session maintenance (``/cleanup``) on this store, with what
+        to do instead; None when it can (a file store)."""
+        ...
 
     async def reset_entries(
         self,

@@ -423,7 +423,10 @@ class SessionStore(FileStoreActivity):
             "usage return to defaults, other settings are kept. The old transcript stays on disk."
         ),
         new_creates=False,
+        preview="new id, tokens cleared",
     )
+    delete_effect: ClassVar[str] = "transcript kept"
+    maintenance_refusal: ClassVar[str | None] = None
 
     async def reset_session(
         self,

@@ -20,7 +20,12 @@ from openclaw_tui.store.api import StoreHealth
 from openclaw_tui.store.events import ConnectionState
 from openclaw_tui.store.fleet import GatewayStatus, Refusal
 from openclaw_tui.store.gateway import GatewayConfig
-from openclaw_tui.store.gateway.gateway_store import GATEWAY_RESET_POLICY, EventHub
+from openclaw_tui.store.gateway.gateway_store import (
+    GATEWAY_DELETE_EFFECT,
+    GATEWAY_MAINTENANCE_REFUSAL,
+    GATEWAY_RESET_POLICY,
+    EventHub,
+)
 from openclaw_tui.tui.app import SessionBrowserApp
 from openclaw_tui.tui.config import UserConfig
 from openclaw_tui.tui.target import target_for_gateways
@@ -187,6 +192,8 @@ class FleetSceneStore:
 
     read_only = False
     reset_policy = GATEWAY_RESET_POLICY
+    delete_effect = GATEWAY_DELETE_EFFECT
+    maintenance_refusal = GATEWAY_MAINTENANCE_REFUSAL
 
     def __init__(self, names: tuple[str, ...] = tuple(GATEWAYS)) -> None:
         self.names = names

@@ -612,12 +612,9 @@ class EditingPanel(Widget):
         if store is None:
             self.bar.show_result(False, "Command unavailable: no session store is open.")
             return
-        if store.connection_states():
-            self.bar.show_result(
-                False,
-                "A gateway runs its own session maintenance: on its host, "
-                "`openclaw sessions cleanup --dry-run` previews it.",
-            )
+        refusal = store.maintenance_refusal
+        if refusal is not None:
+            self.bar.show_result(False, refusal)
             return
         self._in_flight += 1
         self.run_worker(

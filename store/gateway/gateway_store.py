@@ -261,6 +261,12 @@ GATEWAY_RESET_POLICY: Final = ResetPolicy(
         "its settings are kept. The old transcript stays on the gateway host."
     ),
     new_creates=True,
+    preview="reset by the gateway",
+)
+GATEWAY_DELETE_EFFECT: Final = "the gateway's own delete"
+GATEWAY_MAINTENANCE_REFUSAL: Final = (
+    "A gateway runs its own session maintenance: on its host, "
+    "`openclaw sessions cleanup --dry-run` previews it."
 )
 
 
@@ -964,6 +970,8 @@ class GatewayStore(GatewayActivity):
         return await self._call(client, "sessions.reset", {"key": key})
 
     reset_policy: ClassVar[ResetPolicy] = GATEWAY_RESET_POLICY
+    delete_effect: ClassVar[str] = GATEWAY_DELETE_EFFECT
+    maintenance_refusal: ClassVar[str | None] = GATEWAY_MAINTENANCE_REFUSAL
 
     async def reset_session(
         self,

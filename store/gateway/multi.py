@@ -35,6 +35,8 @@ from openclaw_tui.store.gateway.activity import DEFAULT_STOP_TIMEOUT
 from openclaw_tui.store.gateway.config import GatewayConfig
 from openclaw_tui.store.gateway.errors import GatewayConfigError, GatewayUnsupportedError
 from openclaw_tui.store.gateway.gateway_store import (
+    GATEWAY_DELETE_EFFECT,
+    GATEWAY_MAINTENANCE_REFUSAL,
     GATEWAY_RESET_POLICY,
     EventHub,
     GatewayStore,
@@ -380,6 +382,8 @@ class MultiGatewayStore:
         return join_key(gateway, await store.create_session(key=key, label=label))
 
     reset_policy: ClassVar[ResetPolicy] = GATEWAY_RESET_POLICY
+    delete_effect: ClassVar[str] = GATEWAY_DELETE_EFFECT
+    maintenance_refusal: ClassVar[str | None] = GATEWAY_MAINTENANCE_REFUSAL
 
     async def reset_session(
         self,

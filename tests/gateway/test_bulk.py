@@ -176,3 +176,25 @@ async def test_a_gateway_without_archived_says_so_in_the_preview(tmp_path, monke
             assert row.status == "refused"
             assert row.note == "gateway old (2026.7.35) does not support archived"
             assert gw.count("sessions.patch") == 0
+
+
+async def test_a_gateways_reset_and_delete_previews_say_what_the_gateway_does(tmp_path):
+    """The preview asks the store what a reset and a delete do (its declared policy), not
+    whether it is a gateway; /cleanup is refused by the store's own declaration too."""
+    from openclaw_tui.tui.slash.bulk import BulkRequest, parse_bulk, preview
+
+    async with FakeGateway() as gw:
+        gw.put("agent:main:cron:a")
+        async with make_store(gw, tmp_path, name="home") as store:
+            await store.wait_synced(5)
+            rows = {}
+            for command in ("/reset", "delete"):
+                request = parse_bulk(f"kind:cron -- {command}")
+                assert isinstance(request, BulkRequest)
+                (rows[command],) = preview(request, store, 0).rows
+            assert rows["/reset"].after == "reset by the gateway"
+            assert rows["delete"].after == "deleted (the gateway's own delete)"
+            assert "openclaw sessions cleanup" in (store.maintenance_refusal or "")
+            multi = MultiGatewayStore([store])
+            assert multi.maintenance_refusal == store.maintenance_refusal
+            assert multi.delete_effect == store.delete_effect

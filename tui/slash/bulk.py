@@ -316,19 +316,16 @@ def matching_marked(
 def preview(request: BulkRequest, store: StoreLike, now_s: float) -> BulkPreview:
     """What ``request`` would do to each matching session; writes nothing."""
     entries = store.load()
-    file_store = not store.connection_states()
     gone = 0
     if request.marked is not None:
         chosen, gone = matching_marked(request.filter_text, request.marked, entries, now_s)
     else:
         chosen = matching(request.filter_text, entries, now_s)
-    rows = [_preview_row(request, store, key, entry, file_store) for key, entry in chosen]
+    rows = [_preview_row(request, store, key, entry) for key, entry in chosen]
     return BulkPreview(request, rows, len(entries), gone)
 
 
-def _preview_row(
-    request: BulkRequest, store: StoreLike, key: str, entry: Entry, file_store: bool
-) -> PreviewRow:
+def _preview_row(request: BulkRequest, store: StoreLike, key: str, entry: Entry) -> PreviewRow:
     action = request.action
     if action == "edit":
         assert request.edit is not None
@@ -342,11 +339,9 @@ def _preview_row(
             return PreviewRow(key, *describe_change(entry, current), "unchanged")
         return PreviewRow(key, *describe_change(entry, patch), "change")
     if action == "reset":
-        after = "new id, tokens cleared" if file_store else "reset by the gateway"
-        return PreviewRow(key, _short_id(entry), after, "change")
+        return PreviewRow(key, _short_id(entry), store.reset_policy.preview, "change")
     if action == "delete":
-        kept = "transcript kept" if file_store else "the gateway's own delete"
-        return PreviewRow(key, "present", f"deleted ({kept})", "change")
+        return PreviewRow(key, "present", f"deleted ({store.delete_effect})", "change")
     wanted = action == "archive"
     before = f"archived: {'yes' if entry.get('archived') else 'no'}"
     after = f"archived: {'yes' if wanted else 'no'}"
