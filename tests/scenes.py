@@ -467,7 +467,7 @@ SCENES: dict[str, Scene] = {
         Scene("help-80x24", "Help screen at 80x24", _main, _help_before, SMALL),
         Scene("error-80x24", "Unreadable store at 80x24", _error, _error_before, SMALL),
         Scene("main-60x20", "Main screen at 60x20", _main, _main_before, TINY),
-        # Issue #12: at 80 columns with the detail pane open the Run column stays.
+        # At 80 columns with the detail pane open the Run column stays.
         Scene(
             "runs-80x24",
             "Runs at 80x24 with the detail pane open",
