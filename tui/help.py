@@ -3,7 +3,7 @@ command table, ``tui/slash/parse.py``) and the filter syntax; typing searches th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.table import Table
@@ -26,14 +26,31 @@ if TYPE_CHECKING:
 
 FILTER_HELP = FILTER_GRAMMAR  # one text: the parser's module owns it
 
-EDIT_KEYS_NOTE = (
-    "Edits go through the store like every other writer: : or / opens the command bar "
-    "(/think high, /model openai/gpt-5.2, /help), t m l edit a field, e lists every field; "
-    "marked rows (space) are edited together. /stop (or /abort) stops the runs of the "
-    "highlighted or marked sessions on a gateway and says stopped once the gateway reports it. "
-    "/bulk <filter> -- <command> (B fills in the current filter) previews a command on every "
-    "session the filter matches and applies it only after y."
-)
+
+def either(keys: Sequence[str]) -> str:
+    """``f``, ``f or ^f``, ``f, ^f or f3``; ``no key`` when the keymap took them all."""
+    if not keys:
+        return "no key"
+    return keys[0] if len(keys) == 1 else f"{', '.join(keys[:-1])} or {keys[-1]}"
+
+
+def edit_keys_note(keys: Mapping[str, Sequence[str]]) -> str:
+    """How editing works, naming the keys bound now (``keys``: binding id -> keys)."""
+
+    def k(binding_id: str) -> str:
+        return either(keys.get(binding_id, ()))
+
+    fields = " ".join(k(i) for i in ("edit-thinking", "edit-model", "edit-label"))
+    return (
+        "Edits go through the store like every other writer: "
+        f"{k('command-bar')} or {k('slash-command')} opens the command bar "
+        f"(/think high, /model openai/gpt-5.2, /help), {fields} edit a field, "
+        f"{k('edit-menu')} lists every field; marked rows ({k('table.mark')}) are edited "
+        "together. /stop (or /abort) stops the runs of the highlighted or marked sessions on a "
+        "gateway and says stopped once the gateway reports it. /bulk <filter> -- <command> "
+        f"({k('bulk')} fills in the current filter) previews a command on every session the "
+        "filter matches and applies it only after y."
+    )
 
 
 def active_keys(screen: Screen[Any]) -> dict[str, list[str]]:
@@ -190,6 +207,8 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.key_rows: list[tuple[str, str, str]] = []
+        self.keys_by_id: dict[str, list[str]] = {}
+        """The keys bound now to each binding id under the help (the prose names them too)."""
         self.command_rows = command_rows()
         self.filter_rows: list[tuple[str, str]] = list(FILTER_HELP)
 
@@ -208,6 +227,7 @@ class HelpScreen(ModalScreen[None]):
         # the binding chain, never to what the classes declare.
         active = main.active_bindings if main is not None else {}
         keys_by_id = active_keys(main) if main is not None else {}
+        self.keys_by_id = keys_by_id
         described: dict[str, Binding] = {}
         for active_binding in active.values():
             binding = active_binding.binding
@@ -234,6 +254,11 @@ class HelpScreen(ModalScreen[None]):
         box = Vertical(id="help-box")
         box.border_title = "Help"
         box.border_subtitle = "Esc closes"
+        keys = self.keys_by_id
+
+        def k(binding_id: str) -> str:
+            return either(keys.get(binding_id, ()))
+
         with box:
             yield SearchInput(placeholder="search keys and commands", id="help-search")
             yield Static(CLOSE_HINT, id="help-hint", markup=False)
@@ -242,13 +267,19 @@ class HelpScreen(ModalScreen[None]):
                 yield Static("Keys", classes="help-title", id="help-keys-title")
                 yield Static(bindings_table(self.key_rows), id="help-keys")
                 yield Static(
-                    "Slash commands (: or / opens the command bar; /help <command> explains one)",
+                    f"Slash commands ({k('command-bar')} or {k('slash-command')} opens the "
+                    "command bar; /help <command> explains one)",
                     classes="help-title",
                     id="help-commands-title",
                     markup=False,
                 )
                 yield Static(commands_table(self.command_rows), id="help-commands")
-                yield Static("Filter (f or ctrl+f)", classes="help-title", id="help-filter-title")
+                yield Static(
+                    f"Filter ({k('filter')})",
+                    classes="help-title",
+                    id="help-filter-title",
+                    markup=False,
+                )
                 yield Static(grammar_table(self.filter_rows), id="help-filter")
                 with Vertical(id="help-notes"):
                     yield Static("Keymap", classes="help-title")
@@ -268,7 +299,7 @@ class HelpScreen(ModalScreen[None]):
                         *getattr(app, "keymap_notes", []),
                     ]:
                         yield Static(Text(f"• {message}"))
-                    yield Static(Text(EDIT_KEYS_NOTE))
+                    yield Static(Text(edit_keys_note(keys)))
 
     def on_mount(self) -> None:
         self.query_one("#help-nothing").display = False

@@ -163,3 +163,28 @@ def test_env_keymap_problems_name_the_variable(monkeypatch: pytest.MonkeyPatch, 
     config = load_config()
     resolved = resolve_keymap(config.keymap, key_contexts(), where=config.where)
     assert resolved.problems[0].startswith("$OPENCLAW_TUI_KEYMAP: nope=x: no action has the id")
+
+
+async def test_the_help_prose_names_the_keys_in_effect_after_a_remap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Not only the keys table: the section titles and the editing note say the remapped keys
+    (they were written out as the defaults, and stayed so after a remap)."""
+    from textual.widgets import Static
+
+    copy_small_store(tmp_path)
+    config = _config(tmp_path, monkeypatch, '[keymap]\nfilter = "ctrl+g"\nbulk = "ctrl+b"\n')
+    app = make_app(tmp_path, config=config)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await started(pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await pilot.pause()
+        filter_keys = _help_rows(app)["filter"].split()[0]
+        bulk_keys = _help_rows(app)["bulk"].split()[0]
+        assert filter_keys != "f" and bulk_keys != "B"
+        title = str(app.screen.query_one("#help-filter-title", Static).render())
+        assert title == f"Filter ({filter_keys})"
+        note = " ".join(str(s.render()) for s in app.screen.query("#help-notes Static"))
+        assert f"({bulk_keys} fills in the current filter)" in note
+        assert "(B fills in" not in note
