@@ -529,7 +529,7 @@ class MainScreen(Screen[None]):
                 self.handle_store_event(event)
             except Exception as exc:  # a display bug must not kill the live view
                 self.banner.show_message(
-                    f"Could not show a change ({type(exc).__name__}: {exc}); "
+                    f"Could not show a change ({describe_error(exc)}); "
                     "the view may be stale until the next change.",
                     "warning",
                 )

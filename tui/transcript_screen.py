@@ -295,7 +295,7 @@ def open_transcript_screen(app: Any, key: str | None) -> TranscriptScreen | None
         source = store.open_transcript(key)
     except Exception as exc:  # a store bug must not become a traceback on screen
         app.notify(
-            f"Cannot open the transcript of {visible(key)}: {type(exc).__name__}: {exc}",
+            f"Cannot open the transcript of {visible(key)}: {describe_error(exc)}",
             severity="error",
             markup=False,
         )

@@ -22,6 +22,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from openclaw_tui.store.errors import describe_error
 from openclaw_tui.store.usage import (
     USAGE_DIMENSIONS,
     GatewayUsage,
@@ -170,7 +171,7 @@ class UsageScreen(ModalScreen[None]):
         try:
             self.report = await self.store.usage_report()
         except Exception as exc:  # the store promises an answer; never a traceback
-            self.report = GatewayUsage(errors={"usage": f"{type(exc).__name__}: {exc}"})
+            self.report = GatewayUsage(errors={"usage": describe_error(exc)})
         self.waiting = False
         self._render_body()
 
