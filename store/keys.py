@@ -94,7 +94,7 @@ def namespace_of(key: str) -> str:
 def split_namespace(key: str) -> tuple[str, str]:
     """``"home/agent:main:main"`` -> ``("home", "agent:main:main")``; ``("", key)`` without one."""
     head = key.partition(":")[0]
-    cut = head.rfind("/")
+    cut = head.find("/")  # a gateway's name holds neither '/' nor ':'
     # Both sides must be non-empty: "/" or "x/" alone is a (strange) key, not a namespace.
     return (key[:cut], key[cut + 1 :]) if 0 < cut < len(key) - 1 else ("", key)
 

@@ -228,11 +228,18 @@ def normalize_url(text: str, *, where: str = "--gateway") -> str:
 def _check_name(name: object, where: str) -> str:
     if not isinstance(name, str) or not name.strip():
         raise GatewayConfigError(where, "a gateway has no name", fix='add name = "..." to it')
-    if len(name) > 64 or "/" in name or any(c.isspace() or not c.isprintable() for c in name):
+    # A merged view names its rows "<gateway>/<session key>" and OpenClaw keys start with
+    # "agent:", "cron:", ...: a name with '/' or ':' would make the split ambiguous.
+    if (
+        len(name) > 64
+        or "/" in name
+        or ":" in name
+        or any(c.isspace() or not c.isprintable() for c in name)
+    ):
         raise GatewayConfigError(
             where,
             f"gateway name {name!r} is not usable",
-            fix="use up to 64 visible characters without '/' or spaces",
+            fix="use up to 64 visible characters without '/', ':' or spaces",
         )
     return name
 
@@ -557,7 +564,8 @@ def parse_gateway_args(
             name, url_text = head, tail
         url = normalize_url(url_text)
         if name is None:
-            name = url.split("://", 1)[1].rstrip("/").split("/", 1)[0]
+            # "ws://127.0.0.1:18789/" is named "127.0.0.1-18789": a name holds no ':'.
+            name = url.split("://", 1)[1].rstrip("/").split("/", 1)[0].replace(":", "-")
         name = _check_name(name, "--gateway")
         result.append(GatewayConfig(name=name, url=url))
     _check_unique(result, "--gateway")

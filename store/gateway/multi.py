@@ -43,6 +43,7 @@ from openclaw_tui.store.gateway.gateway_store import (
     gateway_reset,
     row_fields_changed,
 )
+from openclaw_tui.store.keys import split_namespace
 from openclaw_tui.store.subscription import Subscription
 from openclaw_tui.store.usage import GatewayUsage, merge_usage
 
@@ -67,8 +68,8 @@ def _renamed(result: AbortResult, key: str) -> AbortResult:
 
 def split_key(namespaced: str) -> tuple[str, str]:
     """``"home/agent:main:main"`` -> ``("home", "agent:main:main")``."""
-    gateway, sep, key = namespaced.partition(SEPARATOR)
-    if not sep or not gateway or not key:
+    gateway, key = split_namespace(namespaced)
+    if not gateway:
         raise GatewayConfigError(
             "gateways",
             f"{namespaced!r} does not name a gateway",

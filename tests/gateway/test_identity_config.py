@@ -115,7 +115,7 @@ def test_gateway_flags_name_and_normalise_urls_and_read_the_token_from_the_envir
     env = {"OPENCLAW_GATEWAY_TOKEN": "env-secret", "LAB_TOKEN": "lab-secret"}
     gateways = parse_gateway_args(["ws://127.0.0.1:18789", "lab=ws://10.0.0.5"], environ={})
     assert [(g.name, g.url) for g in gateways] == [
-        ("127.0.0.1:18789", "ws://127.0.0.1:18789/"),
+        ("127.0.0.1-18789", "ws://127.0.0.1:18789/"),
         ("lab", "ws://10.0.0.5:18789/"),
     ]
     assert [g.token for g in gateways] == [None, None]
@@ -136,6 +136,7 @@ def test_gateway_flags_name_and_normalise_urls_and_read_the_token_from_the_envir
         (["ws://h:1", "ws://h:1"], "listed twice"),
         (["a=ws://h:1", "a=ws://k:1"], "two gateways are named a"),
         (["a/b=ws://h:1"], "is not usable"),
+        (["a:b=ws://h:1"], "without '/', ':' or spaces"),
     ],
 )
 def test_bad_gateway_flags_are_refused_with_a_clear_message(flags, expected):
@@ -213,3 +214,21 @@ def test_config_file_mistakes_name_the_file_and_the_fix(tmp_path, text, expected
     with pytest.raises(GatewayConfigError) as caught:
         load_gateway_config(path, environ={})
     assert expected in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_unnamed_gateways_rows_split_back_to_their_gateway_and_session_key():
+    """Two gateways given by URL alone share one merged view: each row's key names its gateway
+    so that the Gateway column, gw: filters, Kind and Channel read it as every other key."""
+    from openclaw_tui.store.gateway.multi import join_key, split_key
+    from openclaw_tui.store.keys import channel_of, classify_key, namespace_of, strip_namespace
+
+    first, second = parse_gateway_args(["ws://127.0.0.1:18789", "ws://127.0.0.1:18790"], environ={})
+    assert (first.name, second.name) == ("127.0.0.1-18789", "127.0.0.1-18790")
+    session = "agent:main:telegram:group:-100123"
+    for gateway in (first, second):
+        key = join_key(gateway.name, session)
+        assert namespace_of(key) == gateway.name
+        assert strip_namespace(key) == session
+        assert split_key(key) == (gateway.name, session)
+        assert classify_key(key) == classify_key(session) != "unknown"
+        assert channel_of(key) == channel_of(session) == "telegram"
