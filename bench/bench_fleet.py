@@ -601,12 +601,27 @@ def main() -> int:
 
     if args.phase:
         fleet = FLEETS[args.fleet]
+        answer: dict[str, Any] = {}
         with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
-            if args.phase == "base":
-                out = asyncio.run(phase_base(fleet, args.flavor, Path(tmp)))
-            else:
-                out = asyncio.run(phase_app(fleet, args.flavor, Path(tmp), args.keys, args.seconds))
-        print(json.dumps(out))
+
+            async def phase() -> int:
+                if args.phase == "base":
+                    answer.update(await phase_base(fleet, args.flavor, Path(tmp)))
+                else:
+                    answer.update(
+                        await phase_app(fleet, args.flavor, Path(tmp), args.keys, args.seconds)
+                    )
+                return 0
+
+            # A real gateway runs in a session of its own: a signal must unwind the phase
+            # (which stops it), not end this process and leave the gateway behind.
+            sys.path.insert(0, str(ROOT / "interop" / "gateway"))
+            from gateway_proc import run_main
+
+            code = run_main(phase)
+        if code:
+            return code
+        print(json.dumps(answer))
         return 0
 
     names = {"both": ["one", "ten"], "none": []}.get(args.fleet, [args.fleet])
