@@ -565,9 +565,7 @@ class SessionTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         return [self._source.columns[i].id for i, _x, _w in self._layout(width)]
 
-    # --- rendering ----------------------------------------------------------------------------
-
-    # --- repainting only what changed -----------------------------------------------------------
+    # --- rendering: only the lines that changed are repainted ---------------------------------
 
     def repaint(self) -> None:
         """Repaint the lines whose content changed since they were drawn (see ``_drawn``);
