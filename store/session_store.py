@@ -3,35 +3,32 @@
 Every ``SessionStore`` for one resolved path shares one core (``_core.py``: cache, writer queue,
 group commit, reload); mutators work on a copy-on-write view (``_work.py``); events reach
 subscribers through ``subscription.py``; the watcher is ``watch.py`` and recovery
-``recovery.py``. Opening by path or gateway URL is ``open.py``.
+``recovery.py``; what each write does to that view is ``mutators.py``, which backend a path
+gets ``backends/detect.py``. Opening by path or gateway URL is ``open.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
-import stat
-import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
-from types import MappingProxyType, TracebackType
+from types import TracebackType
 from typing import Any, ClassVar, Literal, TypeVar
 
-from openclaw_tui.store import codec, semantics
+from openclaw_tui.store import mutators
 from openclaw_tui.store._core import _CORES, _Core, _DetachedLoop, _Pending
-from openclaw_tui.store._work import MISSING, _check_entry, _Work
+from openclaw_tui.store._work import _Work
 from openclaw_tui.store.abort import FileStoreActivity
 from openclaw_tui.store.api import PatchFn, ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls
 from openclaw_tui.store.backends.base import Backend, Issue
-from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, JsonFileBackend
-from openclaw_tui.store.bulk import EntryResult, Outcome, ResultSink, refusal, report
+from openclaw_tui.store.backends.detect import backend_for_path
+from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES
+from openclaw_tui.store.bulk import EntryResult, ResultSink, refusal, report
 from openclaw_tui.store.errors import StoreClosedError, StoreError, StoreReadError
 from openclaw_tui.store.events import ConnectionState
 from openclaw_tui.store.fleet import GatewayStatus, file_status
-from openclaw_tui.store.merge import merge_entry
 from openclaw_tui.store.paths import outside_link_reason
 from openclaw_tui.store.recovery import recover
 from openclaw_tui.store.subscription import Subscription
@@ -91,18 +88,7 @@ class SessionStore(FileStoreActivity):
     def _backend_for_path(self) -> Backend:
         if self._backend_override is not None:
             return self._backend_override
-        if self.path.suffix == ".sqlite" or _looks_like_sqlite(self.path):
-            from openclaw_tui.store.backends.sqlite import (
-                SqliteBackend,  # lazy: the JSON path must not need it
-            )
-
-            return SqliteBackend(
-                self.path,
-                read_only=self.read_only,
-                max_bytes=self.max_bytes,
-                lock_timeout=self._lock_timeout,
-            )
-        return JsonFileBackend(
+        return backend_for_path(
             self.path,
             read_only=self.read_only,
             max_bytes=self.max_bytes,
@@ -285,33 +271,8 @@ class SessionStore(FileStoreActivity):
         """
         if not isinstance(key, str) or not key:
             raise ValueError(f"a session key must be a non-empty string, got {key!r}")
-        apply = self._entry_patch(key, patch_or_fn, create=create)
+        apply = mutators.entry_patch(self.path, key, patch_or_fn, create=create)
         return await self._submit(apply, skip_maintenance=skip_maintenance, active_key=key)
-
-    def _entry_patch(
-        self, key: str, patch_or_fn: Mapping[str, Any] | PatchFn, *, create: bool
-    ) -> Callable[[_Work], Entry | Awaitable[Entry | None] | None]:
-        """The mutator of ``update_entry(key, patch_or_fn)`` (``update_entries`` shares it)."""
-
-        def apply(work: _Work) -> Entry | Awaitable[Entry | None] | None:
-            existing = work.peek(key)
-            if key in work.hidden:
-                raise StoreError(
-                    self.path,
-                    f"entry {key!r} is not an object and is kept untouched",
-                    fix="fix or delete that entry in the file by hand",
-                )
-            if existing is None and not create:
-                return None
-            if callable(patch_or_fn):
-                current = existing if existing is not None else MappingProxyType({})
-                patch = patch_or_fn(current)
-                if inspect.isawaitable(patch):
-                    return _finish_async(work, key, existing, patch)
-                return _finish(work, key, existing, patch)
-            return _finish(work, key, existing, patch_or_fn)
-
-        return apply
 
     async def _submit_each(
         self,
@@ -351,22 +312,9 @@ class SessionStore(FileStoreActivity):
         A patch function returning None leaves its session ``unchanged``; one that raises
         refuses only its own session (``EntryResult.error`` is the exception).
         """
-
-        def tagged(key: str, patch_or_fn: Mapping[str, Any] | PatchFn) -> Callable[[_Work], Any]:
-            inner = self._entry_patch(key, patch_or_fn, create=False)
-
-            def apply(work: _Work) -> Any:
-                if work.peek(key) is None and key not in work.hidden:
-                    return "missing"
-                done = inner(work)
-                if inspect.isawaitable(done):
-                    return _outcome_async(done)
-                return "unchanged" if done is None else "applied"
-
-            return apply
-
         return await self._submit_each(
-            {key: tagged(key, patch) for key, patch in patches.items()}, on_result
+            {key: mutators.bulk_patch(self.path, key, patch) for key, patch in patches.items()},
+            on_result,
         )
 
     def archive_refusal(self, key: str) -> str | None:
@@ -379,17 +327,7 @@ class SessionStore(FileStoreActivity):
         self, keys: Iterable[str], *, on_result: ResultSink | None = None
     ) -> list[EntryResult]:
         """``delete_entry`` of many sessions in one group commit."""
-
-        def deleting(key: str) -> Callable[[_Work], Outcome]:
-            def apply(work: _Work) -> Outcome:
-                if key not in work.data:
-                    return "missing"
-                del work[key]
-                return "applied"
-
-            return apply
-
-        return await self._submit_each({key: deleting(key) for key in keys}, on_result)
+        return await self._submit_each({key: mutators.bulk_delete(key) for key in keys}, on_result)
 
     async def reset_entries(
         self,
@@ -400,22 +338,11 @@ class SessionStore(FileStoreActivity):
         on_result: ResultSink | None = None,
     ) -> list[EntryResult]:
         """``reset_session`` of many sessions (each a new session id) in one group commit."""
-        started = now_ms if now_ms is not None else time.time_ns() // 1_000_000
-        make_id = new_session_id or (lambda: str(uuid.uuid4()))
-
-        def resetter(entry: Mapping[str, Any]) -> dict[str, Any]:
-            return semantics.reset_patch(entry, make_id(), started)
-
-        return await self.update_entries(dict.fromkeys(keys, resetter), on_result=on_result)
+        reset = mutators.resetting(new_session_id, now_ms)
+        return await self.update_entries(dict.fromkeys(keys, reset), on_result=on_result)
 
     async def delete_entry(self, key: str) -> bool:
-        def apply(work: _Work) -> bool:
-            if key not in work.data:
-                return False
-            del work[key]
-            return True
-
-        return bool(await self._submit(apply))
+        return bool(await self._submit(mutators.deleting(key)))
 
     reset_policy: ClassVar[ResetPolicy] = ResetPolicy(
         effect=(
@@ -442,17 +369,9 @@ class SessionStore(FileStoreActivity):
 
         Returns None (nothing written) when ``key`` is not in the store.
         """
-        fresh_id = session_id if session_id is not None else str(uuid.uuid4())
-        started = now_ms if now_ms is not None else time.time_ns() // 1_000_000
-        found = False
-
-        def reset(entry: Mapping[str, Any]) -> dict[str, Any]:
-            nonlocal found
-            found = True
-            return semantics.reset_patch(entry, fresh_id, started)
-
-        await self.update_entry(key, reset)
-        return SessionReset(key, f"session {key} reset") if found else None
+        new_id = (lambda: session_id) if session_id is not None else None
+        stored = await self.update_entry(key, mutators.resetting(new_id, now_ms))
+        return SessionReset(key, f"session {key} reset") if stored is not None else None
 
     async def save(self, entries: Mapping[str, Any]) -> None:
         """Replace the whole store with ``entries`` (compatibility and offline maintenance).
@@ -460,30 +379,8 @@ class SessionStore(FileStoreActivity):
         The quarantined non-object entries ``load()`` hides are kept, each beside the entry it
         followed, unless ``entries`` names their key (``delete_entry`` removes one).
         """
-        if not isinstance(entries, Mapping):
-            raise TypeError("save() takes a mapping of session key -> entry")
-        snapshot = {key: codec.clone(value) for key, value in entries.items()}
-        for key, value in snapshot.items():
-            if not isinstance(key, str):
-                raise TypeError(f"session keys are strings, not {key!r}")
-            _check_entry(key, value)
-
-        def apply(work: _Work) -> None:
-            # load() never shows the hidden entries, so a save of its result must not drop them.
-            kept = [key for key in work.data if key in work.hidden and key not in snapshot]
-            for key in list(work.data):
-                if key not in snapshot and key not in work.hidden:
-                    del work[key]
-            for key, value in snapshot.items():
-                current = work.data.get(key, MISSING)
-                if current is MISSING or not codec.json_equal(current, value):
-                    work.put_owned(key, value)
-            order = _order_with_hidden(list(work.data), list(snapshot), set(kept))
-            if list(work.data) != order:
-                work.data = {key: work.data[key] for key in order}
-                work.reordered = True
-
-        await self._submit(apply, skip_maintenance=True)
+        snapshot = mutators.checked_snapshot(entries)
+        await self._submit(mutators.replacing(snapshot), skip_maintenance=True)
 
     async def recover(self) -> Path | None:
         """If the store cannot be read: keep a timestamped copy, then start over.
@@ -539,67 +436,11 @@ class SessionStore(FileStoreActivity):
         await core.check_external()
 
 
-def _order_with_hidden(current: list[str], wanted: list[str], hidden: set[str]) -> list[str]:
-    """``wanted``'s order, with each ``hidden`` key right after the key it followed in
-    ``current`` (hidden keys before any wanted key stay first)."""
-    if not hidden:
-        return wanted
-    following: dict[str | None, list[str]] = {}
-    previous: str | None = None
-    for key in current:
-        if key in hidden:
-            following.setdefault(previous, []).append(key)
-        else:
-            previous = key
-    order = list(following.get(None, []))
-    for key in wanted:
-        order.append(key)
-        order.extend(following.get(key, []))
-    return order
-
-
-def _finish(work: _Work, key: str, existing: Any, patch: Any) -> dict[str, Any] | None:
-    if patch is None:
-        return None
-    if not isinstance(patch, Mapping):
-        raise TypeError(f"a patch for {key!r} must be a mapping, not {type(patch).__name__}")
-    merged = merge_entry(existing, patch)
-    _check_entry(key, merged)
-    work.put_owned(key, merged)
-    return merged
-
-
-async def _finish_async(
-    work: _Work, key: str, existing: Any, patch: Awaitable[Any]
-) -> dict[str, Any] | None:
-    return _finish(work, key, existing, await patch)
-
-
-async def _outcome_async(done: Awaitable[Any]) -> Outcome:
-    return "unchanged" if await done is None else "applied"
-
-
 def _file_size(path: Path) -> int | None:
     try:
         return os.stat(path).st_size
     except OSError:
         return None
-
-
-def _looks_like_sqlite(path: Path) -> bool:
-    try:
-        # O_NONBLOCK: opening a FIFO planted at the store path must not hang.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return False
-        return os.read(fd, 16) == b"SQLite format 3\x00"
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
 
 
 def _make_maintenance(config: Any) -> Any:
