@@ -36,7 +36,6 @@ from textual.timer import Timer
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
-from openclaw_tui.store import SessionStore
 from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, peek_newest
 from openclaw_tui.store.errors import StoreError, StoreWriteError, describe_error
@@ -52,6 +51,7 @@ from openclaw_tui.store.fleet import (
 )
 from openclaw_tui.store.keys import namespace_of, shorten_key, strip_namespace
 from openclaw_tui.store.model import SessionEntry
+from openclaw_tui.store.open import store_for
 from openclaw_tui.store.paths import find_store
 from openclaw_tui.tui.config import UserConfig
 from openclaw_tui.tui.editing import EDITING_BINDINGS, EditContext, EditingPanel
@@ -150,14 +150,9 @@ StoreFactory = Callable[[StoreTarget, bool, bool], SessionStoreAPI]
 def default_store_factory(
     target: StoreTarget, read_only: bool, watch: bool, *, max_bytes: int | None = DEFAULT_MAX_BYTES
 ) -> SessionStoreAPI:
-    if target.gateways:
-        # Remote gateways implement the same API; imported only when asked for.
-        from openclaw_tui.store.gateway import GatewayStore, MultiGatewayStore
-
-        if target.multi_gateway:
-            return MultiGatewayStore(target.gateways, read_only=read_only)
-        return GatewayStore(target.gateways[0], read_only=read_only)
-    return SessionStore(target.path, read_only=read_only, watch=watch, max_bytes=max_bytes)
+    return store_for(
+        target.gateways or target.path, read_only=read_only, watch=watch, max_bytes=max_bytes
+    )
 
 
 def _gateway_of(key: str, entry: Any) -> str:
