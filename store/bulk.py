@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from openclaw_tui.store.errors import StoreError, describe_error
+from openclaw_tui.store.errors import StoreError, describe_error, error_message
 
 Outcome = Literal["applied", "unchanged", "refused", "missing"]
 
@@ -44,10 +44,8 @@ def refusal(key: str, exc: BaseException, message: str | None = None) -> EntryRe
     """``exc`` as a refused result. ``message`` (a gateway's own text, verbatim) wins; else a
     store error names its path and fix, and anything else says its own message."""
     if message is None:
-        own = getattr(exc, "message", None)
-        if isinstance(exc, StoreError) or not isinstance(own, str) or not own:
-            own = describe_error(exc)
-        message = own
+        described = describe_error(exc)
+        message = described if isinstance(exc, StoreError) else error_message(exc, described)
     return EntryResult(key, "refused", message, exc)
 
 

@@ -150,6 +150,16 @@ def describe_oserror(exc: OSError) -> str:
     return f"{reason} [{name}]"
 
 
+def error_message(error: object, default: str | None = None) -> str:
+    """What an error says without the store or gateway it is about, for a place that names that
+    already: its own ``message`` (a store error's, a gateway's refusal verbatim), else
+    ``default``, else its text."""
+    text = getattr(error, "message", None)
+    if isinstance(text, str) and text:
+        return text
+    return str(error) if default is None else default
+
+
 def describe_error(exc: BaseException) -> str:
     """One line for the operator, never a traceback: a store error names its path and fix;
     anything else (a bug) its type and the first line of its text."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any, Literal
 
+from openclaw_tui.store.errors import error_message
 from openclaw_tui.store.events import ConnectionState
 from openclaw_tui.store.runs import (
     ActivityMarks,
@@ -82,19 +83,14 @@ class GatewayStatus:
         )
 
 
-def _message(error: object) -> str:
-    text = getattr(error, "message", None)
-    return str(text) if text else str(error)
-
-
 def problem_of(state: ConnectionState) -> str | None:
     """The literal problem a connection state reports, None when it reports none."""
     if state.state == "failed":
         error = state.extra.get("error")
-        return _message(error) if error is not None else state.detail or "failed"
+        return error_message(error) if error is not None else state.detail or "failed"
     if state.state == "pairing":
         error = state.extra.get("error")
-        return _message(error) if error is not None else state.detail or "pairing required"
+        return error_message(error) if error is not None else state.detail or "pairing required"
     if state.state == "disconnected" and state.extra.get("retry_in"):
         return state.detail or "connection lost"
     if state.state == "connected" and state.detail and not state.detail.startswith("connected"):
@@ -128,7 +124,7 @@ def file_status(path: str, sessions: int, error: object | None) -> GatewayStatus
         phase="error" if error is not None else "open",
         sessions=sessions,
         detail="a session store on disk (runs are the gateway's: --gateway to stop them)",
-        last_error=_message(error) if error is not None else None,
+        last_error=error_message(error) if error is not None else None,
     )
 
 

@@ -38,7 +38,7 @@ from textual.worker import Worker, WorkerState
 
 from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, peek_newest
-from openclaw_tui.store.errors import StoreError, StoreWriteError, describe_error
+from openclaw_tui.store.errors import StoreError, StoreWriteError, describe_error, error_message
 from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
 from openclaw_tui.store.fleet import (
     LOCAL_NAME,
@@ -680,7 +680,7 @@ class MainScreen(Screen[None]):
                 note = f"request {request}, approve on its host: {command}" if request else command
             elif state.state == "failed":
                 error = state.extra.get("error")
-                note = str(getattr(error, "message", "") or state.detail)
+                note = error_message(error, state.detail)
             elif state.state == "connected":
                 version = state.extra.get("server_version")
                 note = f"OpenClaw {version}" if version else ""
@@ -991,7 +991,7 @@ class MainScreen(Screen[None]):
         if health is not None:
             read_only = read_only or health.read_only_reason
             if health.refused is not None:
-                refused = getattr(health.refused, "message", None) or health.refused.describe()
+                refused = error_message(health.refused, describe_error(health.refused))
         stalled = self._stalled_count()
         self._update_context(stalled)
         self.status.show(
@@ -1608,12 +1608,14 @@ class SessionBrowserApp(App[None]):
                 main.post_message(NewestSessions(target, *found))
         try:
             await store.open()
-        except StoreError as exc:
-            main.post_message(StoreFailed(target, exc.describe()))
-            await store.aclose()
-            return
-        except Exception as exc:  # an unexpected backend problem: say it, never a traceback
-            main.post_message(StoreFailed(target, f"{target.path}: cannot open the store: {exc}"))
+        except Exception as exc:
+            # An unexpected backend problem is said as a store error, never a traceback.
+            failure = (
+                exc
+                if isinstance(exc, StoreError)
+                else StoreError(target.path, f"cannot open the store: {exc}")
+            )
+            main.post_message(StoreFailed(target, describe_error(failure)))
             await store.aclose()
             return
         try:

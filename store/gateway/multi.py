@@ -20,6 +20,7 @@ from openclaw_tui.store.abort import AbortResult
 from openclaw_tui.store.api import PatchFn, ResetPolicy, SessionReset, StoreHealth
 from openclaw_tui.store.backends.base import Issue
 from openclaw_tui.store.bulk import EntryResult, ResultSink, refusal, report
+from openclaw_tui.store.errors import error_message
 from openclaw_tui.store.events import (
     ConnectionState,
     EntryAdded,
@@ -326,7 +327,7 @@ class MultiGatewayStore:
         try:
             store, raw = self.store_for(key)
         except Exception as exc:
-            return str(getattr(exc, "message", exc))
+            return error_message(exc)
         return store.archive_refusal(raw)
 
     async def delete_entries(
