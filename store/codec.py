@@ -1026,7 +1026,7 @@ def newest_entries(data: bytes, count: int) -> tuple[dict[str, Any], int] | None
     """The ``count`` entries with the highest numeric ``updatedAt`` of a file in OpenClaw's
     layout, found without parsing the others, and how many entries the file holds.
 
-    For the first screenful of a big store before the whole file is parsed (issue #16): a scan
+    For the first screenful of a big store before the whole file is parsed: a scan
     of the bytes (~0.2 s at 100,000 entries, a parse is ~0.9 s) and a parse of those entries
     only, each accepted as ``loads`` accepts a block (re-serialized to its own bytes). None when
     the file is not in that layout, or when an entry found is not what ``dumps`` writes; the

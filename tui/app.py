@@ -216,7 +216,7 @@ class MainScreen(Screen[None]):
         self._filter_timer: Timer | None = None
         self._health: str | None = None
         self._loading_total: int | None = None  # while a big store's rows are being built
-        # The target whose newest sessions are on screen before its store opened (issue #16).
+        # The target whose newest sessions are on screen before its store opened.
         self._first_page: StoreTarget | None = None
         self._rebuilding = 0  # re-sorts/filters being built in a worker thread
         self._epoch = 0  # bumps when the rows are replaced (another store, other columns)
@@ -407,7 +407,7 @@ class MainScreen(Screen[None]):
     def _newest_sessions(self, message: NewestSessions) -> None:
         """The newest sessions of a big ``sessions.json`` on screen before the store has
         parsed it: the first screenful after a scan of the bytes (~0.3 s at 100,000 sessions)
-        instead of after the whole parse (issue #16). Only in the order those rows are the top
+        instead of after the whole parse. Only in the order those rows are the top
         of (newest first, no filter, no tree); the store's snapshot replaces them once it is
         open (``store_opened``), or ``store_failed`` clears them."""
         vm = self.vm

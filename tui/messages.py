@@ -62,7 +62,7 @@ class StoreOpened(Message):
 @dataclass
 class NewestSessions(Message):
     """A big ``sessions.json``'s newest sessions, read before the store has parsed the file
-    (``store.backends.json_file.peek_newest``, issue #16): the screen shows them as the first
+    (``store.backends.json_file.peek_newest``): the screen shows them as the first
     page until the store's snapshot (``StoreOpened``, posted after) replaces them."""
 
     target: StoreTarget

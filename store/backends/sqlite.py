@@ -364,7 +364,7 @@ class SqliteBackend(Backend):
     def newest(self, count: int) -> tuple[dict[str, Any], int] | None:
         """The ``count`` rows with the highest ``updated_at``, made into entries exactly as
         ``read`` makes them, and how many sessions there are: the first page of a big store
-        before the whole read (issue #16). None when the rows cannot be read now (``read``
+        before the whole read. None when the rows cannot be read now (``read``
         says why); it never waits for a lock."""
         with self._mutex:
             try:
