@@ -18,6 +18,43 @@ from openclaw_tui.store import semantics as sem
 
 
 @dataclass(frozen=True, slots=True)
+class LevelWording:
+    """How a level command (``/verbose``, ``/reasoning``, ``/elevated``) speaks: OpenClaw's own
+    words, so the command's usage line, replies and completion are built from here alone."""
+
+    what: str
+    """The level's name in messages: "Current {what} level", "Unrecognized {what} level"."""
+    summary: str
+    """The command's one-line help."""
+    acks: Mapping[str, str]
+    """Stored value -> the acknowledgement of setting it."""
+    cleared: str
+    """The acknowledgement of the clear word."""
+    words: tuple[str, ...]
+    """The values in the order OpenClaw's usage line and "Options:" list them (the clear word
+    follows)."""
+    listing: tuple[str, ...] | None = None
+    """The values in the order an "Unrecognized" error lists them; None: ``values``' order."""
+    aliases: tuple[str, ...] = ()
+    """Other names of the command (``/v`` for ``/verbose``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusLine:
+    """How ``/status`` names the field's value in its "Settings:" list."""
+
+    word: str
+    """The setting's name there ("thinking")."""
+    rank: int
+    """Its place in that list (ascending); a new field's rank puts it where it reads best."""
+    show: Callable[[object], str] | None = None
+    """Stored value (None if absent) -> the word shown; None: the value as stored, or
+    "default"."""
+    groups_only: bool = False
+    """Shown only for group sessions (``/activation``)."""
+
+
+@dataclass(frozen=True, slots=True)
 class FieldSpec:
     name: str
     """The entry field (``model`` stands for the ``providerOverride``/``modelOverride`` pair)."""
@@ -52,6 +89,12 @@ class FieldSpec:
     offered_for: Callable[[Mapping[str, Any] | None], tuple[str, ...]] | None = None
     """The values offered for one session when they depend on it (the thinking levels its model
     supports); None: always ``values``."""
+    level: LevelWording | None = None
+    """For a level command: its wording, and ``tui/slash/plans.py``'s ``plan_level`` plans it
+    (usage, parse, acks, completion and bulk all follow). None: the command has a planner of its
+    own there, named by ``command``."""
+    status: StatusLine | None = None
+    """How ``/status`` shows it; None: it does not."""
 
     def choices(self, entry: Mapping[str, Any] | None) -> tuple[str, ...]:
         """The values the editors, the edit menu and slash completion offer for ``entry``."""
@@ -60,7 +103,7 @@ class FieldSpec:
         return self.offered_for(entry)
 
 
-def _spec(
+def choice_field(
     name: str,
     label: str,
     command: str,
@@ -74,8 +117,11 @@ def _spec(
     read_in_file: bool = True,
     offered_for: Callable[[Mapping[str, Any] | None], tuple[str, ...]] | None = None,
     patch_since: tuple[int, int] | None = (2026, 7),
+    level: LevelWording | None = None,
+    status: StatusLine | None = None,
 ) -> FieldSpec:
-    """``read_in_file``: OpenClaw reads the other spellings of ``normalize`` in a file too (False:
+    """A field with a set of values (patched and stored under its own name). ``read_in_file``:
+    OpenClaw reads the other spellings of ``normalize`` in a file too (False:
     it ignores them there and uses the default)."""
     return FieldSpec(
         name,
@@ -92,7 +138,37 @@ def _spec(
         fix=fix,
         offered_for=offered_for,
         patch_since=patch_since,
+        level=level,
+        status=status,
     )
+
+
+def usage_line(spec: FieldSpec) -> str:
+    """A level command's usage line, e.g. ``/verbose on|full|off|inherit``."""
+    assert spec.level is not None
+    return f"/{spec.command} " + "|".join((*spec.level.words, spec.clear_word))
+
+
+def level_options(spec: FieldSpec) -> tuple[str, ...]:
+    """A level command's arguments as its "Options:" reply and completion list them."""
+    assert spec.level is not None
+    return (*spec.level.words, spec.clear_word)
+
+
+def level_listing(spec: FieldSpec) -> tuple[str, ...]:
+    """The valid levels as an "Unrecognized ... level" error lists them."""
+    assert spec.level is not None
+    return spec.level.listing if spec.level.listing is not None else spec.values
+
+
+def _usage_shown(value: object) -> str:
+    # OpenClaw deletes the field for off: absent (or unreadable) reads as off.
+    return sem.normalize_usage_mode(value) or "off"
+
+
+def _send_shown(value: object) -> str:
+    # /send's own words; anything else (absent included) inherits.
+    return {"allow": "on", "deny": "off"}.get(str(value), "inherit")
 
 
 def _thinking_levels(entry: Mapping[str, Any] | None) -> tuple[str, ...]:
@@ -100,7 +176,7 @@ def _thinking_levels(entry: Mapping[str, Any] | None) -> tuple[str, ...]:
     return sem.thinking_levels_for(*sem.effective_model(entry))
 
 
-THINKING: Final = _spec(
+THINKING: Final = choice_field(
     "thinkingLevel",
     "Thinking",
     "think",
@@ -110,8 +186,9 @@ THINKING: Final = _spec(
     valid_in_file=sem.STORED_THINK_LEVELS,
     fix="/think <level>, or /think default to clear it",
     offered_for=_thinking_levels,
+    status=StatusLine("thinking", 10),
 )
-VERBOSE: Final = _spec(
+VERBOSE: Final = choice_field(
     "verboseLevel",
     "Verbose",
     "verbose",
@@ -119,8 +196,21 @@ VERBOSE: Final = _spec(
     sem.normalize_verbose_level,
     noun="verbose level",
     fix="/verbose on|full|off",
+    level=LevelWording(
+        "verbose",
+        "set verbose logging",
+        {
+            "on": "⚙️ Verbose logging enabled.",
+            "full": "⚙️ Verbose logging set to full.",
+            "off": "⚙️ Verbose logging disabled.",
+        },
+        "⚙️ Verbose logging reset to default.",
+        ("on", "full", "off"),
+        aliases=("v",),
+    ),
+    status=StatusLine("verbose", 20),
 )
-REASONING: Final = _spec(
+REASONING: Final = choice_field(
     "reasoningLevel",
     "Reasoning",
     "reasoning",
@@ -128,8 +218,22 @@ REASONING: Final = _spec(
     sem.normalize_reasoning_level,
     noun="reasoning level",
     fix="/reasoning on|off|stream",
+    level=LevelWording(
+        "reasoning",
+        "show or stream reasoning",
+        {
+            "on": "⚙️ Reasoning visibility enabled.",
+            "stream": "⚙️ Reasoning stream enabled.",
+            "off": "⚙️ Reasoning visibility disabled.",
+        },
+        "⚙️ Reasoning visibility reset to default.",
+        ("on", "off", "stream"),
+        listing=("on", "off", "stream"),
+        aliases=("reason",),
+    ),
+    status=StatusLine("reasoning", 30),
 )
-ELEVATED: Final = _spec(
+ELEVATED: Final = choice_field(
     "elevatedLevel",
     "Elevated",
     "elevated",
@@ -137,8 +241,23 @@ ELEVATED: Final = _spec(
     sem.normalize_elevated_level,
     noun="elevated level",
     fix="/elevated on|off|ask|full",
+    level=LevelWording(
+        "elevated",
+        "set the elevated mode",
+        {
+            "off": "⚙️ Elevated mode disabled.",
+            "full": "⚙️ Elevated mode set to full (auto-approve).",
+            "ask": "⚙️ Elevated mode set to ask (approvals may still apply).",
+            # OpenClaw's effective mode for "on" is ask.
+            "on": "⚙️ Elevated mode set to ask (approvals may still apply).",
+        },
+        "⚙️ Elevated mode reset to default.",
+        ("on", "off", "ask", "full"),
+        aliases=("elev",),
+    ),
+    status=StatusLine("elevated", 40),
 )
-SEND_POLICY: Final = _spec(
+SEND_POLICY: Final = choice_field(
     # A file's "on" is not read as "allow": /send's words are operator input only.
     "sendPolicy",
     "Send policy",
@@ -148,8 +267,9 @@ SEND_POLICY: Final = _spec(
     noun="send policy",
     read_in_file=False,
     fix="/send on|off|inherit",
+    status=StatusLine("send", 60, _send_shown),
 )
-QUEUE_MODE: Final = _spec(
+QUEUE_MODE: Final = choice_field(
     "queueMode",
     "Queue mode",
     "queue",
@@ -159,8 +279,9 @@ QUEUE_MODE: Final = _spec(
     noun="queue mode",
     fix="/queue <mode>, or /queue reset",
     patch_since=None,  # neither the 2026.7 nor the 2026.9 patch schema has queueMode
+    status=StatusLine("queue", 70),
 )
-USAGE: Final = _spec(
+USAGE: Final = choice_field(
     # "off" is not offered: OpenClaw deletes the field for it (older files may hold on/off).
     "responseUsage",
     "Usage footer",
@@ -170,8 +291,9 @@ USAGE: Final = _spec(
     noun="usage mode",
     valid_in_file=sem.STORED_USAGE_MODES,
     fix="/usage off|tokens|full",
+    status=StatusLine("usage", 50, _usage_shown),
 )
-GROUP_ACTIVATION: Final = _spec(
+GROUP_ACTIVATION: Final = choice_field(
     "groupActivation",
     "Group activation",
     "activation",
@@ -180,6 +302,7 @@ GROUP_ACTIVATION: Final = _spec(
     noun="group activation",
     read_in_file=False,
     fix="/activation mention|always",
+    status=StatusLine("activation", 80, groups_only=True),
 )
 LABEL: Final = FieldSpec("label", "Label", "label", "clear", (), None, "label", ("label",))
 MODEL: Final = FieldSpec(
@@ -209,3 +332,14 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
 
 BY_NAME: Final[dict[str, FieldSpec]] = {spec.name: spec for spec in FIELDS}
 BY_COMMAND: Final[dict[str, FieldSpec]] = {spec.command: spec for spec in FIELDS}
+
+
+def level_fields() -> tuple[FieldSpec, ...]:
+    """The fields whose command is a level command (``FieldSpec.level``), in ``FIELDS`` order."""
+    return tuple(spec for spec in FIELDS if spec.level is not None)
+
+
+def status_fields() -> tuple[FieldSpec, ...]:
+    """The fields ``/status`` shows, in its order (``StatusLine.rank``)."""
+    shown = [spec for spec in FIELDS if spec.status is not None]
+    return tuple(sorted(shown, key=lambda spec: spec.status.rank if spec.status else 0))

@@ -24,19 +24,12 @@ from openclaw_tui.store import fields
 from openclaw_tui.store.bulk import EntryResult, ResultSink
 from openclaw_tui.tui.slash.parse import BY_NAME, SlashError, parse
 from openclaw_tui.tui.slash.plans import (
+    FIELD_PLANNERS,
     Context,
     Edit,
     Refused,
     SlashConfig,
     StoreLike,
-    plan_activation,
-    plan_label,
-    plan_level,
-    plan_model,
-    plan_queue,
-    plan_send,
-    plan_think,
-    plan_usage,
 )
 from openclaw_tui.tui.viewmodel import FilterError, matches, model_of, parse_filter
 
@@ -54,19 +47,6 @@ VERBS: Final[dict[str, Action]] = {
     "archive": "archive",
     "unarchive": "unarchive",
 }
-FIELD_PLANNERS: Final = {
-    "think": plan_think,
-    "verbose": plan_level,
-    "reasoning": plan_level,
-    "elevated": plan_level,
-    "model": plan_model,
-    "usage": plan_usage,
-    "send": plan_send,
-    "activation": plan_activation,
-    "queue": plan_queue,
-    "label": plan_label,
-}
-"""The commands that set a field of ``store/fields.py`` (tests check every field has one)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ def argument_values(
     if name == "think":
         return [*fields.THINKING.choices(entry), "default"]
     if name in LEVELS:
-        return [v.strip() for v in LEVELS[name].options.split(",")]
+        return list(fields.level_options(LEVELS[name]))
     if name in ("model", "new"):
         refs = dict.fromkeys([*config.model_aliases, *config.models, *models])
         return (["default", "list"] if name == "model" else []) + list(refs)

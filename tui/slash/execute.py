@@ -15,6 +15,7 @@ from openclaw_tui.tui.slash.bulk import parse_bulk
 from openclaw_tui.tui.slash.complete import models_in_store
 from openclaw_tui.tui.slash.parse import BY_NAME, ParsedCommand, SlashError, parse
 from openclaw_tui.tui.slash.plans import (
+    FIELD_PLANNERS,
     Context,
     Entry,
     Plan,
@@ -23,15 +24,7 @@ from openclaw_tui.tui.slash.plans import (
     SlashConfig,
     StoreLike,
     apply_edit,
-    plan_activation,
     plan_help,
-    plan_label,
-    plan_level,
-    plan_model,
-    plan_queue,
-    plan_send,
-    plan_think,
-    plan_usage,
 )
 from openclaw_tui.tui.slash.recover import RecoverPlan, plan_recover, recover_store
 from openclaw_tui.tui.slash.reset import ResetPlan, plan_reset, reset_sessions
@@ -60,18 +53,9 @@ def plan_cleanup(cmd: ParsedCommand, ctx: Context) -> Plan:
     )
 
 
-PlanOf = Callable[[ParsedCommand, Context], Plan | ResetPlan | RecoverPlan | StopPlan]
-PLANNERS: Final[dict[str, PlanOf]] = {
-    "think": plan_think,
-    "verbose": plan_level,
-    "reasoning": plan_level,
-    "elevated": plan_level,
-    "model": plan_model,
-    "usage": plan_usage,
-    "send": plan_send,
-    "activation": plan_activation,
-    "queue": plan_queue,
-    "label": plan_label,
+AnyPlanOf = Callable[[ParsedCommand, Context], Plan | ResetPlan | RecoverPlan | StopPlan]
+PLANNERS: Final[dict[str, AnyPlanOf]] = {
+    **FIELD_PLANNERS,
     "reset": plan_reset,
     "new": plan_reset,
     "status": plan_status,

@@ -43,15 +43,17 @@ class CommandSpec:
     takes more than a line, where an acknowledgement would stay under the table."""
 
 
+def _level_command(spec: fields.FieldSpec) -> CommandSpec:
+    assert spec.level is not None
+    return CommandSpec(
+        spec.command, spec.level.aliases, fields.usage_line(spec), spec.level.summary
+    )
+
+
 COMMANDS: Final[tuple[CommandSpec, ...]] = (
     CommandSpec("think", ("thinking", "t"), "/think <level|default>", "set the thinking level"),
-    CommandSpec("verbose", ("v",), "/verbose on|full|off|inherit", "set verbose logging"),
-    CommandSpec(
-        "reasoning", ("reason",), "/reasoning on|off|stream|inherit", "show or stream reasoning"
-    ),
-    CommandSpec(
-        "elevated", ("elev",), "/elevated on|off|ask|full|inherit", "set the elevated mode"
-    ),
+    # Every level field's command, from its FieldSpec (store/fields.py) alone.
+    *(_level_command(spec) for spec in fields.level_fields()),
     CommandSpec(
         "model", (), "/model <provider/model|alias|number|default|list>", "set the model override"
     ),

@@ -189,66 +189,20 @@ def plan_think(cmd: ParsedCommand, ctx: Context) -> Plan:
     return Edit(compute)
 
 
-@dataclass(frozen=True, slots=True)
-class _LevelCommand:
-    field: FieldSpec
-    what: str
-    listing: str
-    acks: Mapping[str, str]
-    options: str
-    cleared: str
-
-
-LEVELS: Final[dict[str, _LevelCommand]] = {
-    fields.VERBOSE.command: _LevelCommand(
-        fields.VERBOSE,
-        "verbose",
-        "off, on, full",
-        {
-            "on": "⚙️ Verbose logging enabled.",
-            "full": "⚙️ Verbose logging set to full.",
-            "off": "⚙️ Verbose logging disabled.",
-        },
-        "on, full, off, inherit",
-        "⚙️ Verbose logging reset to default.",
-    ),
-    fields.REASONING.command: _LevelCommand(
-        fields.REASONING,
-        "reasoning",
-        "on, off, stream",
-        {
-            "on": "⚙️ Reasoning visibility enabled.",
-            "stream": "⚙️ Reasoning stream enabled.",
-            "off": "⚙️ Reasoning visibility disabled.",
-        },
-        "on, off, stream, inherit",
-        "⚙️ Reasoning visibility reset to default.",
-    ),
-    fields.ELEVATED.command: _LevelCommand(
-        fields.ELEVATED,
-        "elevated",
-        "off, on, ask, full",
-        {
-            "off": "⚙️ Elevated mode disabled.",
-            "full": "⚙️ Elevated mode set to full (auto-approve).",
-            "ask": "⚙️ Elevated mode set to ask (approvals may still apply).",
-            # OpenClaw's effective mode for "on" is ask.
-            "on": "⚙️ Elevated mode set to ask (approvals may still apply).",
-        },
-        "on, off, ask, full, inherit",
-        "⚙️ Elevated mode reset to default.",
-    ),
-}
+LEVELS: Final[dict[str, FieldSpec]] = {spec.command: spec for spec in fields.level_fields()}
+"""The level commands (``/verbose``, ...) by name: each field with ``FieldSpec.level``."""
 
 
 def plan_level(cmd: ParsedCommand, _ctx: Context) -> Plan:
     spec = LEVELS[cmd.name]
+    wording = spec.level
+    assert wording is not None
     if not cmd.args:
 
         def describe(_key: str, entry: Entry) -> str:
             return (
-                f"Current {spec.what} level: {current(entry, spec.field.name)}.\n"
-                f"Options: {spec.options}."
+                f"Current {wording.what} level: {current(entry, spec.name)}.\n"
+                f"Options: {', '.join(fields.level_options(spec))}."
             )
 
         return Report(describe)
@@ -256,15 +210,15 @@ def plan_level(cmd: ParsedCommand, _ctx: Context) -> Plan:
         return unexpected(cmd.args[1], cmd.name)
     raw = cmd.args[0]
     if raw.lower() in sem.CLEAR_WORDS:
-        return set_field(spec.field.name, None, spec.cleared)
-    level = spec.field.normalize(raw) if spec.field.normalize else None
+        return set_field(spec.name, None, wording.cleared)
+    level = spec.normalize(raw) if spec.normalize else None
     if level is None:
         return SlashError(
-            # The bare command offers inherit too: its own error must not leave it out.
-            f'Unrecognized {spec.what} level "{quote(raw)}". Valid levels: {spec.listing} '
-            "(or inherit for the default)."
+            # The bare command offers the clear word too: its own error must not leave it out.
+            f'Unrecognized {wording.what} level "{quote(raw)}". Valid levels: '
+            f"{', '.join(fields.level_listing(spec))} (or {spec.clear_word} for the default)."
         )
-    return set_field(spec.field.name, level, spec.acks[level])
+    return set_field(spec.name, level, wording.acks[level])
 
 
 def _known_models(ctx: Context) -> list[str]:
@@ -570,6 +524,28 @@ def plan_help(cmd: ParsedCommand, _ctx: Context) -> Plan:
         aliases = f" ({', '.join('/' + a for a in spec.aliases)})" if spec.aliases else ""
         lines.append(f"{spec.usage}{aliases} – {spec.summary}")
     return Reply("\n".join(lines))
+
+
+PlanOf = Callable[[ParsedCommand, Context], Plan]
+
+_OWN_PLANNERS: Final[dict[str, PlanOf]] = {
+    "think": plan_think,
+    "model": plan_model,
+    "usage": plan_usage,
+    "send": plan_send,
+    "activation": plan_activation,
+    "queue": plan_queue,
+    "label": plan_label,
+}
+"""The field commands that are not level commands, each with its own rules."""
+
+FIELD_PLANNERS: Final[dict[str, PlanOf]] = {
+    spec.command: plan_level if spec.level is not None else _OWN_PLANNERS[spec.command]
+    for spec in fields.FIELDS
+}
+"""The planner of every field's command (``store/fields.py``), by command name; the executor
+and ``/bulk`` both use it. A field without ``level`` and without a planner here fails at
+import."""
 
 
 async def apply_edit(store: StoreLike, key: str, plan: Edit) -> tuple[str | None, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openclaw_tui.store import fields
 from openclaw_tui.store import semantics as sem
 from openclaw_tui.store.keys import channel_of, classify_key
 from openclaw_tui.tui.format import relative_age
@@ -29,6 +30,13 @@ def _age(updated: object, now_ms: int) -> str:
     return "just now" if age.endswith("s") else f"{age} ago"
 
 
+def _shown(spec: fields.FieldSpec, entry: Entry) -> str:
+    assert spec.status is not None
+    if spec.status.show is None:
+        return current(entry, spec.name)
+    return spec.status.show(entry.get(spec.name))
+
+
 def status_summary(key: str, entry: Entry, *, now_ms: int) -> str:
     """A one-paragraph summary of a session (``/status``)."""
     parts = [f"{key} ({classify_key(key, entry)}"]
@@ -53,16 +61,10 @@ def status_summary(key: str, entry: Entry, *, now_ms: int) -> str:
         model = "default"
     parts.append(f"Model {model}.")
     settings = [
-        f"thinking {current(entry, 'thinkingLevel')}",
-        f"verbose {current(entry, 'verboseLevel')}",
-        f"reasoning {current(entry, 'reasoningLevel')}",
-        f"elevated {current(entry, 'elevatedLevel')}",
-        f"usage {sem.normalize_usage_mode(entry.get('responseUsage')) or 'off'}",
-        f"send {dict(allow='on', deny='off').get(str(entry.get('sendPolicy')), 'inherit')}",
-        f"queue {current(entry, 'queueMode')}",
+        f"{spec.status.word} {_shown(spec, entry)}"
+        for spec in fields.status_fields()
+        if spec.status is not None and (not spec.status.groups_only or is_group(key, entry))
     ]
-    if is_group(key, entry):
-        settings.append(f"activation {current(entry, 'groupActivation')}")
     parts.append("Settings: " + ", ".join(settings) + ".")
     total, ctx_tokens = entry.get("totalTokens"), entry.get("contextTokens")
     if isinstance(total, int | float) and not isinstance(total, bool):
