@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from openclaw_tui.store import SessionStore
+from openclaw_tui.tui.bulk_screen import BulkScreen
 from openclaw_tui.tui.slash import command_names
 from openclaw_tui.widgets.confirm import ConfirmScreen
 from openclaw_tui.widgets.output import OutputScreen
@@ -86,10 +87,12 @@ async def test_any_text_gets_feedback_and_errors_keep_the_text(
                 await wait_until(
                     pilot,
                     lambda: (
-                        controller.last_outcome is not None or isinstance(app.screen, ConfirmScreen)
+                        controller.last_outcome is not None
+                        or isinstance(app.screen, ConfirmScreen | BulkScreen)
                     ),
                 )
-                if isinstance(app.screen, ConfirmScreen):
+                # A confirmation or a preview (/cleanup, /bulk) waits for the operator: "n".
+                if isinstance(app.screen, ConfirmScreen | BulkScreen):
                     await pilot.press("n")
                     await wait_until(pilot, lambda: controller.last_outcome is not None)
                 await pilot.pause()
