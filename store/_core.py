@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import gc
 import inspect
+import os
 import random
 import weakref
 from collections import deque
@@ -40,6 +41,7 @@ from openclaw_tui.store.backends.base import (
     entry_issues,
     read_only_rows,
 )
+from openclaw_tui.store.bulk import EntryResult, ResultSink, refusal, report
 from openclaw_tui.store.diff import Diff, diff_entries, entry_events
 from openclaw_tui.store.errors import (
     RenamedButNotDurableError,
@@ -454,6 +456,62 @@ class _Core:
         for event in entry_events(diff, "local", generation):
             self.publish(event)
 
+    async def submit(
+        self,
+        apply: Callable[[_Work], Any],
+        *,
+        skip_maintenance: bool = False,
+        active_key: str | None = None,
+    ) -> Any:
+        """Queue ``apply`` for the writer; what it returned (awaited when awaitable)."""
+        if self.drain_task is not None and asyncio.current_task() is self.drain_task:
+            # The writer runs mutators one after another: waiting here would wait forever.
+            raise StoreError(
+                self.path,
+                "a mutator cannot wait for another write to the same store",
+                fix="make the change inside the running mutator instead",
+            )
+        await self.ensure_loaded()
+        future: asyncio.Future[Any] = self.loop.create_future()
+        self.enqueue(_Pending(apply, future, skip_maintenance, active_key))
+        return await future
+
+    async def submit_each(
+        self, applies: Mapping[str, Callable[[_Work], Any]], on_result: ResultSink | None
+    ) -> list[EntryResult]:
+        """One writer item per key, all queued at once: the writer takes them as one group
+        commit (up to ``MAX_BATCH`` items per commit), each rolled back alone if it fails. Each
+        apply returns an ``Outcome`` (or an awaitable of one)."""
+        await self.ensure_loaded()
+        futures: dict[str, asyncio.Future[Any]] = {}
+        for key, apply in applies.items():
+            future: asyncio.Future[Any] = self.loop.create_future()
+            futures[key] = future
+            self.enqueue(_Pending(apply, future, False, key))
+        results: list[EntryResult] = []
+        for key, future in futures.items():
+            try:
+                outcome = await future
+                result = EntryResult(key, outcome)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                result = refusal(key, exc)
+            results.append(report(result, on_result))
+        return results
+
+    def maintenance_engine(self, config: Any) -> Any:
+        """``config``'s engine for a run now, indexed and sized as this core's own would be."""
+        engine = _as_maintenance(config)
+        if engine is not self.maintenance:
+            engine.reindex(self.entries)
+            engine.size_hint = (
+                (self.maintenance.size_hint if self.maintenance is not None else None)
+                or getattr(self.backend, "last_written_size", None)
+                or _file_size(self.path)
+            )
+        return engine
+
     # -- lifetime --
 
     async def close(self) -> None:
@@ -469,6 +527,55 @@ class _Core:
         for sub in list(self.subscribers):
             sub.close()
         self.backend.close()
+
+
+def shared_core(
+    name: str, path: Path, make_backend: Callable[[], Backend], maintenance: Any = None
+) -> _Core:
+    """The live core called ``name`` on the running loop (made with ``make_backend()`` if there
+    is none), with one more reference; ``release_core`` gives it back."""
+    loop = asyncio.get_running_loop()
+    key = (name, id(loop))
+    core = _CORES.get(key)
+    if core is None or core.closed or core.loop is not loop:
+        core = _Core(path, make_backend(), loop)
+        core.key = key
+        if maintenance is not None:
+            core.maintenance = _as_maintenance(maintenance)
+        _CORES[key] = core
+    elif maintenance is not None and core.maintenance is None:
+        core.maintenance = _as_maintenance(maintenance)
+        core.maintenance.reindex(core.entries)  # reloads only apply differences to it
+    core.refs += 1
+    return core
+
+
+async def release_core(core: _Core) -> None:
+    """One reference fewer; the last one closes the core."""
+    core.refs -= 1
+    if core.refs <= 0:
+        key = core.key
+        if _CORES.get(key) is core:
+            del _CORES[key]
+        await core.close()
+
+
+def detached_core(path: Path, backend: Backend) -> _Core:
+    """A core read once, synchronously (scripts, no running loop): no writer, no events."""
+    core = _Core.__new__(_Core)
+    _Core.__init__(core, path, backend, _DetachedLoop())
+    try:
+        core._apply_snapshot(core.backend.read(), "initial", "local")
+    except StoreReadError as exc:
+        core._read_failed(exc, core.backend.signature())
+    return core
+
+
+def _as_maintenance(config: Any) -> Any:
+    # Imported on first use: a store without maintenance never needs it.
+    from openclaw_tui.store.maintenance import as_maintenance
+
+    return as_maintenance(config)
 
 
 def _resolve(batch: list[_Pending], outcomes: list[tuple[bool, Any]]) -> None:
@@ -500,3 +607,10 @@ def _fail_all(
             item.future.set_exception(outcomes[index][1])  # its own error explains it better
         else:
             item.future.set_exception(error)
+
+
+def _file_size(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None

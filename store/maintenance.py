@@ -302,3 +302,8 @@ class Maintenance:
         report.after_count = report.before_count - (len(removed) if enforce else 0)
         self.last_report = report
         return report
+
+
+def as_maintenance(config: Any) -> Maintenance:
+    """``config`` as an engine: a ``Maintenance`` as it is, else ``Maintenance.from_config``."""
+    return config if isinstance(config, Maintenance) else Maintenance.from_config(config)

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Literal, TypeVar
 
 from openclaw_tui.store import mutators
-from openclaw_tui.store._core import _CORES, _Core, _DetachedLoop, _Pending
+from openclaw_tui.store._core import _Core, detached_core, release_core, shared_core
 from openclaw_tui.store._work import _Work
 from openclaw_tui.store.abort import FileStoreActivity
 from openclaw_tui.store.api import PatchFn, ResetPolicy, SessionReset, StoreHealth
@@ -25,8 +25,8 @@ from openclaw_tui.store.atomic import DEFAULT_SYSCALLS, Syscalls
 from openclaw_tui.store.backends.base import Backend, Issue
 from openclaw_tui.store.backends.detect import backend_for_path
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES
-from openclaw_tui.store.bulk import EntryResult, ResultSink, refusal, report
-from openclaw_tui.store.errors import StoreClosedError, StoreError, StoreReadError
+from openclaw_tui.store.bulk import EntryResult, ResultSink
+from openclaw_tui.store.errors import StoreClosedError, StoreError
 from openclaw_tui.store.events import ConnectionState
 from openclaw_tui.store.fleet import GatewayStatus, file_status
 from openclaw_tui.store.paths import outside_link_reason
@@ -101,21 +101,10 @@ class SessionStore(FileStoreActivity):
             raise StoreClosedError(self.path, "the store is closed")
         if self._core_ref is not None:
             return self._core_ref
-        loop = asyncio.get_running_loop()
         # A store that must not be written gets a core of its own (it never writes, so it
         # cannot race the writable one), rather than lending or borrowing a writer.
-        key = (str(self.path) + ("\0refused" if self._write_refusal else ""), id(loop))
-        core = _CORES.get(key)
-        if core is None or core.closed or core.loop is not loop:
-            core = _Core(self.path, self._make_backend(), loop)
-            core.key = key
-            if self._maintenance_config is not None:
-                core.maintenance = _make_maintenance(self._maintenance_config)
-            _CORES[key] = core
-        elif self._maintenance_config is not None and core.maintenance is None:
-            core.maintenance = _make_maintenance(self._maintenance_config)
-            core.maintenance.reindex(core.entries)  # reloads only apply differences to it
-        core.refs += 1
+        name = str(self.path) + ("\0refused" if self._write_refusal else "")
+        core = shared_core(name, self.path, self._make_backend, self._maintenance_config)
         self._core_ref = core
         return core
 
@@ -145,12 +134,7 @@ class SessionStore(FileStoreActivity):
         self._core_ref = None
         if core is None:
             return
-        core.refs -= 1
-        if core.refs <= 0:
-            key = core.key
-            if _CORES.get(key) is core:
-                del _CORES[key]
-            await core.close()
+        await release_core(core)
 
     # -- reading --
 
@@ -164,13 +148,7 @@ class SessionStore(FileStoreActivity):
         except RuntimeError:
             # Synchronous use (scripts): one blocking read, no writer.
             if self._offline is None:
-                core = _Core.__new__(_Core)
-                _Core.__init__(core, self.path, self._make_backend(), _DetachedLoop())
-                try:
-                    core._apply_snapshot(core.backend.read(), "initial", "local")
-                except StoreReadError as exc:
-                    core._read_failed(exc, core.backend.signature())
-                self._offline = core
+                self._offline = detached_core(self.path, self._make_backend())
             return self._offline
         raise StoreError(
             self.path,
@@ -228,19 +206,9 @@ class SessionStore(FileStoreActivity):
         skip_maintenance: bool = False,
         active_key: str | None = None,
     ) -> R:
-        core = self._core()
-        if core.drain_task is not None and asyncio.current_task() is core.drain_task:
-            # The writer runs mutators one after another: waiting here would wait forever.
-            raise StoreError(
-                self.path,
-                "a mutator cannot wait for another write to the same store",
-                fix="make the change inside the running mutator instead",
-            )
-        await core.ensure_loaded()
-        future: asyncio.Future[Any] = core.loop.create_future()
-        core.enqueue(_Pending(apply, future, skip_maintenance, active_key))
-        # The writer resolves the future with what ``apply`` returned (awaited when awaitable).
-        result: R = await future
+        result: R = await self._core().submit(
+            apply, skip_maintenance=skip_maintenance, active_key=active_key
+        )
         return result
 
     async def update(
@@ -275,31 +243,9 @@ class SessionStore(FileStoreActivity):
         return await self._submit(apply, skip_maintenance=skip_maintenance, active_key=key)
 
     async def _submit_each(
-        self,
-        applies: Mapping[str, Callable[[_Work], Any]],
-        on_result: ResultSink | None,
+        self, applies: Mapping[str, Callable[[_Work], Any]], on_result: ResultSink | None
     ) -> list[EntryResult]:
-        """One writer item per key, all queued at once: the writer takes them as one group
-        commit (up to ``_core.MAX_BATCH`` items per commit), each rolled back alone if it
-        fails. Each apply returns an ``Outcome`` (or an awaitable of one)."""
-        core = self._core()
-        await core.ensure_loaded()
-        futures: dict[str, asyncio.Future[Any]] = {}
-        for key, apply in applies.items():
-            future: asyncio.Future[Any] = core.loop.create_future()
-            futures[key] = future
-            core.enqueue(_Pending(apply, future, False, key))
-        results: list[EntryResult] = []
-        for key, future in futures.items():
-            try:
-                outcome = await future
-                result = EntryResult(key, outcome)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                result = refusal(key, exc)
-            results.append(report(result, on_result))
-        return results
+        return await self._core().submit_each(applies, on_result)
 
     async def update_entries(
         self,
@@ -406,15 +352,8 @@ class SessionStore(FileStoreActivity):
                 f"{self.path}: no maintenance configured; pass a MaintenanceConfig or an "
                 "openclaw.json session.maintenance mapping"
             )
-        engine = _make_maintenance(chosen)
+        engine = core.maintenance_engine(chosen)
         assert isinstance(engine, Maintenance)
-        if engine is not core.maintenance:
-            engine.reindex(core.entries)
-            engine.size_hint = (
-                (core.maintenance.size_hint if core.maintenance is not None else None)
-                or getattr(core.backend, "last_written_size", None)
-                or _file_size(self.path)
-            )
 
         def apply(work: _Work) -> Any:
             return engine.apply(work, [active_key] if active_key else [], force=True)
@@ -434,16 +373,3 @@ class SessionStore(FileStoreActivity):
         core = self._core()
         await core.ensure_loaded()
         await core.check_external()
-
-
-def _file_size(path: Path) -> int | None:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return None
-
-
-def _make_maintenance(config: Any) -> Any:
-    from openclaw_tui.store.maintenance import Maintenance
-
-    return config if isinstance(config, Maintenance) else Maintenance.from_config(config)
