@@ -1703,7 +1703,12 @@ class SessionBrowserApp(App[None]):
         from openclaw_tui.tui.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(
+                HelpScreen(
+                    keymap_source=self.config.source or "defaults",
+                    keymap_messages=[*self.keymap_problems, *self.keymap_notes],
+                )
+            )
 
     @work(group="agents", exclusive=True, exit_on_error=False, description="Switching agent")
     async def action_switch_agent(self) -> None:

@@ -204,8 +204,14 @@ class HelpScreen(ModalScreen[None]):
         Binding("pagedown", "page(1)", "Page down", show=False, id="help.page-down"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(
+        self, keymap_source: str = "defaults", keymap_messages: Sequence[str] = ()
+    ) -> None:
+        """``keymap_source``: where the keymap in effect came from; ``keymap_messages``: what
+        resolving it reported (problems, then notes), listed under the keymap."""
         super().__init__()
+        self.keymap_source = keymap_source
+        self.keymap_messages = tuple(keymap_messages)
         self.key_rows: list[tuple[str, str, str]] = []
         self.keys_by_id: dict[str, list[str]] = {}
         """The keys bound now to each binding id under the help (the prose names them too)."""
@@ -249,7 +255,6 @@ class HelpScreen(ModalScreen[None]):
         return rows
 
     def compose(self) -> ComposeResult:
-        app = self.app
         self.key_rows = self._collect_key_rows()
         box = Vertical(id="help-box")
         box.border_title = "Help"
@@ -283,8 +288,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(grammar_table(self.filter_rows), id="help-filter")
                 with Vertical(id="help-notes"):
                     yield Static("Keymap", classes="help-title")
-                    source = getattr(app, "config", None)
-                    where = getattr(source, "source", None) or "defaults"
+                    where = self.keymap_source
                     yield Static(
                         Text(
                             "Remap keys in ~/.config/openclaw-tui/config.toml under [keymap] "
@@ -294,10 +298,7 @@ class HelpScreen(ModalScreen[None]):
                             "doing the action, and an action that had the new key loses it."
                         )
                     )
-                    for message in [
-                        *getattr(app, "keymap_problems", []),
-                        *getattr(app, "keymap_notes", []),
-                    ]:
+                    for message in self.keymap_messages:
                         yield Static(Text(f"• {message}"))
                     yield Static(Text(edit_keys_note(keys)))
 

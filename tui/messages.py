@@ -1,7 +1,9 @@
 """The app's own messages: what its workers tell the screens.
 
-Workers never call into a screen: they post one of these and the screen's handler (an ``@on``
-in ``tui/app.py``) applies it on the screen's own message loop, between its other messages.
+The app's workers (the store worker, the activity and transcript readers) never call into a
+screen: they post one of these and the screen's handler (an ``@on`` in ``tui/app.py``) applies it
+on the screen's own message loop, between its other messages. Only a screen's own worker (the
+usage view asking its gateway, a bulk preview applying) updates that same screen directly.
 Failures of workers go through ``Worker.StateChanged`` to one handler, ``SessionBrowserApp``'s
 ``_worker_failed``, which shows them in the banner: never a traceback.
 """
