@@ -1045,9 +1045,9 @@ def newest_entries(data: bytes, count: int) -> tuple[dict[str, Any], int] | None
             append((float(text), match.start()))
     last_end = len(data) - 2
     entries: dict[str, Any] = {}
-    for value, offset in heapq.nlargest(count, found):
-        if value == -1:  # sorts as "no value", last, as in the table
-            continue
+    # -1 sorts as "no value", last, as in the table: left out before the top ``count`` are
+    # taken, so an entry below it (-2) still fills the page.
+    for _updated, offset in heapq.nlargest(count, (item for item in found if item[0] != -1)):
         before = data.rfind(_ENTRY_SEP, 0, offset)
         start = 4 if before < 0 else before + 4
         end = data.find(_ENTRY_SEP, offset)
