@@ -30,7 +30,7 @@ from textual.binding import Binding, BindingType, Keymap
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.driver import Driver
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, TextArea
@@ -70,6 +70,7 @@ from openclaw_tui.tui.messages import (
 from openclaw_tui.tui.palette import SessionCommands
 from openclaw_tui.tui.slash import build
 from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_location
+from openclaw_tui.tui.toasts import overflowing, toast_height
 from openclaw_tui.tui.viewmodel import (
     DEFAULT_COLUMNS,
     DEFAULT_STALL_SECONDS,
@@ -380,6 +381,18 @@ class MainScreen(Screen[None]):
             else:
                 self.refusals[key] = Refusal(reason, now_ms, message.command)
         self.fleet_changed()
+
+    TYPED_ACTIONS = frozenset({"filter", "editing"})
+    """Actions whose keys give way to a focused text field (the action would skip, and the key
+    is typed there: ``delete`` deletes a character, ``ctrl+f`` a word)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a text field has focus the footer offers only the keys that act there: not
+        ``del Delete`` or ``^f Filter``, whose keys the field takes (issue #13)."""
+        # This screen's focus, not the app's: the help and the palette list these keys from
+        # over the table, whose keys they are.
+        typing = isinstance(self.focused, Input | TextArea)
+        return not (typing and action in self.TYPED_ACTIONS)
 
     def action_editing(self, verb: str, arg: str = "") -> None:
         """The editing keys: the editing panel decides (command bar, editors, delete)."""
@@ -1460,6 +1473,16 @@ class SessionBrowserApp(App[None]):
             title = "✖ Error" if severity == "error" else "⚠ Warning"
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    def on_notify(self, event: Notify) -> None:
+        """Before a toast is shown (this runs before Textual's own handler adds it), the
+        oldest give way so that the newest fit above the bottom lines: write health, footer,
+        command bar (tui/toasts.py). Textual has no public way to dismiss one toast;
+        ``_unnotify`` is what a toast's own timer calls."""
+        new, size = event.notification, self.size
+        height = toast_height(new.message, new.title, markup=new.markup, screen_width=size.width)
+        for old in overflowing(self._notifications, height, size):
+            self._unnotify(old, refresh=False)  # the new toast's refresh removes it
+
     # --- screens ------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
@@ -1493,12 +1516,15 @@ class SessionBrowserApp(App[None]):
         self._handle_quit_signals()
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
-        for warning in [*self.config.warnings, *self.keymap_problems]:
-            self.notify(warning, severity="warning", markup=False, timeout=15)
-        for note in self.keymap_notes:
-            self.notify(note, markup=False, timeout=10)
-        for note in self.target.notes:
-            self.notify(note, markup=False, timeout=8)
+        # One toast for all the start-up warnings, one for the notes: a toast each filled a
+        # small screen, and the oldest give way to newer ones (tui/toasts.py).
+        warnings = [*self.config.warnings, *self.keymap_problems]
+        if warnings:
+            self.notify("\n".join(warnings), severity="warning", markup=False, timeout=15)
+        if self.keymap_notes:
+            self.notify("\n".join(self.keymap_notes), markup=False, timeout=10)
+        if self.target.notes:
+            self.notify("\n".join(self.target.notes), markup=False, timeout=8)
         self.open_target(self.target)
         if self.demo is not None:
             self.run_worker(

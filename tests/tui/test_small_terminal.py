@@ -90,3 +90,51 @@ async def test_toast_does_not_cover_command_error_at_60x20(tmp_path: Path) -> No
         await pilot.pause()
         toast = app.screen.query_one(Toast)
         assert not toast.region.overlaps(feedback.region), (toast.region, feedback.region)
+
+
+@pytest.mark.anyio
+async def test_toasts_leave_write_health_and_the_footer_visible_at_80x24(tmp_path: Path) -> None:
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await started(pilot)
+        # Four clipboard-sized toasts in a row (c pressed on four rows): eight lines each.
+        said = [
+            f"Sent the session key to the clipboard ({n}): " + "agent:main:x " * 12 for n in "1234"
+        ]
+        for message in said:
+            app.notify(message, markup=False, timeout=60)
+        bottom = screen.status.region.y  # the status bar, then the footer under it
+
+        def settled() -> bool:
+            toasts = list(app.screen.query(Toast))
+            newest = [t for t in toasts if t._notification.message == said[-1]]
+            return bool(newest) and all(t.region.bottom <= bottom for t in toasts)
+
+        await wait_until(pilot, settled, what="toasts above the status bar, the newest shown")
+        assert "writes ok" in screen.status.render().plain
+
+
+@pytest.mark.anyio
+async def test_the_footer_offers_only_the_keys_that_act_in_a_focused_text_field(
+    tmp_path: Path,
+) -> None:
+    copy_small_store(tmp_path)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await started(pilot)
+
+        def footer_actions() -> set[str]:
+            return {key.action for key in app.screen.query(FooterKey)}
+
+        await wait_until(pilot, lambda: "editing('delete')" in footer_actions())
+        for opener, field in (("f", "#filter-input"), ("colon", "#command-input")):
+            await pilot.press(opener)
+            await wait_until(pilot, lambda f=field: app.focused is screen.query_one(f))
+            # del deletes a character there and ctrl+f a word: neither is offered.
+            await wait_until(pilot, lambda: "editing('delete')" not in footer_actions())
+            assert {"filter", "editing('delete')"}.isdisjoint(footer_actions())
+            assert {"help", "quit"} <= footer_actions()
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.focused is screen.table)
+            await wait_until(pilot, lambda: "editing('delete')" in footer_actions())
