@@ -356,6 +356,7 @@ class MainScreen(Screen[None]):
             marked_keys=self._marked_in_table_order(),
             filter_text=self.vm.filter_text,
             now=self.clock,
+            agent_id=self.target.agent_id if self.target is not None else None,
         )
 
     @on(EditingPanel.Finished)

@@ -14,6 +14,7 @@ sink), so the same screen serves ``/bulk`` (``tui/slash/bulk.py``) and the clean
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -29,6 +30,7 @@ from textual.widgets import Button, DataTable, Static
 
 from openclaw_tui.store.bulk import EntryResult, ResultSink
 from openclaw_tui.store.errors import describe_error
+from openclaw_tui.store.keys import shorten_key
 from openclaw_tui.tui.slash.bulk import result_counts
 from openclaw_tui.widgets.text import literal_text
 
@@ -51,6 +53,30 @@ fill (100,000 rows froze the screen for 51 s): beyond this the table shows the r
 first, then the others, and says how many it leaves out; every session is still applied and
 counted."""
 _ORDER = {"refused": 0, "change": 1, "unchanged": 2}
+NARROW_WIDTH = 100
+"""Below this many columns (80 is the common default) the preview takes the whole width, keys
+are shortened from the middle as in the table, and the Result column says only the word: the
+highlighted row's key, change and reason are written out in full under the table."""
+SHORT_HEIGHT = 30
+"""Below this many lines the preview takes the whole height, with one-line buttons and no
+blank lines, so that the table keeps a dozen rows at 80x24."""
+MIN_KEY_WIDTH = 12
+_LABELLED = re.compile(r"([A-Za-z][\w ]*): (.*)")
+_ANOTHER_LABEL = re.compile(r", [A-Za-z][\w ]*: ")
+
+
+def shared_label(values: Sequence[str]) -> str | None:
+    """The field every non-empty value names (``thinking`` in ``thinking: high``), when they all
+    name the same single one: the column header can say it once, the cells only the values."""
+    label: str | None = None
+    for value in values:
+        if not value:
+            continue
+        match = _LABELLED.fullmatch(value)
+        if match is None or _ANOTHER_LABEL.search(value) or label not in (None, match[1]):
+            return None
+        label = match[1]
+    return label
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +130,18 @@ class BulkScreen(ModalScreen[bool]):
         margin: 0 0 0 2;
         min-width: 10;
     }
+    BulkScreen.-narrow > #bulk-body {
+        width: 100%;
+    }
+    BulkScreen.-short > #bulk-body {
+        height: 100%;
+    }
+    BulkScreen.-short #bulk-table {
+        margin: 0;
+    }
+    BulkScreen.-short #bulk-detail {
+        margin: 0;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -123,9 +161,11 @@ class BulkScreen(ModalScreen[bool]):
         refusal: str | None = None,
         columns: tuple[str, str] = ("Before", "After"),
         shares: tuple[int, int, int] = (30, 18, 18),
+        agent_id: str | None = None,
     ) -> None:
         """``refusal``: why nothing can be applied (read-only, nothing would change); the
-        preview is still shown, as a dry run, with only Close."""
+        preview is still shown, as a dry run, with only Close. ``agent_id``: the agent whose
+        store this is (its ``agent:<id>:`` prefix says nothing in a narrow Session column)."""
         super().__init__()
         self.title_text = title
         self.summary = summary
@@ -146,6 +186,14 @@ class BulkScreen(ModalScreen[bool]):
         self.columns = columns
         self.shares = shares
         """Most of the width (percent) the Session, Before and After columns may take."""
+        self.agent_id = agent_id
+        self.narrow = False
+        """Laid out for a narrow terminal (``NARROW_WIDTH``): short keys, Result words only."""
+        self.label = shared_label([v for line in self.lines for v in (line.before, line.after)])
+        """The field all the Before/After cells name, said once in their headers."""
+        before, after = columns
+        self.titles = (f"{before} ({self.label})", after) if self.label else columns
+        """The Before and After headers."""
         self.state = "preview"  # -> "applying" -> "done"
         self.results: dict[str, EntryResult] = {}
         self._row_of = {line.key: i for i, line in enumerate(self.lines)}
@@ -168,32 +216,66 @@ class BulkScreen(ModalScreen[bool]):
                 )
 
     def on_mount(self) -> None:
+        width, height = self.app.size
+        self.narrow = width < NARROW_WIDTH
+        self.set_class(self.narrow, "-narrow")
+        self.set_class(height < SHORT_HEIGHT, "-short")
+        for button in self.query(Button):
+            button.compact = height < SHORT_HEIGHT
         table = self.query_one(DataTable)
-        # Long keys must not push the Result column off screen: the Session, Before and After
-        # columns get at most a share of the width (cells longer than that are cropped).
-        width = max(60, self.app.size.width - 8)
-        key_share, before_share, after_share = self.shares
-        table.add_column("Session", key="key", width=self._width(0, width * key_share // 100))
-        table.add_column(
-            self.columns[0], key="before", width=self._width(1, width * before_share // 100)
-        )
+        key_width, before_width, after_width, result_width = self._column_widths(width)
+        before_title, after_title = self.titles
+        table.add_column("Session", key="key", width=key_width)
+        table.add_column(before_title, key="before", width=before_width)
         table.add_column("→", key="arrow", width=1)
-        table.add_column(
-            self.columns[1], key="after", width=self._width(2, width * after_share // 100)
-        )
-        table.add_column("Result", key="result")
+        table.add_column(after_title, key="after", width=after_width)
+        table.add_column("Result", key="result", width=result_width)
         table.add_rows(
             (
-                literal_text(line.key),
-                literal_text(line.before),
+                literal_text(self._shown_key(line.key, key_width)),
+                literal_text(self._value(line.before)),
                 Text("→"),
-                literal_text(line.after),
+                literal_text(self._value(line.after)),
                 self._planned(line),
             )
             for line in self.lines
         )
         self._detail(0)
         self.query_one("#bulk-cancel", Button).focus()
+
+    def _column_widths(self, screen_width: int) -> tuple[int, int, int, int | None]:
+        """Session, Before, After and Result widths. Wide: each of the first three takes at most
+        its share (``shares``) and Result the rest (longer cells are cropped, keys shortened from
+        the middle). Narrow: Before,
+        After and Result take what their longest cell needs (up to a share) and the Session
+        column what is left, its keys shortened from the middle to fit."""
+        if not self.narrow:
+            width = max(60, screen_width - 8)
+            key_share, before_share, after_share = self.shares
+            return (
+                self._width(0, width * key_share // 100),
+                self._width(1, width * before_share // 100),
+                self._width(2, width * after_share // 100),
+                None,
+            )
+        # The body's border and padding (4), each column's cell padding (2 x 5), the scroll bar.
+        room = screen_width - 4 - 10 - 2
+        result = min(max(len(word) for word in RESULT_WORD.values()), room // 4)
+        before = self._width(1, room * 30 // 100)
+        after = self._width(2, room * 30 // 100)
+        key = room - 1 - before - after - result
+        return max(MIN_KEY_WIDTH, min(key, self._width(0, key))), before, after, result
+
+    def _shown_key(self, key: str, width: int) -> str:
+        """As the table shows keys: the agent's prefix dropped, the middle elided to fit (the
+        end, which tells sessions apart, kept)."""
+        return shorten_key(key, width, agent_id=self.agent_id)
+
+    def _value(self, cell: str) -> str:
+        """A Before/After cell without the field its header names."""
+        if self.label is not None and cell.startswith(f"{self.label}: "):
+            return cell[len(self.label) + 2 :]
+        return cell
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -216,14 +298,24 @@ class BulkScreen(ModalScreen[bool]):
     def _width(self, field: int, most: int) -> int:
         """The longest cell of a column (key, before, after), up to ``most``."""
         longest = max(
-            (len((line.key, line.before, line.after)[field]) for line in self.lines), default=0
+            (
+                len(
+                    (
+                        self._shown_key(line.key, 10**6),
+                        self._value(line.before),
+                        self._value(line.after),
+                    )[field]
+                )
+                for line in self.lines
+            ),
+            default=0,
         )
-        return max(6, min(most, max(longest, len(("Session", *self.columns)[field]))))
+        return max(6, min(most, max(longest, len(("Session", *self.titles)[field]))))
 
-    @staticmethod
-    def _planned(line: Line) -> Text:
+    def _planned(self, line: Line) -> Text:
         word = PLANNED_WORD.get(line.status, line.status)
-        text = f"{word}: {line.note}" if line.note else word
+        # Narrow: the word only; the note is under the table for the highlighted row.
+        text = f"{word}: {line.note}" if line.note and not self.narrow else word
         return literal_text(text, "bold red" if line.status == "refused" else "dim")
 
     # -- answering ----------------------------------------------------------------------------
@@ -279,7 +371,7 @@ class BulkScreen(ModalScreen[bool]):
         if row is None:
             return
         word = RESULT_WORD.get(result.outcome, result.outcome)
-        text = f"{word}: {result.message}" if result.message else word
+        text = f"{word}: {result.message}" if result.message and not self.narrow else word
         table = self.query_one(DataTable)
         table.update_cell_at(
             Coordinate(row, 4), literal_text(text, RESULT_STYLE.get(result.outcome, ""))

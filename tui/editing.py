@@ -110,6 +110,8 @@ class EditContext:
     """The table's filter: what ``/bulk`` acts on when it names no filter of its own."""
     now: Callable[[], float] = time.time
     """The wall clock (``updated:`` ages in a ``/bulk`` filter are measured with it)."""
+    agent_id: str | None = None
+    """The agent whose store is shown: previews shorten its keys as the table does."""
 
     def target_keys(self) -> list[str]:
         """The marked sessions if any (bulk), else the highlighted one."""
@@ -583,7 +585,12 @@ class EditingPanel(Widget):
         try:
             now = context.now()
             planned = await anyio.to_thread.run_sync(lambda: bulk.preview(request, store, now))
-            screen = bulk_screen_for(planned, store, read_only=context.read_only or store.read_only)
+            screen = bulk_screen_for(
+                planned,
+                store,
+                read_only=context.read_only or store.read_only,
+                agent_id=context.agent_id,
+            )
             self.bar.show_message(True, planned.summary())
             applied = await self.app.push_screen_wait(screen)
         except asyncio.CancelledError:
@@ -645,7 +652,11 @@ class EditingPanel(Widget):
                 self.bar.show_result(False, plan)
                 return
             screen = cleanup_screen_for(
-                plan, store, now_ms, read_only=context.read_only or store.read_only
+                plan,
+                store,
+                now_ms,
+                read_only=context.read_only or store.read_only,
+                agent_id=context.agent_id,
             )
             applied = await self.app.push_screen_wait(screen)
         except asyncio.CancelledError:
@@ -742,7 +753,11 @@ class EditingPanel(Widget):
 
 
 def bulk_screen_for(
-    planned: bulk.BulkPreview, store: SessionStoreAPI, *, read_only: bool
+    planned: bulk.BulkPreview,
+    store: SessionStoreAPI,
+    *,
+    read_only: bool,
+    agent_id: str | None = None,
 ) -> BulkScreen:
     """The preview screen of a ``/bulk`` request (its Apply runs ``bulk.apply``)."""
     lines = [Line(r.key, r.before, r.after, r.status, r.note) for r in planned.rows]
@@ -765,22 +780,30 @@ def bulk_screen_for(
         run,
         question=question,
         refusal=refusal,
+        agent_id=agent_id,
     )
 
 
 def cleanup_screen_for(
-    plan: cleanup.CleanupPlan, store: SessionStoreAPI, now_ms: float, *, read_only: bool
+    plan: cleanup.CleanupPlan,
+    store: SessionStoreAPI,
+    now_ms: float,
+    *,
+    read_only: bool,
+    agent_id: str | None = None,
 ) -> BulkScreen:
     """The preview screen of ``/cleanup`` (its Apply runs ``cleanup.apply_cleanup``)."""
     lines = []
     for e in plan.evictions:
-        age = relative_age(e.updated_at, now_ms / 1000) if e.updated_at else "no updatedAt"
-        before = f"updated {age} ago · {cleanup.format_bytes(e.bytes)}"
+        age = f"{relative_age(e.updated_at, now_ms / 1000)} ago" if e.updated_at else "no updatedAt"
+        before = f"{age} · {cleanup.format_bytes(e.bytes)}"
+        # The action in its column; the transcript's fate in the note (Result, and in full
+        # under the table), so that the columns fit 80 columns.
         if e.transcript is not None:
-            after, note = f"{e.action}; archive transcript", f"as {e.archive_name}"
+            note = f"transcript archived as {e.archive_name}"
         else:
-            after, note = f"{e.action}; no transcript file", ""
-        lines.append(Line(e.key, before, after, "change", note))
+            note = "no transcript file"
+        lines.append(Line(e.key, before, e.action, "change", note))
     count = len(lines)
     refusal: str | None = None
     if read_only:
@@ -800,6 +823,7 @@ def cleanup_screen_for(
         run,
         question=question,
         refusal=refusal,
-        columns=("Entry", "Cleanup"),
-        shares=(28, 20, 26),
+        columns=("Updated · size", "Cleanup"),
+        shares=(28, 20, 14),
+        agent_id=agent_id,
     )

@@ -244,3 +244,33 @@ async def test_a_big_preview_lists_refusals_first_and_applies_every_session(monk
         await wait_until(pilot, lambda: screen.state == "done")
         assert applied == [line.key for line in lines]
         assert "Done: 5 applied, 1 refused." in str(screen.query_one("#bulk-question").render())
+
+
+@pytest.mark.parametrize("scene", ["bulk", "cleanup"])
+async def test_the_preview_reads_at_80x24(scene: str) -> None:
+    """At 80x24 every column is on screen without scrolling sideways, the keys are shortened
+    from the middle as in the table (so they stay apart), and a dozen rows show."""
+    from tests.scenes import SCENES, scenes_lock
+
+    with scenes_lock():
+        app = SCENES[scene].setup()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await SCENES[scene].run_before(pilot)
+            preview = pilot.app.screen
+            assert isinstance(preview, BulkScreen)
+            table = preview.query_one(DataTable)
+            assert table.virtual_size.width <= table.scrollable_content_region.width
+            keys = [str(table.get_cell_at((i, 0))) for i in range(table.row_count)]
+            assert len(set(keys)) == len(keys) == len(preview.lines)
+            assert not any(key.startswith("agent:main:") for key in keys)
+            assert table.size.height >= min(len(keys), 10) + 1  # the header, then the rows
+            results = [str(table.get_cell_at((i, 4))) for i in range(table.row_count)]
+            assert {"will change"} <= set(results)
+            # The highlighted row's whole key and note are written out under the table.
+            detail = str(preview.query_one("#bulk-detail").render())
+            assert preview.lines[0].key in detail
+            if scene == "bulk":
+                assert str(table.columns[table.ordered_columns[1].key].label) == (
+                    "Before (thinking)"
+                )
+                assert [str(table.get_cell_at((1, c))) for c in (1, 3)] == ["medium", "xhigh"]

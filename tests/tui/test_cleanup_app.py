@@ -46,8 +46,10 @@ async def test_cleanup_previews_then_applies_and_archives(tmp_path: Path) -> Non
         preview = pilot.app.screen
         assert isinstance(preview, BulkScreen)
         assert [line.key for line in preview.lines] == ["agent:main:cron:stale"]
-        assert preview.lines[0].after == "prune-stale; archive transcript"
-        assert preview.lines[0].note == "as stale-id.jsonl.deleted.2026-11-25T13-06-40.000Z"
+        assert preview.lines[0].after == "prune-stale"
+        assert preview.lines[0].note == (
+            "transcript archived as stale-id.jsonl.deleted.2026-11-25T13-06-40.000Z"
+        )
         assert "pruneAfter 7d" in preview.summary
         assert str(tmp_path / "openclaw.json") in preview.summary
         assert (path.parent / "stale-id.jsonl").exists()  # nothing before the answer
