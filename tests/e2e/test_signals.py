@@ -4,6 +4,7 @@ is back to the shell (main screen, cursor shown) and the demo's temporary store 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -23,6 +24,12 @@ SESSION = "sig"
 
 def _pane(tmux: PrivateTmux, fmt: str) -> str:
     return tmux.run("display-message", "-p", "-t", SESSION, fmt).stdout.strip()
+
+
+def _demo_shown(screen: str) -> bool:
+    """The demo's status bar: its ~2,000 sessions (the simulated gateway adds some at once, so
+    the count on the first frame a slow machine captures may already be past 2,000)."""
+    return re.search(r"LIVE +[\d,]+ sessions", screen) is not None
 
 
 def _app_pid(tmux: PrivateTmux) -> int:
@@ -48,9 +55,7 @@ def test_signal_restores_the_terminal_and_removes_the_demo_store(
         f"{SCRIPT} --demo; echo app-exited-$?"
     )
     private_tmux.run("send-keys", "-t", SESSION, command, "Enter")
-    private_tmux.wait_for(
-        SESSION, lambda screen: "2,000 sessions" in screen, "the demo on screen", timeout=30
-    )
+    private_tmux.wait_for(SESSION, _demo_shown, "the demo on screen", timeout=30)
     assert _pane(private_tmux, "#{alternate_on}") == "1"
     assert len(list(tmpdir.glob("openclaw-tui-demo-*"))) == 1
 
@@ -65,7 +70,7 @@ def test_signal_restores_the_terminal_and_removes_the_demo_store(
     # Back on the shell's screen (not a frozen frame on the alternate one), cursor shown.
     assert _pane(private_tmux, "#{alternate_on}") == "0", screen
     assert _pane(private_tmux, "#{cursor_flag}") == "1", screen
-    assert "2,000 sessions" not in screen and "Traceback" not in screen
+    assert not _demo_shown(screen) and "Traceback" not in screen
     # Cleaned up as q does: the demo's temporary state directory (store, lock) is gone.
     assert list(tmpdir.iterdir()) == []
 
@@ -83,9 +88,7 @@ def test_closing_the_terminal_removes_the_demo_store(tmp_path: Path, private_tmu
     )
     assert private_tmux.run("new-window", "-t", SESSION, command).returncode == 0
     window = f"{SESSION}:1"
-    private_tmux.wait_for(
-        window, lambda screen: "2,000 sessions" in screen, "the demo on screen", timeout=30
-    )
+    private_tmux.wait_for(window, _demo_shown, "the demo on screen", timeout=30)
     assert len(list(tmpdir.glob("openclaw-tui-demo-*"))) == 1
     assert private_tmux.run("kill-window", "-t", window).returncode == 0
     deadline = time.monotonic() + 20
