@@ -507,7 +507,7 @@ SCENES: dict[str, Scene] = {
             _command_error_before,
             SMALL,
         ),
-        # Issue #13: the previews of /bulk and /cleanup read at 80 columns too.
+        # The previews of /bulk and /cleanup read at 80 columns too.
         Scene("bulk-80x24", "Bulk preview at 80x24", _main, _bulk_before, SMALL),
         Scene("cleanup-80x24", "Cleanup preview at 80x24", _cleanup, _cleanup_before, SMALL),
     )

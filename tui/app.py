@@ -389,7 +389,7 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a text field has focus the footer offers only the keys that act there: not
-        ``del Delete`` or ``^f Filter``, whose keys the field takes (issue #13)."""
+        ``del Delete`` or ``^f Filter``, whose keys the field takes."""
         # This screen's focus, not the app's: the help and the palette list these keys from
         # over the table, whose keys they are.
         typing = isinstance(self.focused, Input | TextArea)
