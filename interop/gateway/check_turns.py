@@ -389,8 +389,20 @@ async def check_admin_scope(version: str, report: Report, gw: Gateway, tmp: Path
     async with store:
         await store.wait_synced(30)
         command = store.state.extra.get("upgrade_command")
-        if not command or "operator.admin" in store.scopes:
-            report.fail(f"{version}: scope upgrade waits for approval", store.state.detail)
+        if "operator.admin" in store.scopes and not command:
+            # 2026.9.6 approves a scope upgrade silently for a local client that authenticates
+            # with the shared token (shouldAllowSilentLocalPairing: reason "scope-upgrade" and
+            # authMethod "token"): there is nothing to approve, and /stop works at once.
+            report.ok(
+                f"{version}: scope upgrade approved silently by the gateway (local, shared token)",
+                f"{store.state.detail}; scopes {sorted(store.scopes)}",
+            )
+            return
+        if not command:
+            report.fail(
+                f"{version}: scope upgrade waits for approval",
+                f"{store.state.detail}; scopes {sorted(store.scopes)}",
+            )
             return
         report.ok(
             f"{version}: scope upgrade: works on with read+write meanwhile", store.state.detail
