@@ -1029,16 +1029,11 @@ class SessionViewModel:
 
     def _reindex_stalls(self) -> None:
         """Every deadline again (the limit or the activity marks were replaced): O(running)."""
-        runs = getattr(self, "_running_runs", None)
-        if runs is None:
-            return  # still in __init__
-        self._stall_deadline_of = {}
+        runs = self._running_runs
+        self._running_runs, self._stall_deadline_of = {}, {}
         self._stall_deadlines = SortedList()
         for key, (entry, state) in runs.items():
-            deadline = stall_deadline(state, entry, self.stall_limit_ms, self.activity.get(key))
-            if deadline is not None:
-                self._stall_deadlines.add((deadline, key))
-                self._stall_deadline_of[key] = deadline
+            self._index_stall(key, entry, state)
 
     @property
     def shown_cost_usd(self) -> float:
