@@ -91,6 +91,11 @@ def namespace_of(key: str) -> str:
     return split_namespace(key)[0]
 
 
+def join_namespace(gateway: str, key: str) -> str:
+    """``("home", "agent:main:main")`` -> ``"home/agent:main:main"``: a merged view's row key."""
+    return f"{gateway}/{key}"
+
+
 def split_namespace(key: str) -> tuple[str, str]:
     """``"home/agent:main:main"`` -> ``("home", "agent:main:main")``; ``("", key)`` without one."""
     head = key.partition(":")[0]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from openclaw_tui.store.keys import channel_of, classify_key, parse_key
+from openclaw_tui.store.keys import channel_of, classify_key, join_namespace, parse_key
 from openclaw_tui.store.runs import _number, run_state
 from openclaw_tui.store.semantics import effective_model, model_ref
 
@@ -271,10 +271,7 @@ _SHARE_FIELDS = {"channel": "byChannel", "model": "byModel", "agent": "byAgent"}
 
 def _share_value(dimension: str, item: Mapping[str, Any]) -> str | None:
     if dimension == "model":
-        model, provider = item.get("model"), item.get("provider")
-        if not isinstance(model, str) or not model:
-            return None
-        return f"{provider}/{model}" if isinstance(provider, str) and provider else model
+        return model_ref(item.get("provider"), item.get("model"))
     value = item.get("channel" if dimension == "channel" else "agentId")
     return value if isinstance(value, str) and value else None
 
@@ -353,7 +350,9 @@ def merge_usage(parts: Mapping[str, GatewayUsage]) -> GatewayUsage:
         missing += part.missing_cost_entries
         stale += part.stale_files
         cache = cache or part.cache_status
-        sessions.update({f"{name}/{key}": usage for key, usage in part.session_usage.items()})
+        sessions.update(
+            {join_namespace(name, key): usage for key, usage in part.session_usage.items()}
+        )
         for dimension, groups in part.shares.items():
             merged = shares.setdefault(dimension, {})
             for group in groups:

@@ -1,10 +1,11 @@
 """``MultiGatewayStore``: several gateways in one ``SessionStore``-like view.
 
-Keys are namespaced ``<gateway name>/<session key>`` (gateway names cannot contain ``/``, so the
-first ``/`` always separates them), so rows of different gateways never collide and every edit
-goes to the gateway its key names. ``split_key`` / ``join_key`` convert; ``gateway_of(key)``
-gives the gateway name for the gateway column and filter. ``ConnectionState`` events are passed
-on unchanged (``extra["gateway"]`` names the gateway); ``states`` holds the latest per gateway.
+Keys are namespaced ``<gateway name>/<session key>`` (``store/keys.py`` joins and splits them;
+gateway names hold neither ``/`` nor ``:``), so rows of different gateways never collide and
+every edit goes to the gateway its key names. ``split_key`` / ``join_key`` convert;
+``gateway_of(key)`` gives the gateway name for the gateway column and filter.
+``ConnectionState`` events are passed on unchanged (``extra["gateway"]`` names the gateway);
+``states`` holds the latest per gateway.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from openclaw_tui.store.gateway.gateway_store import (
     gateway_reset,
     row_fields_changed,
 )
-from openclaw_tui.store.keys import split_namespace
+from openclaw_tui.store.keys import join_namespace, split_namespace
 from openclaw_tui.store.subscription import Subscription
 from openclaw_tui.store.usage import GatewayUsage, merge_usage
 
@@ -52,14 +53,13 @@ if TYPE_CHECKING:
     from openclaw_tui.store.gateway.transcript import GatewayTranscript
 
 T = TypeVar("T")
-SEPARATOR = "/"
 # A gateway's reload changing at most this many rows (its first page, a re-list) reaches the
 # merged view's subscribers as those rows' events, not as a reload of every gateway's rows.
 RELOAD_AS_EVENTS = 5_000
 
 
 def join_key(gateway: str, key: str) -> str:
-    return f"{gateway}{SEPARATOR}{key}"
+    return join_namespace(gateway, key)
 
 
 def _renamed(result: AbortResult, key: str) -> AbortResult:
