@@ -40,6 +40,12 @@ endef
 python-venv:
 	$(check_python)
 
+# The app's modules byte-compiled, as pip compiles an installed copy's: this checkout is installed
+# editable, and with PYTHONDONTWRITEBYTECODE set every start would compile them from source again.
+define compile_app
+	$(PY) -m compileall -q openclaw_tui store tui widgets >/dev/null
+endef
+
 $(VENV_READY):
 	$(check_python)
 	$(PYTHON) -m venv $(VENV)
@@ -49,11 +55,13 @@ $(VENV_READY):
 # The app's runtime dependencies only: all `make demo` needs.
 $(RUNTIME): pyproject.toml | $(VENV_READY)
 	$(PY) -m pip install --quiet -e .
+	$(compile_app)
 	touch $@
 
 # The runtime and the test extras in one pip run; it also brings the runtime stamp up to date.
 $(TEST_TOOLS): pyproject.toml | $(VENV_READY)
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(compile_app)
 	touch $(RUNTIME) $@
 
 install: $(TEST_TOOLS)

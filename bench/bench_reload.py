@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import orjson  # noqa: E402
 
+from bench._installed import compile_package  # noqa: E402
 from openclaw_tui.store import codec  # noqa: E402
 from openclaw_tui.store.paths import json_store_path  # noqa: E402
 from openclaw_tui.store.synthetic import apply_patch, generate_store, random_patch  # noqa: E402
@@ -227,6 +228,7 @@ def main() -> int:
             result = asyncio.run(phase(Path(args.path), args.phase, args.rewrites, args.sessions))
         print(json.dumps(result))
         return 0
+    compile_package()  # each phase starts as an installed copy does: from bytecode
     with tempfile.TemporaryDirectory() as tmp:
         path = json_store_path("main", Path(tmp))
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -277,7 +277,10 @@ def main() -> int:
         return 0
 
     sys.path.insert(0, str(ROOT))
+    from bench._installed import compile_package
     from bench.bench_tui import make_store
+
+    compile_package()  # each phase starts as an installed copy does: from bytecode
 
     backends = ["json", "sqlite"] if args.backend == "both" else [args.backend]
     missed: list[str] = []

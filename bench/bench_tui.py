@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from textual import events  # noqa: E402
 
+from bench._installed import compile_package  # noqa: E402
 from openclaw_tui.store import SessionStore  # noqa: E402
 from openclaw_tui.store.paths import json_store_path, sqlite_store_path  # noqa: E402
 from openclaw_tui.store.synthetic import generate_store, random_patch  # noqa: E402
@@ -375,6 +376,7 @@ def main() -> int:
         print(json.dumps(out))
         return 0
 
+    compile_package()  # each phase starts as an installed copy does: from bytecode
     backends = ["json", "sqlite"] if args.backend == "both" else [args.backend]
     missed: list[str] = []
     for backend in backends:
