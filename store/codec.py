@@ -16,11 +16,13 @@ Where orjson is lossy or refuses, the exact standard library takes over:
 
 from __future__ import annotations
 
+import bisect
 import gc
 import hashlib
 import heapq
 import json
 import math
+import operator
 import os
 import re
 from collections.abc import Mapping, Reversible
@@ -1075,3 +1077,115 @@ def _parse_fragment(fragment: memoryview) -> tuple[str, Any] | None:
     except TypeError:
         return None
     return next(iter(value.items()))
+
+
+_ENTRY_SEP_AT = re.compile(re.escape(_ENTRY_SEP))
+_KEY_AT = re.compile(rb'"((?:[^"\\]|\\.)*)": ')
+
+
+@dataclass(slots=True)
+class EntryIndex:
+    """Where every entry of a file in OpenClaw's layout is, from one scan of its bytes
+    (``index_entries``), with nothing parsed: entry ``i`` (file order) is the fragment
+    ``span(i)``, ``updated[i]`` its top-level numeric ``updatedAt`` as written (None: none).
+    ``keys`` holds the keys of the entries whose ``updatedAt`` another entry shares (-1
+    counted as none, as the table sorts it), which is what orders them. Holds no bytes:
+    ~3 MiB at 100,000 entries, against ~80 MiB of file."""
+
+    size: int
+    starts: list[int]
+    updated: list[int | float | None]
+    keys: dict[int, str]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def span(self, i: int) -> tuple[int, int]:
+        """The byte range of entry ``i``: from its key's opening quote to its value's end."""
+        starts = self.starts
+        end = starts[i + 1] - 4 if i + 1 < len(starts) else self.size - 2
+        return starts[i], end
+
+
+def entry_key(fragment: bytes | memoryview) -> str | None:
+    """The key a fragment starts with, decoded as JSON decodes it (None: not a plain key)."""
+    match = _KEY_AT.match(fragment)
+    if match is None:
+        return None
+    raw = match[1]
+    try:
+        if b"\\" not in raw:
+            return raw.decode("utf-8")
+        key = orjson.loads(b'"' + raw + b'"')
+    except (UnicodeDecodeError, orjson.JSONDecodeError):
+        return None
+    return key if type(key) is str else None
+
+
+def index_entries(data: bytes) -> EntryIndex | None:
+    """An ``EntryIndex`` of a file in OpenClaw's layout, None for anything else (then only the
+    whole parse can say what the file holds).
+
+    Two scans of the bytes (~0.2 s at 100,000 entries, where a parse is ~0.9 s): the entry
+    separators and the top-level ``updatedAt`` fields (as ``newest_entries``). Nothing is
+    checked but the frame and one ``updatedAt`` at most per entry: an entry is checked when it
+    is parsed (``parse_entry``), as ``loads`` checks a block."""
+    if not data.startswith(_FRAME_OPEN) or not data.endswith(_FRAME_CLOSE):
+        return None
+    last_end = len(data) - 2
+    seps = [m.start() for m in _ENTRY_SEP_AT.finditer(data, 0, last_end)]
+    count = len(seps) + 1
+    found = [(m.start(), m[1]) for m in _UPDATED_AT.finditer(data)]
+    offsets = [offset for offset, _text in found]
+    texts = [text for _offset, text in found]
+    del found
+    updated: list[int | float | None]
+    bounds = [*seps, last_end]
+    if (
+        len(offsets) == count
+        and all(map(operator.lt, offsets, bounds))
+        and all(map(operator.lt, seps, offsets[1:]))
+    ):
+        # The common case, checked in C: each entry has its updatedAt, in order.
+        try:
+            updated = list(map(int, texts))
+        except ValueError:
+            updated = [_number_of(text) for text in texts]
+    else:
+        updated = [None] * count
+        entry = 0
+        for offset, text in zip(offsets, texts, strict=True):
+            entry = bisect.bisect_left(bounds, offset, entry)
+            if updated[entry] is not None:
+                return None  # two updatedAt fields: only the exact parse says which counts
+            updated[entry] = _number_of(text)
+    starts = [4]
+    starts.extend(sep + 4 for sep in seps)
+    # Ties are ordered by key: read the keys of the entries that share a value.
+    counts: dict[int | float | None, int] = {}
+    for value in updated:
+        value = None if value == -1 else value
+        counts[value] = counts.get(value, 0) + 1
+    keys: dict[int, str] = {}
+    if len(counts) < count:
+        view = memoryview(data)
+        for i, value in enumerate(updated):
+            if counts[None if value == -1 else value] > 1:
+                key = entry_key(view[starts[i] : starts[i] + 4096])
+                if key is None:
+                    return None
+                keys[i] = key
+    return EntryIndex(len(data), starts, updated, keys)
+
+
+def _number_of(text: bytes) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def parse_entry(fragment: bytes | memoryview) -> tuple[str, Any] | None:
+    """The one entry ``fragment`` spells, if it is exactly what ``dumps`` writes for it (as
+    ``loads`` accepts a block); None otherwise."""
+    return _parse_fragment(memoryview(fragment))

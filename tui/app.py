@@ -37,7 +37,7 @@ from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
 from openclaw_tui.store.api import SessionStoreAPI
-from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, peek_newest
+from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, IndexedFile, peek_indexed
 from openclaw_tui.store.errors import StoreError, StoreWriteError, describe_error, error_message
 from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
 from openclaw_tui.store.fleet import (
@@ -64,10 +64,12 @@ from openclaw_tui.tui.messages import (
     StoreEvents,
     StoreFailed,
     StoreOpened,
+    StorePreview,
     TranscriptActivity,
     WorkerFailed,
 )
 from openclaw_tui.tui.palette import SessionCommands
+from openclaw_tui.tui.preview import PreviewViewModel
 from openclaw_tui.tui.slash import build
 from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_location
 from openclaw_tui.tui.toasts import overflowing, toast_height
@@ -433,6 +435,59 @@ class MainScreen(Screen[None]):
         self._loading_total = message.total
         self._after_apply(ApplyResult(structural=True, rebuilt=True))
 
+    @on(StorePreview)
+    def _store_preview(self, message: StorePreview) -> None:
+        """Every session of a big ``sessions.json`` on screen before the store has parsed it
+        (``tui/preview.py``), in the order they are shown by default (newest first, no filter,
+        no tree): only then, once that frame is out (``painted``), does the store's parse
+        start. ``store_opened`` replaces the preview; ``store_failed`` takes it away."""
+        preview, painted = message.preview, message.painted
+        vm = self.vm
+        if (
+            vm.filter_text
+            or vm.tree
+            or (vm.sort_column, vm.sort_reverse) != ("updated", True)
+            or self.app.target is not message.target
+        ):
+            preview.close()
+            if not painted.done():
+                painted.set_result(None)
+            return
+        preview.paused = vm.paused
+
+        def broken() -> None:
+            # Found while a line is drawn: the rows are replaced after that, not during it.
+            self.call_later(self._preview_broken, preview)
+
+        preview.on_broken = broken
+        self.target = message.target
+        self._first_page = message.target
+        self.vm = preview
+        self._epoch += 1
+        self.table.set_source(preview)
+        self._loading_total = preview.total_count
+        self._after_apply(ApplyResult(structural=True, rebuilt=True))
+
+        def on_screen() -> None:
+            if not painted.done():
+                painted.set_result(None)
+
+        self.call_after_refresh(on_screen)
+
+    def _preview_broken(self, preview: PreviewViewModel) -> None:
+        """An entry of the preview is not what the store's parse would read (not exact, not an
+        object, a key repeated, the file changed in place): until the store is open, only the
+        rows checked so far are shown, in the order and with the filter the operator wants."""
+        if self.vm is not preview:
+            return
+        checked = preview.spawn()
+        checked.rebuild(preview.built_entries())
+        preview.close()
+        self.vm = checked
+        self._epoch += 1
+        self.table.set_source(checked)
+        self._after_apply(ApplyResult(structural=True, rebuilt=True))
+
     async def store_opened(self, store: SessionStoreAPI, target: StoreTarget) -> None:
         """A store was opened: show its snapshot and its health.
 
@@ -468,20 +523,25 @@ class MainScreen(Screen[None]):
             preview_vm = self.vm
             full.marked_keys = set(preview_vm.marked_keys)
             full.paused = preview_vm.paused
-            if (preview_vm.sort_column, preview_vm.sort_reverse, preview_vm.filter_text) != (
-                full.sort_column,
-                full.sort_reverse,
-                full.filter_text,
-            ):
-                # The operator sorted or filtered the first page meanwhile: keep that.
-                full.configure(
-                    entries=full.entries,
-                    sort_column=preview_vm.sort_column,
-                    sort_reverse=preview_vm.sort_reverse,
-                    filter_text=preview_vm.filter_text,
+            wanted = preview_vm.wanted()
+            if wanted != full.wanted() or preview_vm.tree != full.tree:
+                # The operator sorted, filtered or asked for the tree meanwhile: keep that.
+                column, reverse, text = wanted
+                full.tree = preview_vm.tree
+                await anyio.to_thread.run_sync(
+                    lambda: full.configure(
+                        entries=full.entries,
+                        sort_column=column,
+                        sort_reverse=reverse,
+                        filter_text=text,
+                    )
                 )
             self.vm = full
             self.table.set_source(full)
+            if isinstance(preview_vm, PreviewViewModel):
+                preview_vm.close()
+                if preview_vm.requested:
+                    self._after_reconfigure()
         settle_heap()
         self._show_snapshot(store)
 
@@ -588,6 +648,10 @@ class MainScreen(Screen[None]):
         self._connection_banner = False
         self._loading_total = None  # the first page shown before the store opened goes too
         self._first_page = None
+        if isinstance(self.vm, PreviewViewModel):
+            self.vm.close()
+            self.vm = self.vm.spawn()
+            self.table.set_source(self.vm)
         self.vm.rebuild({})
         self.banner.show_message(message)
         self._after_apply(ApplyResult(structural=True, rebuilt=True))
@@ -1032,6 +1096,7 @@ class MainScreen(Screen[None]):
                 offline=self._offline_note(),
                 note=(
                     f"loading {self._loading_total:,} sessions…"
+                    + ("; then sorted/filtered as asked" if self._asked_for_later() else "")
                     if self._loading_total is not None
                     else "re-sorting…"
                     if self._rebuilding
@@ -1039,6 +1104,11 @@ class MainScreen(Screen[None]):
                 ),
             )
         )
+
+    def _asked_for_later(self) -> bool:
+        """A sort, filter or tree asked for while previewing, applied once the store is open."""
+        vm = self.vm
+        return isinstance(vm, PreviewViewModel) and bool(vm.requested)
 
     def _update_context(self, stalled: int) -> None:
         """The header: what is being looked at, its connection state, what runs now."""
@@ -1062,6 +1132,8 @@ class MainScreen(Screen[None]):
                 running=len(self.vm.running_keys),
                 stalled=stalled,
                 demo=self.app.demo is not None,
+                # Runs are known once every entry is read: not while a big store loads.
+                counting=self._loading_total is not None,
             )
         )
 
@@ -1134,11 +1206,22 @@ class MainScreen(Screen[None]):
         """New sort and/or filter. A big store is re-sorted in a worker thread (the old order
         stays on screen and live meanwhile); a small one at once."""
         vm = self.vm
+        column, reverse, text = vm.wanted()
         settings: dict[str, Any] = {
-            "sort_column": sort_column or vm.sort_column,
-            "sort_reverse": vm.sort_reverse if sort_reverse is None else sort_reverse,
-            "filter_text": vm.filter_text if filter_text is None else filter_text,
+            "sort_column": sort_column or column,
+            "sort_reverse": reverse if sort_reverse is None else sort_reverse,
+            "filter_text": text if filter_text is None else filter_text,
         }
+        if isinstance(vm, PreviewViewModel):
+            # Only the whole store can be sorted or filtered: kept, applied once it is open.
+            vm.request(settings)
+            self.filter_bar.show_message(
+                f"applies once the {vm.total_count:,} sessions are loaded"
+                if settings["filter_text"]
+                else ""
+            )
+            self._update_status()
+            return
         if vm.total_count < PROGRESSIVE_ROWS:
             vm.configure(entries=vm.entries, **settings)
             self._after_reconfigure()
@@ -1315,6 +1398,13 @@ class MainScreen(Screen[None]):
         from openclaw_tui.tui.usage import UsageScreen
 
         vm = self.vm
+        if isinstance(vm, PreviewViewModel):
+            self.notify(
+                f"Usage adds up every session: it opens once the {vm.total_count:,} sessions "
+                "are loaded.",
+                timeout=3,
+            )
+            return
         entries = {key: row.entry for key, row in vm.rows.items()}
         scope = f" shown of {vm.total_count:,} (filter {vm.filter_text})" if vm.filter_text else ""
         self.app.push_screen(UsageScreen(entries, store=self.app.store, scope=scope))
@@ -1329,6 +1419,24 @@ class MainScreen(Screen[None]):
             self.apply_filter("")
             self.table.move_cursor_to_key(key)
         self.table.focus()
+
+
+def _peek(
+    target: StoreTarget, clock: Clock, monotonic: Callable[[], float], stall_seconds: float
+) -> PreviewViewModel | tuple[dict[str, Any], int] | None:
+    """In a thread: what a big store shows before it is open (see ``_run_store``)."""
+    found = peek_indexed(target.path, PREVIEW_ROWS)
+    if not isinstance(found, IndexedFile):
+        return found
+    if len(found) < PROGRESSIVE_ROWS:
+        found.close()
+        return None
+    preview = PreviewViewModel(found, clock=clock, monotonic=monotonic, stall_seconds=stall_seconds)
+    if not preview.check_first(PREVIEW_ROWS):
+        # Not exact where the first page is: nothing early, as for another layout.
+        preview.close()
+        return None
+    return preview
 
 
 def active_keys_for(screen: Screen[Any], binding_id: str) -> list[str]:
@@ -1629,9 +1737,20 @@ class SessionBrowserApp(App[None]):
         main = self.main
         store = self.store_factory(target, self._requested_read_only, self.live_watch)
         if target.kind in ("json", "sqlite") and not target.gateways:
-            # A big store's newest sessions go on screen first, then the store reads it all.
-            found = await anyio.to_thread.run_sync(peek_newest, target.path, PREVIEW_ROWS)
-            if found is not None and found[0] and found[1] >= PROGRESSIVE_ROWS:
+            # A big store goes on screen first (every session of a sessions.json in OpenClaw's
+            # layout, else its newest ones), then the store reads it all.
+            found = await anyio.to_thread.run_sync(
+                _peek, target, main.clock, main.monotonic, main.stall_seconds
+            )
+            if isinstance(found, PreviewViewModel):
+                painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                if main.post_message(StorePreview(target, found, painted)):
+                    # The store's parse holds the interpreter for most of a second: it starts
+                    # once the preview is on screen, not while its first frame is drawn.
+                    await painted
+                else:
+                    found.close()
+            elif found is not None and found[0] and found[1] >= PROGRESSIVE_ROWS:
                 main.post_message(NewestSessions(target, *found))
         try:
             await store.open()

@@ -23,6 +23,7 @@ from openclaw_tui.store.transcripts.base import TranscriptPage, TranscriptUnavai
 
 if TYPE_CHECKING:
     from openclaw_tui.store.api import SessionStoreAPI
+    from openclaw_tui.tui.preview import PreviewViewModel
     from openclaw_tui.tui.target import StoreTarget
 
 
@@ -71,6 +72,18 @@ class NewestSessions(Message):
     entries: dict[str, Any]
     total: int
     """How many sessions the file holds (what the status bar says is loading)."""
+
+
+@dataclass
+class StorePreview(Message):
+    """Every session of a big ``sessions.json``, indexed before the store has parsed the file
+    (``tui/preview.py``): the screen shows them until ``StoreOpened`` replaces them, and
+    resolves ``painted`` once they are on screen (or it will not show them), after which the
+    store worker opens the store: the whole parse does not compete with the first frame."""
+
+    target: StoreTarget
+    preview: PreviewViewModel
+    painted: asyncio.Future[None]
 
 
 @dataclass

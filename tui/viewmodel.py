@@ -1390,6 +1390,10 @@ class SessionViewModel:
         self.entries = dict(entries)
         self.rebuild()
 
+    def wanted(self) -> tuple[str, bool, str]:
+        """(sort column, reverse, filter) the operator wants (a preview keeps them for later)."""
+        return self.sort_column, self.sort_reverse, self.filter_text
+
     def sort_request(self, column_id: str, reverse: bool | None = None) -> tuple[str, bool]:
         """(column, reverse) for "sort by this column": the same column again reverses it."""
         if column_id not in self._col_index:

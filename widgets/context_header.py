@@ -23,6 +23,7 @@ class ContextInfo:
     running: int = 0  # sessions with a run going now, whatever the filter
     stalled: int = 0
     demo: bool = False
+    counting: bool = False  # the store is still being read: runs are not known yet
 
 
 _MIN_LOCATION = 10
@@ -59,7 +60,9 @@ def render_context(info: ContextInfo, width: int | None = None) -> Text:
         if info.demo:
             head.append(" (demo)", style="italic")
     tail = Text(no_wrap=True)
-    if info.running:
+    if info.counting and not info.running:
+        tail.append("runs: loading…", style="dim")
+    elif info.running:
         tail.append(f"{info.running:,} running", style="bold green")
         if info.stalled:
             tail.append(f" ({info.stalled:,} stalled)", style="bold yellow")

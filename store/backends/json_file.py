@@ -331,6 +331,36 @@ PEEK_MIN_BYTES = 16 * 2**20
 """Below this size a file is parsed whole before the first paint anyway (~0.15 s)."""
 
 
+def _read_big(path: Path, max_bytes: int | None) -> tuple[int, bytes] | None:
+    """(an open fd, every byte) of a regular file of ``PEEK_MIN_BYTES`` up to ``max_bytes``;
+    None otherwise (nothing left open). The caller closes the fd."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat_mod.S_ISREG(st.st_mode) or st.st_size < PEEK_MIN_BYTES:
+            os.close(fd)
+            return None
+        if max_bytes is not None and st.st_size > max_bytes:
+            os.close(fd)
+            return None
+        chunks = []
+        offset = 0
+        while chunk := os.pread(fd, st.st_size - offset, offset):
+            chunks.append(chunk)
+            offset += len(chunk)
+            if offset >= st.st_size:
+                break
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        del chunks
+    except OSError:
+        os.close(fd)
+        return None
+    return fd, data
+
+
 def peek_newest(
     path: Path, count: int, max_bytes: int | None = DEFAULT_MAX_BYTES
 ) -> tuple[dict[str, Any], int] | None:
@@ -342,32 +372,101 @@ def peek_newest(
         from openclaw_tui.store.backends import sqlite
 
         return sqlite.peek_newest(path, count, PEEK_MIN_BYTES, max_bytes)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
+    found = _read_big(path, max_bytes)
+    if found is None:
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat_mod.S_ISREG(st.st_mode) or st.st_size < PEEK_MIN_BYTES:
-            return None
-        if max_bytes is not None and st.st_size > max_bytes:
-            return None
-        chunks = []
-        offset = 0
-        while chunk := os.pread(fd, st.st_size - offset, offset):
-            chunks.append(chunk)
-            offset += len(chunk)
-            if offset >= st.st_size:
-                break
-        # Read whole and dropped at once: the store's parse has not started yet, so these
-        # ~80 MiB at 100,000 sessions come and go below the peak the parse reaches later.
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        del chunks
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    fd, data = found
+    os.close(fd)
+    # Read whole and dropped at once: the store's parse has not started yet, so these
+    # ~80 MiB at 100,000 sessions come and go below the peak the parse reaches later.
     return codec.newest_entries(data, count)
+
+
+class IndexedFile:
+    """A big ``sessions.json`` kept open with an index of its entries (``codec.index_entries``)
+    and none of its bytes: entry ``i`` is read (``pread``) and parsed when asked for. The fd
+    keeps the file that was indexed even when OpenClaw renames a new one over it."""
+
+    def __init__(self, path: Path, fd: int, index: codec.EntryIndex) -> None:
+        self.path = path
+        self.index = index
+        self._fd: int | None = fd
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def entry(self, i: int) -> tuple[str, dict[str, Any]] | None:
+        """Entry ``i`` (file order) as the whole parse reads it, or None when its bytes are
+        not exactly what ``dumps`` writes for an object whose ``updatedAt`` the index read
+        (then only the whole parse can say what it holds), or cannot be read any more."""
+        fd = self._fd
+        if fd is None:
+            return None
+        start, end = self.index.span(i)
+        try:
+            fragment = os.pread(fd, end - start, start)
+        except OSError:
+            return None
+        if len(fragment) != end - start:
+            return None
+        item = codec.parse_entry(fragment)
+        if item is None:
+            return None
+        key, value = item
+        if type(value) is not dict:
+            return None  # the whole parse hides it (quarantined), the index counted it
+        known = self.index.keys.get(i)
+        if known is not None and key != known:
+            return None
+        updated = value.get("updatedAt")
+        indexed = self.index.updated[i]
+        numeric = type(updated) is int or type(updated) is float
+        if numeric != (indexed is not None) or (numeric and updated != indexed):
+            return None
+        return key, value
+
+    def keys(self) -> list[str] | None:
+        """Every entry's key in file order (reads the whole file again: asked for rarely)."""
+        fd = self._fd
+        if fd is None:
+            return None
+        try:
+            data = os.pread(fd, self.index.size, 0)
+        except OSError:
+            return None
+        view = memoryview(data)
+        keys = []
+        for i in range(len(self.index)):
+            start, end = self.index.span(i)
+            key = codec.entry_key(view[start:end])
+            if key is None:
+                return None
+            keys.append(key)
+        return keys
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+def peek_indexed(
+    path: Path, count: int, max_bytes: int | None = DEFAULT_MAX_BYTES
+) -> IndexedFile | tuple[dict[str, Any], int] | None:
+    """Every session of a big ``sessions.json`` in OpenClaw's layout, indexed and none parsed
+    (``IndexedFile``); for another layout or an ``openclaw-agent.sqlite`` what ``peek_newest``
+    gives (the newest ``count`` sessions and how many there are), else None."""
+    if path.suffix == ".sqlite":
+        return peek_newest(path, count, max_bytes)
+    found = _read_big(path, max_bytes)
+    if found is None:
+        return None
+    fd, data = found
+    index = codec.index_entries(data)
+    if index is None:
+        os.close(fd)
+        return codec.newest_entries(data, count)
+    return IndexedFile(path, fd, index)
 
 
 def _read_fix(exc: OSError) -> str | None:

@@ -17,7 +17,8 @@ from openclaw_tui.store.backends import json_file
 from openclaw_tui.store.errors import StoreUnreadableError
 from openclaw_tui.store.synthetic import generate_store
 from openclaw_tui.tui import app as app_module
-from openclaw_tui.tui.app import PREVIEW_ROWS
+from openclaw_tui.tui.app import PREVIEW_ROWS, SessionBrowserApp
+from openclaw_tui.tui.preview import PreviewViewModel
 from openclaw_tui.tui.target import StoreTarget
 from tests.backends import StoreKind, make_store
 from tests.tui.helpers import FIXED_NOW, make_app, wait_until
@@ -68,7 +69,13 @@ async def test_newest_sessions_are_shown_before_the_store_is_open(
         await wait_until(pilot, lambda: app.main.vm.total_count > 0, what="the first page")
         screen = app.main
         assert app.store is None  # still opening
-        assert screen.vm.total_count == PREVIEW_ROWS
+        if store_kind == "json":
+            # Every session of a sessions.json, each row read from the file when drawn.
+            assert isinstance(screen.vm, PreviewViewModel)
+            assert screen.vm.total_count == screen.vm.row_count == SESSIONS
+            assert screen.vm.shown_keys() == newest
+        else:
+            assert screen.vm.total_count == PREVIEW_ROWS
         assert screen.vm.shown_keys()[:50] == newest[:50]
         assert screen.current_key == newest[0]
         await pilot.pause()
@@ -76,13 +83,80 @@ async def test_newest_sessions_are_shown_before_the_store_is_open(
         await pilot.press("down")
         assert screen.current_key == newest[1]
         gate.set()
-        await wait_until(pilot, lambda: screen.vm.total_count == SESSIONS, timeout=30)
+        await wait_until(pilot, lambda: _loaded(app), timeout=30, what="the store's rows")
         await pilot.pause()
-        assert screen.vm.shown_keys()[:50] == newest[:50]
+        assert screen.vm.shown_keys() == newest
         assert screen.current_key == newest[1]  # the cursor stayed on its session
         assert app.store is not None
         assert all(screen.vm.rows[k].entry is app.store.get(k) for k in newest[:50])
         assert "loading" not in screen.status.text
+
+
+def _loaded(app: SessionBrowserApp) -> bool:
+    vm = app.main.vm
+    return (
+        app.store is not None
+        and not isinstance(vm, PreviewViewModel)
+        and vm.total_count == SESSIONS
+        and app.main._loading_total is None
+    )
+
+
+async def test_the_store_is_parsed_only_once_every_row_is_on_screen(tmp_path: Path):
+    """The whole parse holds the interpreter: it starts after the preview's first frame."""
+    gate = asyncio.Event()
+    app, newest = _app(tmp_path, "json", gate)
+    seen_at_open: list[object] = []
+    original = GatedStore.open
+
+    async def open_after_paint(self: GatedStore) -> SessionStore:
+        main = app.main
+        seen_at_open.append((type(main.vm), main.vm.total_count, main.table.cursor_key))
+        return await original(self)
+
+    GatedStore.open = open_after_paint  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=(140, 30)) as pilot:
+            await wait_until(pilot, lambda: bool(seen_at_open), what="the store's open")
+            assert seen_at_open == [(PreviewViewModel, SESSIONS, newest[0])]
+            gate.set()
+            await wait_until(pilot, lambda: _loaded(app), timeout=30, what="the store's rows")
+    finally:
+        GatedStore.open = original  # type: ignore[method-assign]
+
+
+async def test_a_sort_filter_or_mark_made_while_previewing_is_kept(tmp_path: Path):
+    """The preview cannot sort or filter 100,000 sessions it has not read: it says so and the
+    whole store is shown sorted and filtered as asked, with the marks made meanwhile."""
+    gate = asyncio.Event()
+    app, newest = _app(tmp_path, "json", gate)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await wait_until(pilot, lambda: app.main.vm.total_count > 0, what="the preview")
+        screen = app.main
+        await pilot.press("space")  # marks newest[0], moves to newest[1]
+        assert screen.marked_keys == {newest[0]}
+        screen.sort_by("key")
+        assert screen.apply_filter("telegram")
+        await pilot.pause()
+        assert screen.vm.shown_keys()[:5] == newest[:5]  # nothing re-sorted yet
+        assert "then sorted/filtered as asked" in screen.status.text
+        assert "applies once the" in str(screen.filter_bar.query_one("#filter-message").render())
+        gate.set()
+        await wait_until(pilot, lambda: _loaded(app), timeout=30, what="the store's rows")
+        await pilot.pause()
+        vm = screen.vm
+        assert (vm.sort_column, vm.sort_reverse, vm.filter_text) == ("key", False, "telegram")
+        expected = sorted(k for k in newest if "telegram" in k or _matches(vm, k))
+        assert vm.shown_keys() == expected
+        assert screen.marked_keys == {newest[0]}
+        assert "then sorted" not in screen.status.text
+
+
+def _matches(vm: object, key: str) -> bool:
+    from openclaw_tui.tui.viewmodel import matches, parse_filter
+
+    entry = vm.entries[key]  # type: ignore[attr-defined]
+    return matches(parse_filter("telegram"), key, entry, FIXED_NOW)
 
 
 async def test_a_store_that_cannot_be_opened_takes_the_first_page_away(
@@ -97,6 +171,7 @@ async def test_a_store_that_cannot_be_opened_takes_the_first_page_away(
         await wait_until(pilot, lambda: screen.banner.message is not None, what="the error")
         await pilot.pause()
         assert screen.vm.total_count == 0
+        assert not isinstance(screen.vm, PreviewViewModel)
         assert "an I/O error" in (screen.banner.message or "")
         assert "loading" not in screen.status.text
 
