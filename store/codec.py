@@ -16,7 +16,6 @@ Where orjson is lossy or refuses, the exact standard library takes over:
 
 from __future__ import annotations
 
-import bisect
 import gc
 import hashlib
 import heapq
@@ -32,6 +31,7 @@ from typing import Any, TypeGuard
 
 import orjson
 
+from openclaw_tui.store.backends import json_scan
 from openclaw_tui.store.errors import StoreCorruptError
 
 BOM = b"\xef\xbb\xbf"
@@ -835,9 +835,9 @@ def entry_problem(key: str, value: Any) -> tuple[str, str] | None:
     return None
 
 
-_FRAME_OPEN = b'{\n  "'
-_FRAME_CLOSE = b"\n}"
-_ENTRY_SEP = b',\n  "'  # between two top-level entries, and only there, in OpenClaw's layout
+_FRAME_OPEN = json_scan.FRAME_OPEN
+_FRAME_CLOSE = json_scan.FRAME_CLOSE
+_ENTRY_SEP = json_scan.ENTRY_SEP  # between two top-level entries, and only there
 
 
 class IncrementalLoads:
@@ -1017,11 +1017,7 @@ class IncrementalLoads:
 _ABSENT: Any = object()
 
 
-# ``"updatedAt": <number>`` as a field of a top-level entry in OpenClaw's layout: entries are at
-# indent 2, so their fields are the only lines at indent 4 (strings hold no raw newline).
-_UPDATED_AT = re.compile(
-    rb'\n    "updatedAt": (-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)(?=,\n    "|\n  \})'
-)
+_UPDATED_AT = json_scan.UPDATED_AT  # a top-level entry's numeric updatedAt
 
 
 def newest_entries(data: bytes, count: int) -> tuple[dict[str, Any], int] | None:
@@ -1079,23 +1075,20 @@ def _parse_fragment(fragment: memoryview) -> tuple[str, Any] | None:
     return next(iter(value.items()))
 
 
-_ENTRY_SEP_AT = re.compile(re.escape(_ENTRY_SEP))
-_KEY_AT = re.compile(rb'"((?:[^"\\]|\\.)*)": ')
-
-
 @dataclass(slots=True)
 class EntryIndex:
     """Where every entry of a file in OpenClaw's layout is, from one scan of its bytes
-    (``index_entries``), with nothing parsed: entry ``i`` (file order) is the fragment
-    ``span(i)``, ``updated[i]`` its top-level numeric ``updatedAt`` as written (None: none).
-    ``keys`` holds the keys of the entries whose ``updatedAt`` another entry shares (-1
-    counted as none, as the table sorts it), which is what orders them. Holds no bytes:
-    ~3 MiB at 100,000 entries, against ~80 MiB of file."""
+    (``backends/json_scan.py``), with nothing parsed: entry ``i`` (file order) is the fragment
+    ``span(i)``, ``updated[i]`` its top-level numeric ``updatedAt`` as written (None: none),
+    ``order`` the entry numbers newest first as the table sorts them (-1 as none, last; ties
+    by key, ``keys`` holding the keys of the entries that tie). Holds no bytes: ~3 MiB at
+    100,000 entries, against ~80 MiB of file."""
 
     size: int
     starts: list[int]
     updated: list[int | float | None]
     keys: dict[int, str]
+    order: list[int]
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -1106,83 +1099,41 @@ class EntryIndex:
         end = starts[i + 1] - 4 if i + 1 < len(starts) else self.size - 2
         return starts[i], end
 
+    @classmethod
+    def of(cls, found: Any) -> EntryIndex | None:
+        """The index ``json_scan.scan`` found (or another process marshalled), checked for its
+        shape; None for nothing, or for anything else."""
+        if found is None:
+            return None
+        try:
+            size, starts, updated, keys, order = found
+        except (TypeError, ValueError):
+            return None
+        count = len(starts)
+        if not (
+            type(size) is int
+            and type(starts) is list
+            and type(updated) is list
+            and type(keys) is dict
+            and type(order) is list
+            and len(updated) == len(order) == count > 0
+            and starts[0] == 4
+            and all(map(operator.lt, starts, starts[1:]))
+            and starts[-1] < size
+        ):
+            return None
+        return cls(size, starts, updated, keys, order)
 
-def entry_key(fragment: bytes | memoryview) -> str | None:
-    """The key a fragment starts with, decoded as JSON decodes it (None: not a plain key)."""
-    match = _KEY_AT.match(fragment)
-    if match is None:
-        return None
-    raw = match[1]
-    try:
-        if b"\\" not in raw:
-            return raw.decode("utf-8")
-        key = orjson.loads(b'"' + raw + b'"')
-    except (UnicodeDecodeError, orjson.JSONDecodeError):
-        return None
-    return key if type(key) is str else None
+
+entry_key = json_scan.entry_key
 
 
 def index_entries(data: bytes) -> EntryIndex | None:
     """An ``EntryIndex`` of a file in OpenClaw's layout, None for anything else (then only the
-    whole parse can say what the file holds).
-
-    Two scans of the bytes (~0.2 s at 100,000 entries, where a parse is ~0.9 s): the entry
-    separators and the top-level ``updatedAt`` fields (as ``newest_entries``). Nothing is
-    checked but the frame and one ``updatedAt`` at most per entry: an entry is checked when it
-    is parsed (``parse_entry``), as ``loads`` checks a block."""
-    if not data.startswith(_FRAME_OPEN) or not data.endswith(_FRAME_CLOSE):
-        return None
-    last_end = len(data) - 2
-    seps = [m.start() for m in _ENTRY_SEP_AT.finditer(data, 0, last_end)]
-    count = len(seps) + 1
-    found = [(m.start(), m[1]) for m in _UPDATED_AT.finditer(data)]
-    offsets = [offset for offset, _text in found]
-    texts = [text for _offset, text in found]
-    del found
-    updated: list[int | float | None]
-    bounds = [*seps, last_end]
-    if (
-        len(offsets) == count
-        and all(map(operator.lt, offsets, bounds))
-        and all(map(operator.lt, seps, offsets[1:]))
-    ):
-        # The common case, checked in C: each entry has its updatedAt, in order.
-        try:
-            updated = list(map(int, texts))
-        except ValueError:
-            updated = [_number_of(text) for text in texts]
-    else:
-        updated = [None] * count
-        entry = 0
-        for offset, text in zip(offsets, texts, strict=True):
-            entry = bisect.bisect_left(bounds, offset, entry)
-            if updated[entry] is not None:
-                return None  # two updatedAt fields: only the exact parse says which counts
-            updated[entry] = _number_of(text)
-    starts = [4]
-    starts.extend(sep + 4 for sep in seps)
-    # Ties are ordered by key: read the keys of the entries that share a value.
-    counts: dict[int | float | None, int] = {}
-    for value in updated:
-        value = None if value == -1 else value
-        counts[value] = counts.get(value, 0) + 1
-    keys: dict[int, str] = {}
-    if len(counts) < count:
-        view = memoryview(data)
-        for i, value in enumerate(updated):
-            if counts[None if value == -1 else value] > 1:
-                key = entry_key(view[starts[i] : starts[i] + 4096])
-                if key is None:
-                    return None
-                keys[i] = key
-    return EntryIndex(len(data), starts, updated, keys)
-
-
-def _number_of(text: bytes) -> int | float:
-    try:
-        return int(text)
-    except ValueError:
-        return float(text)
+    whole parse can say what the file holds). Nothing is checked but the frame and one
+    ``updatedAt`` at most per entry: an entry is checked when it is parsed (``parse_entry``),
+    as ``loads`` checks a block."""
+    return EntryIndex.of(json_scan.scan(data))
 
 
 def parse_entry(fragment: bytes | memoryview) -> tuple[str, Any] | None:

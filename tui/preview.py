@@ -1,9 +1,10 @@
 """Every session of a big ``sessions.json`` in the table before the store has parsed the file.
 
 The store's whole parse (~0.9 s at 100,000 sessions) and the view model's rows (~0.5 s) cannot
-both come before the first paint. The file's bytes are scanned instead (``codec.index_entries``:
-where each entry is and its ``updatedAt``, ~0.25 s), the sessions are put in the table's default
-order (Updated, newest first: what ``SessionViewModel`` sorts them to) and a row is built only
+both come before the first paint. The file's bytes are scanned instead, in another process
+(``store/backends/json_scan.py``: where each entry is and its ``updatedAt``, ~0.3 s), which
+puts the sessions in the table's default order (Updated, newest first: what
+``SessionViewModel`` sorts them to), and a row is built only
 when it is drawn or asked for: its fragment read again, parsed and checked exactly as the
 store's parse checks a block (``IndexedFile.entry``), made into a row by the view model's own
 code. So the table shows every session, each with the file's exact values, and the store's
@@ -18,8 +19,6 @@ rows checked so far until the store is open (``MainScreen._preview_broken``).
 
 from __future__ import annotations
 
-import bisect
-import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -33,23 +32,6 @@ from openclaw_tui.tui.viewmodel import (
     SessionViewModel,
     parse_filter,
 )
-
-
-def default_order(updated: list[int | float | None], keys: Mapping[int, str]) -> list[int]:
-    """Entry numbers in the order ``SessionViewModel`` sorts by Updated, newest first: by
-    ``updatedAt`` descending, those without one (or -1) last, ties by key (``keys`` holds the
-    key of every entry whose value another one shares)."""
-    last = math.inf  # no value (None or -1): after every number, as the view model's rank
-    values = [last if value is None or value == -1 else -value for value in updated]
-    order = sorted(range(len(values)), key=values.__getitem__)
-    if keys:
-        # Equal values are next to each other, in file order (a stable sort): in key order.
-        ranked = [values[i] for i in order]
-        for value in {values[i] for i in keys}:
-            lo = bisect.bisect_left(ranked, value)
-            hi = bisect.bisect_right(ranked, value, lo)
-            order[lo:hi] = sorted(order[lo:hi], key=keys.__getitem__)
-    return order
 
 
 class _Rows(Mapping[str, Row]):
@@ -94,7 +76,7 @@ class PreviewViewModel(SessionViewModel):
         super().__init__(columns, clock=clock, monotonic=monotonic, stall_seconds=stall_seconds)
         self.file = file
         index = file.index
-        self._order = default_order(index.updated, index.keys)
+        self._order = index.order  # as SessionViewModel sorts by Updated, newest first
         self._position: dict[int, int] = {}  # entry number -> row index, of the rows built
         self._all_positions: list[int] | None = None  # every one, when first needed
         self._built: dict[int, Row] = {}

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import errno as errno_mod
+import marshal
 import os
 import stat as stat_mod
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,6 +23,7 @@ from openclaw_tui.store.atomic import (
     pieces_size,
     remove_stale_temps,
 )
+from openclaw_tui.store.backends import json_scan
 from openclaw_tui.store.backends.base import (
     DUPLICATE_KEYS,
     Backend,
@@ -331,34 +335,34 @@ PEEK_MIN_BYTES = 16 * 2**20
 """Below this size a file is parsed whole before the first paint anyway (~0.15 s)."""
 
 
-def _read_big(path: Path, max_bytes: int | None) -> tuple[int, bytes] | None:
-    """(an open fd, every byte) of a regular file of ``PEEK_MIN_BYTES`` up to ``max_bytes``;
-    None otherwise (nothing left open). The caller closes the fd."""
+def _open_big(path: Path, max_bytes: int | None) -> int | None:
+    """An fd of a regular file of ``PEEK_MIN_BYTES`` up to ``max_bytes``; None otherwise."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
     try:
         st = os.fstat(fd)
-        if not stat_mod.S_ISREG(st.st_mode) or st.st_size < PEEK_MIN_BYTES:
-            os.close(fd)
-            return None
-        if max_bytes is not None and st.st_size > max_bytes:
-            os.close(fd)
-            return None
-        chunks = []
-        offset = 0
-        while chunk := os.pread(fd, st.st_size - offset, offset):
-            chunks.append(chunk)
-            offset += len(chunk)
-            if offset >= st.st_size:
-                break
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        del chunks
+        big = stat_mod.S_ISREG(st.st_mode) and st.st_size >= PEEK_MIN_BYTES
+        if big and (max_bytes is None or st.st_size <= max_bytes):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _read_big(path: Path, max_bytes: int | None) -> tuple[int, bytes] | None:
+    """(an open fd, every byte) of a regular file of ``PEEK_MIN_BYTES`` up to ``max_bytes``;
+    None otherwise (nothing left open). The caller closes the fd."""
+    fd = _open_big(path, max_bytes)
+    if fd is None:
+        return None
+    try:
+        return fd, json_scan.read_fd(fd)
     except OSError:
         os.close(fd)
         return None
-    return fd, data
 
 
 def peek_newest(
@@ -450,23 +454,63 @@ class IndexedFile:
             os.close(fd)
 
 
+SCAN_PROGRAM = Path(json_scan.__file__)
+
+
+def _scan_elsewhere(fd: int) -> Any:
+    """``json_scan.scan`` of the file open at ``fd``, run by another process: the scan holds
+    the interpreter for ~0.3 s, and this one is drawing its first frame meanwhile. What it
+    hands back (~2 MiB, marshalled) is checked by ``EntryIndex.of``. Raises ``OSError`` or
+    ``ValueError`` when that process cannot run or says nothing usable."""
+    # -I -S: no site, no environment, nothing of the app: the program is the file alone.
+    process = subprocess.run(
+        [sys.executable, "-I", "-S", str(SCAN_PROGRAM), str(fd)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(fd,),
+        check=False,
+    )
+    if process.returncode != 0:
+        raise OSError(f"the scan exited with {process.returncode}")
+    return marshal.loads(process.stdout)
+
+
 def peek_indexed(
-    path: Path, count: int, max_bytes: int | None = DEFAULT_MAX_BYTES
+    path: Path, count: int, max_bytes: int | None = DEFAULT_MAX_BYTES, *, elsewhere: bool = True
 ) -> IndexedFile | tuple[dict[str, Any], int] | None:
     """Every session of a big ``sessions.json`` in OpenClaw's layout, indexed and none parsed
     (``IndexedFile``); for another layout or an ``openclaw-agent.sqlite`` what ``peek_newest``
-    gives (the newest ``count`` sessions and how many there are), else None."""
+    gives (the newest ``count`` sessions and how many there are), else None. ``elsewhere``:
+    the scan runs in another process (``_scan_elsewhere``); here when that fails."""
     if path.suffix == ".sqlite":
         return peek_newest(path, count, max_bytes)
-    found = _read_big(path, max_bytes)
-    if found is None:
+    fd = _open_big(path, max_bytes)
+    if fd is None:
         return None
-    fd, data = found
-    index = codec.index_entries(data)
-    if index is None:
-        os.close(fd)
-        return codec.newest_entries(data, count)
+    try:
+        found: Any = _NOT_SCANNED
+        if elsewhere:
+            with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+                found = _scan_elsewhere(fd)
+        if found is _NOT_SCANNED or found is None:
+            data = json_scan.read_fd(fd)
+            index = codec.index_entries(data) if found is _NOT_SCANNED else None
+            if index is None:
+                os.close(fd)
+                return codec.newest_entries(data, count)
+        else:
+            index = codec.EntryIndex.of(found)
+            if index is None or index.size != os.fstat(fd).st_size:
+                os.close(fd)
+                return peek_newest(path, count, max_bytes)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        return None
     return IndexedFile(path, fd, index)
+
+
+_NOT_SCANNED: Any = object()
 
 
 def _read_fix(exc: OSError) -> str | None:

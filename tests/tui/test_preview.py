@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from openclaw_tui.store import codec
 from openclaw_tui.store.backends.json_file import IndexedFile
 from openclaw_tui.store.synthetic import generate_store
-from openclaw_tui.tui.preview import PreviewViewModel, default_order
+from openclaw_tui.tui.preview import PreviewViewModel
 from openclaw_tui.tui.viewmodel import SessionViewModel
 from tests.store.test_incremental_parse import LAYOUTS, entry_values, full_parse, keys_st, render
 from tests.store.test_newest_entries import dated_entry
@@ -112,10 +112,14 @@ def test_rows_are_built_only_when_asked_for(tmp_path: Path) -> None:
         preview.close()
 
 
-def test_default_order_breaks_ties_by_key() -> None:
-    updated: list[int | float | None] = [5, None, 5.0, 9, -1, 5]
-    keys = {0: "b", 1: "z", 2: "a", 4: "y", 5: "c"}
-    assert default_order(updated, keys) == [3, 2, 0, 5, 4, 1]
+def test_ties_are_ordered_by_key() -> None:
+    entries = {"b": {"updatedAt": 5}, "z": {}, "a": {"updatedAt": 5.0}, "x": {"updatedAt": 9}}
+    entries |= {"y": {"updatedAt": -1}, "c": {"updatedAt": 5}, "d": {"updatedAt": 4}}
+    index = codec.index_entries(codec.dumps(entries))
+    assert index is not None
+    keys = list(entries)
+    assert [keys[i] for i in index.order] == ["x", "a", "b", "c", "d", "y", "z"]
+    assert set(index.keys.values()) == {"a", "b", "c", "y", "z"}  # read only for the ties
 
 
 def test_an_entry_that_is_not_exact_breaks_the_preview(tmp_path: Path) -> None:
