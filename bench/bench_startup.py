@@ -83,7 +83,7 @@ def phase_store(path: Path) -> dict[str, Any]:
 def phase_app(path: Path, expected: int, idle_s: float, *, early: bool = True) -> dict[str, Any]:
     """The app on ``path`` until every row is on screen, then ``idle_s`` idle seconds.
     ``early=False``: the baseline, without the first page painted before the whole parse
-    (``json_file.peek_newest`` -> ``NewestSessions``), as before that existed."""
+    (``app._peek``: the preview or the newest page), as before that existed."""
     import asyncio
 
     # As the openclaw-tui command does: the command line first, then the app.
@@ -104,7 +104,7 @@ def phase_app(path: Path, expected: int, idle_s: float, *, early: bool = True) -
     if not early:
         import openclaw_tui.tui.app as app_module
 
-        app_module.peek_newest = lambda *args, **kwargs: None  # type: ignore[assignment]
+        app_module._peek = lambda *args, **kwargs: None  # type: ignore[assignment]
 
     app = SessionBrowserApp(target_for_path(path), config=UserConfig())
     original = app._display
