@@ -30,7 +30,6 @@ from openclaw_tui.tui.viewmodel import (
     Entry,
     Row,
     SessionViewModel,
-    parse_filter,
 )
 
 
@@ -125,12 +124,15 @@ class PreviewViewModel(SessionViewModel):
         """The entries checked so far (what is left to show when the preview breaks)."""
         return {row.key: row.entry for row in self._built.values()}
 
-    def row_of(self, key: str) -> Row | None:
+    def _number(self, key: str) -> int | None:
+        """``key``'s entry number: of the rows built, else of every key (read once)."""
         i = self._number_of.get(key)
+        return i if i is not None else self._key_numbers().get(key)
+
+    def row_of(self, key: str) -> Row | None:
+        i = self._number(key)
         if i is None:
-            i = self._key_numbers().get(key)
-            if i is None:
-                return None
+            return None
         row = self._build(i)
         if row is not None and row.key != key:
             self._break()
@@ -169,11 +171,9 @@ class PreviewViewModel(SessionViewModel):
         return row
 
     def index_of(self, key: str) -> int | None:
-        i = self._number_of.get(key)
+        i = self._number(key)
         if i is None:
-            i = self._key_numbers().get(key)
-            if i is None:
-                return None
+            return None
         position = self._position.get(i)
         if position is None:
             if self._all_positions is None:
@@ -208,32 +208,6 @@ class PreviewViewModel(SessionViewModel):
             self.requested.get("sort_reverse", self.sort_reverse),
             self.requested.get("filter_text", self.filter_text),
         )
-
-    def sort_request(self, column_id: str, reverse: bool | None = None) -> tuple[str, bool]:
-        """As ``SessionViewModel.sort_request``, from the sort asked for (kept for later)."""
-        column, current, _text = self.wanted()
-        if reverse is None:
-            if column_id == column:
-                reverse = not current
-            else:
-                reverse = self.columns[self.column_index(column_id)].descending_first
-        return column_id, reverse
-
-    def spawn(self) -> SessionViewModel:
-        """An empty model with what the operator wants (sort, filter, tree), marks and pause."""
-        other = SessionViewModel(
-            self.columns,
-            clock=self.clock,
-            monotonic=self.monotonic,
-            stall_seconds=self.stall_seconds,
-        )
-        other.sort_column, other.sort_reverse, other.filter_text = self.wanted()
-        other._sort_key_fn = other._make_sort_key_fn()
-        other._terms = parse_filter(other.filter_text)
-        other.marked_keys = set(self.marked_keys)
-        other.paused = self.paused
-        other.tree = self.tree
-        return other
 
     def close(self) -> None:
         self.file.close()

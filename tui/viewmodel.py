@@ -1328,16 +1328,21 @@ class SessionViewModel:
     # --- state changes ------------------------------------------------------------------------
 
     def spawn(self) -> SessionViewModel:
-        """An empty model with this one's columns, clock, sort, filter, marks and pause."""
+        """An empty model with this one's columns, clock, marks, pause and tree, and the sort and
+        filter the operator wants (``wanted``)."""
         other = SessionViewModel(
             self.columns,
             clock=self.clock,
             monotonic=self.monotonic,
             stall_seconds=self.stall_seconds,
         )
-        other.sort_column, other.sort_reverse = self.sort_column, self.sort_reverse
+        other.sort_column, other.sort_reverse, other.filter_text = self.wanted()
         other._sort_key_fn = other._make_sort_key_fn()
-        other.filter_text, other._terms = self.filter_text, self._terms
+        other._terms = (
+            self._terms
+            if other.filter_text == self.filter_text
+            else parse_filter(other.filter_text)
+        )
         other.marked_keys = set(self.marked_keys)
         other.paused = self.paused
         other.tree = self.tree
@@ -1399,8 +1404,9 @@ class SessionViewModel:
         if column_id not in self._col_index:
             raise KeyError(column_id)
         if reverse is None:
-            if column_id == self.sort_column:
-                reverse = not self.sort_reverse
+            column, current, _text = self.wanted()
+            if column_id == column:
+                reverse = not current
             else:
                 reverse = self.columns[self._col_index[column_id]].descending_first
         return column_id, reverse

@@ -501,8 +501,11 @@ def peek_indexed(
         else:
             index = codec.EntryIndex.of(found)
             if index is None or index.size != os.fstat(fd).st_size:
+                # The same file as the scan's, read here (not reopened by name: OpenClaw may
+                # have renamed another one over it since).
+                data = json_scan.read_fd(fd)
                 os.close(fd)
-                return peek_newest(path, count, max_bytes)
+                return codec.newest_entries(data, count)
     except OSError:
         with contextlib.suppress(OSError):
             os.close(fd)

@@ -4,7 +4,7 @@
 (~0.3 s of CPU at 100,000 entries, where a parse is ~0.9 s) and puts the entries in the order
 the table shows them first: ``updatedAt`` descending, those without one (or -1) last, ties by
 key. It holds the interpreter all that time (``re`` does not let it go), so the app runs it in a
-process of its own while its first frame is drawn (``json_file.start_scan``): this file is that
+process of its own while its first frame is drawn (``json_file._scan_elsewhere``): this file is that
 process's whole program, run by path with ``python -I -S``, so it imports nothing but the
 standard library's smallest modules and nothing of the app. Nothing here is trusted: each entry
 is checked when the app parses it (``json_file.IndexedFile.entry``).
