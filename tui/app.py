@@ -419,6 +419,15 @@ class MainScreen(Screen[None]):
 
     # --- store lifecycle (called by the app) --------------------------------------------------
 
+    def _in_first_order(self) -> bool:
+        """The table shows the order a big store's early rows come in: newest first, no
+        filter, no tree (``NewestSessions`` and ``StorePreview`` are only shown then)."""
+        vm = self.vm
+        return not (vm.filter_text or vm.tree) and (vm.sort_column, vm.sort_reverse) == (
+            "updated",
+            True,
+        )
+
     @on(NewestSessions)
     def _newest_sessions(self, message: NewestSessions) -> None:
         """The newest sessions of a big ``sessions.json`` on screen before the store has
@@ -426,9 +435,9 @@ class MainScreen(Screen[None]):
         instead of after the whole parse. Only in the order those rows are the top
         of (newest first, no filter, no tree); the store's snapshot replaces them once it is
         open (``store_opened``), or ``store_failed`` clears them."""
-        vm = self.vm
-        if vm.filter_text or vm.tree or (vm.sort_column, vm.sort_reverse) != ("updated", True):
+        if not self._in_first_order():
             return
+        vm = self.vm
         self.target = message.target
         self._first_page = message.target
         vm.rebuild(message.entries)
@@ -442,18 +451,12 @@ class MainScreen(Screen[None]):
         no tree): only then, once that frame is out (``painted``), does the store's parse
         start. ``store_opened`` replaces the preview; ``store_failed`` takes it away."""
         preview, painted = message.preview, message.painted
-        vm = self.vm
-        if (
-            vm.filter_text
-            or vm.tree
-            or (vm.sort_column, vm.sort_reverse) != ("updated", True)
-            or self.app.target is not message.target
-        ):
+        if not self._in_first_order() or self.app.target is not message.target:
             preview.close()
             if not painted.done():
                 painted.set_result(None)
             return
-        preview.paused = vm.paused
+        preview.paused = self.vm.paused
 
         def broken() -> None:
             # Found while a line is drawn: the rows are replaced after that, not during it.
