@@ -4,8 +4,9 @@ Prints, each with a baseline measured in the same run:
 - process start -> every row on screen (target < 1.2 s), beside the floor: a process that only
   starts the interpreter and parses the file whole with one ``orjson.loads``;
 - time to first paint (target < 2 s), beside the time the store alone takes to open;
-- keystroke-to-redraw latency (cursor down, then the screen is idle again) while the store takes
-  100 changes per second (target p95 < 100 ms), beside the same keystrokes on an idle store;
+- keystroke-to-redraw latency (a cursor key, to the first frame drawing the cursor's new line)
+  while the store takes 100 changes per second through ``update_entry`` (target p95 < 50 ms),
+  beside the same keystrokes on an idle store (open, its parse over);
 - peak memory (max RSS) of the app (target <= 350 MiB), beside a process that only opens the
   store and one that only parses the file whole with ``orjson.loads`` (what the store did).
 
@@ -171,35 +172,54 @@ async def _writer(path: Path, rate: float, stop: asyncio.Event, counter: list[in
 
 
 class RedrawProbe:
-    """Notes when the app hands a new frame to its driver (headless: the frame is still built)."""
+    """Notes when the app hands a new frame to its driver (headless: the frame is still built),
+    and whether that frame shows the table's cursor where it is now."""
 
     def __init__(self, app: Any) -> None:
         self.frame = asyncio.Event()
+        self.table: Any = None
+        self.cursor_shown = asyncio.Event()
         original = app._display
 
         def display(screen: Any, renderable: Any) -> None:
             if renderable is not None:
                 self.frame.set()
+                if self.table is not None and self._shows_cursor(self.table):
+                    self.cursor_shown.set()
             original(screen, renderable)
 
         app._display = display
 
+    @staticmethod
+    def _shows_cursor(table: Any) -> bool:
+        # The table records what each screen line was last drawn from (its signature, the
+        # cursor's place included): the cursor's line as drawn equals the line as it is now.
+        line = table.cursor_index - round(table.scroll_y) + 1
+        drawn = table._drawn.get(line)
+        return drawn is not None and drawn == table._line_signature(line)
+
 
 async def _keystrokes(pilot: Any, table: Any, probe: RedrawProbe, count: int) -> list[float]:
-    """Milliseconds from a key press to the first frame showing the moved cursor."""
+    """Milliseconds from a key press to the first frame showing the moved cursor.
+
+    The frame is the one that draws the cursor's new line (``RedrawProbe.cursor_shown``), not
+    the next frame after the cursor index changed: a key's frames come in pairs (the table,
+    then the detail pane), and the poll below may notice the new index only after the first
+    is out, which counted the second, later one."""
     latencies = []
+    probe.table = table
     for n in range(count):
         key = "down" if (n // 20) % 2 == 0 else "up"
         before = table.cursor_index
-        probe.frame.clear()
         start = time.perf_counter()
+        probe.cursor_shown.clear()
         # Straight to the driver's queue, as a terminal key would arrive (Pilot's press would
         # also wait for the whole process to go idle, which it never does under load).
         pilot.app._driver.send_message(events.Key(key, None))
         while table.cursor_index == before:
             await asyncio.sleep(0.0005)
-        probe.frame.clear()
-        await probe.frame.wait()
+        # Set only by a frame drawn after the move (a frame before it shows the old line).
+        await probe.cursor_shown.wait()
         latencies.append((time.perf_counter() - start) * 1000)
         # Space the keystrokes like a person holding a key (30 per second).
         await asyncio.sleep(max(0.0, 1 / 30 - (time.perf_counter() - start)))
@@ -209,6 +229,7 @@ async def _keystrokes(pilot: Any, table: Any, probe: RedrawProbe, count: int) ->
 async def phase_app(path: Path, rate: float, keys: int, expected: int) -> dict[str, Any]:
     from openclaw_tui.tui.app import SessionBrowserApp
     from openclaw_tui.tui.config import UserConfig
+    from openclaw_tui.tui.preview import PreviewViewModel
     from openclaw_tui.tui.target import target_for_path
 
     app = SessionBrowserApp(target_for_path(path), config=UserConfig())
@@ -237,6 +258,17 @@ async def phase_app(path: Path, rate: float, keys: int, expected: int) -> dict[s
         result["launch_all_rows_s"] = time.time() - float(os.environ["BENCH_START"])
         result["rss_loaded_mb"] = peak_rss_mb()
         result["sessions"] = main.vm.total_count
+        # Every row is on screen before the store has parsed the file (the preview); the
+        # keystrokes below are timed on the open store, the parse over, or the "idle store"
+        # baseline would time keys against the parse.
+        while (
+            app.store is None
+            or isinstance(main.vm, PreviewViewModel)
+            or main._loading_total is not None
+            or main._rebuilding
+        ):
+            await asyncio.sleep(0.005)
+        result["store_open_s"] = time.perf_counter() - start
         table = main.table
         cpu_start, wall_start = time.process_time(), time.perf_counter()
         await asyncio.sleep(2.0)
@@ -304,6 +336,7 @@ def pct(values: list[float], q: float) -> float:
 
 ALL_ROWS_TARGET_S = 1.2
 RSS_TARGET_MB = 350
+KEY_P95_TARGET_MS = 50
 
 
 def report(floor: dict[str, Any], store: dict[str, Any], app: dict[str, Any]) -> list[str]:
@@ -323,11 +356,14 @@ def report(floor: dict[str, Any], store: dict[str, Any], app: dict[str, Any]) ->
         f"baseline: opening the store alone {store['open_s']:.2f} s)"
     )
     print(f"  every row ready        {app['all_rows_s']:.2f} s")
+    print(f"  the store open         {app['store_open_s']:.2f} s (the keys below start then)")
     print(
         f"keystroke to redraw      p50 {statistics.median(load):.1f} ms, "
         f"p95 {pct(load, 0.95):.1f} ms, max {max(load):.1f} ms under "
-        f"{app['changes_per_s']:.0f} changes/s (target p95 < 100 ms)"
+        f"{app['changes_per_s']:.0f} changes/s (target p95 < {KEY_P95_TARGET_MS} ms)"
     )
+    if pct(load, 0.95) >= KEY_P95_TARGET_MS:
+        missed.append("keystroke to redraw p95")
     stall = store["stall_ms"]
     print(
         f"  baseline, no UI        the store's own writes stall the event loop "
