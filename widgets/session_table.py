@@ -386,10 +386,17 @@ class SessionTable(ScrollView, can_focus=True):
         if not count:
             return
         index = max(0, min(index, count - 1))
+        left, top = self._cursor_index, round(self.scroll_y)
         self._cursor_index = index
         key = self._source.row_at(index).key if self._source is not None else None
         self._ensure_cursor_visible()
-        self.repaint()
+        if round(self.scroll_y) == top:
+            # The view stayed: only the line the cursor left and the one it reached look
+            # different (any other line changed is repainted by what changed it). Comparing
+            # every line's signature was most of a cursor move's own cost at 100,000 sessions.
+            self.repaint_rows(left, index)
+        else:
+            self.repaint()
         if key != self.cursor_key:
             self.cursor_key = key
             self.post_message(self.CursorMoved(self, key))
@@ -588,6 +595,18 @@ class SessionTable(ScrollView, can_focus=True):
                 start = None
         if dirty:
             self.refresh(*dirty)
+
+    def repaint_rows(self, *indexes: int) -> None:
+        """``repaint`` for the lines of these rows only (those on screen)."""
+        if not self._drawn or not self.is_mounted:
+            self.refresh()
+            return
+        height = self.scrollable_content_region.height
+        width = max(self.virtual_size.width, self.size.width)
+        top = round(self.scroll_y)
+        for y in sorted({index - top + 1 for index in indexes}):
+            if 0 < y < height and self._drawn.get(y) != self._line_signature(y):
+                self.refresh(Region(0, y, width, 1))
 
     def _line_signature(self, y: int) -> tuple[Any, ...]:
         """Everything line ``y`` of the view is drawn from: two lines with the same signature
