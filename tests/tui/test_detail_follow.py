@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.visual import Visual, visualize
 
 from openclaw_tui.tui.app import KNOWN_FIELDS
-from openclaw_tui.widgets.detail_pane import DetailPane, render_entry
+from openclaw_tui.widgets.detail_pane import DetailBody, DetailPane, render_entry
 from tests.tui.helpers import FIXED_NOW, make_app, started, store_path
 
 pytestmark = pytest.mark.anyio
@@ -95,3 +97,37 @@ async def test_a_session_that_fits_is_shown_without_a_layout_and_a_tall_one_scro
         pane.show("short", {"sessionId": "x"}, {})
         await pilot.pause()
         assert pane.max_scroll_y == 0 and pane.text.startswith("Session short")
+
+
+async def test_a_session_drawn_in_place_repaints_the_lines_that_differ_and_equals_a_fresh_draw():
+    app = PaneHost()
+    async with app.run_test(size=(80, 30)) as pilot:
+        pane = app.query_one(DetailPane)
+        body = pane.query_one(DetailBody)
+        shared = {"origin": {"label": "Ada", "provider": "telegram"}, "model": "m"}
+        pane.show("agent:main:a", {**shared, "sessionId": "first", "totalTokens": 10}, {})
+        await pilot.pause()
+        repainted: list[Region] = []
+        original = body.refresh
+
+        def counting(*regions: Region, **kwargs: Any) -> Any:
+            repainted.extend(regions or [body.size.region])
+            return original(*regions, **kwargs)
+
+        body.refresh = counting  # type: ignore[method-assign]
+        second = {**shared, "sessionId": "other", "totalTokens": 12345}
+        pane.show("agent:main:b", second, {})
+        await pilot.pause()
+        # The key's line, the sessionId's and the tokens' (not the shared fields, not the
+        # blank rest of the pane).
+        assert sorted(region.y for region in repainted) == [0, 7, 8]
+        assert all(region.height == 1 for region in repainted)
+        width, height = body.size
+        expected = render_entry("agent:main:b", second, {}, None)
+        fresh = Visual.to_strips(
+            body, visualize(body, expected, markup=False), width, height, body.visual_style
+        )
+        lines = [body.render_line(y) for y in range(height)]
+        assert lines[: len(fresh)] == fresh and len(fresh) < height
+        assert {strip.text.strip() for strip in lines[len(fresh) :]} == {""}
+        assert pane.text == expected.plain
