@@ -49,6 +49,21 @@ class Decoded:
     # Where the entries are in the bytes (OpenClaw's layout, asked for with ``index``): what
     # ``IncrementalLoads`` compares the next file with, instead of keeping the file itself.
     layout: Layout | None = None
+    # What differs from the entries of the previous ``IncrementalLoads.loads`` (None: no
+    # incremental parse, every entry may have changed).
+    delta: Delta | None = None
+
+
+@dataclass(slots=True)
+class Delta:
+    """How the entries of an incremental parse differ from those of the parse before: every key
+    not named here holds the very object ``base`` holds (so a reader finds what changed in
+    O(changes), not O(store), and the quarantine of the others is the one it knew)."""
+
+    base: dict[str, Any]  # the previous parse's entries, which this is relative to
+    fresh: list[str]  # keys whose values were parsed anew: added, or not equal before (file order)
+    gone: list[str]  # keys of ``base`` the file no longer holds
+    reordered: bool  # keys of ``base`` moved, or new ones came before old ones
 
 
 BLOCK = 16
@@ -60,16 +75,30 @@ them) and a changed entry costs a re-parse of at most its block."""
 FREEZE_AT = 10_000
 
 
+class LayoutBlock:
+    """Consecutive entries of a file in OpenClaw's layout: their keys, the byte length of their
+    fragments joined (from the first one's opening quote to the end of the last one's value)
+    and a SHA-256 of those bytes. Never changed once built: a block whose bytes a rewrite left
+    alone is the same object in the next ``Layout``, so nothing is done per entry for it
+    (``IncrementalDumps.prime`` keeps its serialized block too). The values are in the
+    ``Layout``'s entries."""
+
+    __slots__ = ("digest", "keys", "length")
+
+    def __init__(self, keys: tuple[str, ...], length: int, digest: bytes) -> None:
+        self.keys = keys
+        self.length = length
+        self.digest = digest
+
+
 @dataclass(slots=True)
 class Layout:
-    """A file in OpenClaw's layout, kept without its bytes: each entry's key and value in file
-    order, and for each block of consecutive entries its count, its byte length and a SHA-256
-    of its bytes (from the first entry's opening quote to the end of the last entry's value).
-    At 100,000 entries this is ~1 MiB, where the bytes were ~80 MiB."""
+    """A file in OpenClaw's layout, kept without its bytes: its blocks of consecutive entries
+    in file order, and the entries dict the parse of it gave (the next parse starts from a copy
+    of it). At 100,000 entries this is ~1 MiB beside the entries, where the bytes were ~80 MiB."""
 
-    keys: list[str]
-    values: list[Any]
-    blocks: list[tuple[int, int, bytes]]
+    blocks: list[LayoutBlock]
+    entries: dict[str, Any]
 
 
 def _finite_float(text: str) -> float:
@@ -244,9 +273,7 @@ def _loads_layout(source: Source, index: int | None) -> Decoded | None:
         return None
     size = index or BLOCK
     entries: dict[str, Any] = {}
-    keys: list[str] = []
-    values: list[Any] = []
-    blocks: list[tuple[int, int, bytes]] = []
+    blocks: list[LayoutBlock] = []
     parse = orjson.loads
     dump = orjson.dumps
     join = b"".join
@@ -284,14 +311,12 @@ def _loads_layout(source: Source, index: int | None) -> Decoded | None:
         entries.update(part)
         count += in_block
         if index is not None:
-            keys.extend(part)
-            values.extend(part.values())
-            blocks.append((in_block, end - pos, _digest(view)))
+            blocks.append(LayoutBlock(tuple(part), end - pos, _digest(view)))
         view.release()
         pos = end + 4
     if len(entries) != count or not source.at_end():
         return None  # a key repeated across blocks (the exact parser reports it), or it grew
-    layout = Layout(keys, values, blocks) if index is not None else None
+    layout = Layout(blocks, entries) if index is not None else None
     return Decoded(entries=entries, canonical=True, layout=layout)
 
 
@@ -521,12 +546,15 @@ class IncrementalDumps:
     the bytes are always those of ``dumps(entries)``.
     """
 
-    __slots__ = ("_blocks", "_where", "block_size")
+    __slots__ = ("_blocks", "_primed", "_where", "block_size")
 
     def __init__(self, block_size: int = 256) -> None:
         self.block_size = block_size
         self._blocks: list[_Block] | None = None
         self._where: dict[str, _Block] = {}
+        # The layout blocks of the last ``prime`` and the blocks made of them, while no batch
+        # has changed these since: the next ``prime`` keeps the ones its layout still has.
+        self._primed: dict[LayoutBlock, _Block] | None = None
 
     @property
     def primed(self) -> bool:
@@ -535,6 +563,7 @@ class IncrementalDumps:
     def reset(self) -> None:
         self._blocks = None
         self._where = {}
+        self._primed = None
 
     def full(self, entries: Mapping[str, Any]) -> bytes:
         """Serialize everything and remember the blocks for the next ``update``."""
@@ -627,26 +656,46 @@ class IncrementalDumps:
 
     def prime(self, layout: Layout) -> None:
         """Start from a file just read in OpenClaw's layout (``loads(index=...)``): its blocks
-        as spans of that file, so even the first write copies the unchanged ones from it."""
-        self.reset()
+        as spans of that file, so even the first write copies the unchanged ones from it.
+
+        A layout block the last ``prime`` had (the same object: its bytes unchanged) keeps its
+        block and where its keys are; only the others are done entry by entry, so priming after
+        a rewrite of a few entries costs the blocks, not the 100,000 entries."""
+        old = self._primed if self._blocks is not None else None
+        where = self._where if old is not None else {}
+        self._blocks = None
+        self._where = {}
+        self._primed = None
         blocks: list[_Block] = []
-        where: dict[str, _Block] = {}
-        keys = layout.keys
-        first = 0
+        made: list[_Block] = []
+        primed: dict[LayoutBlock, _Block] = {}
+        total = 0
         start = 4  # the first entry's opening quote, after '{\n  '
-        for count, length, _ in layout.blocks:
-            block = _Block(keys[first : first + count])
+        for layout_block in layout.blocks:
+            block = old.pop(layout_block, None) if old is not None else None
+            if block is None:
+                block = _Block(list(layout_block.keys))
+                made.append(block)
             # A serialized block starts at its first entry's two-space indent.
-            block.span = (start - 2, length + 2)
+            block.span = (start - 2, layout_block.length + 2)
+            block.data = None
+            primed[layout_block] = block
+            blocks.append(block)
+            total += len(layout_block.keys)
+            start += layout_block.length + 4  # ',\n  ' before the next entry's quote
+        if old:
+            for block in old.values():  # gone from the file, or changed
+                for key in block.keys:
+                    if where.get(key) is block:
+                        del where[key]
+        for block in made:
             for key in block.keys:
                 where[key] = block
-            blocks.append(block)
-            first += count
-            start += length + 4  # ',\n  ' before the next entry's quote
-        if first != len(keys) or len(where) != len(keys):
-            return
+        if len(where) != total:
+            return  # a key in two blocks: unprimed, the next write serializes everything
         self._blocks = blocks
         self._where = where
+        self._primed = primed
 
     def settle(self) -> None:
         """The last output is now the file: keep where each block is in it, not its bytes
@@ -674,6 +723,7 @@ class IncrementalDumps:
         blocks: list[_Block],
     ) -> bool:
         """Mark the blocks the batch touched for re-serializing; False: start over instead."""
+        self._primed = None  # the blocks change: they no longer are those of a layout
         where = self._where
         added = [key for key in upserts if key not in where]
         if len(entries) != len(where) - len(removed) + len(added) or any(
@@ -845,15 +895,22 @@ class IncrementalLoads:
 
     A file in OpenClaw's layout (what ``dumps`` writes) is cut into blocks of ``block``
     consecutive entries (see ``_loads_layout``); the previous file is kept only as its
-    ``Layout``: keys, values, and each block's length and SHA-256, not its bytes (~80 MiB at
-    100,000 entries). A new file is walked block by block: where the bytes at the current
-    position have the old block's length and digest (and a separator or the end follows), the
-    block's old objects are taken as they are; elsewhere the entries are parsed one at a time
-    until the walk reaches an old block's start again. A parsed entry equal to its previous
-    value keeps the previous object (readers diff by identity). A fragment is accepted only if
-    re-serializing it reproduces its bytes, exactly as ``loads`` accepts a file, so the result
-    is always the one ``loads`` gives; anything else (another layout, a repeated key, a value
-    orjson cannot reproduce, keys moved backwards) goes through ``loads`` itself.
+    ``Layout``: each block's keys, byte length and SHA-256, not its bytes (~80 MiB at 100,000
+    entries), and the entries its parse gave. A new file is walked block by block: where the
+    bytes at the current position have the old block's length and digest (and a separator or
+    the end follows), the block is taken as it is (the same object, its entries the previous
+    objects); elsewhere the entries are parsed one at a time until the walk reaches an old
+    block's start again. A parsed entry equal to its previous value keeps the previous object
+    (readers diff by identity). A fragment is accepted only if re-serializing it reproduces its
+    bytes, exactly as ``loads`` accepts a file, so the result is always the one ``loads`` gives;
+    anything else (another layout, a repeated key, a value orjson cannot reproduce) goes through
+    ``loads`` itself.
+
+    What changed comes out as a ``Delta`` (``Decoded.delta``): the keys parsed anew and the keys
+    gone, so nothing after the parse needs to look at the unchanged entries either. When the
+    keys kept their order (new ones only at the end, as a JavaScript object adds them), the new
+    entries are a copy of the previous dict with the changes applied: a C-speed copy instead of
+    100,000 insertions.
 
     The work is many short calls instead of one long ``orjson.loads``: in a worker thread the
     event loop gets the GIL back between them (a whole-file parse of 76 MB held it ~0.7 s), and
@@ -906,61 +963,59 @@ class IncrementalLoads:
         return decoded
 
     def _loads_incremental(self, source: Source, layout: Layout) -> Decoded | None:
-        old_keys = layout.keys
-        old_values = layout.values
+        base = layout.entries
         old_blocks = layout.blocks
-        count = len(old_keys)
-        block_at: dict[int, int] = {}  # entry index -> the old block starting there
-        at = 0
-        for n, (entries_in_block, _, _) in enumerate(old_blocks):
-            block_at[at] = n
-            at += entries_in_block
+        old_count = len(old_blocks)
         size = self.block
         new_len = source.size
         last_end = new_len - 2  # where the closing ``\n}`` starts
         startswith = source.startswith
         find = source.find
+        view_of = source.view
         same = same_json
-        keys: list[str] = []
-        values: list[Any] = []
-        blocks: list[tuple[int, int, bytes]] = []
-        # Filled a block at a time: one dict(items) of 100,000 pairs would hold the GIL ~50 ms.
-        entries: dict[str, Any] = {}
-        fresh: list[str] = []
-        index: dict[str, int] | None = None
-        parsed = 0
-        # The new block being formed of entries parsed one by one: its first offset, its
-        # entries so far and the digest of its bytes so far (the bytes are read only once).
-        group_start = group_end = group_count = 0
+        blocks: list[LayoutBlock] = []
+        taken = bytearray(old_count)  # 1: the old block is in the new file as it was
+        fresh: dict[str, Any] = {}  # key -> its new value, in file order
+        parsed: set[str] = set()  # every key parsed one at a time, fresh or not
+        where: dict[str, tuple[int, int]] | None = None  # old key -> (block, entry), on demand
+        # Whether the keys kept their order, any new one after every old one: then the
+        # entries are a copy of ``base`` with the changes applied.
+        ordered = True
+        added = False  # a key ``base`` does not hold was parsed
+        count = 0
+        reparsed = 0
+        # The new block being formed of entries parsed one by one: its first offset, its keys
+        # so far and the digest of its bytes so far (the bytes are read only once).
+        group: list[str] = []
+        group_start = group_end = 0
         group_hash = hashlib.sha256()
 
         def end_group() -> None:
-            nonlocal group_count
-            if group_count:
-                blocks.append((group_count, group_end - group_start, group_hash.digest()))
-                group_count = 0
+            nonlocal group
+            if group:
+                blocks.append(
+                    LayoutBlock(tuple(group), group_end - group_start, group_hash.digest())
+                )
+                group = []
 
-        i = 0  # the old entry expected at ``pos``
+        b = j = 0  # the old entry expected at ``pos``: entry j of old block b
         pos = 4  # the start of the next fragment (after '{\n  ')
         while pos < new_len:
-            number = block_at.get(i)
-            if number is not None:
-                old_block = old_blocks[number]
-                in_block, length, digest = old_block
-                end = pos + length
+            if j == 0 and b < old_count:
+                old_block = old_blocks[b]
+                end = pos + old_block.length
                 if end <= last_end and (end == last_end or startswith(_ENTRY_SEP, end, pos)):
-                    view = source.view(pos, end)
+                    view = view_of(pos, end)
                     if view is None:
                         return None
-                    if _digest(view) == digest:
+                    if _digest(view) == old_block.digest:
                         end_group()
+                        if added:
+                            ordered = False
                         blocks.append(old_block)
-                        block_keys = old_keys[i : i + in_block]
-                        block_values = old_values[i : i + in_block]
-                        keys.extend(block_keys)
-                        values.extend(block_values)
-                        entries.update(zip(block_keys, block_values, strict=True))
-                        i += in_block
+                        taken[b] = 1
+                        count += len(old_block.keys)
+                        b += 1
                         pos = end + 4 if end < last_end else new_len
                         continue
             end = find(_ENTRY_SEP, pos)
@@ -968,50 +1023,102 @@ class IncrementalLoads:
                 end = last_end
                 if end < pos:
                     return None
-            fragment = source.view(pos, end)
+            fragment = view_of(pos, end)
             if fragment is None:
                 return None
             item = _parse_fragment(fragment)
             if item is None:
                 return None
-            parsed += 1
             key, value = item
-            before: Any = _ABSENT
-            if i < count and old_keys[i] == key:
-                before = old_values[i]
-                i += 1
+            before = base.get(key, _ABSENT)
+            if before is _ABSENT:
+                added = True
+                fresh[key] = value
             else:
-                if index is None:
-                    index = {k: n for n, k in enumerate(old_keys)}
-                found = index.get(key)
-                if found is not None:
-                    before = old_values[found]
-                    i = found + 1
-            if before is not _ABSENT and same(before, value):
-                value = before
-            else:
-                fresh.append(key)
-            if group_count == size:
+                if added:
+                    ordered = False
+                if b < old_count and old_blocks[b].keys[j] == key:
+                    j += 1
+                else:
+                    found = _near(old_blocks, b, j, key)
+                    if found is None:
+                        if where is None:
+                            where = {
+                                k: (n, m)
+                                for n, old in enumerate(old_blocks)
+                                for m, k in enumerate(old.keys)
+                            }
+                        found = where.get(key)
+                        if found is None:
+                            return None  # the layout does not hold the key its entries do
+                    if found < (b, j):
+                        ordered = False  # moved back (or repeated): the order changed
+                    b, j = found[0], found[1] + 1
+                if j == len(old_blocks[b].keys):
+                    b += 1
+                    j = 0
+                if same(before, value):
+                    value = before
+                else:
+                    fresh[key] = value
+            parsed.add(key)
+            reparsed += 1
+            if len(group) == size:
                 end_group()
-            if group_count:
+            if group:
                 group_hash.update(b",\n  ")
             else:
                 group_start = pos
                 group_hash = hashlib.sha256()
             group_hash.update(fragment)
             group_end = end
-            group_count += 1
-            keys.append(key)
-            values.append(value)
-            entries[key] = value
+            group.append(key)
+            count += 1
             pos = end + 4 if end < last_end else new_len
-        if len(entries) != len(keys) or not source.at_end():
-            return None  # a repeated key (the exact parser reports it), or the file grew
+        if not source.at_end():
+            return None  # the file grew
         end_group()
-        self._layout = Layout(keys, values, blocks)
-        self.reparsed = parsed
-        self.fresh = fresh
-        return Decoded(entries=entries, canonical=True)
+        # The keys of the old blocks not taken whole that were not parsed either are gone.
+        gone = [
+            k
+            for n, old in enumerate(old_blocks)
+            if not taken[n]
+            for k in old.keys
+            if k not in parsed
+        ]
+        if ordered:
+            entries = base.copy()
+            for key in gone:
+                del entries[key]
+            entries.update(fresh)
+        else:
+            # Filled a block at a time: one dict(items) of 100,000 pairs would hold the GIL
+            # ~50 ms. Unchanged entries are the previous objects; new ones are None until the
+            # update, which keeps their place.
+            entries = {}
+            get = base.get
+            for new_block in blocks:
+                entries.update(zip(new_block.keys, map(get, new_block.keys), strict=True))
+            entries.update(fresh)
+        if len(entries) != count:
+            return None  # a repeated key (the exact parser reports it)
+        self._layout = Layout(blocks, entries)
+        self.reparsed = reparsed
+        self.fresh = list(fresh)
+        return Decoded(
+            entries=entries, canonical=True, delta=Delta(base, self.fresh, gone, not ordered)
+        )
+
+
+def _near(blocks: list[LayoutBlock], b: int, j: int, key: str) -> tuple[int, int] | None:
+    """Where ``key`` is in the old blocks just after entry j of block b (an entry or a few
+    removed before it), without an index of every key."""
+    for n in range(b, min(b + 2, len(blocks))):
+        try:
+            return n, blocks[n].keys.index(key, j + 1 if n == b else 0)
+        except ValueError:
+            continue
+    return None
 
 
 _ABSENT: Any = object()

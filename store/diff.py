@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 from openclaw_tui.store import codec
@@ -43,6 +44,56 @@ def diff_entries(old: Mapping[str, Any], new: dict[str, Any]) -> Diff:
         if key not in new:
             diff.append((key, before, MISSING))
     return diff
+
+
+def delta_diff(
+    old: Mapping[str, Any],
+    new: dict[str, Any],
+    delta: codec.Delta,
+    also: Iterable[str] = (),
+) -> Diff:
+    """``diff_entries(old, new)`` from what the parse says changed (``delta``), without
+    looking at the other entries: O(changes), where ``diff_entries`` is O(store) (74-156 ms of
+    interpreter at 100,000 entries, which the event loop waits for).
+
+    Valid when every key that neither ``delta`` nor ``also`` names holds the same object in
+    ``old`` and ``new``: ``old`` is ``delta.base``, or it differs from it only at the keys in
+    ``also`` (the store's own writes since that read). Unchanged entries named here are
+    replaced in ``new`` by the ``old`` objects, as ``diff_entries`` does.
+    """
+    diff: Diff = []
+    removed: Diff = []
+    same = codec.same_json
+    for key in dict.fromkeys(chain(delta.fresh, also, delta.gone)):
+        before = old.get(key, MISSING)
+        after = new.get(key, MISSING)
+        if after is MISSING:
+            if before is not MISSING:
+                removed.append((key, before, MISSING))
+        elif before is MISSING:
+            diff.append((key, MISSING, after))
+        elif same(before, after):
+            new[key] = before
+        else:
+            diff.append((key, before, after))
+    diff.extend(removed)
+    return diff
+
+
+def delta_hidden(
+    hidden: frozenset[str],
+    new: Mapping[str, Any],
+    delta: codec.Delta,
+    also: Iterable[str] = (),
+) -> frozenset[str]:
+    """The quarantined (non-object) keys of ``new``, from ``hidden`` (those of ``old``, as for
+    ``delta_diff``) and the keys that may have changed: no scan of every entry."""
+    keys = set(chain(delta.fresh, also, delta.gone))
+    if not keys:
+        return hidden
+    kept = hidden - keys if hidden else hidden
+    added = {key for key in keys if key in new and not isinstance(new[key], dict)}
+    return kept | added if added else kept
 
 
 def entry_events(diff: Diff, source: Any, generation: int) -> list[StoreEvent]:

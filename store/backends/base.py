@@ -81,6 +81,9 @@ class Snapshot:
     issues: list[Issue] = field(default_factory=list)
     read_only_reason: str | None = None  # e.g. an unknown SQLite schema version
     size: int | None = None  # how many bytes were read, when the backend is file based
+    # How ``entries`` differ from the previous read's (``codec.Delta``: its ``base``), when the
+    # backend knows without comparing them all; None: any entry may have changed.
+    delta: codec.Delta | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,7 +159,7 @@ class JsonFileBackend(Backend):
             os.close(fd)
             raise
         self._prime_serializer(fd, file_signature(st))
-        issues = self._entry_issues(decoded.entries)
+        issues = self._entry_issues(decoded.entries, decoded.delta)
         read_only_reason = self.write_refusal
         if decoded.duplicate_keys:
             names = ", ".join(sorted({repr(k) for _, k in decoded.duplicate_keys})[:5])
@@ -184,6 +184,7 @@ class JsonFileBackend(Backend):
             issues=issues,
             read_only_reason=read_only_reason,
             size=source.size,
+            delta=decoded.delta,
         )
 
     def _prime_serializer(self, fd: int, signature: Signature) -> None:
@@ -202,20 +203,29 @@ class JsonFileBackend(Backend):
         self._source = fd
         self._serialized_signature = signature
 
-    def _entry_issues(self, entries: dict[str, Any]) -> list[Issue]:
+    def _entry_issues(self, entries: dict[str, Any], delta: codec.Delta | None) -> list[Issue]:
         """``entry_issues(entries)``; after an incremental parse only the re-parsed entries are
         checked (the others are the previous read's objects, with the previous verdict)."""
-        fresh = self._parser.fresh if self._parser is not None else None
-        if fresh is None:
+        if delta is None:
             issues = entry_issues(entries)
         else:
-            problems = {k: i for k, i in self._problems.items() if k in entries}
-            for key in fresh:
+            known = self._problems
+            problems = dict(known)
+            for key in delta.gone:
                 problems.pop(key, None)
-            for issue in entry_issues({k: entries[k] for k in fresh}):
+            for key in delta.fresh:
+                problems.pop(key, None)
+            for issue in entry_issues({k: entries[k] for k in delta.fresh}):
                 if issue.key is not None:
                     problems[issue.key] = issue
-            issues = [problems[k] for k in entries if k in problems] if problems else []
+            if (
+                not delta.reordered
+                and problems.keys() == known.keys()
+                and all(problems[k] is known[k] for k in known)
+            ):
+                issues = list(known.values())  # the same verdicts in the same order
+            else:
+                issues = [problems[k] for k in entries if k in problems] if problems else []
         self._problems = {i.key: i for i in issues if i.key is not None}
         return issues
 

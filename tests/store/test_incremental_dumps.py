@@ -183,6 +183,56 @@ def test_pieces_copied_from_the_last_file_are_the_full_serialization(
         inc.settle()
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dictionaries(keys_st, entries_st, max_size=12),
+    rewrites=st.lists(ops, min_size=1, max_size=5),
+    batch=ops,
+    block=st.integers(min_value=1, max_value=4),
+    block_size=st.integers(min_value=1, max_value=5),
+)
+def test_priming_after_each_incremental_read_keeps_the_blocks_right(
+    start, rewrites, batch, block, block_size
+):
+    """``prime`` after every read of a file rewritten by another process keeps the blocks its
+    layout still has (the same objects) and redoes the others: a write copying the unchanged
+    ones from the file last read is still exactly ``dumps``."""
+    parser = codec.IncrementalLoads(block=block)
+    inc = codec.IncrementalDumps(block_size=block_size)
+    store: dict[str, object] = dict(start)
+    file = codec.dumps(store)
+    parser.loads(file, "sessions.json")
+    primed = parser.layout is not None
+    if primed:
+        inc.prime(parser.layout)
+    for rewrite in rewrites:
+        store = _apply(store, rewrite)[0]
+        file = codec.dumps(store)
+        store = parser.loads(file, "sessions.json").entries
+        primed = parser.layout is not None
+        if primed:  # as the backend does: only a file in OpenClaw's layout primes
+            inc.prime(parser.layout)
+    new, upserts, removed, reordered = _apply(store, batch)
+    if not primed:
+        return
+    pieces = inc.parts(new, upserts, frozenset(removed), reordered=reordered)
+    assert _materialize(pieces, file) == codec.dumps(new)
+
+
+def test_priming_after_a_small_rewrite_keeps_the_unchanged_blocks():
+    store = {f"agent:main:s{i}": {"sessionId": f"s{i}", "n": i} for i in range(1000)}
+    parser = codec.IncrementalLoads()
+    inc = codec.IncrementalDumps()
+    parser.loads(codec.dumps(store), "sessions.json")
+    inc.prime(parser.layout)
+    before = list(inc._blocks)
+    store["agent:main:s500"] = {"sessionId": "s500", "n": -1}
+    parser.loads(codec.dumps(store), "sessions.json")
+    inc.prime(parser.layout)
+    kept = {id(block) for block in before} & {id(block) for block in inc._blocks}
+    assert len(kept) == len(before) - 1
+
+
 def test_a_write_copies_the_unchanged_blocks_from_the_file(tmp_path):
     """The backend writes only the changed blocks' bytes; the rest is copied from the file it
     read, and the file is exactly a full dump. A file changed in place meanwhile is refused
