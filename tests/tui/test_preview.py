@@ -9,10 +9,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openclaw_tui.store import codec
+from openclaw_tui.store.backends import json_scan
 from openclaw_tui.store.backends.json_file import IndexedFile
 from openclaw_tui.store.synthetic import generate_store
 from openclaw_tui.tui.preview import PreviewViewModel
@@ -167,3 +169,31 @@ def test_two_updated_at_fields_or_another_layout_give_no_index() -> None:
     assert codec.index_entries(raw.replace(b'"x": 2', b'"updatedAt": 2')) is None
     assert codec.index_entries(raw + b"\n") is None
     assert codec.index_entries(b'{"a": {"updatedAt": 1}}') is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda o: [*o[:-1], o[0]], id="repeated"),
+        pytest.param(lambda o: [*o[:-1], len(o)], id="past-the-end"),
+        pytest.param(lambda o: [*o[:-1], -1], id="negative"),
+        pytest.param(lambda o: [float(i) for i in o], id="floats"),
+        pytest.param(lambda o: [*o[:-1], "0"], id="a-string"),
+        pytest.param(lambda o: o[:-1], id="short"),
+    ],
+)
+def test_entry_index_of_refuses_an_order_that_is_not_a_permutation(change: Any) -> None:
+    raw = b'{\n  "a": {\n    "updatedAt": 2\n  },\n  "b": {\n    "updatedAt": 1\n  },\n  "c": {}\n}'
+    found = json_scan.scan(raw)
+    assert found is not None and codec.EntryIndex.of(found) is not None
+    size, starts, updated, keys, order = found
+    assert codec.EntryIndex.of((size, starts, updated, keys, change(order))) is None
+
+
+def test_entry_index_of_refuses_starts_that_are_not_offsets() -> None:
+    raw = b'{\n  "a": {\n    "updatedAt": 2\n  },\n  "b": {}\n}'
+    found = json_scan.scan(raw)
+    assert found is not None
+    size, starts, updated, keys, order = found
+    assert codec.EntryIndex.of((size, [float(s) for s in starts], updated, keys, order)) is None
+    assert codec.EntryIndex.of((size, None, updated, keys, order)) is None
