@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     pass
 
 
+DEFAULT_STALL_SECONDS = 600.0
+"""A run going this long with no sign of activity is flagged ``stalled`` (the app's
+``--stalled-after``; here, not in the view model, so the command line has it without
+importing the app)."""
+
 RUN_FIELD = "_run"
 """The mirror-only field a gateway store adds to a row: the run state resolved from events."""
 

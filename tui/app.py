@@ -38,6 +38,7 @@ from textual.worker import Worker, WorkerState
 
 from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, IndexedFile, peek_indexed
+from openclaw_tui.store.backends.scan_process import ScanProcess
 from openclaw_tui.store.errors import StoreError, StoreWriteError, describe_error, error_message
 from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
 from openclaw_tui.store.fleet import (
@@ -53,6 +54,7 @@ from openclaw_tui.store.keys import namespace_of, shorten_key, strip_namespace
 from openclaw_tui.store.model import SessionEntry
 from openclaw_tui.store.open import store_for
 from openclaw_tui.store.paths import find_store
+from openclaw_tui.store.runs import DEFAULT_STALL_SECONDS
 from openclaw_tui.tui.config import UserConfig
 from openclaw_tui.tui.editing import EDITING_BINDINGS, EditContext, EditingPanel
 from openclaw_tui.tui.fleet_view import FleetView
@@ -75,7 +77,6 @@ from openclaw_tui.tui.target import StoreTarget, kind_of_path, target_for_locati
 from openclaw_tui.tui.toasts import overflowing, toast_height
 from openclaw_tui.tui.viewmodel import (
     DEFAULT_COLUMNS,
-    DEFAULT_STALL_SECONDS,
     ApplyResult,
     Clock,
     Column,
@@ -1425,10 +1426,15 @@ class MainScreen(Screen[None]):
 
 
 def _peek(
-    target: StoreTarget, clock: Clock, monotonic: Callable[[], float], stall_seconds: float
+    target: StoreTarget,
+    clock: Clock,
+    monotonic: Callable[[], float],
+    stall_seconds: float,
+    scan: ScanProcess | None = None,
 ) -> PreviewViewModel | tuple[dict[str, Any], int] | None:
-    """In a thread: what a big store shows before it is open (see ``_run_store``)."""
-    found = peek_indexed(target.path, PREVIEW_ROWS)
+    """In a thread: what a big store shows before it is open (see ``_run_store``); ``scan``:
+    the scan of its file the command line started (``peek_indexed`` takes or closes it)."""
+    found = peek_indexed(target.path, PREVIEW_ROWS, scan=scan)
     if not isinstance(found, IndexedFile):
         return found
     if len(found) < PROGRESSIVE_ROWS:
@@ -1526,9 +1532,13 @@ class SessionBrowserApp(App[None]):
         watch: bool = True,
         store_factory: StoreFactory | None = None,
         stall_seconds: float | None = None,
+        scan: ScanProcess | None = None,
     ) -> None:
         super().__init__()
         self.target = target
+        # The scan of the target's file, started by the command line before the app's imports
+        # (tui/cli.py): the first _run_store takes it; whoever made the app closes it after.
+        self._scan = scan
         self.clock = clock
         self.monotonic = monotonic
         self.config = config or UserConfig()
@@ -1738,12 +1748,13 @@ class SessionBrowserApp(App[None]):
 
     async def _run_store(self, target: StoreTarget) -> None:
         main = self.main
+        scan, self._scan = self._scan, None  # only ever for the first store shown
         store = self.store_factory(target, self._requested_read_only, self.live_watch)
         if target.kind in ("json", "sqlite") and not target.gateways:
             # A big store goes on screen first (every session of a sessions.json in OpenClaw's
             # layout, else its newest ones), then the store reads it all.
             found = await anyio.to_thread.run_sync(
-                _peek, target, main.clock, main.monotonic, main.stall_seconds
+                _peek, target, main.clock, main.monotonic, main.stall_seconds, scan
             )
             if isinstance(found, PreviewViewModel):
                 painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -1755,6 +1766,8 @@ class SessionBrowserApp(App[None]):
                     found.close()
             elif found is not None and found[0] and found[1] >= PROGRESSIVE_ROWS:
                 main.post_message(NewestSessions(target, *found))
+        elif scan is not None:
+            scan.close()  # not a file's store: the scan has nothing to say about it
         try:
             await store.open()
         except Exception as exc:

@@ -11,11 +11,14 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from openclaw_tui import __version__
-from openclaw_tui.store.gateway import GatewayConfig, GatewayConfigError, parse_gateway_args
-from openclaw_tui.store.gateway.config import (
+# Only what finds the store is imported before main() has started its scan (start_scan): the
+# store's modules imported here are lean on purpose, and the rest of the app (Textual, pydantic,
+# the store's parse; ~0.5 s of CPU) is imported after, while the scan runs on another core.
+from openclaw_tui.store.backends.scan_process import DEFAULT_MAX_BYTES as DEFAULT_PEEK_MAX_BYTES
+from openclaw_tui.store.backends.scan_process import ScanProcess
+from openclaw_tui.store.gateway.options import (
     ADMIN_SCOPE_FLAG,
     ADMIN_SCOPE_SETTING,
     ALL_GATEWAYS,
@@ -23,15 +26,16 @@ from openclaw_tui.store.gateway.config import (
 )
 from openclaw_tui.store.keys import normalize_agent_id
 from openclaw_tui.store.paths import resolve_state_dir
+from openclaw_tui.store.runs import DEFAULT_STALL_SECONDS
 from openclaw_tui.tui.target import (
     StoreTarget,
     target_for_agent,
     target_for_gateways,
     target_for_path,
 )
-from openclaw_tui.tui.viewmodel import DEFAULT_STALL_SECONDS
 
 if TYPE_CHECKING:
+    from openclaw_tui.store.gateway import GatewayConfig
     from openclaw_tui.tui.app import StoreFactory
 
 PROG = "openclaw-tui"
@@ -91,6 +95,8 @@ def gateways_from_args(
     args: argparse.Namespace, environ: Mapping[str, str] | None = None
 ) -> list[GatewayConfig]:
     """``parse_gateway_args`` for a namespace built by ``add_gateway_arguments``."""
+    from openclaw_tui.store.gateway import parse_gateway_args
+
     return parse_gateway_args(
         args.gateway or (),
         token_env=args.token_env or (),
@@ -107,7 +113,27 @@ class _Parser(argparse.ArgumentParser):
 
 
 def version() -> str:
-    return __version__
+    import openclaw_tui
+
+    return openclaw_tui.__version__
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: argparse's own action, but the version is read only when asked for (from
+    the package metadata, ~0.05 s: not on every start)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        print(f"{PROG} {version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: config.toml's stalled_after_minutes, else {DEFAULT_STALL_SECONDS / 60:g})",
     )
     add_gateway_arguments(parser)
-    parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
+    parser.add_argument(
+        "--version", action=_VersionAction, help="show program's version number and exit"
+    )
     return parser
 
 
@@ -200,6 +228,8 @@ def resolve_target(args: argparse.Namespace, env: dict[str, str]) -> StoreTarget
     if args.gateway or args.gateway_config:
         if args.demo or args.store or args.agent:
             raise UsageError("--gateway shows a gateway's sessions; drop --store, --agent, --demo")
+        from openclaw_tui.store.gateway import GatewayConfigError
+
         try:
             configs = gateways_from_args(args, env)
         except GatewayConfigError as exc:
@@ -246,13 +276,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"{PROG}: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
-    return run_app(
-        target,
-        read_only=args.read_only,
-        demo=args.demo,
-        store_factory=store_factory_for(args),
-        stall_seconds=args.stalled_after * 60 if args.stalled_after is not None else None,
-    )
+    scan = None if args.demo else start_scan(target)
+    try:
+        return run_app(
+            target,
+            read_only=args.read_only,
+            demo=args.demo,
+            store_factory=store_factory_for(args),
+            stall_seconds=args.stalled_after * 60 if args.stalled_after is not None else None,
+            scan=scan,
+        )
+    finally:
+        if scan is not None:
+            scan.close()  # a no-op once the app has taken it
+
+
+def start_scan(target: StoreTarget) -> ScanProcess | None:
+    """The byte scan of a big ``sessions.json`` target, started now, in a process of its own
+    (``store/backends/scan_process.py``), for the app to take when it shows the store: started
+    here, before the app's imports, it runs on another core while they are done. None for any
+    other target or a file not worth it; then the app does without."""
+    if target.kind != "json" or target.gateways:
+        return None
+    # The limit the app's peek applies (json_file.peek_indexed's default), not the store's
+    # --max-store-mb: a file the app would not peek at is not scanned early either.
+    return ScanProcess.start(target.path, DEFAULT_PEEK_MAX_BYTES)
 
 
 def run_app(
@@ -262,8 +310,10 @@ def run_app(
     demo: bool,
     store_factory: StoreFactory | None = None,
     stall_seconds: float | None = None,
+    scan: ScanProcess | None = None,
 ) -> int:
-    # Textual is imported only now: --help and --version stay instant.
+    # Textual is imported only now: --help and --version stay instant, and a big store's scan
+    # (``scan``, from start_scan) runs meanwhile.
     from openclaw_tui.tui.app import SessionBrowserApp
     from openclaw_tui.tui.config import load_config
 
@@ -282,6 +332,7 @@ def run_app(
         demo=gateway,
         store_factory=store_factory,
         stall_seconds=stall_seconds,
+        scan=scan,
     )
     try:
         app.run()

@@ -40,6 +40,7 @@ from openclaw_tui.store.fleet import ENDED_BADLY
 from openclaw_tui.store.keys import channel_of, classify_key, namespace_of, split_namespace
 from openclaw_tui.store.model import entry_issues
 from openclaw_tui.store.runs import (
+    DEFAULT_STALL_SECONDS,
     RUN_FIELD,
     ActivityMarks,
     RunState,
@@ -157,9 +158,6 @@ def levels_of(entry: Entry) -> str:
 
 
 # --- run state ------------------------------------------------------------------------------
-
-DEFAULT_STALL_SECONDS = 600.0
-"""A run going this long with no sign of activity is flagged ``stalled`` (``--stalled-after``)."""
 
 # Fields a run state is read from; an entry with none of them has no run to show (cheap check).
 RUN_FIELDS = frozenset(

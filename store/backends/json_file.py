@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import errno as errno_mod
-import marshal
 import os
 import stat as stat_mod
-import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,7 +20,7 @@ from openclaw_tui.store.atomic import (
     pieces_size,
     remove_stale_temps,
 )
-from openclaw_tui.store.backends import json_scan
+from openclaw_tui.store.backends import json_scan, scan_process
 from openclaw_tui.store.backends.base import (
     DUPLICATE_KEYS,
     Backend,
@@ -44,7 +41,7 @@ from openclaw_tui.store.errors import (
 )
 from openclaw_tui.store.lock import StoreLock
 
-DEFAULT_MAX_BYTES = 512 * 2**20
+DEFAULT_MAX_BYTES = scan_process.DEFAULT_MAX_BYTES
 
 
 def file_signature(st: os.stat_result) -> Signature:
@@ -341,31 +338,10 @@ class JsonFileBackend(Backend):
         return [self.path.parent]
 
 
-PEEK_MIN_BYTES = 16 * 2**20
-"""Below this size a file is parsed whole before the first paint anyway (~0.15 s)."""
-
-
-def _open_big(path: Path, max_bytes: int | None) -> int | None:
-    """An fd of a regular file of ``PEEK_MIN_BYTES`` up to ``max_bytes``; None otherwise."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        big = stat_mod.S_ISREG(st.st_mode) and st.st_size >= PEEK_MIN_BYTES
-        if big and (max_bytes is None or st.st_size <= max_bytes):
-            return fd
-    except OSError:
-        pass
-    os.close(fd)
-    return None
-
-
 def _read_big(path: Path, max_bytes: int | None) -> tuple[int, bytes] | None:
-    """(an open fd, every byte) of a regular file of ``PEEK_MIN_BYTES`` up to ``max_bytes``;
-    None otherwise (nothing left open). The caller closes the fd."""
-    fd = _open_big(path, max_bytes)
+    """(an open fd, every byte) of a regular file of ``scan_process.PEEK_MIN_BYTES`` up to
+    ``max_bytes``; None otherwise (nothing left open). The caller closes the fd."""
+    fd = scan_process.open_big(path, max_bytes)
     if fd is None:
         return None
     try:
@@ -385,7 +361,7 @@ def peek_newest(
     if path.suffix == ".sqlite":
         from openclaw_tui.store.backends import sqlite
 
-        return sqlite.peek_newest(path, count, PEEK_MIN_BYTES, max_bytes)
+        return sqlite.peek_newest(path, count, scan_process.PEEK_MIN_BYTES, max_bytes)
     found = _read_big(path, max_bytes)
     if found is None:
         return None
@@ -464,47 +440,41 @@ class IndexedFile:
             os.close(fd)
 
 
-SCAN_PROGRAM = Path(json_scan.__file__)
-
-
-def _scan_elsewhere(fd: int) -> Any:
-    """``json_scan.scan`` of the file open at ``fd``, run by another process: the scan holds
-    the interpreter for ~0.3 s, and this one is drawing its first frame meanwhile. What it
-    hands back (~2 MiB, marshalled) is checked by ``EntryIndex.of``. Raises ``OSError`` or
-    ``ValueError`` when that process cannot run or says nothing usable."""
-    # -I -S: no site, no environment, nothing of the app: the program is the file alone.
-    process = subprocess.run(
-        [sys.executable, "-I", "-S", str(SCAN_PROGRAM), str(fd)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        pass_fds=(fd,),
-        check=False,
-    )
-    if process.returncode != 0:
-        raise OSError(f"the scan exited with {process.returncode}")
-    return marshal.loads(process.stdout)
-
-
 def peek_indexed(
-    path: Path, count: int, max_bytes: int | None = DEFAULT_MAX_BYTES, *, elsewhere: bool = True
+    path: Path,
+    count: int,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    *,
+    elsewhere: bool = True,
+    scan: scan_process.ScanProcess | None = None,
 ) -> IndexedFile | tuple[dict[str, Any], int] | None:
     """Every session of a big ``sessions.json`` in OpenClaw's layout, indexed and none parsed
     (``IndexedFile``); for another layout or an ``openclaw-agent.sqlite`` what ``peek_newest``
-    gives (the newest ``count`` sessions and how many there are), else None. ``elsewhere``:
-    the scan runs in another process (``_scan_elsewhere``); here when that fails."""
+    gives (the newest ``count`` sessions and how many there are), else None. The scan runs in
+    another process: ``scan``'s, when it is the scan of ``path`` started earlier (the command
+    line starts it before the app's imports), else one started here (``elsewhere``); here
+    when that fails. ``scan`` is taken or closed either way."""
+    taken = scan.take() if scan is not None and scan.path == path else None
+    if scan is not None and taken is None:
+        scan.close()  # another path's (or closed already): nothing of it is used
     if path.suffix == ".sqlite":
+        if taken is not None:
+            os.close(taken[0])
         return peek_newest(path, count, max_bytes)
-    fd = _open_big(path, max_bytes)
-    if fd is None:
-        return None
-    try:
-        found: Any = _NOT_SCANNED
+    if taken is not None:
+        fd, found = taken
+    else:
+        opened = scan_process.open_big(path, max_bytes)
+        if opened is None:
+            return None
+        fd = opened
+        found = scan_process.NOT_SCANNED
         if elsewhere:
-            with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
-                found = _scan_elsewhere(fd)
-        if found is _NOT_SCANNED or found is None:
+            found = scan_process.scan_elsewhere(fd)
+    try:
+        if found is scan_process.NOT_SCANNED or found is None:
             data = json_scan.read_fd(fd)
-            index = codec.index_entries(data) if found is _NOT_SCANNED else None
+            index = codec.index_entries(data) if found is scan_process.NOT_SCANNED else None
             if index is None:
                 os.close(fd)
                 return codec.newest_entries(data, count)
@@ -521,9 +491,6 @@ def peek_indexed(
             os.close(fd)
         return None
     return IndexedFile(path, fd, index)
-
-
-_NOT_SCANNED: Any = object()
 
 
 def _read_fix(exc: OSError) -> str | None:

@@ -44,8 +44,6 @@ from openclaw_tui import __version__
 from openclaw_tui.store.events import ConnectionState
 from openclaw_tui.store.gateway.config import (
     ADMIN_SCOPE,
-    ADMIN_SCOPE_FLAG,
-    ADMIN_SCOPE_SETTING,
     OPERATOR_SCOPES,
     GatewayConfig,
     insecure_token_refusal,
@@ -68,6 +66,7 @@ from openclaw_tui.store.gateway.identity import (
     DeviceTokenStore,
     signature_payload_v3,
 )
+from openclaw_tui.store.gateway.options import ADMIN_SCOPE_FLAG, ADMIN_SCOPE_SETTING
 
 PROTOCOL_VERSION = 4
 CLIENT_ID = "openclaw-tui"  # one of the gateway's closed set of client ids

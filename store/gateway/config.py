@@ -69,9 +69,13 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from openclaw_tui.store.gateway.errors import GatewayConfigError
+from openclaw_tui.store.gateway.options import (
+    ADMIN_SCOPE_FLAG,
+    ALL_GATEWAYS,
+    DEFAULT_TOKEN_ENV,
+)
 
 DEFAULT_PORT = 18789
-DEFAULT_TOKEN_ENV = "OPENCLAW_GATEWAY_TOKEN"
 # The gateway itself caps what it accepts at policy.maxPayload (25 MiB) and buffers at most
 # maxBufferedBytes (50 MiB); a 1,000-row sessions.list page is about 2-3 MB. 64 MiB leaves room
 # for transcripts while bounding what one frame can cost us (unbounded, one 1.5 GB frame took the
@@ -79,8 +83,6 @@ DEFAULT_TOKEN_ENV = "OPENCLAW_GATEWAY_TOKEN"
 DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
 OPERATOR_SCOPES: tuple[str, ...] = ("operator.read", "operator.write")
 ADMIN_SCOPE = "operator.admin"
-ADMIN_SCOPE_SETTING = "admin_scope"
-ADMIN_SCOPE_FLAG = "--admin-scope"
 
 
 class GatewayEntry(BaseModel):
@@ -510,10 +512,6 @@ def _check_unique(gateways: list[GatewayConfig], where: str) -> list[GatewayConf
         names.add(gateway.name)
         urls.add(gateway.url)
     return gateways
-
-
-ALL_GATEWAYS = "*"
-"""An ``--admin-scope`` value naming no gateway: every gateway given."""
 
 
 def _apply_admin_scope(

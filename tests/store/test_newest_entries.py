@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openclaw_tui.store import codec
-from openclaw_tui.store.backends import json_file
+from openclaw_tui.store.backends import json_file, scan_process
 from openclaw_tui.store.synthetic import generate_store
 from tests.store.test_incremental_parse import LAYOUTS, entry_values, full_parse, keys_st, render
 
@@ -94,7 +94,7 @@ def test_peek_reads_only_big_regular_files_within_the_limit(tmp_path: Path, monk
     path = tmp_path / "sessions.json"
     path.write_text(json.dumps(entries, indent=2, ensure_ascii=False), encoding="utf-8")
     assert json_file.peek_newest(path, 10) is None  # small: parsed whole before the first paint
-    monkeypatch.setattr(json_file, "PEEK_MIN_BYTES", 1)
+    monkeypatch.setattr(scan_process, "PEEK_MIN_BYTES", 1)
     found = json_file.peek_newest(path, 10)
     assert found is not None and len(found[0]) == 10 and found[1] == 400
     assert json_file.peek_newest(path, 10, max_bytes=100) is None  # the store refuses it

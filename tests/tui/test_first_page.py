@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from openclaw_tui.store import SessionStore
-from openclaw_tui.store.backends import json_file
+from openclaw_tui.store.backends import scan_process
 from openclaw_tui.store.errors import StoreUnreadableError
 from openclaw_tui.store.synthetic import generate_store
 from openclaw_tui.tui import app as app_module
@@ -30,7 +30,7 @@ SESSIONS = 500
 
 @pytest.fixture(autouse=True)
 def big_from_a_few_hundred(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(json_file, "PEEK_MIN_BYTES", 1)
+    monkeypatch.setattr(scan_process, "PEEK_MIN_BYTES", 1)
     monkeypatch.setattr(app_module, "PROGRESSIVE_ROWS", 300)
 
 
