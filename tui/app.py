@@ -52,7 +52,6 @@ from openclaw_tui.store.fleet import (
 )
 from openclaw_tui.store.keys import namespace_of, shorten_key, strip_namespace
 from openclaw_tui.store.model import SessionEntry
-from openclaw_tui.store.open import store_for
 from openclaw_tui.store.paths import find_store
 from openclaw_tui.store.runs import DEFAULT_STALL_SECONDS
 from openclaw_tui.tui.config import UserConfig
@@ -154,6 +153,11 @@ StoreFactory = Callable[[StoreTarget, bool, bool], SessionStoreAPI]
 def default_store_factory(
     target: StoreTarget, read_only: bool, watch: bool, *, max_bytes: int | None = DEFAULT_MAX_BYTES
 ) -> SessionStoreAPI:
+    # Imported here, not with the app: the store's core (session_store, _core, watch, the
+    # backends' writers; ~0.05-0.1 s) is not needed before the first frame, and _run_store
+    # makes the store only once a big store's first rows are on screen.
+    from openclaw_tui.store.open import store_for
+
     return store_for(
         target.gateways or target.path, read_only=read_only, watch=watch, max_bytes=max_bytes
     )
@@ -1749,7 +1753,6 @@ class SessionBrowserApp(App[None]):
     async def _run_store(self, target: StoreTarget) -> None:
         main = self.main
         scan, self._scan = self._scan, None  # only ever for the first store shown
-        store = self.store_factory(target, self._requested_read_only, self.live_watch)
         if target.kind in ("json", "sqlite") and not target.gateways:
             # A big store goes on screen first (every session of a sessions.json in OpenClaw's
             # layout, else its newest ones), then the store reads it all.
@@ -1768,7 +1771,12 @@ class SessionBrowserApp(App[None]):
                 main.post_message(NewestSessions(target, *found))
         elif scan is not None:
             scan.close()  # not a file's store: the scan has nothing to say about it
+        # Made only now, after a big store's first rows are on screen: the store's modules are
+        # imported with it (default_store_factory). A factory that fails is said as the
+        # store's failure, which takes the first rows away again, as a failed open does.
+        store: SessionStoreAPI | None = None
         try:
+            store = self.store_factory(target, self._requested_read_only, self.live_watch)
             await store.open()
         except Exception as exc:
             # An unexpected backend problem is said as a store error, never a traceback.
@@ -1778,7 +1786,8 @@ class SessionBrowserApp(App[None]):
                 else StoreError(target.path, f"cannot open the store: {exc}")
             )
             main.post_message(StoreFailed(target, describe_error(failure)))
-            await store.aclose()
+            if store is not None:
+                await store.aclose()
             return
         try:
             subscription = store.subscribe() if self.live_watch else None

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from textual import on
@@ -32,7 +32,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from openclaw_tui.store import cleanup, fields, semantics
+from openclaw_tui.store import fields, semantics
 from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.errors import describe_error
 from openclaw_tui.tui import slash
@@ -51,6 +51,11 @@ from openclaw_tui.widgets.editors import (
     TextEditor,
 )
 from openclaw_tui.widgets.text import visible_control_chars
+
+if TYPE_CHECKING:
+    # /cleanup's module (session.maintenance, openclaw.json, transcripts) is imported when /cleanup
+    # runs: it is not needed for the first frame, which every start waits for.
+    from openclaw_tui.store import cleanup
 
 MODELS_ENV = "OPENCLAW_TUI_MODELS"
 """Comma-separated ``provider/model`` refs the model editor and ``/model`` completion offer
@@ -632,6 +637,8 @@ class EditingPanel(Widget):
         )
 
     async def _cleanup(self, store: SessionStoreAPI, context: EditContext) -> None:
+        from openclaw_tui.store import cleanup
+
         try:
             now_ms = context.now() * 1000
             path = Path(store.path)
@@ -793,6 +800,8 @@ def cleanup_screen_for(
     agent_id: str | None = None,
 ) -> BulkScreen:
     """The preview screen of ``/cleanup`` (its Apply runs ``cleanup.apply_cleanup``)."""
+    from openclaw_tui.store import cleanup
+
     lines = []
     for e in plan.evictions:
         age = f"{relative_age(e.updated_at, now_ms / 1000)} ago" if e.updated_at else "no updatedAt"

@@ -241,6 +241,22 @@ def test_the_command_line_imports_nothing_heavy_before_it_starts_the_scan() -> N
     assert result.stdout.strip() == ""
 
 
+def test_the_app_imports_no_store_core_before_its_first_frame() -> None:
+    # The store is made after a big store's first rows are on screen (_run_store, through
+    # default_store_factory), /cleanup's module when /cleanup runs: neither is imported with
+    # the app, whose imports every start waits for.
+    code = (
+        "import sys, openclaw_tui.tui.cli, openclaw_tui.tui.app\n"
+        "later = ('openclaw_tui.store.session_store', 'openclaw_tui.store._core',\n"
+        "         'openclaw_tui.store.open', 'openclaw_tui.store.cleanup')\n"
+        "print(','.join(sorted(m for m in later if m in sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
 def test_version_is_read_when_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
     import openclaw_tui
 

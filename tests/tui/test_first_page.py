@@ -187,3 +187,43 @@ async def test_a_small_store_is_shown_whole_at_once(tmp_path: Path, store_kind: 
         gate.set()
         await wait_until(pilot, lambda: app.main.vm.total_count == SESSIONS, what="every row")
         assert app.main.vm.shown_keys()[:10] == newest[:10]
+
+
+async def test_the_store_is_made_only_once_the_preview_is_on_screen(tmp_path: Path):
+    """The store (and the modules it needs, imported by the default factory) comes after the
+    first frame: nothing of it is on the path to every row on screen."""
+    gate = asyncio.Event()
+    gate.set()
+    entries = generate_store(SESSIONS, seed=9, now_ms=int(FIXED_NOW * 1000))
+    make_store("json", tmp_path, entries)
+    seen: list[object] = []
+    app: SessionBrowserApp | None = None
+
+    def factory(target: StoreTarget, read_only: bool, watch: bool) -> SessionStore:
+        assert app is not None
+        seen.append((type(app.main.vm), app.main.vm.total_count, app.main.table.cursor_key))
+        return GatedStore(target.path, read_only=read_only, watch=watch, gate=gate)
+
+    app = make_app(tmp_path, store_factory=factory)
+    newest = sorted(entries, key=lambda k: (-entries[k]["updatedAt"], k))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await wait_until(pilot, lambda: _loaded(app), timeout=30, what="the store's rows")
+    assert seen == [(PreviewViewModel, SESSIONS, newest[0])]
+
+
+async def test_a_store_factory_that_fails_takes_the_first_page_away(tmp_path: Path):
+    entries = generate_store(SESSIONS, seed=9, now_ms=int(FIXED_NOW * 1000))
+    make_store("json", tmp_path, entries)
+
+    def factory(target: StoreTarget, read_only: bool, watch: bool) -> SessionStore:
+        raise RuntimeError("no such backend here")
+
+    app = make_app(tmp_path, store_factory=factory)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = app.main
+        await wait_until(pilot, lambda: screen.banner.message is not None, what="the error")
+        await pilot.pause()
+        assert "cannot open the store: no such backend here" in (screen.banner.message or "")
+        assert "Traceback" not in (screen.banner.message or "")
+        assert screen.vm.total_count == 0
+        assert not isinstance(screen.vm, PreviewViewModel)
