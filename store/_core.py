@@ -21,7 +21,7 @@ import os
 import random
 import weakref
 from collections import deque
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -136,7 +136,9 @@ class _Core:
             hidden = frozenset(k for k, v in entries.items() if not isinstance(v, dict))
         self.hidden = hidden
         if hidden:
-            self.public = MappingProxyType({k: v for k, v in entries.items() if k not in hidden})
+            # A view, not a copy: a copy without the few hidden keys was a 100,000-entry dict
+            # built on the event loop at every foreign rewrite of a store with one of them.
+            self.public = _Shown(entries, hidden)
         else:
             self.public = MappingProxyType(entries)
         if issues is not None:
@@ -608,6 +610,39 @@ def _as_maintenance(config: Any) -> Any:
     from openclaw_tui.store.maintenance import as_maintenance
 
     return as_maintenance(config)
+
+
+class _Shown(Mapping[str, Any]):
+    """The entries without the hidden (quarantined) ones, read-only, without copying them."""
+
+    __slots__ = ("_entries", "_hidden")
+
+    def __init__(self, entries: dict[str, Any], hidden: frozenset[str]) -> None:
+        self._entries = entries
+        self._hidden = hidden
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._hidden:
+            raise KeyError(key)
+        return self._entries[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self._hidden:
+            return default
+        return self._entries.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries and key not in self._hidden
+
+    def __iter__(self) -> Iterator[str]:
+        hidden = self._hidden
+        return (key for key in self._entries if key not in hidden)
+
+    def __len__(self) -> int:
+        return len(self._entries) - len(self._hidden)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)} entries, {len(self._hidden)} hidden)"
 
 
 def _resolve(batch: list[_Pending], outcomes: list[tuple[bool, Any]]) -> None:

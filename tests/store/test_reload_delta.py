@@ -222,6 +222,12 @@ def test_own_writes_keep_foreign_rewrites_incremental(tmp_path: Path) -> None:
             assert store.get("agent:main:k3")["label"] == "ours"  # type: ignore[index]
             assert store.get("agent:main:k7") is None
             assert store._core().hidden == {"agent:main:odd", "agent:main:new"}
-            assert "agent:main:new" not in store.load()
+            # What is shown is a view without the hidden entries, never a copy of the rest.
+            shown = store.load()
+            assert "agent:main:new" not in shown and "agent:main:odd" not in shown
+            assert shown.get("agent:main:odd") is None and store.get("agent:main:odd") is None
+            assert len(shown) == len(list(shown)) == 199  # 200 less k7
+            assert dict(shown) == {k: v for k, v in store._core().entries.items() if k in shown}
+            assert shown["agent:main:k150"]["n"] == -1
 
     asyncio.run(run())
