@@ -3,11 +3,11 @@
 ``scan(data)`` finds each entry's span and top-level ``updatedAt`` without parsing anything
 (~0.3 s of CPU at 100,000 entries, where a parse is ~0.9 s) and puts the entries in the order
 the table shows them first: ``updatedAt`` descending, those without one (or -1) last, ties by
-key. It holds the interpreter all that time (``re`` does not let it go), so the app runs it in a
-process of its own while its first frame is drawn (``json_file._scan_elsewhere``): this file is that
-process's whole program, run by path with ``python -I -S``, so it imports nothing but the
-standard library's smallest modules and nothing of the app. Nothing here is trusted: each entry
-is checked when the app parses it (``json_file.IndexedFile.entry``).
+key. It holds the interpreter all that time (``re`` does not let it go), so it runs in a
+process of its own (``scan_process.py``; the command line starts it before the app's imports):
+this file is that process's whole program, run by path with ``python -I -S``, so it imports
+nothing but the standard library's smallest modules and nothing of the app. Nothing here is
+trusted: each entry is checked when the app parses it (``json_file.IndexedFile.entry``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import bisect
 import itertools
 import marshal
 import math
+import mmap
 import operator
 import os
 import re
@@ -62,10 +63,11 @@ def _number(text: bytes) -> int | float:
         return float(text)
 
 
-def scan(data: bytes) -> Index | None:
-    """The index of a file in OpenClaw's layout; None for anything else, or for an entry with
-    two ``updatedAt`` fields (only the exact parse says which one counts)."""
-    if not data.startswith(FRAME_OPEN) or not data.endswith(FRAME_CLOSE):
+def scan(data: bytes | mmap.mmap) -> Index | None:
+    """The index of a file in OpenClaw's layout (its bytes, or the file mapped); None for
+    anything else, or for an entry with two ``updatedAt`` fields (only the exact parse says
+    which one counts)."""
+    if data[: len(FRAME_OPEN)] != FRAME_OPEN or data[-len(FRAME_CLOSE) :] != FRAME_CLOSE:
         return None
     last_end = len(data) - 2
     seps = [m.start() for m in _ENTRY_SEP_AT.finditer(data, 0, last_end)]
@@ -135,7 +137,18 @@ def read_fd(fd: int) -> bytes:
 def main(argv: list[str]) -> int:
     """``json_scan.py FD``: the index of the file open at FD, marshalled to stdout (None for a
     file not in OpenClaw's layout)."""
-    index: Any = scan(read_fd(int(argv[1])))
+    import gc
+
+    # The file mapped, not read: no copy of its ~80 MiB, and nothing here makes a cycle, so the
+    # collector would only walk the lists being built (~10% of this process's CPU together). A
+    # file cut short meanwhile kills this process (SIGBUS): the app then scans the fd itself.
+    gc.disable()
+    fd = int(argv[1])
+    try:
+        data: Any = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+    except (OSError, ValueError):  # e.g. an empty file, or one that cannot be mapped
+        data = read_fd(fd)
+    index: Any = scan(data)
     sys.stdout.buffer.write(marshal.dumps(index))
     return 0
 

@@ -350,3 +350,22 @@ def test_close_ends_a_running_scan_and_closes_its_fd(tmp_path: Path) -> None:
     assert scan.take() is None
     assert _open_fds() == before
     scan.close()  # twice: nothing more to do
+
+
+@pytest.mark.parametrize("kind", ["a-store", "empty", "another-layout"])
+def test_the_scan_program_answers_what_scan_of_the_bytes_does(tmp_path: Path, kind: str) -> None:
+    # The program maps the file (an empty one cannot be: it is read instead); its answer is
+    # exactly json_scan.scan's of the file's bytes.
+    path = _store(tmp_path) if kind == "a-store" else tmp_path / "sessions.json"
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "another-layout":
+        path.write_bytes(b'{"a": {"updatedAt": 1}}')
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        answer = scan_process.scan_elsewhere(fd)
+    finally:
+        os.close(fd)
+    expected = json_scan.scan(path.read_bytes())
+    assert answer == expected
+    assert (expected is None) == (kind != "a-store")
