@@ -294,6 +294,7 @@ class SessionTable(ScrollView, can_focus=True):
         # a cursor move repaints a few lines instead of every line of a tall table.
         self._drawn: dict[int, tuple[Any, ...]] = {}
         self._painting = False
+        self._repaints = 0  # how many times repaint() ran (data_changed skips a second one)
         self._highlight_until = 0.0
         self.empty_message = "No sessions."
         self.wide = False
@@ -351,11 +352,15 @@ class SessionTable(ScrollView, can_focus=True):
         self._update_virtual_size()
         if changed:
             self._highlight_until = self._monotonic() + HIGHLIGHT_SECONDS
+        repaints = self._repaints
         if structural and count:
             if 0 <= screen_line < self._page_rows:
                 self._scroll_to_row(index - screen_line)
             self._ensure_cursor_visible()
-        self.repaint()
+        if self._repaints == repaints:
+            # Not repainted by a scroll that followed the cursor (which saw all of the above):
+            # the lines were compared once per update instead of twice.
+            self.repaint()
         if self.cursor_key != previous_key:
             self.post_message(self.CursorMoved(self, self.cursor_key))
 
@@ -578,6 +583,7 @@ class SessionTable(ScrollView, can_focus=True):
         """Repaint the lines whose content changed since they were drawn (see ``_drawn``);
         a full ``refresh()`` when nothing was drawn yet. Use it instead of ``refresh()``
         after a change, a tick or a cursor move: the result on screen is the same."""
+        self._repaints += 1
         if not self._drawn or not self.is_mounted:
             self.refresh()
             return

@@ -134,3 +134,35 @@ async def test_a_cursor_move_repaints_two_lines_and_an_idle_tick_none(tmp_path: 
         screen._tick()  # the clock is fixed: no age or run time changed
         await pilot.pause()
         assert drawn == []
+
+
+async def test_a_change_that_scrolls_with_the_cursor_compares_each_line_once(tmp_path: Path):
+    entries = write_store(tmp_path, 150)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(110, 24)) as pilot:
+        screen = await started(pilot)
+        table = screen.table
+        for _ in range(5):
+            await pilot.press("down")
+        await full_repaint(pilot, table)
+        compared: list[int] = []
+        original = table._line_signature
+
+        def counting(y: int) -> Any:
+            compared.append(y)
+            return original(y)
+
+        table._line_signature = counting  # type: ignore[method-assign]
+        # The oldest session changes: newest first, it moves above the cursor, and the view
+        # scrolls one line to keep the highlighted row on its line.
+        top = round(table.scroll_y)
+        key = min(entries, key=lambda k: entries[k]["updatedAt"])
+        before = screen.vm.entries[key]
+        after = {**before, "updatedAt": NOW_MS + 60_000}
+        screen.handle_store_event(EntryChanged(key, before, after, frozenset(), "external", 1))
+        screen._flush_pending()
+        assert round(table.scroll_y) == top + 1
+        height = table.scrollable_content_region.height
+        assert sorted(compared) == list(range(height))
+        await pilot.pause()
+        assert on_screen(table) == await full_repaint(pilot, table)
