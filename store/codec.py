@@ -518,13 +518,16 @@ def dumps(entries: Mapping[str, Any]) -> bytes:
 
 
 class _Block:
-    __slots__ = ("data", "keys", "span")
+    __slots__ = ("data", "keys", "source", "span")
 
-    def __init__(self, keys: list[str]) -> None:
+    def __init__(self, keys: list[str], source: LayoutBlock | None = None) -> None:
         self.keys = keys
         self.data: bytes | None = None  # None (and no span): re-serialize before the next join
         # Where the block's bytes are in the file last written, once ``settle`` dropped them.
         self.span: tuple[int, int] | None = None
+        # The layout block this one was primed from, while no batch has touched it (then its
+        # keys are that block's keys): ``prime`` keeps it for a layout that still has that block.
+        self.source = source
 
 
 Span = tuple[int, int]
@@ -552,8 +555,9 @@ class IncrementalDumps:
         self.block_size = block_size
         self._blocks: list[_Block] | None = None
         self._where: dict[str, _Block] = {}
-        # The layout blocks of the last ``prime`` and the blocks made of them, while no batch
-        # has changed these since: the next ``prime`` keeps the ones its layout still has.
+        # The layout blocks of the last ``prime`` and the blocks made of them (those a batch
+        # touched since say so: their ``source`` is gone): the next ``prime`` keeps the ones its
+        # layout still has, also across our own writes.
         self._primed: dict[LayoutBlock, _Block] | None = None
 
     @property
@@ -659,9 +663,11 @@ class IncrementalDumps:
         as spans of that file, so even the first write copies the unchanged ones from it.
 
         A layout block the last ``prime`` had (the same object: its bytes unchanged) keeps its
-        block and where its keys are; only the others are done entry by entry, so priming after
-        a rewrite of a few entries costs the blocks, not the 100,000 entries."""
+        block and where its keys are, unless a write touched that block since; only the others
+        are done entry by entry, so priming after a rewrite of a few entries costs the blocks,
+        not the 100,000 entries."""
         old = self._primed if self._blocks is not None else None
+        current = self._blocks if old is not None else None
         where = self._where if old is not None else {}
         self._blocks = None
         self._where = {}
@@ -672,9 +678,9 @@ class IncrementalDumps:
         total = 0
         start = 4  # the first entry's opening quote, after '{\n  '
         for layout_block in layout.blocks:
-            block = old.pop(layout_block, None) if old is not None else None
-            if block is None:
-                block = _Block(list(layout_block.keys))
+            block = old.get(layout_block) if old is not None else None
+            if block is None or block.source is not layout_block:
+                block = _Block(list(layout_block.keys), layout_block)
                 made.append(block)
             # A serialized block starts at its first entry's two-space indent.
             block.span = (start - 2, layout_block.length + 2)
@@ -683,11 +689,13 @@ class IncrementalDumps:
             blocks.append(block)
             total += len(layout_block.keys)
             start += layout_block.length + 4  # ',\n  ' before the next entry's quote
-        if old:
-            for block in old.values():  # gone from the file, or changed
-                for key in block.keys:
-                    if where.get(key) is block:
-                        del where[key]
+        if current:
+            kept = {id(block) for block in blocks}
+            for block in current:  # gone from the file, changed, or touched by a write
+                if id(block) not in kept:
+                    for key in block.keys:
+                        if where.get(key) is block:
+                            del where[key]
         for block in made:
             for key in block.keys:
                 where[key] = block
@@ -722,8 +730,8 @@ class IncrementalDumps:
         removed: frozenset[str] | set[str],
         blocks: list[_Block],
     ) -> bool:
-        """Mark the blocks the batch touched for re-serializing; False: start over instead."""
-        self._primed = None  # the blocks change: they no longer are those of a layout
+        """Mark the blocks the batch touched for re-serializing; False: start over instead.
+        A touched block is no longer its layout block (``source``)."""
         where = self._where
         added = [key for key in upserts if key not in where]
         if len(entries) != len(where) - len(removed) + len(added) or any(
@@ -743,11 +751,11 @@ class IncrementalDumps:
         for key in removed:
             block = where.pop(key)
             block.keys.remove(key)
-            block.data = block.span = None
+            block.data = block.span = block.source = None
         for key in upserts:
             changed = where.get(key)
             if changed is not None:
-                changed.data = changed.span = None
+                changed.data = changed.span = changed.source = None
         size = self.block_size
         for key in added:
             last = blocks[-1] if blocks else None
@@ -755,7 +763,7 @@ class IncrementalDumps:
                 last = _Block([])
                 blocks.append(last)
             last.keys.append(key)
-            last.data = last.span = None
+            last.data = last.span = last.source = None
             where[key] = last
         if removed:
             blocks[:] = [block for block in blocks if block.keys]

@@ -219,6 +219,43 @@ def test_priming_after_each_incremental_read_keeps_the_blocks_right(
     assert _materialize(pieces, file) == codec.dumps(new)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dictionaries(keys_st, entries_st, max_size=12),
+    steps=st.lists(st.tuples(st.booleans(), ops), min_size=1, max_size=8),
+    block=st.integers(min_value=1, max_value=4),
+    block_size=st.integers(min_value=1, max_value=5),
+)
+def test_priming_between_our_own_writes_keeps_the_blocks_right(start, steps, block, block_size):
+    """Our writes (``parts``, ``settle``) and another process's rewrites (read, ``prime``) in
+    any order: every write is exactly ``dumps``, copying from the file last written or read,
+    though ``prime`` keeps the blocks no write touched since."""
+    parser = codec.IncrementalLoads(block=block)
+    inc = codec.IncrementalDumps(block_size=block_size)
+    store: dict[str, object] = dict(start)
+    file = codec.dumps(store)
+    parser.loads(file, "sessions.json")
+    primed = parser.layout is not None
+    if primed:
+        inc.prime(parser.layout)
+    for ours, batch in steps:
+        new, upserts, removed, reordered = _apply(store, batch)
+        if ours:
+            if not primed:
+                continue
+            pieces = inc.parts(new, upserts, frozenset(removed), reordered=reordered)
+            file = _materialize(pieces, file)
+            assert file == codec.dumps(new)
+            inc.settle()
+            store = new
+        else:
+            file = codec.dumps(new)
+            store = parser.loads(file, "sessions.json").entries
+            primed = parser.layout is not None
+            if primed:
+                inc.prime(parser.layout)
+
+
 def test_priming_after_a_small_rewrite_keeps_the_unchanged_blocks():
     store = {f"agent:main:s{i}": {"sessionId": f"s{i}", "n": i} for i in range(1000)}
     parser = codec.IncrementalLoads()
@@ -231,6 +268,19 @@ def test_priming_after_a_small_rewrite_keeps_the_unchanged_blocks():
     inc.prime(parser.layout)
     kept = {id(block) for block in before} & {id(block) for block in inc._blocks}
     assert len(kept) == len(before) - 1
+    # Our own write, then another process's rewrite: only the two blocks they touched redone.
+    file = codec.dumps(store)
+    ours = {**store, "agent:main:s10": {"sessionId": "s10", "n": -2}}
+    pieces = inc.parts(ours, {"agent:main:s10": ours["agent:main:s10"]}, frozenset())
+    file = _materialize(pieces, file)
+    assert file == codec.dumps(ours)
+    inc.settle()
+    before = list(inc._blocks)
+    theirs = {**ours, "agent:main:s900": {"sessionId": "s900", "n": -3}}
+    parser.loads(codec.dumps(theirs), "sessions.json")
+    inc.prime(parser.layout)
+    kept = {id(block) for block in before} & {id(block) for block in inc._blocks}
+    assert len(kept) == len(before) - 2
 
 
 def test_a_write_copies_the_unchanged_blocks_from_the_file(tmp_path):
