@@ -39,6 +39,7 @@ from textual.worker import Worker, WorkerState
 from openclaw_tui.store.api import SessionStoreAPI
 from openclaw_tui.store.backends.json_file import DEFAULT_MAX_BYTES, IndexedFile, peek_indexed
 from openclaw_tui.store.backends.scan_process import ScanProcess
+from openclaw_tui.store.checks import KNOWN_FIELDS
 from openclaw_tui.store.errors import StoreError, StoreWriteError, describe_error, error_message
 from openclaw_tui.store.events import ConnectionState, StoreErrorEvent, StoreEvent, StoreReloaded
 from openclaw_tui.store.fleet import (
@@ -51,7 +52,6 @@ from openclaw_tui.store.fleet import (
     with_running,
 )
 from openclaw_tui.store.keys import namespace_of, shorten_key, strip_namespace
-from openclaw_tui.store.model import SessionEntry
 from openclaw_tui.store.paths import find_store
 from openclaw_tui.store.runs import DEFAULT_STALL_SECONDS
 from openclaw_tui.tui.config import UserConfig
@@ -129,10 +129,6 @@ NARROW_WIDTH = 110
 READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
 STORE_APPEARS_SECONDS = 1.0
 """While an agent has no store yet, how often to look whether OpenClaw created one (two stats)."""
-
-KNOWN_FIELDS = frozenset(SessionEntry.model_fields) | frozenset(
-    field.alias for field in SessionEntry.model_fields.values() if field.alias
-)
 
 
 def settle_heap() -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from sortedcontainers import SortedKeyList, SortedList
 
+from openclaw_tui.store.checks import entry_issues
 from openclaw_tui.store.events import (
     EntryAdded,
     EntryChanged,
@@ -38,7 +39,6 @@ from openclaw_tui.store.events import (
 from openclaw_tui.store.fields import FIELDS, MODEL, REASONING, THINKING, VERBOSE
 from openclaw_tui.store.fleet import ENDED_BADLY
 from openclaw_tui.store.keys import channel_of, classify_key, namespace_of, split_namespace
-from openclaw_tui.store.model import entry_issues
 from openclaw_tui.store.runs import (
     DEFAULT_STALL_SECONDS,
     RUN_FIELD,

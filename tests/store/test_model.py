@@ -116,3 +116,18 @@ def test_any_entry_yields_a_view_and_issues_only_for_known_fields(raw):
     assert raw == before
     assert "x" not in issues
     assert issues == entry_issues(raw)
+
+
+def test_the_known_fields_spelled_out_for_the_first_frame_are_the_models() -> None:
+    # checks.KNOWN_FIELDS is a literal so that the app need not import pydantic to draw; it must
+    # stay the model's fields and aliases.
+    from openclaw_tui.store.checks import KNOWN_FIELDS
+
+    model = frozenset(SessionEntry.model_fields) | frozenset(
+        field.alias for field in SessionEntry.model_fields.values() if field.alias
+    )
+    assert model == KNOWN_FIELDS
+
+
+def test_an_entry_that_is_not_an_object_has_one_problem_either_way() -> None:
+    assert entry_issues([1]) == validate_entry([1])[1] != {}
