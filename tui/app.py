@@ -1448,6 +1448,33 @@ def _peek(
     return preview
 
 
+async def _peek_in_thread(
+    target: StoreTarget,
+    clock: Clock,
+    monotonic: Callable[[], float],
+    stall_seconds: float,
+    scan: ScanProcess | None,
+) -> PreviewViewModel | tuple[dict[str, Any], int] | None:
+    """``_peek`` in a thread of asyncio's, not through anyio: anyio's asyncio backend costs
+    ~45 ms of CPU to import, which every row on screen would wait for (the store imports it
+    after them). As ``anyio.to_thread.run_sync`` does, a cancel waits for the thread: what it
+    opened is then closed, not left open."""
+    running = asyncio.get_running_loop().run_in_executor(
+        None, _peek, target, clock, monotonic, stall_seconds, scan
+    )
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        while not running.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([running])
+        if not running.cancelled() and running.exception() is None:
+            found = running.result()
+            if isinstance(found, PreviewViewModel):
+                found.close()
+        raise
+
+
 def active_keys_for(screen: Screen[Any], binding_id: str) -> list[str]:
     from openclaw_tui.tui.help import active_keys
 
@@ -1752,8 +1779,8 @@ class SessionBrowserApp(App[None]):
         if target.kind in ("json", "sqlite") and not target.gateways:
             # A big store goes on screen first (every session of a sessions.json in OpenClaw's
             # layout, else its newest ones), then the store reads it all.
-            found = await anyio.to_thread.run_sync(
-                _peek, target, main.clock, main.monotonic, main.stall_seconds, scan
+            found = await _peek_in_thread(
+                target, main.clock, main.monotonic, main.stall_seconds, scan
             )
             if isinstance(found, PreviewViewModel):
                 painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()

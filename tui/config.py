@@ -21,10 +21,10 @@ happens to the action that had them, is ``tui/keymap.py``'s.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from openclaw_tui.store.config_dir import config_dir
 
@@ -62,16 +62,21 @@ def load_config(env: Mapping[str, str] = os.environ) -> UserConfig:
     config = UserConfig()
     path = config_path(env)
     sources: list[str] = []
+    data: dict[str, Any] = {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        data = {}
+        text = ""
     except (OSError, UnicodeDecodeError) as exc:
         config.warnings.append(f"{path}: cannot read the config file ({exc}); using defaults")
-        data = {}
-    except tomllib.TOMLDecodeError as exc:
-        config.warnings.append(f"{path}: not valid TOML ({exc}); fix the file or remove it")
-        data = {}
+        text = ""
+    if text:  # no file (the usual case): not even tomllib is imported
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            config.warnings.append(f"{path}: not valid TOML ({exc}); fix the file or remove it")
     if isinstance(data, dict) and data:
         # Only a file with settings in it needs the model (and pydantic, ~0.1 s of CPU).
         from openclaw_tui.tui.config_file import read_settings

@@ -5,10 +5,12 @@ falls back to what the app does without one; nothing is left running or open."""
 
 from __future__ import annotations
 
+import asyncio
 import marshal
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -253,7 +255,7 @@ def test_the_app_imports_no_store_core_before_its_first_frame(tmp_path: Path) ->
         "assert load_config().warnings == []\n"
         "later = ('openclaw_tui.store.session_store', 'openclaw_tui.store._core',\n"
         "         'openclaw_tui.store.open', 'openclaw_tui.store.cleanup', 'pydantic',\n"
-        "         'openclaw_tui.store.model', 'openclaw_tui.tui.config_file')\n"
+        "         'openclaw_tui.store.model', 'openclaw_tui.tui.config_file', 'tomllib')\n"
         "print(','.join(sorted(m for m in later if m in sys.modules)))\n"
     )
     env = {**os.environ, "OPENCLAW_TUI_CONFIG_DIR": str(tmp_path)}
@@ -262,6 +264,41 @@ def test_the_app_imports_no_store_core_before_its_first_frame(tmp_path: Path) ->
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True, env=env
     )
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.anyio
+async def test_a_peek_cancelled_waits_for_its_thread_and_closes_what_it_opened(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first store's peek runs in asyncio's thread (not anyio's, whose backend the first
+    # frame would wait for) with anyio's semantics: a cancel waits for the thread, and what
+    # it found is closed rather than left open.
+    started, release = threading.Event(), threading.Event()
+    closed: list[object] = []
+
+    class Found(PreviewViewModel):
+        def __init__(self) -> None:
+            pass
+
+        def close(self) -> None:
+            closed.append(self)
+
+    found = Found()
+
+    def peek(*args: Any) -> Found:
+        started.set()
+        release.wait(10)
+        return found
+
+    monkeypatch.setattr(app_module, "_peek", peek)
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(app_module._peek_in_thread(None, None, None, 0, None))  # type: ignore[arg-type]
+    assert await loop.run_in_executor(None, started.wait, 10)
+    task.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert closed == [found]
 
 
 def test_version_is_read_when_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
